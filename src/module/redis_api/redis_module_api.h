@@ -1,0 +1,140 @@
+// The subset of the Redis Modules API that insitu uses, declared from the public Modules API
+// reference (https://redis.io/docs/reference/modules/modules-api-ref/). The API is an ABI looked up
+// by name at load time: RedisModule_Init() resolves each pointer through the server's GetApi.
+// Only this header and redis_module_api.cpp know that mechanism.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+
+#define REDISMODULE_OK 0
+#define REDISMODULE_ERR 1
+#define REDISMODULE_APIVER_1 1
+#define REDISMODULE_TYPE_METHOD_VERSION 3
+
+#define REDISMODULE_READ (1 << 0)
+#define REDISMODULE_WRITE (1 << 1)
+
+#define REDISMODULE_KEYTYPE_EMPTY 0
+#define REDISMODULE_KEYTYPE_MODULE 6
+
+#define REDISMODULE_POSTPONED_LEN -1
+
+#define REDISMODULE_CTX_FLAGS_MULTI (1 << 3)
+#define REDISMODULE_CTX_FLAGS_LUA (1 << 2)
+#define REDISMODULE_CTX_FLAGS_CLUSTER (1 << 5)
+
+#define REDISMODULE_ERRORMSG_WRONGTYPE \
+    "WRONGTYPE Operation against a key holding the wrong kind of value"
+
+typedef struct RedisModuleCtx RedisModuleCtx;
+typedef struct RedisModuleKey RedisModuleKey;
+typedef struct RedisModuleString RedisModuleString;
+typedef struct RedisModuleIO RedisModuleIO;
+typedef struct RedisModuleType RedisModuleType;
+typedef struct RedisModuleDigest RedisModuleDigest;
+typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
+typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
+
+typedef int (*RedisModuleCmdFunc)(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
+typedef void* (*RedisModuleTypeLoadFunc)(RedisModuleIO* rdb, int encver);
+typedef void (*RedisModuleTypeSaveFunc)(RedisModuleIO* rdb, void* value);
+typedef void (*RedisModuleTypeRewriteFunc)(RedisModuleIO* aof, RedisModuleString* key,
+                                           void* value);
+typedef size_t (*RedisModuleTypeMemUsageFunc)(const void* value);
+typedef void (*RedisModuleTypeDigestFunc)(RedisModuleDigest* digest, void* value);
+typedef void (*RedisModuleTypeFreeFunc)(void* value);
+typedef int (*RedisModuleTypeAuxLoadFunc)(RedisModuleIO* rdb, int encver, int when);
+typedef void (*RedisModuleTypeAuxSaveFunc)(RedisModuleIO* rdb, int when);
+typedef size_t (*RedisModuleTypeFreeEffortFunc)(RedisModuleString* key, const void* value);
+typedef void (*RedisModuleTypeUnlinkFunc)(RedisModuleString* key, const void* value);
+typedef void* (*RedisModuleTypeCopyFunc)(RedisModuleString* fromkey, RedisModuleString* tokey,
+                                         const void* value);
+typedef int (*RedisModuleTypeDefragFunc)(RedisModuleDefragCtx* ctx, RedisModuleString* key,
+                                         void** value);
+typedef void (*RedisModuleInfoFunc)(RedisModuleInfoCtx* ctx, int for_crash_report);
+
+// Layout of version 3 of the type-methods struct (fields after `version` are read per version).
+typedef struct RedisModuleTypeMethods {
+    uint64_t version;
+    RedisModuleTypeLoadFunc rdb_load;
+    RedisModuleTypeSaveFunc rdb_save;
+    RedisModuleTypeRewriteFunc aof_rewrite;
+    RedisModuleTypeMemUsageFunc mem_usage;
+    RedisModuleTypeDigestFunc digest;
+    RedisModuleTypeFreeFunc free;
+    RedisModuleTypeAuxLoadFunc aux_load;
+    RedisModuleTypeAuxSaveFunc aux_save;
+    int aux_save_triggers;
+    RedisModuleTypeFreeEffortFunc free_effort;
+    RedisModuleTypeUnlinkFunc unlink;
+    RedisModuleTypeCopyFunc copy;
+    RedisModuleTypeDefragFunc defrag;
+} RedisModuleTypeMethods;
+
+#define INSITU_REDIS_API(X)                                                                        \
+    X(int, CreateCommand,                                                                          \
+      (RedisModuleCtx * ctx, const char* name, RedisModuleCmdFunc f, const char* flags, int first, \
+       int last, int step))                                                                        \
+    X(void, SetModuleAttribs, (RedisModuleCtx * ctx, const char* name, int ver, int apiver))      \
+    X(int, IsModuleNameBusy, (const char* name))                                                   \
+    X(int, WrongArity, (RedisModuleCtx * ctx))                                                     \
+    X(int, ReplyWithLongLong, (RedisModuleCtx * ctx, long long ll))                               \
+    X(int, ReplyWithError, (RedisModuleCtx * ctx, const char* err))                               \
+    X(int, ReplyWithSimpleString, (RedisModuleCtx * ctx, const char* msg))                        \
+    X(int, ReplyWithArray, (RedisModuleCtx * ctx, long len))                                      \
+    X(void, ReplySetArrayLength, (RedisModuleCtx * ctx, long len))                                \
+    X(int, ReplyWithStringBuffer, (RedisModuleCtx * ctx, const char* buf, size_t len))            \
+    X(int, ReplyWithCString, (RedisModuleCtx * ctx, const char* buf))                             \
+    X(int, ReplyWithString, (RedisModuleCtx * ctx, RedisModuleString * str))                      \
+    X(int, ReplyWithNull, (RedisModuleCtx * ctx))                                                 \
+    X(int, ReplyWithDouble, (RedisModuleCtx * ctx, double d))                                     \
+    X(int, ReplyWithBigNumber, (RedisModuleCtx * ctx, const char* bignum, size_t len))            \
+    X(void*, OpenKey, (RedisModuleCtx * ctx, RedisModuleString * keyname, int mode))              \
+    X(void, CloseKey, (RedisModuleKey * kp))                                                      \
+    X(int, KeyType, (RedisModuleKey * kp))                                                        \
+    X(int, DeleteKey, (RedisModuleKey * key))                                                     \
+    X(RedisModuleString*, CreateString, (RedisModuleCtx * ctx, const char* ptr, size_t len))      \
+    X(RedisModuleString*, CreateStringFromLongLong, (RedisModuleCtx * ctx, long long ll))         \
+    X(void, FreeString, (RedisModuleCtx * ctx, RedisModuleString * str))                          \
+    X(void, RetainString, (RedisModuleCtx * ctx, RedisModuleString * str))                        \
+    X(const char*, StringPtrLen, (const RedisModuleString* str, size_t* len))                     \
+    X(int, ReplicateVerbatim, (RedisModuleCtx * ctx))                                             \
+    X(int, GetContextFlags, (RedisModuleCtx * ctx))                                               \
+    X(void*, Alloc, (size_t bytes))                                                               \
+    X(void*, Calloc, (size_t nmemb, size_t size))                                                 \
+    X(void*, Realloc, (void* ptr, size_t bytes))                                                  \
+    X(void, Free, (void* ptr))                                                                    \
+    X(RedisModuleType*, CreateDataType,                                                           \
+      (RedisModuleCtx * ctx, const char* name, int encver, RedisModuleTypeMethods* methods))      \
+    X(int, ModuleTypeSetValue, (RedisModuleKey * key, RedisModuleType * mt, void* value))         \
+    X(RedisModuleType*, ModuleTypeGetType, (RedisModuleKey * key))                                \
+    X(void*, ModuleTypeGetValue, (RedisModuleKey * key))                                          \
+    X(void, SaveUnsigned, (RedisModuleIO * io, uint64_t value))                                   \
+    X(uint64_t, LoadUnsigned, (RedisModuleIO * io))                                               \
+    X(void, SaveStringBuffer, (RedisModuleIO * io, const char* str, size_t len))                  \
+    X(RedisModuleString*, LoadString, (RedisModuleIO * io))                                       \
+    X(int, IsIOError, (RedisModuleIO * io))                                                       \
+    X(void, EmitAOF, (RedisModuleIO * io, const char* cmdname, const char* fmt, ...))             \
+    X(void, DigestAddStringBuffer, (RedisModuleDigest * md, const char* ele, size_t len))         \
+    X(void, DigestAddLongLong, (RedisModuleDigest * md, long long ele))                           \
+    X(void, DigestEndSequence, (RedisModuleDigest * md))                                          \
+    X(void, Log, (RedisModuleCtx * ctx, const char* level, const char* fmt, ...))                 \
+    X(void, LogIOError, (RedisModuleIO * io, const char* level, const char* fmt, ...))            \
+    X(int, RegisterInfoFunc, (RedisModuleCtx * ctx, RedisModuleInfoFunc cb))                      \
+    X(int, InfoAddSection, (RedisModuleInfoCtx * ctx, const char* name))                          \
+    X(int, InfoAddFieldCString, (RedisModuleInfoCtx * ctx, const char* field, const char* value)) \
+    X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char* field, long long value))
+
+#define INSITU_DECLARE_API(ret, name, args) extern ret(*RedisModule_##name) args;
+INSITU_REDIS_API(INSITU_DECLARE_API)
+#undef INSITU_DECLARE_API
+
+}  // extern "C"
+
+namespace insitu::module {
+// Resolves every API pointer and registers the module name. Returns REDISMODULE_OK or _ERR.
+int init_redis_api(RedisModuleCtx* ctx, const char* name, int version);
+}  // namespace insitu::module

@@ -1,0 +1,79 @@
+#include "resp/writer.h"
+
+#include <charconv>
+
+namespace insitu::resp {
+
+void CommandWriter::begin(std::size_t nargs) {
+    buf_.clear();
+    segs_.clear();
+    total_ = 0;
+    added_ = 0;
+    append_inline("*" + std::to_string(nargs) + "\r\n");
+}
+
+void CommandWriter::append_inline(std::string_view s) {
+    if (!segs_.empty() && segs_.back().inline_data) {
+        segs_.back().len += s.size();
+    } else {
+        segs_.push_back({true, buf_.size(), nullptr, s.size()});
+    }
+    buf_.append(s);
+    total_ += s.size();
+}
+
+void CommandWriter::append_external(std::string_view s) {
+    segs_.push_back({false, 0, s.data(), s.size()});
+    total_ += s.size();
+}
+
+void CommandWriter::add(std::string_view arg) { add_pieces({arg}); }
+
+void CommandWriter::add_pieces(const std::vector<std::string_view>& pieces) {
+    std::size_t len = 0;
+    for (auto p : pieces) len += p.size();
+    char num[32];
+    auto [end, ec] = std::to_chars(num, num + sizeof num, len);
+    (void)ec;
+    append_inline("$");
+    append_inline(std::string_view(num, static_cast<std::size_t>(end - num)));
+    append_inline("\r\n");
+    for (auto p : pieces) {
+        if (p.empty()) continue;
+        if (p.size() < k_inline_limit)
+            append_inline(p);
+        else
+            append_external(p);
+    }
+    append_inline("\r\n");
+    ++added_;
+}
+
+void CommandWriter::add_number(long long v) {
+    char num[32];
+    auto [end, ec] = std::to_chars(num, num + sizeof num, v);
+    (void)ec;
+    add(std::string_view(num, static_cast<std::size_t>(end - num)));
+}
+
+void CommandWriter::iovecs(std::vector<iovec>& out) const {
+    for (const auto& s : segs_) {
+        const char* p = s.inline_data ? buf_.data() + s.offset : s.ptr;
+        out.push_back({const_cast<char*>(p), s.len});
+    }
+}
+
+std::string CommandWriter::flatten() const {
+    std::string out;
+    out.reserve(total_);
+    for (const auto& s : segs_) out.append(s.inline_data ? buf_.data() + s.offset : s.ptr, s.len);
+    return out;
+}
+
+std::string encode_command(const std::vector<std::string_view>& args) {
+    CommandWriter w(args.size());
+    for (auto a : args) w.add(a);
+    return w.flatten();
+}
+
+}  // namespace insitu::resp

@@ -1,0 +1,312 @@
+#include "redis_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/hash_slot.h"
+#include "resp/parser.h"
+#include "resp/writer.h"
+
+namespace fs = std::filesystem;
+
+namespace insitu::testing {
+namespace {
+
+bool port_bindable(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return (v && *v) ? std::string(v) : fallback;
+}
+
+}  // namespace
+
+std::string module_path() { return env_or("INSITU_MODULE", INSITU_MODULE_PATH); }
+std::string redis_server_path() { return env_or("REDIS_PATH", "redis-server"); }
+
+int free_port() {
+    static std::mt19937 rng(static_cast<unsigned>(::getpid()) * 7919u +
+                            static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    static std::atomic<int> handed{0};
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        int port = 20000 + static_cast<int>(rng() % 25000);
+        if (port_bindable(port) && port_bindable(port + 10000)) {
+            ++handed;
+            return port;
+        }
+    }
+    throw std::runtime_error("no free port found");
+}
+
+std::string make_temp_dir(const std::string& tag) {
+    fs::path base = fs::temp_directory_path() / "insitu-tests";
+    fs::create_directories(base);
+    std::string templ = (base / (tag + "-XXXXXX")).string();
+    if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+    return templ;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct RawConnection::State {
+    resp::Parser parser;
+};
+
+RawConnection::RawConnection(int port, const std::string& host) : st_(new State) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, host.c_str(), &a.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("RawConnection: cannot connect to port " + std::to_string(port));
+    }
+}
+
+RawConnection::RawConnection(const std::string& unix_path) : st_(new State) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, unix_path.c_str(), sizeof a.sun_path - 1);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("RawConnection: cannot connect to " + unix_path);
+    }
+}
+
+RawConnection::~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Reply RawConnection::raw(const std::string& bytes) {
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) throw std::runtime_error("RawConnection: send failed");
+        off += static_cast<std::size_t>(n);
+    }
+    char buf[1 << 16];
+    while (true) {
+        if (auto r = st_->parser.next()) return std::move(*r);
+        ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) throw std::runtime_error("RawConnection: connection closed");
+        st_->parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+    }
+}
+
+Reply RawConnection::command(const std::vector<std::string>& args) {
+    std::vector<std::string_view> v(args.begin(), args.end());
+    return raw(resp::encode_command(v));
+}
+
+// ---------------------------------------------------------------------------------------------
+RedisServer::RedisServer() : RedisServer(Options{}) {}
+
+RedisServer::RedisServer(Options opts) : opts_(std::move(opts)) {
+    dir_ = make_temp_dir("redis");
+    port_ = free_port();
+    if (opts_.unix_socket) unix_path_ = dir_ + "/redis.sock";
+    start();
+}
+
+RedisServer::~RedisServer() {
+    stop(false);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+bool RedisServer::alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+
+std::string RedisServer::log() const {
+    std::ifstream in(dir_ + "/redis.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void RedisServer::start() {
+    std::vector<std::string> args = {redis_server_path(), "--port", std::to_string(port_),
+                                     "--bind", "127.0.0.1", "--dir", dir_,
+                                     "--logfile", dir_ + "/redis.log", "--daemonize", "no",
+                                     "--save", "", "--appendonly", opts_.appendonly ? "yes" : "no",
+                                     "--protected-mode", "no", "--enable-debug-command", "yes"};
+    if (!unix_path_.empty()) {
+        args.insert(args.end(), {"--unixsocket", unix_path_, "--unixsocketperm", "700"});
+    }
+    if (opts_.cluster) {
+        args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
+                                 dir_ + "/nodes.conf", "--cluster-node-timeout", "5000"});
+    }
+    if (opts_.load_module) {
+        args.push_back("--loadmodule");
+        args.push_back(module_path());
+        for (const auto& a : opts_.module_args) args.push_back(a);
+    }
+    for (const auto& a : opts_.extra_args) args.push_back(a);
+
+    std::string preload = env_or("INSITU_SERVER_PRELOAD", "");
+    pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(1);
+        ::setpgid(0, 0);
+        if (!preload.empty()) ::setenv("LD_PRELOAD", preload.c_str(), 1);
+        int devnull = ::open("/dev/null", O_RDWR);
+        ::dup2(devnull, 0);
+        std::string out = dir_ + "/redis.stdout";
+        int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execvp(argv[0], argv.data());
+        ::_exit(127);
+    }
+    wait_ready();
+}
+
+void RedisServer::wait_ready() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("redis-server exited during start-up; log:\n" + log());
+        }
+        try {
+            RawConnection c(port_);
+            if (c.command({"PING"}).is_status("PONG")) return;
+        } catch (const std::exception&) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    stop(false);
+    throw std::runtime_error("redis-server did not answer PING within 20 s; log:\n" + log());
+}
+
+void RedisServer::stop(bool save) {
+    if (pid_ <= 0) return;
+    try {
+        RawConnection c(port_);
+        c.raw(resp::encode_command({"SHUTDOWN", save ? "SAVE" : "NOSAVE"}));
+    } catch (const std::exception&) {
+        // SHUTDOWN closes the connection without a reply, or the server is already gone.
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+}
+
+void RedisServer::restart(bool save) {
+    stop(save);
+    start();
+}
+
+std::unique_ptr<RawConnection> RedisServer::connect() const {
+    return std::make_unique<RawConnection>(port_);
+}
+
+// ---------------------------------------------------------------------------------------------
+RedisCluster::RedisCluster(int n, std::vector<std::string> module_args) {
+    for (int i = 0; i < n; ++i) {
+        RedisServer::Options o;
+        o.cluster = true;
+        o.module_args = module_args;
+        shards_.push_back(std::make_unique<RedisServer>(o));
+    }
+    // Assign contiguous slot ranges and introduce every node to the first.
+    int per = core::k_cluster_slots / n;
+    for (int i = 0; i < n; ++i) {
+        int lo = i * per;
+        int hi = (i == n - 1) ? core::k_cluster_slots - 1 : (i + 1) * per - 1;
+        first_slot_.push_back(lo);
+        auto c = shards_[static_cast<std::size_t>(i)]->connect();
+        Reply r = c->command({"CLUSTER", "ADDSLOTSRANGE", std::to_string(lo), std::to_string(hi)});
+        if (r.is_error()) throw std::runtime_error("ADDSLOTSRANGE: " + r.str);
+        if (i > 0) {
+            r = c->command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(shards_[0]->port())});
+            if (r.is_error()) throw std::runtime_error("CLUSTER MEET: " + r.str);
+        }
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (true) {
+        bool ok = true;
+        for (auto& s : shards_) {
+            auto c = s->connect();
+            Reply info = c->command({"CLUSTER", "INFO"});
+            if (info.str.find("cluster_state:ok") == std::string::npos) ok = false;
+            // Every node must also know every other node's slots.
+            Reply slots = c->command({"CLUSTER", "SLOTS"});
+            if (slots.elements.size() != shards_.size()) ok = false;
+        }
+        if (ok) break;
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("cluster did not reach cluster_state:ok within 30 s");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+RedisCluster::~RedisCluster() = default;
+
+std::vector<RedisServer*> RedisCluster::shards() const {
+    std::vector<RedisServer*> out;
+    for (auto& s : shards_) out.push_back(s.get());
+    return out;
+}
+
+std::string RedisCluster::ssdb() const {
+    std::string out;
+    for (auto& s : shards_) out += (out.empty() ? "" : ",") + s->address();
+    return out;
+}
+
+RedisServer& RedisCluster::owner_of(const std::string& key) const {
+    int slot = core::hash_slot(key);
+    std::size_t idx = 0;
+    for (std::size_t i = 0; i < first_slot_.size(); ++i)
+        if (slot >= first_slot_[i]) idx = i;
+    return *shards_[idx];
+}
+
+}  // namespace insitu::testing
