@@ -1,0 +1,118 @@
+// Per-node administration calls and raw commands.
+#include "client/client_impl.h"
+
+#include "core/text.h"
+
+namespace insitu {
+namespace {
+
+using client::LogLevel;
+
+Reply checked(Reply r, const std::string& what, const std::string& address) {
+    if (r.is_error()) throw DatabaseException(what + " on " + address + " failed: " + r.str);
+    return r;
+}
+
+// "key:value" lines; "# Section" lines start a section (INFO) and are ignored by CLUSTER INFO.
+template <typename OnSection, typename OnField>
+void parse_info_text(std::string_view text, OnSection&& on_section, OnField&& on_field) {
+    std::string section;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) continue;
+        if (line.front() == '#') {
+            line.remove_prefix(1);
+            while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+            section = std::string(line);
+            on_section(section);  // an empty section (e.g. Keyspace) still shows up
+            continue;
+        }
+        auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        on_field(section, std::string(line.substr(0, colon)), std::string(line.substr(colon + 1)));
+    }
+}
+
+}  // namespace
+
+std::unordered_map<std::string, std::unordered_map<std::string, std::string>>
+Client::get_db_node_info(const std::string& address) {
+    impl_->log->log(LogLevel::Debug, "get_db_node_info " + address);
+    Reply r = checked(impl_->router->command_on_node(address, {"INFO", "EVERYTHING"}),
+                      "INFO EVERYTHING", address);
+    std::unordered_map<std::string, std::unordered_map<std::string, std::string>> out;
+    parse_info_text(
+        r.str, [&](const std::string& section) { out[section]; },
+        [&](const std::string& section, std::string key, std::string value) {
+            out[section][std::move(key)] = std::move(value);
+        });
+    return out;
+}
+
+std::unordered_map<std::string, std::string> Client::get_db_cluster_info(
+    const std::string& address) {
+    if (!is_cluster())
+        throw RuntimeException("get_db_cluster_info needs a clustered database; this client is "
+                               "connected to a standalone one");
+    impl_->log->log(LogLevel::Debug, "get_db_cluster_info " + address);
+    Reply r = checked(impl_->router->command_on_node(address, {"CLUSTER", "INFO"}),
+                      "CLUSTER INFO", address);
+    std::unordered_map<std::string, std::string> out;
+    parse_info_text(
+        r.str, [](const std::string&) {},
+        [&](const std::string&, std::string key, std::string value) {
+            out[std::move(key)] = std::move(value);
+        });
+    return out;
+}
+
+void Client::flush_db(const std::string& address) {
+    impl_->log->log(LogLevel::Debug, "flush_db " + address);
+    checked(impl_->router->command_on_node(address, {"FLUSHDB"}),
+            "FLUSHDB", address);
+}
+
+std::unordered_map<std::string, std::string> Client::config_get(const std::string& expression,
+                                                                const std::string& address) {
+    impl_->log->log(LogLevel::Debug, "config_get " + expression + " " + address);
+    Reply r = checked(impl_->router->command_on_node(address, {"CONFIG", "GET", expression}),
+                      "CONFIG GET", address);
+    std::unordered_map<std::string, std::string> out;
+    for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2)
+        out[r.elements[i].str] = r.elements[i + 1].str;
+    return out;
+}
+
+void Client::config_set(const std::string& config_param, const std::string& value,
+                        const std::string& address) {
+    impl_->log->log(LogLevel::Debug, "config_set " + config_param + " " + address);
+    checked(impl_->router->command_on_node(address, {"CONFIG", "SET", config_param, value}),
+            "CONFIG SET " + config_param, address);
+}
+
+void Client::save(const std::string& address) {
+    impl_->log->log(LogLevel::Debug, "save " + address);
+    checked(impl_->router->command_on_node(address, {"SAVE"}),
+            "SAVE", address);
+}
+
+Reply Client::run_command(const std::vector<std::string>& args, int key_index) {
+    if (args.empty()) throw ParameterException("run_command: no command given");
+    std::vector<std::string_view> views(args.begin(), args.end());
+    impl_->log->log(LogLevel::Developer, "run_command " + args[0]);
+    if (key_index >= 1 && static_cast<std::size_t>(key_index) < args.size())
+        return impl_->router->command_on_key(args[static_cast<std::size_t>(key_index)], views);
+    return impl_->router->command_on_any(views);
+}
+
+Reply Client::run_command_on(const std::string& address, const std::vector<std::string>& args) {
+    if (args.empty()) throw ParameterException("run_command_on: no command given");
+    std::vector<std::string_view> views(args.begin(), args.end());
+    impl_->log->log(LogLevel::Developer, "run_command_on " + address + " " + args[0]);
+    return impl_->router->command_on_node(address, views);
+}
+
+}  // namespace insitu

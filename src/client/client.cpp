@@ -1,0 +1,394 @@
+// Client construction, tensors, keys and prefixing.
+#include "client/client_impl.h"
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "client/tensor_io.h"
+#include "core/address.h"
+#include "core/layout.h"
+#include "core/text.h"
+
+namespace insitu {
+namespace {
+
+using client::Connection;
+using client::LogLevel;
+
+void check_type(TensorType type, const char* call) {
+    if (element_size(type) == 0) {
+        throw ParameterException(std::string(call) + ": unsupported tensor type " +
+                                 std::to_string(static_cast<int>(type)) +
+                                 (type == TensorType::String ? " (String)" : ""));
+    }
+}
+
+void check_layout(MemoryLayout layout, const char* call) {
+    if (layout == MemoryLayout::Contiguous || layout == MemoryLayout::Nested ||
+        layout == MemoryLayout::FortranContiguous)
+        return;
+    throw ParameterException(std::string(call) + ": " +
+                             (layout == MemoryLayout::FortranNested
+                                  ? "the FortranNested memory layout is not supported"
+                                  : "invalid memory layout"));
+}
+
+// Returns the payload size in bytes of a tensor of `dims`.
+std::size_t check_dims(const std::vector<std::size_t>& dims, TensorType type, const char* call) {
+    if (dims.empty()) throw ParameterException(std::string(call) + ": dims must not be empty");
+    for (std::size_t d : dims)
+        if (d == 0)
+            throw ParameterException(std::string(call) + ": every dimension must be positive, got " +
+                                     client::dims_text(dims));
+    try {
+        std::size_t n = core::element_count(dims);
+        std::size_t elem = element_size(type);
+        if (n > static_cast<std::size_t>(-1) / elem) throw std::overflow_error("");
+        return n * elem;
+    } catch (const std::overflow_error&) {
+        throw ParameterException(std::string(call) + ": tensor shape " + client::dims_text(dims) +
+                                 " is too large");
+    }
+}
+
+void check_data(const void* data, const char* call) {
+    if (data == nullptr) throw ParameterException(std::string(call) + ": data must not be null");
+}
+
+// The environment/option name as the user sees it (with the database suffix, if any).
+std::string option_name(const ConfigOptions& cfg, const std::string& name) {
+    return cfg.db_suffix().empty() ? name : name + "_" + cfg.db_suffix();
+}
+
+std::int64_t int_option(const ConfigOptions& cfg, const std::string& name, std::int64_t fallback,
+                        std::int64_t min) {
+    std::int64_t v = cfg.get_integer_option_or(name, fallback);
+    if (v < min || v > 1'000'000'000) {
+        throw ParameterException(option_name(cfg, name) + " must be in " + std::to_string(min) +
+                                 "..1000000000, got " + std::to_string(v));
+    }
+    return v;
+}
+
+}  // namespace
+
+Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
+                   std::optional<bool> force_cluster)
+    : logger_name(name) {
+    log = std::make_unique<client::Logger>(
+        name, cfg.get_string_option_or("SR_LOG_FILE", ""),
+        client::parse_log_level(cfg.get_string_option_or("SR_LOG_LEVEL", "INFO")));
+
+    const std::string ssdb_name = option_name(cfg, "SSDB");
+    if (!cfg.is_configured("SSDB")) {
+        throw ParameterException(ssdb_name + " must be set to the database address(es), e.g. " +
+                                 ssdb_name + "=127.0.0.1:6379 or unix:///path/to/redis.sock");
+    }
+    std::vector<core::Address> seeds;
+    try {
+        seeds = core::parse_address_list(cfg.get_string_option("SSDB"));
+    } catch (const std::invalid_argument& e) {
+        throw ParameterException(ssdb_name + ": " + e.what());
+    }
+    bool cluster = force_cluster
+                       ? *force_cluster
+                       : core::iequals(cfg.get_string_option_or("SR_DB_TYPE", "Clustered"),
+                                       "Clustered");
+
+    using std::chrono::milliseconds;
+    client::Timing t;
+    t.conn_timeout = milliseconds(int_option(cfg, "SR_CONN_TIMEOUT", 100, 0) * 1000);
+    t.conn_interval = milliseconds(int_option(cfg, "SR_CONN_INTERVAL", 1000, 0));
+    t.cmd_timeout = milliseconds(int_option(cfg, "SR_CMD_TIMEOUT", 100, 0) * 1000);
+    t.cmd_interval = milliseconds(int_option(cfg, "SR_CMD_INTERVAL", 1000, 0));
+    t.socket_timeout_ms = static_cast<int>(int_option(cfg, "SR_SOCKET_TIMEOUT", 250, 1));
+
+    prefix = std::make_unique<client::KeyPrefixer>(cfg.get_string_option_or("SSKEYIN", ""),
+                                                   cfg.get_string_option_or("SSKEYOUT", ""));
+    router = std::make_unique<client::Router>(std::move(seeds), cluster, t, *log);
+    log->log(LogLevel::Debug, "new client connected to " + router->describe());
+}
+
+Client::Client(const std::string& logger_name) {
+    auto cfg = ConfigOptions::create_from_environment();
+    impl_ = std::make_unique<Impl>(*cfg, logger_name, std::nullopt);
+}
+
+Client::Client(const ConfigOptions* cfg, const std::string& logger_name) {
+    if (cfg == nullptr) throw ParameterException("Client: ConfigOptions must not be null");
+    impl_ = std::make_unique<Impl>(*cfg, logger_name, std::nullopt);
+}
+
+Client::Client(bool cluster, const std::string& logger_name) {
+    auto cfg = ConfigOptions::create_from_environment();
+    impl_ = std::make_unique<Impl>(*cfg, logger_name, cluster);
+}
+
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+// ---- tensors ------------------------------------------------------------------------------------
+
+void Client::put_tensor(const std::string& name, const void* data,
+                        const std::vector<std::size_t>& dims, TensorType type,
+                        MemoryLayout layout) {
+    check_type(type, "put_tensor");
+    check_layout(layout, "put_tensor");
+    check_data(data, "put_tensor");
+    const std::size_t bytes = check_dims(dims, type, "put_tensor");
+    const std::size_t elem = element_size(type);
+
+    // Contiguous data goes out from the caller's memory; other layouts need one row-major copy.
+    std::unique_ptr<char[]> staging;
+    std::string_view blob(static_cast<const char*>(data), bytes);
+    if (layout != MemoryLayout::Contiguous) {
+        staging.reset(new char[bytes]);
+        if (layout == MemoryLayout::Nested)
+            core::gather_nested(data, staging.get(), dims, elem);
+        else
+            core::fortran_to_c(data, staging.get(), dims, elem);
+        blob = std::string_view(staging.get(), bytes);
+    }
+    const std::string key = impl_->prefix->put_tensor_key(name);
+    impl_->log->log(LogLevel::Debug, "put_tensor " + key + " " + std::string(wire_name(type)) +
+                                         client::dims_text(dims));
+    resp::CommandWriter w;
+    client::build_tensorset(w, key, type, dims, blob);
+    impl_->router->on_key(key, [&](Connection& c) {
+        c.send(w);
+        Reply r = c.read_reply();
+        if (r.is_error()) {
+            client::check_retryable_error(r.str);
+            throw DatabaseException("put_tensor " + client::key_label(name, key) +
+                                    " failed: " + r.str);
+        }
+    });
+}
+
+Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name,
+                                                      MemoryLayout layout, TensorType& type) {
+    check_layout(layout, "get_tensor");
+    const std::string key = prefix->get_tensor_key(name);
+    log->log(LogLevel::Debug, "get_tensor " + key);
+    std::unique_ptr<OwnedTensor> out;
+    router->on_key(key, [&](Connection& c) {
+        client::TensorMeta m = client::begin_tensorget(c, key, name);
+        const std::size_t elem = element_size(m.type);
+        if (elem == 0) {
+            client::discard_blob(c, m.blob_size);
+            throw TypeException("get_tensor: tensor " + client::key_label(name, key) +
+                                " has dtype " + m.type_name + ", which get_tensor does not support");
+        }
+        if (core::element_count(m.dims) * elem != m.blob_size) {
+            client::discard_blob(c, m.blob_size);
+            throw DatabaseException("get_tensor: tensor " + client::key_label(name, key) +
+                                    " has a blob of " + std::to_string(m.blob_size) +
+                                    " bytes for shape " + client::dims_text(m.dims));
+        }
+        auto t = std::make_unique<OwnedTensor>();
+        t->dims = m.dims;
+        // Plain new[]: no zero-filling of memory about to be overwritten.
+        t->data.reset(new std::byte[std::max<std::size_t>(m.blob_size, 1)]);
+        if (layout == MemoryLayout::FortranContiguous) {
+            std::unique_ptr<char[]> tmp(new char[std::max<std::size_t>(m.blob_size, 1)]);
+            client::read_blob(c, tmp.get(), m.blob_size);
+            core::c_to_fortran(tmp.get(), t->data.get(), m.dims, elem);
+        } else {
+            client::read_blob(c, t->data.get(), m.blob_size);
+        }
+        type = m.type;
+        out = std::move(t);
+    });
+    out->view = out->data.get();
+    if (layout == MemoryLayout::Nested)
+        out->view = core::build_nested_view(out->data.get(), out->dims, element_size(type),
+                                            out->nested);
+    owned.push_back(std::move(out));
+    return *owned.back();
+}
+
+void Client::get_tensor(const std::string& name, void*& data, std::vector<std::size_t>& dims,
+                        TensorType& type, MemoryLayout layout) {
+    TensorType t = TensorType::Invalid;
+    Impl::OwnedTensor& o = impl_->fetch_tensor(name, layout, t);
+    data = o.view;
+    dims = o.dims;
+    type = t;
+}
+
+void Client::get_tensor(const std::string& name, void*& data, std::size_t*& dims,
+                        std::size_t& n_dims, TensorType& type, MemoryLayout layout) {
+    TensorType t = TensorType::Invalid;
+    Impl::OwnedTensor& o = impl_->fetch_tensor(name, layout, t);
+    data = o.view;
+    dims = o.dims.data();
+    n_dims = o.dims.size();
+    type = t;
+}
+
+void Client::unpack_tensor(const std::string& name, void* data,
+                           const std::vector<std::size_t>& dims, TensorType type,
+                           MemoryLayout layout) {
+    check_type(type, "unpack_tensor");
+    check_layout(layout, "unpack_tensor");
+    check_data(data, "unpack_tensor");
+    const std::size_t bytes = check_dims(dims, type, "unpack_tensor");
+    const std::size_t elem = element_size(type);
+    const std::string key = impl_->prefix->get_tensor_key(name);
+    impl_->log->log(LogLevel::Debug, "unpack_tensor " + key);
+    impl_->router->on_key(key, [&](Connection& c) {
+        client::TensorMeta m = client::begin_tensorget(c, key, name);
+        // Nothing is written into the caller's buffer until dtype and shape have been checked.
+        if (m.type != type) {
+            client::discard_blob(c, m.blob_size);
+            throw TypeException("unpack_tensor: tensor " + client::key_label(name, key) +
+                                " has dtype " + m.type_name + ", but the buffer is " +
+                                std::string(wire_name(type)));
+        }
+        bool shape_ok = layout == MemoryLayout::Nested
+                            ? m.dims == dims
+                            : core::element_count(m.dims) == core::element_count(dims);
+        if (!shape_ok) {
+            client::discard_blob(c, m.blob_size);
+            throw ParameterException("unpack_tensor: tensor " + client::key_label(name, key) +
+                                     " has shape " + client::dims_text(m.dims) +
+                                     ", but the buffer has shape " + client::dims_text(dims));
+        }
+        if (m.blob_size != bytes) {
+            client::discard_blob(c, m.blob_size);
+            throw DatabaseException("unpack_tensor: tensor " + client::key_label(name, key) +
+                                    " has a blob of " + std::to_string(m.blob_size) +
+                                    " bytes, expected " + std::to_string(bytes));
+        }
+        if (layout == MemoryLayout::Contiguous) {
+            client::read_blob(c, data, bytes);  // straight from the socket into the caller's buffer
+            return;
+        }
+        std::unique_ptr<char[]> tmp(new char[bytes]);
+        client::read_blob(c, tmp.get(), bytes);
+        if (layout == MemoryLayout::Nested)
+            core::scatter_nested(tmp.get(), data, dims, elem);
+        else
+            core::c_to_fortran(tmp.get(), data, dims, elem);
+    });
+}
+
+namespace {
+
+// Integer reply of a key command, or an exception naming the key.
+long long integer_reply(const Reply& r, const std::string& what, const std::string& label) {
+    if (r.is_error()) client::throw_reply_error(r.str, label, what);
+    if (r.type != Reply::Type::integer)
+        throw DatabaseException(what + " " + label + ": unexpected reply " + to_display(r));
+    return r.integer;
+}
+
+}  // namespace
+
+void Client::rename_tensor(const std::string& old_name, const std::string& new_name) {
+    const std::string src = impl_->prefix->get_tensor_key(old_name);
+    const std::string dst = impl_->prefix->put_tensor_key(new_name);
+    const std::string label = client::key_label(old_name, src);
+    impl_->log->log(LogLevel::Debug, "rename_tensor " + src + " -> " + dst);
+    auto& router = *impl_->router;
+    if (router.same_slot(src, dst)) {
+        Reply r = router.command_on_key(src, {"RENAME", src, dst});
+        if (r.is_error()) client::throw_reply_error(r.str, label, "rename_tensor");
+        return;
+    }
+    copy_tensor(old_name, new_name);
+    router.command_on_key(src, {"UNLINK", src});
+}
+
+void Client::copy_tensor(const std::string& src_name, const std::string& dest_name) {
+    const std::string src = impl_->prefix->get_tensor_key(src_name);
+    const std::string dst = impl_->prefix->put_tensor_key(dest_name);
+    const std::string label = client::key_label(src_name, src);
+    impl_->log->log(LogLevel::Debug, "copy_tensor " + src + " -> " + dst);
+    auto& router = *impl_->router;
+    if (src == dst) {  // COPY refuses this; copying a key onto itself only needs it to exist
+        if (integer_reply(router.command_on_key(src, {"EXISTS", src}), "copy_tensor", label) == 0)
+            throw KeyException("copy_tensor: tensor " + label + " does not exist");
+        return;
+    }
+    if (router.same_slot(src, dst)) {
+        Reply r = router.command_on_key(src, {"COPY", src, dst, "REPLACE"});
+        if (integer_reply(r, "copy_tensor", label) == 0)
+            throw KeyException("copy_tensor: tensor " + label + " does not exist");
+        return;
+    }
+    // Different slots (so possibly different shards): move the serialized value via the client.
+    Reply dump = router.command_on_key(src, {"DUMP", src});
+    if (dump.is_error()) client::throw_reply_error(dump.str, label, "copy_tensor");
+    if (dump.type == Reply::Type::nil)
+        throw KeyException("copy_tensor: tensor " + label + " does not exist");
+    Reply r = router.command_on_key(dst, {"RESTORE", dst, "0", dump.str, "REPLACE"});
+    if (r.is_error())
+        throw DatabaseException("copy_tensor: RESTORE of '" + dst + "' failed: " + r.str);
+}
+
+void Client::delete_tensor(const std::string& name) {
+    const std::string key = impl_->prefix->get_tensor_key(name);
+    impl_->log->log(LogLevel::Debug, "delete_tensor " + key);
+    integer_reply(impl_->router->command_on_key(key, {"UNLINK", key}), "delete_tensor",
+                  client::key_label(name, key));
+}
+
+bool Client::tensor_exists(const std::string& name) {
+    const std::string key = impl_->prefix->get_tensor_key(name);
+    return integer_reply(impl_->router->command_on_key(key, {"EXISTS", key}), "tensor_exists",
+                         client::key_label(name, key)) > 0;
+}
+
+namespace {
+
+bool poll(int frequency_ms, int tries, const std::function<bool()>& check) {
+    if (frequency_ms < 0) throw ParameterException("poll frequency must not be negative");
+    for (int i = 0; i < tries; ++i) {
+        if (check()) return true;
+        if (i + 1 < tries) std::this_thread::sleep_for(std::chrono::milliseconds(frequency_ms));
+    }
+    return false;
+}
+
+}  // namespace
+
+bool Client::poll_tensor(const std::string& name, int poll_frequency_ms, int num_tries) {
+    return poll(poll_frequency_ms, num_tries, [&] { return tensor_exists(name); });
+}
+
+bool Client::key_exists(const std::string& key) {
+    return integer_reply(impl_->router->command_on_key(key, {"EXISTS", key}), "key_exists",
+                         "'" + key + "'") > 0;
+}
+
+bool Client::poll_key(const std::string& key, int poll_frequency_ms, int num_tries) {
+    return poll(poll_frequency_ms, num_tries, [&] { return key_exists(key); });
+}
+
+// ---- prefixing ----------------------------------------------------------------------------------
+
+void Client::set_data_source(std::string source_id) { impl_->prefix->set_data_source(source_id); }
+void Client::use_tensor_ensemble_prefix(bool use) { impl_->prefix->use_tensor = use; }
+void Client::use_dataset_ensemble_prefix(bool use) { impl_->prefix->use_dataset = use; }
+void Client::use_model_ensemble_prefix(bool use) { impl_->prefix->use_model = use; }
+void Client::use_list_ensemble_prefix(bool use) { impl_->prefix->use_list = use; }
+
+// ---- misc ---------------------------------------------------------------------------------------
+
+bool Client::is_cluster() const { return impl_->router->is_cluster(); }
+
+std::vector<std::string> Client::node_addresses() const { return impl_->router->node_addresses(); }
+
+std::string Client::to_string() const {
+    std::string out = "insitu::Client '" + impl_->logger_name + "': " + impl_->router->describe();
+    const auto& p = *impl_->prefix;
+    if (!p.sources().empty()) out += "; data source '" + p.data_source() + "'";
+    if (!p.output_prefix().empty()) out += "; output prefix '" + p.output_prefix() + "'";
+    return out;
+}
+
+}  // namespace insitu

@@ -1,0 +1,346 @@
+#include "client/connection.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <insitu/errors.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "core/text.h"
+#include "resp/parser.h"
+
+namespace insitu::client {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t k_buffer_size = 128 * 1024;  // > resp::k_max_line, so a header always fits
+constexpr std::size_t k_direct_read = 16 * 1024;  // below this, reading via the buffer is cheaper
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+int remaining_ms(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return static_cast<int>(std::clamp<long long>(left.count(), 0, INT_MAX));
+}
+
+// Waits for a non-blocking connect() to finish; returns 0 or the errno of the failure.
+int finish_connect(int fd, Clock::time_point deadline) {
+    while (true) {
+        pollfd p{fd, POLLOUT, 0};
+        int r = ::poll(&p, 1, remaining_ms(deadline));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return errno;
+        if (r == 0) return ETIMEDOUT;
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+        return err;
+    }
+}
+
+// Connects one socket; returns the fd or -1 with `err` set.
+int try_connect(int family, const sockaddr* sa, socklen_t len, Clock::time_point deadline,
+                int& err) {
+    int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        err = errno;
+        return -1;
+    }
+    int r = ::connect(fd, sa, len);
+    err = r == 0 ? 0 : errno;
+    if (err == EINPROGRESS || err == EAGAIN || err == EINTR) err = finish_connect(fd, deadline);
+    if (err != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+void check_retryable_error(std::string_view text) {
+    bool moved = text.starts_with("MOVED ");
+    if (moved || text.starts_with("ASK ")) {
+        // "MOVED <slot> <host>:<port>"
+        std::string_view rest = text.substr(moved ? 6 : 4);
+        auto space = rest.find(' ');
+        if (space == std::string_view::npos) return;
+        auto slot = core::parse_ll(rest.substr(0, space));
+        if (!slot) return;
+        Redirect r;
+        r.ask = !moved;
+        r.slot = static_cast<int>(*slot);
+        try {
+            r.target = core::parse_address(rest.substr(space + 1));
+        } catch (const std::invalid_argument&) {
+            return;  // not a redirection we understand: the caller sees the error as is
+        }
+        throw r;
+    }
+    if (text.starts_with("TRYAGAIN") || text.starts_with("CLUSTERDOWN") ||
+        text.starts_with("LOADING"))
+        throw TransientError(std::string(text));
+}
+
+Connection::Connection(int fd, core::Address address, int socket_timeout_ms)
+    : fd_(fd),
+      address_(std::move(address)),
+      io_timeout_ms_(socket_timeout_ms),
+      reply_timeout_ms_(socket_timeout_ms),
+      buf_(k_buffer_size) {}
+
+Connection::~Connection() { ::close(fd_); }
+
+std::unique_ptr<Connection> Connection::open(const core::Address& address,
+                                             std::chrono::milliseconds connect_timeout,
+                                             int socket_timeout_ms) {
+    const auto deadline = Clock::now() + connect_timeout;
+    const std::string name = address.to_string();
+    int fd = -1, err = 0;
+    if (address.kind == core::Address::Kind::unix_socket) {
+        sockaddr_un sa{};
+        sa.sun_family = AF_UNIX;
+        if (address.path.size() >= sizeof sa.sun_path)
+            throw IoError("cannot connect to " + name + ": socket path too long");
+        std::memcpy(sa.sun_path, address.path.c_str(), address.path.size() + 1);
+        fd = try_connect(AF_UNIX, reinterpret_cast<const sockaddr*>(&sa), sizeof sa, deadline, err);
+    } else {
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICSERV;
+        addrinfo* list = nullptr;
+        std::string port = std::to_string(address.port);
+        int gai = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &list);
+        if (gai != 0)
+            throw IoError("cannot resolve " + name + ": " + ::gai_strerror(gai));
+        for (addrinfo* ai = list; ai && fd < 0; ai = ai->ai_next)
+            fd = try_connect(ai->ai_family, ai->ai_addr, ai->ai_addrlen, deadline, err);
+        ::freeaddrinfo(list);
+        if (fd >= 0) {
+            // Small commands must not wait for Nagle's algorithm.
+            int one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+    }
+    if (fd < 0) throw IoError("cannot connect to " + name + ": " + errno_text(err));
+
+    std::unique_ptr<Connection> c(new Connection(fd, address, socket_timeout_ms));
+    Reply pong = c->command({"PING"});
+    if (!pong.is_status("PONG"))
+        throw IoError("database at " + name + " did not answer PING: " + to_display(pong));
+    return c;
+}
+
+void Connection::fail(const std::string& what) { throw IoError(what + " (" + address_.to_string() + ")"); }
+
+void Connection::wait(short events) {
+    const bool first_byte = awaiting_reply_ && (events & POLLIN);
+    const int timeout = first_byte ? reply_timeout_ms_ : io_timeout_ms_;
+    while (true) {
+        pollfd p{fd_, events, 0};
+        int r = ::poll(&p, 1, timeout);
+        if (r > 0) return;  // ready, or an error the next send/recv reports
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) fail("poll failed: " + errno_text(errno));
+        fail(first_byte ? "no reply within " + std::to_string(timeout) + " ms"
+                        : "socket timed out after " + std::to_string(timeout) +
+                              " ms without progress");
+    }
+}
+
+void Connection::send(const resp::CommandWriter& command) {
+    std::vector<iovec> iov;
+    command.iovecs(iov);
+    pending_ = true;
+    awaiting_reply_ = true;
+    std::size_t i = 0;
+    while (i < iov.size()) {
+        msghdr msg{};
+        msg.msg_iov = &iov[i];
+        msg.msg_iovlen = std::min<std::size_t>(iov.size() - i, IOV_MAX);
+        ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait(POLLOUT);
+                continue;
+            }
+            fail("send failed: " + errno_text(errno));
+        }
+        // Partial write: drop the iovecs fully sent and trim the one cut in the middle.
+        auto left = static_cast<std::size_t>(n);
+        while (i < iov.size() && left >= iov[i].iov_len) left -= iov[i++].iov_len;
+        if (left > 0) {
+            iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + left;
+            iov[i].iov_len -= left;
+        }
+    }
+}
+
+void Connection::send(const std::vector<std::string_view>& args) {
+    resp::CommandWriter w(args.size());
+    for (auto a : args) w.add(a);
+    send(w);
+}
+
+void Connection::fill() {
+    if (rpos_ == wpos_) rpos_ = wpos_ = 0;
+    if (wpos_ == buf_.size()) {
+        std::memmove(buf_.data(), buf_.data() + rpos_, wpos_ - rpos_);
+        wpos_ -= rpos_;
+        rpos_ = 0;
+    }
+    while (true) {
+        ssize_t n = ::recv(fd_, buf_.data() + wpos_, buf_.size() - wpos_, 0);
+        if (n > 0) {
+            wpos_ += static_cast<std::size_t>(n);
+            awaiting_reply_ = false;
+            return;
+        }
+        if (n == 0) fail("connection closed by the server");
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait(POLLIN);
+            continue;
+        }
+        fail("recv failed: " + errno_text(errno));
+    }
+}
+
+Head Connection::read_head() {
+    while (true) {
+        std::optional<resp::Header> h;
+        try {
+            h = resp::parse_header(std::string_view(buf_.data() + rpos_, buffered()));
+        } catch (const resp::ProtocolError& e) {
+            throw DatabaseException("protocol error from " + address_.to_string() + ": " +
+                                    e.what());
+        }
+        if (h) {
+            Head out{h->kind, h->value, std::string(h->line)};
+            rpos_ += h->size;
+            return out;
+        }
+        fill();
+    }
+}
+
+void Connection::read_into(void* dst, std::size_t n) {
+    char* d = static_cast<char*>(dst);
+    while (n > 0) {
+        if (buffered() > 0) {
+            std::size_t k = std::min(n, buffered());
+            std::memcpy(d, buf_.data() + rpos_, k);
+            rpos_ += k;
+            d += k;
+            n -= k;
+            continue;
+        }
+        if (n < k_direct_read) {
+            fill();
+            continue;
+        }
+        // Large remainder: receive straight into the destination, no intermediate copy.
+        ssize_t r = ::recv(fd_, d, n, 0);
+        if (r > 0) {
+            d += r;
+            n -= static_cast<std::size_t>(r);
+            awaiting_reply_ = false;
+        } else if (r == 0) {
+            fail("connection closed by the server");
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait(POLLIN);
+        } else if (errno != EINTR) {
+            fail("recv failed: " + errno_text(errno));
+        }
+    }
+}
+
+void Connection::skip(std::size_t n) {
+    while (n > 0) {
+        if (buffered() == 0) fill();
+        std::size_t k = std::min(n, buffered());
+        rpos_ += k;
+        n -= k;
+    }
+}
+
+void Connection::expect_crlf() {
+    char crlf[2];
+    read_into(crlf, 2);
+    if (crlf[0] != '\r' || crlf[1] != '\n')
+        throw DatabaseException("protocol error from " + address_.to_string() +
+                                ": bulk string not terminated by CRLF");
+}
+
+std::string Connection::read_string() {
+    Head h = read_head();
+    if (h.kind == '+') return h.line;
+    if (h.kind != '$' || h.value < 0)
+        throw DatabaseException("protocol error from " + address_.to_string() +
+                                ": expected a string in the reply");
+    std::string s(static_cast<std::size_t>(h.value), '\0');
+    read_into(s.data(), s.size());
+    expect_crlf();
+    return s;
+}
+
+Reply Connection::read_value(std::size_t depth) {
+    if (depth > resp::k_max_depth)
+        throw DatabaseException("protocol error from " + address_.to_string() +
+                                ": reply nested too deep");
+    Head h = read_head();
+    Reply r;
+    switch (h.kind) {
+        case '$': case '=': case '!':
+            if (h.value < 0) break;  // nil
+            r.type = h.kind == '!' ? Reply::Type::error : Reply::Type::bulk;
+            r.str.resize(static_cast<std::size_t>(h.value));
+            read_into(r.str.data(), r.str.size());
+            expect_crlf();
+            break;
+        case '*': case '%': case '~': case '>': {
+            if (h.value < 0) break;
+            r.type = h.kind == '%' ? Reply::Type::map
+                     : h.kind == '~' ? Reply::Type::set
+                                     : Reply::Type::array;
+            long long n = h.kind == '%' ? h.value * 2 : h.value;
+            r.elements.reserve(static_cast<std::size_t>(std::min<long long>(n, 1024)));
+            for (long long i = 0; i < n; ++i) r.elements.push_back(read_value(depth + 1));
+            break;
+        }
+        case ':': r.type = Reply::Type::integer; r.integer = h.value; break;
+        case '#': r.type = Reply::Type::boolean; r.integer = h.value; break;
+        case '+': r.type = Reply::Type::status; r.str = std::move(h.line); break;
+        case '-': r.type = Reply::Type::error; r.str = std::move(h.line); break;
+        case ',': r.type = Reply::Type::dbl; r.str = std::move(h.line); break;
+        case '(': r.type = Reply::Type::big_number; r.str = std::move(h.line); break;
+        default: break;  // '_' : nil
+    }
+    return r;
+}
+
+Reply Connection::read_reply() {
+    Reply r = read_value(0);
+    pending_ = false;
+    return r;
+}
+
+Reply Connection::command(const std::vector<std::string_view>& args) {
+    send(args);
+    return read_reply();
+}
+
+}  // namespace insitu::client

@@ -1,0 +1,104 @@
+// One blocking-with-timeout connection to one database node, over TCP or a Unix socket.
+// Commands go out with sendmsg() straight from CommandWriter iovecs; replies are read either
+// whole (read_reply) or piecewise (read_head / read_into / skip) so that a tensor blob can be
+// received directly into the caller's memory.
+#pragma once
+
+#include <insitu/reply.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/address.h"
+#include "resp/writer.h"
+
+namespace insitu::client {
+
+// The connection failed or timed out; its state is unknown, so it must be closed. The router
+// reconnects and resends (the only failures the peer retries).
+struct IoError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A cluster redirection (-MOVED / -ASK) read from a reply.
+struct Redirect {
+    bool ask = false;
+    int slot = 0;
+    core::Address target;
+};
+
+// A reply meaning "retry later" on a healthy connection (-TRYAGAIN, -CLUSTERDOWN, -LOADING).
+struct TransientError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Throws Redirect or TransientError when an error reply's text calls for it; returns otherwise.
+void check_retryable_error(std::string_view error_text);
+
+// One RESP header, with the line copied out of the read buffer.
+struct Head {
+    char kind = 0;
+    long long value = 0;
+    std::string line;
+};
+
+class Connection {
+public:
+    // Connects within `connect_timeout` (non-blocking connect + poll) and checks the server
+    // answers PING. Throws IoError naming the address.
+    static std::unique_ptr<Connection> open(const core::Address& address,
+                                            std::chrono::milliseconds connect_timeout,
+                                            int socket_timeout_ms);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    const core::Address& address() const { return address_; }
+    // The longest wait for the first byte of a reply, i.e. for the server to do its work (which
+    // legitimately takes longer than a socket stall for big tensors or SAVE).
+    void set_reply_timeout(int ms) { reply_timeout_ms_ = ms; }
+
+    void send(const resp::CommandWriter& command);
+    void send(const std::vector<std::string_view>& args);
+
+    // A whole reply.
+    Reply read_reply();
+    // Sends `args` and reads the reply.
+    Reply command(const std::vector<std::string_view>& args);
+
+    // Piecewise reading. The caller must consume whole replies, or close the connection.
+    Head read_head();
+    // A bulk or simple string value (anything else is a protocol error).
+    std::string read_string();
+    void read_into(void* dst, std::size_t n);
+    void skip(std::size_t n);
+    void expect_crlf();
+
+    // True while a command was sent and its reply not completely consumed.
+    bool pending() const { return pending_; }
+    void reply_done() { pending_ = false; }
+
+private:
+    Connection(int fd, core::Address address, int socket_timeout_ms);
+    void wait(short events);
+    std::size_t buffered() const { return wpos_ - rpos_; }
+    void fill();
+    Reply read_value(std::size_t depth);
+    [[noreturn]] void fail(const std::string& what);
+
+    int fd_;
+    core::Address address_;
+    int io_timeout_ms_;  // SR_SOCKET_TIMEOUT: the longest stall while data is moving
+    int reply_timeout_ms_;
+    bool pending_ = false;
+    bool awaiting_reply_ = false;  // sent, and no byte of the reply received yet
+    std::vector<char> buf_;
+    std::size_t rpos_ = 0, wpos_ = 0;
+};
+
+}  // namespace insitu::client

@@ -1,0 +1,329 @@
+#include "client/router.h"
+
+#include <insitu/errors.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+namespace insitu::client {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr int k_max_redirects = 16;
+
+milliseconds remaining(Clock::time_point deadline) {
+    return std::max(milliseconds(0),
+                    std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+}
+
+std::string seconds_text(milliseconds ms) {
+    if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
+    return std::to_string(ms.count()) + " ms";
+}
+
+}  // namespace
+
+Router::Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log)
+    : seeds_(std::move(seeds)), cluster_(cluster), timing_(timing), log_(log) {
+    slots_.fill(-1);
+    if (seeds_.empty()) throw ParameterException("no database address given");
+    if (cluster_) {
+        for (const auto& s : seeds_)
+            if (s.kind == core::Address::Kind::unix_socket)
+                throw ParameterException("Unix Domain Socket is not supported with clustered "
+                                         "Redis (" + s.to_string() + ")");
+    }
+    connect_initial();
+}
+
+Router::~Router() = default;
+
+void Router::connect_initial() {
+    // The peer uses one seed picked at random; trying the others after it only adds resilience.
+    std::mt19937 rng(std::random_device{}());
+    std::rotate(seeds_.begin(),
+                seeds_.begin() + static_cast<std::ptrdiff_t>(rng() % seeds_.size()), seeds_.end());
+    const auto deadline = Clock::now() + timing_.conn_timeout;
+    std::string last;
+    while (true) {
+        for (const auto& seed : seeds_) {
+            try {
+                auto budget = std::max(remaining(deadline), milliseconds(1));
+                auto c = Connection::open(seed, budget, timing_.socket_timeout_ms);
+                if (!cluster_) {
+                    nodes_.push_back({seed, seed.to_string(), std::move(c)});
+                    slots_.fill(0);
+                } else {
+                    load_slots(*c);
+                    std::size_t idx = node_index(seed);
+                    nodes_[idx].conn = std::move(c);
+                }
+                log_.log(LogLevel::Debug, "connected to " + describe());
+                return;
+            } catch (const IoError& e) {
+                last = e.what();
+                log_.log(LogLevel::Debug, last);
+            }
+        }
+        if (Clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::min(timing_.conn_interval, remaining(deadline)));
+    }
+    std::string names;
+    for (const auto& s : seeds_) names += (names.empty() ? "" : ", ") + s.to_string();
+    throw DatabaseException("could not connect to the database at " + names + " within " +
+                            seconds_text(timing_.conn_timeout) + " (SR_CONN_TIMEOUT): " + last);
+}
+
+void Router::load_slots(Connection& c) {
+    Reply r = c.command({"CLUSTER", "SLOTS"});
+    if (r.is_error()) {
+        throw DatabaseException("CLUSTER SLOTS failed on " + c.address().to_string() + ": " +
+                                r.str + " (for a standalone database set SR_DB_TYPE=Standalone)");
+    }
+    if (r.type != Reply::Type::array || r.elements.empty())
+        throw DatabaseException("the cluster at " + c.address().to_string() +
+                                " has no hash slots assigned");
+    std::array<int, core::k_cluster_slots> table;
+    table.fill(-1);
+    for (const Reply& range : r.elements) {
+        if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
+        long long lo = range.elements[0].integer, hi = range.elements[1].integer;
+        const Reply& primary = range.elements[2];
+        core::Address a;
+        a.host = primary.elements[0].str;
+        // An unknown endpoint ("" or "?") is the node we asked (Redis's own convention).
+        if (a.host.empty() || a.host == "?") a.host = c.address().host;
+        a.port = static_cast<int>(primary.elements[1].integer);
+        int idx = static_cast<int>(node_index(a));
+        for (long long s = std::max(0LL, lo); s <= hi && s < core::k_cluster_slots; ++s)
+            table[static_cast<std::size_t>(s)] = idx;
+    }
+    slots_ = table;
+    stale_slots_ = false;
+}
+
+std::size_t Router::node_index(const core::Address& address) {
+    std::string name = address.to_string();
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+        if (nodes_[i].name == name) return i;
+    nodes_.push_back({address, name, nullptr});
+    return nodes_.size() - 1;
+}
+
+void Router::refresh_slots() {
+    // Nodes already connected first (cheapest), then every other known node, then the seeds.
+    for (const auto& s : seeds_) node_index(s);
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+        if (nodes_[i].conn) order.push_back(i);
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+        if (!nodes_[i].conn) order.push_back(i);
+    std::string last = "no node known";
+    for (std::size_t i : order) {
+        try {
+            load_slots(connection(i, Clock::now() + timing_.conn_timeout));
+            log_.log(LogLevel::Developer, "slot map reloaded from " + nodes_[i].name);
+            return;
+        } catch (const IoError& e) {
+            last = e.what();
+            drop(i);
+        } catch (const DatabaseException& e) {
+            last = e.what();
+            drop(i);
+        }
+    }
+    throw IoError("no cluster node answered CLUSTER SLOTS: " + last);
+}
+
+Connection& Router::connection(std::size_t node, Clock::time_point deadline) {
+    Node& n = nodes_[node];
+    if (!n.conn) {
+        auto budget = std::clamp(remaining(deadline), milliseconds(timing_.socket_timeout_ms),
+                                 std::max(timing_.conn_timeout, milliseconds(1)));
+        n.conn = Connection::open(n.address, budget, timing_.socket_timeout_ms);
+        log_.log(LogLevel::Developer, "connected to " + n.name);
+    }
+    return *n.conn;
+}
+
+void Router::drop(std::size_t node) {
+    if (node < nodes_.size()) nodes_[node].conn.reset();
+}
+
+std::size_t Router::pick_node(Target target) {
+    if (target.kind == Target::Kind::node) return static_cast<std::size_t>(target.value);
+    if (!cluster_) return 0;
+    int slot = target.kind == Target::Kind::slot ? target.value : -1;
+    auto lookup = [&]() -> int {
+        if (slot >= 0) return slots_[static_cast<std::size_t>(slot)];
+        for (int idx : slots_)
+            if (idx >= 0) return idx;
+        return -1;
+    };
+    int idx = lookup();
+    if (idx < 0) {
+        refresh_slots();
+        idx = lookup();
+    }
+    if (idx < 0) throw DatabaseException("no cluster node serves hash slot " + std::to_string(slot));
+    return static_cast<std::size_t>(idx);
+}
+
+void Router::execute(Target target, const Job& fn) {
+    const auto deadline = Clock::now() + timing_.cmd_timeout;
+    int redirects = 0;
+    int ask_node = -1;
+    int attempts = 0;
+    std::string last;
+    while (true) {
+        std::size_t idx = static_cast<std::size_t>(-1);
+        try {
+            ++attempts;
+            if (cluster_ && stale_slots_ && target.kind != Target::Kind::node) refresh_slots();
+            idx = ask_node >= 0 ? static_cast<std::size_t>(ask_node) : pick_node(target);
+            Connection& c = connection(idx, deadline);
+            // A stalled transfer fails after SR_SOCKET_TIMEOUT; the server's own work on the
+            // command (a big tensor, SAVE) may take what is left of SR_CMD_TIMEOUT.
+            c.set_reply_timeout(static_cast<int>(std::clamp<long long>(
+                remaining(deadline).count(), timing_.socket_timeout_ms, 1'000'000'000)));
+            if (ask_node >= 0) {
+                Reply ok = c.command({"ASKING"});
+                if (ok.is_error())
+                    throw DatabaseException("ASKING failed on " + c.address().to_string() + ": " +
+                                            ok.str);
+            }
+            fn(c);
+            if (c.pending()) drop(idx);  // reply not fully read: the stream is out of step
+            return;
+        } catch (const Redirect& r) {
+            if (++redirects > k_max_redirects)
+                throw DatabaseException("too many cluster redirections for hash slot " +
+                                        std::to_string(r.slot));
+            int to = static_cast<int>(node_index(r.target));
+            if (r.ask) {
+                ask_node = to;
+                log_.log(LogLevel::Developer, "ASK redirection of slot " +
+                                                  std::to_string(r.slot) + " to " +
+                                                  r.target.to_string());
+            } else {
+                ask_node = -1;
+                log_.log(LogLevel::Debug, "MOVED: slot " + std::to_string(r.slot) + " is now on " +
+                                              r.target.to_string() + "; reloading the slot map");
+                try {
+                    refresh_slots();
+                } catch (const IoError&) {
+                    // The redirection alone is enough to go on.
+                }
+                // The node that answered MOVED is authoritative for this slot.
+                slots_[static_cast<std::size_t>(r.slot)] = to;
+            }
+            continue;
+        } catch (const TransientError& e) {
+            last = e.what();
+        } catch (const IoError& e) {
+            last = e.what();
+            drop(idx);
+            stale_slots_ = cluster_;  // the node may have failed over
+        } catch (...) {
+            if (idx < nodes_.size() && nodes_[idx].conn && nodes_[idx].conn->pending()) drop(idx);
+            throw;
+        }
+        ask_node = -1;
+        auto left = remaining(deadline);
+        if (left.count() == 0) {
+            throw DatabaseException("command failed after " + std::to_string(attempts) +
+                                    " attempt(s) within " + seconds_text(timing_.cmd_timeout) +
+                                    " (SR_CMD_TIMEOUT): " + last);
+        }
+        log_.log(LogLevel::Info, "retrying in " + std::to_string(timing_.cmd_interval.count()) +
+                                     " ms after: " + last);
+        std::this_thread::sleep_for(std::min(timing_.cmd_interval, left));
+    }
+}
+
+void Router::on_key(std::string_view key, const Job& fn) {
+    execute({Target::Kind::slot, core::hash_slot(key)}, fn);
+}
+
+void Router::on_node(const std::string& address, const Job& fn) {
+    std::string name = resolve_node(address);
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+        if (nodes_[i].name == name) return execute({Target::Kind::node, static_cast<int>(i)}, fn);
+}
+
+void Router::on_any(const Job& fn) {
+    execute({Target::Kind::any, 0}, fn);
+}
+
+Reply Router::command_on_key(std::string_view key, const std::vector<std::string_view>& args) {
+    Reply out;
+    on_key(key, [&](Connection& c) {
+        out = c.command(args);
+        if (out.is_error()) check_retryable_error(out.str);
+    });
+    return out;
+}
+
+Reply Router::command_on_node(const std::string& address,
+                              const std::vector<std::string_view>& args) {
+    Reply out;
+    // Addressed to one node on purpose: redirections are the caller's business.
+    on_node(address, [&](Connection& c) { out = c.command(args); });
+    return out;
+}
+
+Reply Router::command_on_any(const std::vector<std::string_view>& args) {
+    Reply out;
+    on_any([&](Connection& c) {
+        out = c.command(args);
+        if (out.is_error()) check_retryable_error(out.str);
+    });
+    return out;
+}
+
+std::vector<std::string> Router::node_addresses() const {
+    std::vector<std::string> out;
+    std::vector<bool> seen(nodes_.size(), false);
+    for (int idx : slots_) {
+        if (idx < 0 || seen[static_cast<std::size_t>(idx)]) continue;
+        seen[static_cast<std::size_t>(idx)] = true;
+        out.push_back(nodes_[static_cast<std::size_t>(idx)].name);
+    }
+    return out;
+}
+
+std::string Router::resolve_node(const std::string& address) const {
+    std::string name;
+    try {
+        name = core::parse_address(address).to_string();
+    } catch (const std::invalid_argument& e) {
+        throw ParameterException(e.what());
+    }
+    auto known = node_addresses();
+    if (std::find(known.begin(), known.end(), name) != known.end()) return name;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw ParameterException("'" + address + "' is not a node of this database (nodes: " + list +
+                             ")");
+}
+
+std::string Router::describe() const {
+    if (!cluster_) return "standalone database at " + (nodes_.empty() ? "?" : nodes_[0].name);
+    std::string out = "cluster:";
+    int start = 0;
+    for (int s = 1; s <= core::k_cluster_slots; ++s) {
+        if (s < core::k_cluster_slots && slots_[static_cast<std::size_t>(s)] ==
+                                             slots_[static_cast<std::size_t>(start)])
+            continue;
+        int idx = slots_[static_cast<std::size_t>(start)];
+        out += " " + (idx < 0 ? std::string("(unassigned)") : nodes_[static_cast<std::size_t>(idx)].name) +
+               " [" + std::to_string(start) + "-" + std::to_string(s - 1) + "]";
+        start = s;
+    }
+    return out;
+}
+
+}  // namespace insitu::client

@@ -1,0 +1,95 @@
+// Where each command goes: the single node of a standalone database, or the node owning a key's
+// hash slot in a cluster (slot map from CLUSTER SLOTS, kept current by MOVED, one-off ASK
+// redirections). Also owns the retry policy: I/O failures reconnect and resend within
+// SR_CMD_TIMEOUT, SR_CMD_INTERVAL apart; error replies reach the caller at once.
+#pragma once
+
+#include <insitu/reply.h>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/connection.h"
+#include "client/logger.h"
+#include "core/address.h"
+#include "core/hash_slot.h"
+
+namespace insitu::client {
+
+struct Timing {
+    std::chrono::milliseconds conn_timeout{100'000};
+    std::chrono::milliseconds conn_interval{1000};
+    std::chrono::milliseconds cmd_timeout{100'000};
+    std::chrono::milliseconds cmd_interval{1000};
+    int socket_timeout_ms = 250;
+};
+
+class Router {
+public:
+    // Connects (to one seed picked at random first, within SR_CONN_TIMEOUT) and, for a cluster,
+    // loads the slot map. Throws DatabaseException naming the address(es) on failure.
+    Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log);
+    ~Router();
+
+    bool is_cluster() const { return cluster_; }
+    // "host:port" of every node serving slots (the single node when standalone), by first slot.
+    std::vector<std::string> node_addresses() const;
+    // The known node matching `address` ("host:port", "tcp://..." or "unix://..."), in
+    // canonical form. Throws ParameterException naming the address when it is not a node.
+    std::string resolve_node(const std::string& address) const;
+    bool same_slot(std::string_view a, std::string_view b) const {
+        return !cluster_ || core::hash_slot(a) == core::hash_slot(b);
+    }
+
+    // Each call runs `fn` on the right connection; `fn` sends one command and consumes its whole
+    // reply, passing error texts through check_retryable_error. Redirections and retries happen
+    // here, so `fn` may run several times.
+    using Job = std::function<void(Connection&)>;
+    void on_key(std::string_view key, const Job& fn);
+    void on_node(const std::string& address, const Job& fn);
+    void on_any(const Job& fn);
+
+    // One command; error replies come back as Reply::Type::error (after redirections).
+    Reply command_on_key(std::string_view key, const std::vector<std::string_view>& args);
+    Reply command_on_node(const std::string& address, const std::vector<std::string_view>& args);
+    Reply command_on_any(const std::vector<std::string_view>& args);
+
+    const Timing& timing() const { return timing_; }
+    std::string describe() const;
+
+private:
+    struct Node {
+        core::Address address;
+        std::string name;  // address.to_string()
+        std::unique_ptr<Connection> conn;
+    };
+    struct Target {
+        enum class Kind { slot, node, any } kind;
+        int value;  // slot or node index
+    };
+
+    void execute(Target target, const Job& fn);
+    std::size_t pick_node(Target target);
+    Connection& connection(std::size_t node, std::chrono::steady_clock::time_point deadline);
+    std::size_t node_index(const core::Address& address);
+    void connect_initial();
+    // Reloads the slot map from any reachable node; throws IoError if none answers.
+    void refresh_slots();
+    void load_slots(Connection& c);
+    void drop(std::size_t node);
+
+    std::vector<core::Address> seeds_;
+    bool cluster_;
+    Timing timing_;
+    const Logger& log_;
+    std::vector<Node> nodes_;  // grows only, so indexes stay valid
+    std::array<int, core::k_cluster_slots> slots_;
+    bool stale_slots_ = false;
+};
+
+}  // namespace insitu::client

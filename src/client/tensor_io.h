@@ -1,0 +1,47 @@
+// AI.TENSORSET / AI.TENSORGET on one connection. The put side references the caller's bytes
+// from the iovecs (no copy); the get side stops after the blob's header so that the caller can
+// check dtype and shape and then receive the blob wherever it belongs.
+#pragma once
+
+#include <insitu/tensor_types.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/connection.h"
+#include "resp/writer.h"
+
+namespace insitu::client {
+
+// "AI.TENSORSET key DTYPE d0 d1 ... BLOB <blob>"; `blob` must outlive the writer's use.
+void build_tensorset(resp::CommandWriter& w, std::string_view key, TensorType type,
+                     const std::vector<std::size_t>& dims, std::string_view blob);
+
+// "'name'" or "'name' (key 'prefix.name')" for messages.
+std::string key_label(const std::string& name, const std::string& key);
+
+// Throws for an error reply about `label`'s key: KeyException when the reply says the key does
+// not exist, DatabaseException otherwise. Redirections must have been checked before.
+[[noreturn]] void throw_reply_error(const std::string& error, const std::string& label,
+                                    const std::string& what);
+
+struct TensorMeta {
+    TensorType type = TensorType::Invalid;
+    std::string type_name;
+    std::vector<std::size_t> dims;
+    std::size_t blob_size = 0;
+};
+
+// Sends "AI.TENSORGET key META BLOB" and reads the reply up to the blob's payload. `name` is
+// the caller's (unprefixed) name for messages. A missing key throws KeyException naming it.
+// Afterwards exactly blob_size payload bytes remain: finish with read_blob or discard_blob.
+TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name);
+void read_blob(Connection& c, void* dst, std::size_t n);
+void discard_blob(Connection& c, std::size_t n);
+
+// "[2, 3]" for messages.
+std::string dims_text(const std::vector<std::size_t>& dims);
+
+}  // namespace insitu::client
