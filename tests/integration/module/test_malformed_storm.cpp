@@ -57,9 +57,13 @@ public:
     Command mutate(Command c) {
         int rounds = 1 + static_cast<int>(pick(3));
         for (int r = 0; r < rounds; ++r) {
-            std::size_t i = c.size() > 1 ? 1 + pick(c.size() - 1) : 0;  // keep the command name
+            if (c.size() < 2) {  // only the command name left: grow it
+                c.push_back(k_odd_tokens[pick(k_odd_tokens.size())]);
+                continue;
+            }
+            std::size_t i = 1 + pick(c.size() - 1);  // keep the command name
             switch (pick(8)) {
-                case 0: if (c.size() > 1) c.erase(c.begin() + static_cast<long>(i)); break;        // drop
+                case 0: c.erase(c.begin() + static_cast<long>(i)); break;        // drop
                 case 1: { std::size_t j = 1 + pick(c.size() - 1); std::swap(c[i], c[j]); break; }  // swap
                 case 2: c.insert(c.begin() + static_cast<long>(i), c[i]); break;                     // repeat
                 case 3: c.resize(1 + pick(c.size())); break;                                         // truncate
