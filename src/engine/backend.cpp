@@ -30,7 +30,7 @@ const insitu_backend_api* BackendRegistry::load(Backend b, const std::string& pa
     Loaded& slot = loaded_[static_cast<int>(b)];
     if (slot.api) return slot.api;
     auto fail = [&](const std::string& why) -> const insitu_backend_api* {
-        throw BackendLoadError(std::string("could not load backend ") + backend_name(b) +
+        throw BackendLoadError(std::string("Could not load backend ") + backend_name(b) +
                                " from '" + path + "': " + why);
     };
     void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

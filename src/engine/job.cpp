@@ -29,7 +29,11 @@ bool Job::advance_to_compute() {
         next = ops.size();
         return false;
     }
-    while (next < ops.size() && !ops[next].is_compute()) ++next;
+    for (; next < ops.size() && !ops[next].is_compute(); ++next) {
+        JobOp& op = ops[next];
+        if (op.kind != DagOpKind::tensorget) continue;
+        if (const Tensor* t = find_tensor(op.inputs.at(0))) op.snapshot = *t;
+    }
     return next < ops.size();
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,8 +28,10 @@ struct JobOp {
     std::string function;
     std::vector<std::string> keys, args;
     int variadic_from = -1;
-    // TENSORGET only.
+    // TENSORGET only: the format, and the tensor as it was at this point of the DAG (unset
+    // when it was not produced because an earlier op failed).
     TensorGetArgs get_format;
+    std::optional<Tensor> snapshot;
 
     enum class Status { pending, ok, error } status = Status::pending;
     std::string error;

@@ -28,6 +28,13 @@ void StatsRegistry::remove(const RunStatsPtr& s) {
     if (it != entries_.end() && it->second == s) entries_.erase(it);
 }
 
+std::vector<RunStatsPtr> StatsRegistry::all() const {
+    std::lock_guard lock(mu_);
+    std::vector<RunStatsPtr> out;
+    for (const auto& [k, v] : entries_) out.push_back(v);
+    return out;
+}
+
 StatsRegistry& stats_registry() {
     static auto* r = new StatsRegistry();
     return *r;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace insitu::engine {
 
@@ -47,6 +48,8 @@ public:
     RunStatsPtr find(const std::string& key) const;
     // Removes the entry of `key` only if it is still `s` (a newer object may own the key).
     void remove(const RunStatsPtr& s);
+    // Every entry, ordered by key (AI._MODELSCAN / AI._SCRIPTSCAN).
+    std::vector<RunStatsPtr> all() const;
 
 private:
     mutable std::mutex mu_;

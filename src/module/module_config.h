@@ -1,6 +1,7 @@
-// Module-wide settings, from --loadmodule arguments (and AI.CONFIG later).
+// Module-wide settings, from --loadmodule arguments and AI.CONFIG.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,10 +10,16 @@
 
 namespace insitu::module {
 
+// RedisAI's default MODEL_CHUNK_SIZE: 511 MiB, under Redis's 512 MB proto-max-bulk-len.
+inline constexpr std::int64_t k_default_model_chunk_size = 511LL * 1024 * 1024;
+
 struct ModuleConfig {
     engine::TensorLimits tensor_limits;
     // Every load-time argument as given, shown under INFO MODULES.
     std::vector<std::pair<std::string, std::string>> load_args;
+    std::string backends_path;  // default: <directory of libinsitu_ai.so>/backends
+    std::int64_t model_chunk_size = k_default_model_chunk_size;
+    int threads_per_queue = 1;
 };
 
 ModuleConfig& config();

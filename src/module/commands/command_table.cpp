@@ -1,7 +1,12 @@
 // Every AI.* command insitu registers: name, handler, flags and key positions (first, last, step)
 // as Redis Cluster routes them. One row per command; the handlers live in one file per family.
+// getkeys-api commands report their keys themselves (the model/script and every tensor).
 #include "module/commands/command_table.h"
 
+#include "module/commands/dag_commands.h"
+#include "module/commands/info_config_commands.h"
+#include "module/commands/model_commands.h"
+#include "module/commands/script_commands.h"
 #include "module/commands/tensor_commands.h"
 
 namespace insitu::module {
@@ -10,6 +15,26 @@ const std::vector<CommandSpec>& command_table() {
     static const std::vector<CommandSpec> table = {
         {"AI.TENSORSET", tensorset_command, "write deny-oom", 1, 1, 1},
         {"AI.TENSORGET", tensorget_command, "readonly", 1, 1, 1},
+        {"AI.MODELSTORE", modelstore_command, "write deny-oom", 1, 1, 1},
+        {"AI.MODELSET", modelset_command, "write deny-oom", 1, 1, 1},
+        {"AI.MODELGET", modelget_command, "readonly", 1, 1, 1},
+        {"AI.MODELDEL", modeldel_command, "write", 1, 1, 1},
+        {"AI.MODELEXECUTE", modelexecute_command, "write deny-oom getkeys-api", 4, 4, 1},
+        {"AI.MODELRUN", modelrun_command, "write deny-oom getkeys-api", 1, 1, 1},
+        {"AI._MODELSCAN", modelscan_command, "readonly", 0, 0, 0},
+        {"AI.SCRIPTSTORE", scriptstore_command, "write deny-oom", 1, 1, 1},
+        {"AI.SCRIPTSET", scriptset_command, "write deny-oom", 1, 1, 1},
+        {"AI.SCRIPTGET", scriptget_command, "readonly", 1, 1, 1},
+        {"AI.SCRIPTDEL", scriptdel_command, "write", 1, 1, 1},
+        {"AI.SCRIPTEXECUTE", scriptexecute_command, "write deny-oom getkeys-api", 5, 5, 1},
+        {"AI.SCRIPTRUN", scriptrun_command, "write deny-oom getkeys-api", 1, 1, 1},
+        {"AI._SCRIPTSCAN", scriptscan_command, "readonly", 0, 0, 0},
+        {"AI.DAGEXECUTE", dagexecute_command, "write deny-oom getkeys-api", 3, 3, 1},
+        {"AI.DAGEXECUTE_RO", dagexecute_ro_command, "readonly getkeys-api", 3, 3, 1},
+        {"AI.DAGRUN", dagrun_command, "write deny-oom getkeys-api", 3, 3, 1},
+        {"AI.DAGRUN_RO", dagrun_ro_command, "readonly getkeys-api", 3, 3, 1},
+        {"AI.INFO", info_command, "readonly", 1, 1, 1},
+        {"AI.CONFIG", config_command, "write", 0, 0, 0},
     };
     return table;
 }

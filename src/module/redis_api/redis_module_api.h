@@ -22,9 +22,11 @@ extern "C" {
 
 #define REDISMODULE_POSTPONED_LEN -1
 
-#define REDISMODULE_CTX_FLAGS_MULTI (1 << 3)
-#define REDISMODULE_CTX_FLAGS_LUA (1 << 2)
+#define REDISMODULE_CTX_FLAGS_MULTI (1 << 1)
+#define REDISMODULE_CTX_FLAGS_LUA (1 << 0)
 #define REDISMODULE_CTX_FLAGS_CLUSTER (1 << 5)
+#define REDISMODULE_CTX_FLAGS_LOADING (1 << 13)
+#define REDISMODULE_CTX_FLAGS_DENY_BLOCKING (1 << 21)
 
 #define REDISMODULE_ERRORMSG_WRONGTYPE \
     "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -37,6 +39,7 @@ typedef struct RedisModuleType RedisModuleType;
 typedef struct RedisModuleDigest RedisModuleDigest;
 typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
 typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
+typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
 typedef void* (*RedisModuleTypeLoadFunc)(RedisModuleIO* rdb, int encver);
@@ -55,6 +58,7 @@ typedef void* (*RedisModuleTypeCopyFunc)(RedisModuleString* fromkey, RedisModule
 typedef int (*RedisModuleTypeDefragFunc)(RedisModuleDefragCtx* ctx, RedisModuleString* key,
                                          void** value);
 typedef void (*RedisModuleInfoFunc)(RedisModuleInfoCtx* ctx, int for_crash_report);
+typedef void (*RedisModuleBlockedFreeFunc)(RedisModuleCtx* ctx, void* privdata);
 
 // Layout of version 3 of the type-methods struct (fields after `version` are read per version).
 typedef struct RedisModuleTypeMethods {
@@ -126,7 +130,22 @@ typedef struct RedisModuleTypeMethods {
     X(int, RegisterInfoFunc, (RedisModuleCtx * ctx, RedisModuleInfoFunc cb))                      \
     X(int, InfoAddSection, (RedisModuleInfoCtx * ctx, const char* name))                          \
     X(int, InfoAddFieldCString, (RedisModuleInfoCtx * ctx, const char* field, const char* value)) \
-    X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char* field, long long value))
+    X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char* field, long long value)) \
+    X(int, InfoAddFieldDouble, (RedisModuleInfoCtx * ctx, const char* field, double value))       \
+    X(RedisModuleBlockedClient*, BlockClient,                                                      \
+      (RedisModuleCtx * ctx, RedisModuleCmdFunc reply_callback,                                    \
+       RedisModuleCmdFunc timeout_callback, RedisModuleBlockedFreeFunc free_privdata,              \
+       long long timeout_ms))                                                                      \
+    X(int, UnblockClient, (RedisModuleBlockedClient * bc, void* privdata))                        \
+    X(void*, GetBlockedClientPrivateData, (RedisModuleCtx * ctx))                                 \
+    X(int, AbortBlock, (RedisModuleBlockedClient * bc))                                           \
+    X(int, IsKeysPositionRequest, (RedisModuleCtx * ctx))                                         \
+    X(void, KeyAtPos, (RedisModuleCtx * ctx, int pos))                                            \
+    X(int, Replicate, (RedisModuleCtx * ctx, const char* cmdname, const char* fmt, ...))          \
+    X(const RedisModuleString*, GetKeyNameFromIO, (RedisModuleIO * io))                           \
+    X(void, SaveSigned, (RedisModuleIO * io, int64_t value))                                      \
+    X(int64_t, LoadSigned, (RedisModuleIO * io))                                                  \
+    X(char*, LoadStringBuffer, (RedisModuleIO * io, size_t * lenptr))
 
 #define INSITU_DECLARE_API(ret, name, args) extern ret(*RedisModule_##name) args;
 INSITU_REDIS_API(INSITU_DECLARE_API)

@@ -1,0 +1,132 @@
+#include "module/commands/execution.h"
+
+#include "module/commands/tensor_commands.h"
+#include "module/types/tensor_type.h"
+#include "engine/run_queue.h"
+
+namespace insitu::module {
+namespace {
+
+RedisModuleString* make_string(RedisModuleCtx* ctx, const std::string& s) {
+    return RedisModule_CreateString(ctx, s.data(), s.size());
+}
+
+// Stores `t` under `name` and replicates it as AI.TENSORSET. False (nothing written) when the
+// key holds another type.
+bool write_tensor(RedisModuleCtx* ctx, const std::string& name, const engine::Tensor& t) {
+    RedisModuleString* key = make_string(ctx, name);
+    auto* k = static_cast<RedisModuleKey*>(
+        RedisModule_OpenKey(ctx, key, REDISMODULE_READ | REDISMODULE_WRITE));
+    int type = RedisModule_KeyType(k);
+    if (type != REDISMODULE_KEYTYPE_EMPTY && RedisModule_ModuleTypeGetType(k) != tensor_type()) {
+        RedisModule_CloseKey(k);
+        RedisModule_FreeString(ctx, key);
+        return false;
+    }
+    RedisModule_ModuleTypeSetValue(k, tensor_type(), new engine::Tensor(t));
+    RedisModule_CloseKey(k);
+    std::vector<RedisModuleString*> dims;
+    for (auto d : t.dims) dims.push_back(RedisModule_CreateStringFromLongLong(ctx, d));
+    std::string dtype(wire_name(t.dtype));
+    RedisModule_Replicate(ctx, "AI.TENSORSET", "scvcb", key, dtype.c_str(), dims.data(),
+                          dims.size(), "BLOB", t.data().data(), t.data().size());
+    for (auto* s : dims) RedisModule_FreeString(ctx, s);
+    RedisModule_FreeString(ctx, key);
+    return true;
+}
+
+const char* k_wrongtype_output = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+int reply_single(RedisModuleCtx* ctx, PendingRun& run) {
+    const engine::JobOp& op = run.job.ops.at(0);
+    if (op.status == engine::JobOp::Status::error)
+        return RedisModule_ReplyWithError(ctx, op.error.c_str());
+    for (const auto& name : op.outputs) {
+        const engine::Tensor* t = run.job.find_tensor(name);
+        if (!t) return RedisModule_ReplyWithError(ctx, "ERR output tensor was not produced");
+        if (!write_tensor(ctx, name, *t))
+            return RedisModule_ReplyWithError(ctx, k_wrongtype_output);
+    }
+    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+}
+
+int reply_dag(RedisModuleCtx* ctx, PendingRun& run) {
+    bool persist_failed = false;
+    if (!run.job.failed) {
+        for (const auto& name : run.persist) {
+            const engine::Tensor* t = run.job.find_tensor(name);
+            if (!t || !write_tensor(ctx, name, *t)) persist_failed = true;
+        }
+    }
+    const auto& ops = run.job.ops;
+    RedisModule_ReplyWithArray(ctx, static_cast<long>(ops.size() + (persist_failed ? 1 : 0)));
+    for (const auto& op : ops) {
+        switch (op.kind) {
+            case engine::DagOpKind::tensorset:
+                RedisModule_ReplyWithSimpleString(ctx, "OK");
+                break;
+            case engine::DagOpKind::tensorget:
+                if (op.snapshot) reply_tensor(ctx, *op.snapshot, op.get_format);
+                else RedisModule_ReplyWithSimpleString(ctx, "NA");
+                break;
+            default:
+                if (op.status == engine::JobOp::Status::ok)
+                    RedisModule_ReplyWithSimpleString(ctx, "OK");
+                else if (op.status == engine::JobOp::Status::error)
+                    RedisModule_ReplyWithError(ctx, op.error.c_str());
+                else
+                    RedisModule_ReplyWithSimpleString(ctx, "NA");
+        }
+    }
+    if (persist_failed)
+        RedisModule_ReplyWithError(ctx, "ERR Could not persist DAG tensors to the keyspace");
+    return REDISMODULE_OK;
+}
+
+int run_reply(RedisModuleCtx* ctx, RedisModuleString**, int) {
+    auto* run = static_cast<PendingRun*>(RedisModule_GetBlockedClientPrivateData(ctx));
+    if (run->job.timed_out) return RedisModule_ReplyWithSimpleString(ctx, "TIMEDOUT");
+    return run->dag ? reply_dag(ctx, *run) : reply_single(ctx, *run);
+}
+
+// Runs on the main thread once the client is unblocked (or disconnected): the job may hold
+// retained Redis strings, which must only be released here.
+void run_free(RedisModuleCtx*, void* privdata) { delete static_cast<PendingRun*>(privdata); }
+
+}  // namespace
+
+bool refuse_if_cannot_block(RedisModuleCtx* ctx) {
+    int flags = RedisModule_GetContextFlags(ctx);
+    if (flags & (REDISMODULE_CTX_FLAGS_MULTI | REDISMODULE_CTX_FLAGS_LUA |
+                 REDISMODULE_CTX_FLAGS_DENY_BLOCKING)) {
+        RedisModule_ReplyWithError(
+            ctx, "ERR Cannot run RedisAI command within a transaction or a LUA script");
+        return true;
+    }
+    return false;
+}
+
+int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run) {
+    RedisModuleBlockedClient* bc = RedisModule_BlockClient(ctx, run_reply, nullptr, run_free, 0);
+    PendingRun* p = run.release();
+    // The worker's last touch of the job: after UnblockClient the main thread owns it.
+    p->job.on_complete = [bc, p](engine::Job&) { RedisModule_UnblockClient(bc, p); };
+    engine::run_queues().submit(&p->job);
+    return REDISMODULE_OK;
+}
+
+bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,
+                const std::string& name) {
+    engine::Tensor* t = nullptr;
+    RedisModuleKey* k = open_tensor_key(ctx, key, REDISMODULE_READ, /*must_exist=*/true, &t);
+    if (!k) return false;
+    job.tensors[name] = *t;
+    RedisModule_CloseKey(k);
+    return true;
+}
+
+void report_keys(RedisModuleCtx* ctx, const std::vector<std::size_t>& positions) {
+    for (auto p : positions) RedisModule_KeyAtPos(ctx, static_cast<int>(p + 1));
+}
+
+}  // namespace insitu::module

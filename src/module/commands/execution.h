@@ -1,0 +1,37 @@
+// Running a job on behalf of a client: the client is blocked while the job sits on the run
+// queues, then the reply callback (Redis main thread) writes the outputs to the keyspace,
+// replicates them as AI.TENSORSET ... BLOB, and replies. Shared by the MODEL*, SCRIPT* and DAG
+// commands.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/job.h"
+#include "module/redis_api/redis_module_api.h"
+
+namespace insitu::module {
+
+struct PendingRun {
+    engine::Job job;
+    bool dag = false;
+    // Single-op commands write the op's outputs; DAGs write the PERSIST names.
+    std::vector<std::string> persist;
+};
+
+// "ERR Cannot run RedisAI command within a transaction or a LUA script" inside MULTI, Lua or
+// any context that cannot block. True when refused (the reply is sent).
+bool refuse_if_cannot_block(RedisModuleCtx* ctx);
+
+// Blocks the client and submits the job. Takes ownership of `run`.
+int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run);
+
+// Copies a keyspace tensor into the job context under `name`. False after replying an error.
+bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,
+                const std::string& name);
+
+// Reports argv positions (1-based, i.e. args index + 1) for getkeys-api.
+void report_keys(RedisModuleCtx* ctx, const std::vector<std::size_t>& arg_positions);
+
+}  // namespace insitu::module

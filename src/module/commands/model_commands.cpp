@@ -1,0 +1,212 @@
+// AI.MODELSTORE, AI.MODELSET, AI.MODELGET, AI.MODELDEL, AI.MODELEXECUTE, AI.MODELRUN,
+// AI._MODELSCAN.
+#include "module/commands/model_commands.h"
+
+#include <memory>
+#include <string>
+
+#include "engine/errors.h"
+#include "engine/model_args.h"
+#include "engine/run_queue.h"
+#include "module/commands/args.h"
+#include "module/commands/execution.h"
+#include "module/module_config.h"
+#include "module/types/model_type.h"
+
+namespace insitu::module {
+namespace {
+
+int store(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) {
+    if (argc < (legacy ? 4 : 6)) return RedisModule_WrongArity(ctx);
+    auto args = arg_views(argv, argc);
+    std::unique_ptr<ModelValue> value;
+    try {
+        auto a = legacy ? engine::parse_modelset(args) : engine::parse_modelstore(args);
+        std::string joined;
+        std::string_view blob;
+        if (a.blob_chunks.size() == 1) {
+            blob = a.blob_chunks[0];
+        } else {
+            for (auto c : a.blob_chunks) joined += c;
+            blob = joined;
+        }
+        const insitu_backend_api* api = nullptr;
+        try {
+            api = engine::backends().get_or_load(a.def.backend, config().backends_path);
+        } catch (const engine::BackendLoadError& e) {
+            RedisModule_Log(ctx, "warning", "insitu: %s", e.what());
+            return RedisModule_ReplyWithError(ctx, (std::string("ERR ") + e.what()).c_str());
+        }
+        auto model = engine::Model::create(api, a.def, blob, engine::backends().settings);
+        value = std::make_unique<ModelValue>(ModelValue{model, blob.size()});
+        engine::run_queues().ensure(model->queue());
+    } catch (const engine::CommandError& e) {
+        return RedisModule_ReplyWithError(ctx, e.what());
+    }
+    ModelValue* existing = nullptr;
+    RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/true, &existing);
+    if (!key) return REDISMODULE_OK;
+    attach_stats(std::string(args[0]), *value);
+    RedisModule_ModuleTypeSetValue(key, model_type(), value.release());
+    RedisModule_CloseKey(key);
+    RedisModule_ReplicateVerbatim(ctx);
+    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+}
+
+void reply_names(RedisModuleCtx* ctx, const std::vector<std::string>& names) {
+    RedisModule_ReplyWithArray(ctx, static_cast<long>(names.size()));
+    for (const auto& n : names) RedisModule_ReplyWithStringBuffer(ctx, n.data(), n.size());
+}
+
+// MODEL_CHUNK_SIZE or less: one bulk string; more: an array of chunks (no trailing empty one).
+void reply_blob(RedisModuleCtx* ctx, const std::string& blob) {
+    auto chunk = static_cast<std::size_t>(config().model_chunk_size);
+    if (blob.size() <= chunk) {
+        RedisModule_ReplyWithStringBuffer(ctx, blob.data(), blob.size());
+        return;
+    }
+    std::size_t n = (blob.size() + chunk - 1) / chunk;
+    RedisModule_ReplyWithArray(ctx, static_cast<long>(n));
+    for (std::size_t i = 0; i < n; ++i)
+        RedisModule_ReplyWithStringBuffer(ctx, blob.data() + i * chunk,
+                                          std::min(chunk, blob.size() - i * chunk));
+}
+
+int run(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) {
+    auto args = arg_views(argv, argc);
+    if (RedisModule_IsKeysPositionRequest(ctx)) {
+        report_keys(ctx, legacy ? engine::modelrun_key_positions(args)
+                                : engine::modelexecute_key_positions(args));
+        return REDISMODULE_OK;
+    }
+    if (argc < (legacy ? 6 : 8)) return RedisModule_WrongArity(ctx);
+    if (refuse_if_cannot_block(ctx)) return REDISMODULE_OK;
+    ModelValue* mv = nullptr;
+    RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/false, &mv);
+    if (!key) return REDISMODULE_OK;
+    engine::ModelPtr model = mv->model;
+    RedisModule_CloseKey(key);
+    engine::RunArgs r;
+    try {
+        r = legacy ? engine::parse_modelrun(args, model->n_inputs(), model->n_outputs())
+                   : engine::parse_modelexecute(args, model->n_inputs(), model->n_outputs());
+    } catch (const engine::CommandError& e) {
+        return RedisModule_ReplyWithError(ctx, e.what());
+    }
+    auto pending = std::make_unique<PendingRun>();
+    engine::JobOp op;
+    op.kind = legacy ? engine::DagOpKind::modelrun : engine::DagOpKind::modelexecute;
+    op.model = model;
+    // Input tensors are looked up now, on the main thread; argv positions follow args + 1.
+    for (auto in : r.inputs) op.inputs.emplace_back(in);
+    for (auto out : r.outputs) op.outputs.emplace_back(out);
+    for (std::size_t i = 0; i < r.inputs.size(); ++i) {
+        RedisModuleString* name =
+            RedisModule_CreateString(ctx, r.inputs[i].data(), r.inputs[i].size());
+        bool ok = load_input(ctx, name, pending->job, op.inputs[i]);
+        RedisModule_FreeString(ctx, name);
+        if (!ok) return REDISMODULE_OK;
+    }
+    pending->job.ops.push_back(std::move(op));
+    pending->job.timeout_ms = r.timeout_ms;
+    return block_and_run(ctx, std::move(pending));
+}
+
+}  // namespace
+
+int modelstore_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    return store(ctx, argv, argc, false);
+}
+
+int modelset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    return store(ctx, argv, argc, true);
+}
+
+int modelget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    if (argc < 2 || argc > 4) return RedisModule_WrongArity(ctx);
+    engine::ModelGetArgs g;
+    try {
+        g = engine::parse_modelget(arg_views(argv, argc));
+    } catch (const engine::CommandError& e) {
+        return RedisModule_ReplyWithError(ctx, e.what());
+    }
+    ModelValue* mv = nullptr;
+    RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/false, &mv);
+    if (!key) return REDISMODULE_OK;
+    engine::ModelPtr model = mv->model;
+    RedisModule_CloseKey(key);
+    std::string blob;
+    if (g.blob) {
+        try {
+            blob = model->serialize();
+        } catch (const engine::CommandError& e) {
+            return RedisModule_ReplyWithError(ctx, e.what());
+        }
+    }
+    if (!g.meta) {
+        reply_blob(ctx, blob);
+        return REDISMODULE_OK;
+    }
+    const auto& d = model->def();
+    RedisModule_ReplyWithArray(ctx, g.blob ? 18 : 16);
+    RedisModule_ReplyWithCString(ctx, "backend");
+    RedisModule_ReplyWithCString(ctx, engine::backend_name(d.backend));
+    RedisModule_ReplyWithCString(ctx, "device");
+    RedisModule_ReplyWithStringBuffer(ctx, d.device.data(), d.device.size());
+    RedisModule_ReplyWithCString(ctx, "tag");
+    RedisModule_ReplyWithStringBuffer(ctx, d.tag.data(), d.tag.size());
+    RedisModule_ReplyWithCString(ctx, "batchsize");
+    RedisModule_ReplyWithLongLong(ctx, d.batch.batchsize);
+    RedisModule_ReplyWithCString(ctx, "minbatchsize");
+    RedisModule_ReplyWithLongLong(ctx, d.batch.minbatchsize);
+    RedisModule_ReplyWithCString(ctx, "inputs");
+    reply_names(ctx, d.inputs);
+    RedisModule_ReplyWithCString(ctx, "outputs");
+    reply_names(ctx, d.outputs);
+    RedisModule_ReplyWithCString(ctx, "minbatchtimeout");
+    RedisModule_ReplyWithLongLong(ctx, d.batch.minbatchtimeout);
+    if (g.blob) {
+        RedisModule_ReplyWithCString(ctx, "blob");
+        reply_blob(ctx, blob);
+    }
+    return REDISMODULE_OK;
+}
+
+int modeldel_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    if (argc != 2) return RedisModule_WrongArity(ctx);
+    ModelValue* mv = nullptr;
+    RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/true, &mv);
+    if (!key) return REDISMODULE_OK;
+    if (!mv) {
+        RedisModule_CloseKey(key);
+        return RedisModule_ReplyWithError(ctx, "ERR model key is empty");
+    }
+    RedisModule_DeleteKey(key);
+    RedisModule_CloseKey(key);
+    RedisModule_ReplicateVerbatim(ctx);
+    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+}
+
+int modelexecute_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    return run(ctx, argv, argc, false);
+}
+
+int modelrun_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    return run(ctx, argv, argc, true);
+}
+
+int modelscan_command(RedisModuleCtx* ctx, RedisModuleString**, int argc) {
+    if (argc != 1) return RedisModule_WrongArity(ctx);
+    std::vector<engine::RunStatsPtr> models;
+    for (auto& s : engine::stats_registry().all())
+        if (s->is_model) models.push_back(s);
+    RedisModule_ReplyWithArray(ctx, static_cast<long>(models.size()));
+    for (const auto& s : models) {
+        RedisModule_ReplyWithArray(ctx, 2);
+        RedisModule_ReplyWithStringBuffer(ctx, s->key.data(), s->key.size());
+        RedisModule_ReplyWithStringBuffer(ctx, s->tag.data(), s->tag.size());
+    }
+    return REDISMODULE_OK;
+}
+
+}  // namespace insitu::module
