@@ -1,0 +1,45 @@
+// The `insitu` command.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "insitu/version.h"
+
+namespace {
+
+void usage() {
+    std::puts(
+        "usage: insitu <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  demo [--port P] [--keep-dir]   start a database with the insitu module, store and read\n"
+        "                                 back tensors over TCP and a Unix socket, stop it\n"
+        "  version                        print the version");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+        usage();
+        return args.empty() ? 2 : 0;
+    }
+    std::string cmd = args[0];
+    args.erase(args.begin());
+    try {
+        if (cmd == "demo") return insitu::cli::demo(args);
+        if (cmd == "version") {
+            std::puts("insitu " INSITU_VERSION_STRING);
+            return 0;
+        }
+        std::fprintf(stderr, "insitu: unknown command '%s'\n", cmd.c_str());
+        usage();
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "insitu %s: error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    }
+}
