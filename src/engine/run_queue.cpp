@@ -15,6 +15,7 @@ RunQueue::RunQueue(std::string name, int threads, RunQueues& owner)
     : name_(std::move(name)), owner_(owner) {
     for (int i = 0; i < (threads > 0 ? threads : 1); ++i)
         threads_.emplace_back([this] { worker(); });
+    timer_ = std::thread([this] { timer(); });
 }
 
 RunQueue::~RunQueue() {
@@ -23,7 +24,9 @@ RunQueue::~RunQueue() {
         stop_ = true;
     }
     cv_.notify_all();
+    timer_cv_.notify_all();
     for (auto& t : threads_) t.join();
+    timer_.join();
 }
 
 void RunQueue::push(Job* job, bool front) {
@@ -33,6 +36,7 @@ void RunQueue::push(Job* job, bool front) {
         else items_.push_back(job);
     }
     cv_.notify_one();
+    if (job->timeout_ms > 0) timer_cv_.notify_one();
 }
 
 std::size_t RunQueue::size() const {
@@ -54,14 +58,8 @@ std::vector<double> RunQueue::thread_cpu_seconds() const {
     return out;
 }
 
-void RunQueue::pick(std::vector<Job*>& expired, std::vector<Job*>& batch, Clock::time_point& wake,
-                    bool& has_wake) {
+void RunQueue::expire(std::vector<Job*>& expired, Clock::time_point& wake, bool& has_wake) {
     auto now = Clock::now();
-    auto earliest = [&](Clock::time_point t) {
-        if (!has_wake || t < wake) wake = t;
-        has_wake = true;
-    };
-    // Expire first: a request never waits past its own TIMEOUT.
     for (auto it = items_.begin(); it != items_.end();) {
         Job* j = *it;
         if (j->timeout_ms > 0) {
@@ -71,10 +69,43 @@ void RunQueue::pick(std::vector<Job*>& expired, std::vector<Job*>& batch, Clock:
                 it = items_.erase(it);
                 continue;
             }
-            earliest(deadline);
+            if (!has_wake || deadline < wake) wake = deadline;
+            has_wake = true;
         }
         ++it;
     }
+}
+
+void RunQueue::timer() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+        std::vector<Job*> expired;
+        Clock::time_point wake{};
+        bool has_wake = false;
+        expire(expired, wake, has_wake);
+        if (expired.empty()) {
+            if (has_wake) timer_cv_.wait_until(lock, wake);
+            else timer_cv_.wait(lock);
+            continue;
+        }
+        lock.unlock();
+        for (Job* j : expired) {
+            j->timed_out = true;
+            j->next = j->ops.size();
+            j->on_complete(*j);
+        }
+        lock.lock();
+    }
+}
+
+void RunQueue::pick(std::vector<Job*>& expired, std::vector<Job*>& batch, Clock::time_point& wake,
+                    bool& has_wake) {
+    auto now = Clock::now();
+    auto earliest = [&](Clock::time_point t) {
+        if (!has_wake || t < wake) wake = t;
+        has_wake = true;
+    };
+    expire(expired, wake, has_wake);
     if (!expired.empty()) return;
 
     std::vector<bool> claimed(items_.size(), false);

@@ -40,6 +40,12 @@ public:
 
 private:
     void worker();
+    // Answers TIMEOUTs while every worker is busy: a request never waits past its own TIMEOUT.
+    void timer();
+    // Under the lock: moves the jobs whose TIMEOUT passed into `expired`; sets `wake` to the
+    // earliest remaining TIMEOUT deadline.
+    void expire(std::vector<Job*>& expired, std::chrono::steady_clock::time_point& wake,
+                bool& has_wake);
     // Under the lock: removes the jobs whose TIMEOUT passed into `expired`, or the next jobs to
     // run into `batch`; else sets `wake` to the earliest deadline (if any).
     void pick(std::vector<Job*>& expired, std::vector<Job*>& batch,
@@ -48,10 +54,12 @@ private:
     std::string name_;
     RunQueues& owner_;
     mutable std::mutex mu_;
-    std::condition_variable cv_;
+    std::condition_variable cv_;        // workers
+    std::condition_variable timer_cv_;  // the timer thread
     std::deque<Job*> items_;
     bool stop_ = false;
     std::vector<std::thread> threads_;
+    std::thread timer_;
 };
 
 class RunQueues {
