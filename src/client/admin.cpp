@@ -55,11 +55,12 @@ Client::get_db_node_info(const std::string& address) {
 std::unordered_map<std::string, std::string> Client::get_db_cluster_info(
     const std::string& address) {
     if (!is_cluster())
-        throw RuntimeException("get_db_cluster_info needs a clustered database; this client is "
-                               "connected to a standalone one");
+        throw RuntimeException(
+            "get_db_cluster_info needs a clustered database; this client is "
+            "connected to a standalone one");
     impl_->log->log(LogLevel::Debug, "get_db_cluster_info " + address);
-    Reply r = checked(impl_->router->command_on_node(address, {"CLUSTER", "INFO"}),
-                      "CLUSTER INFO", address);
+    Reply r = checked(impl_->router->command_on_node(address, {"CLUSTER", "INFO"}), "CLUSTER INFO",
+                      address);
     std::unordered_map<std::string, std::string> out;
     parse_info_text(
         r.str, [](const std::string&) {},
@@ -71,8 +72,7 @@ std::unordered_map<std::string, std::string> Client::get_db_cluster_info(
 
 void Client::flush_db(const std::string& address) {
     impl_->log->log(LogLevel::Debug, "flush_db " + address);
-    checked(impl_->router->command_on_node(address, {"FLUSHDB"}),
-            "FLUSHDB", address);
+    checked(impl_->router->command_on_node(address, {"FLUSHDB"}), "FLUSHDB", address);
 }
 
 std::unordered_map<std::string, std::string> Client::config_get(const std::string& expression,
@@ -95,8 +95,7 @@ void Client::config_set(const std::string& config_param, const std::string& valu
 
 void Client::save(const std::string& address) {
     impl_->log->log(LogLevel::Debug, "save " + address);
-    checked(impl_->router->command_on_node(address, {"SAVE"}),
-            "SAVE", address);
+    checked(impl_->router->command_on_node(address, {"SAVE"}), "SAVE", address);
 }
 
 Reply Client::run_command(const std::vector<std::string>& args, int key_index) {

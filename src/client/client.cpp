@@ -40,7 +40,8 @@ std::size_t check_dims(const std::vector<std::size_t>& dims, TensorType type, co
     if (dims.empty()) throw ParameterException(std::string(call) + ": dims must not be empty");
     for (std::size_t d : dims)
         if (d == 0)
-            throw ParameterException(std::string(call) + ": every dimension must be positive, got " +
+            throw ParameterException(std::string(call) +
+                                     ": every dimension must be positive, got " +
                                      client::dims_text(dims));
     try {
         std::size_t n = core::element_count(dims);
@@ -92,10 +93,10 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     } catch (const std::invalid_argument& e) {
         throw ParameterException(ssdb_name + ": " + e.what());
     }
-    bool cluster = force_cluster
-                       ? *force_cluster
-                       : core::iequals(cfg.get_string_option_or("SR_DB_TYPE", "Clustered"),
-                                       "Clustered");
+    bool cluster =
+        force_cluster
+            ? *force_cluster
+            : core::iequals(cfg.get_string_option_or("SR_DB_TYPE", "Clustered"), "Clustered");
 
     using std::chrono::milliseconds;
     client::Timing t;
@@ -168,8 +169,8 @@ void Client::put_tensor(const std::string& name, const void* data,
     });
 }
 
-Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name,
-                                                      MemoryLayout layout, TensorType& type) {
+Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name, MemoryLayout layout,
+                                                      TensorType& type) {
     check_layout(layout, "get_tensor");
     const std::string key = prefix->get_tensor_key(name);
     log->log(LogLevel::Debug, "get_tensor " + key);
@@ -180,7 +181,8 @@ Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name,
         if (elem == 0) {
             client::discard_blob(c, m.blob_size);
             throw TypeException("get_tensor: tensor " + client::key_label(name, key) +
-                                " has dtype " + m.type_name + ", which get_tensor does not support");
+                                " has dtype " + m.type_name +
+                                ", which get_tensor does not support");
         }
         if (core::element_count(m.dims) * elem != m.blob_size) {
             client::discard_blob(c, m.blob_size);
@@ -204,8 +206,8 @@ Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name,
     });
     out->view = out->data.get();
     if (layout == MemoryLayout::Nested)
-        out->view = core::build_nested_view(out->data.get(), out->dims, element_size(type),
-                                            out->nested);
+        out->view =
+            core::build_nested_view(out->data.get(), out->dims, element_size(type), out->nested);
     owned.push_back(std::move(out));
     return *owned.back();
 }
@@ -371,17 +373,31 @@ bool Client::poll_key(const std::string& key, int poll_frequency_ms, int num_tri
 
 // ---- prefixing ----------------------------------------------------------------------------------
 
-void Client::set_data_source(std::string source_id) { impl_->prefix->set_data_source(source_id); }
-void Client::use_tensor_ensemble_prefix(bool use) { impl_->prefix->use_tensor = use; }
-void Client::use_dataset_ensemble_prefix(bool use) { impl_->prefix->use_dataset = use; }
-void Client::use_model_ensemble_prefix(bool use) { impl_->prefix->use_model = use; }
-void Client::use_list_ensemble_prefix(bool use) { impl_->prefix->use_list = use; }
+void Client::set_data_source(std::string source_id) {
+    impl_->prefix->set_data_source(source_id);
+}
+void Client::use_tensor_ensemble_prefix(bool use) {
+    impl_->prefix->use_tensor = use;
+}
+void Client::use_dataset_ensemble_prefix(bool use) {
+    impl_->prefix->use_dataset = use;
+}
+void Client::use_model_ensemble_prefix(bool use) {
+    impl_->prefix->use_model = use;
+}
+void Client::use_list_ensemble_prefix(bool use) {
+    impl_->prefix->use_list = use;
+}
 
 // ---- misc ---------------------------------------------------------------------------------------
 
-bool Client::is_cluster() const { return impl_->router->is_cluster(); }
+bool Client::is_cluster() const {
+    return impl_->router->is_cluster();
+}
 
-std::vector<std::string> Client::node_addresses() const { return impl_->router->node_addresses(); }
+std::vector<std::string> Client::node_addresses() const {
+    return impl_->router->node_addresses();
+}
 
 std::string Client::to_string() const {
     std::string out = "insitu::Client '" + impl_->logger_name + "': " + impl_->router->describe();

@@ -10,11 +10,14 @@ namespace insitu {
 namespace {
 
 // The logging options are process-wide in the peer, so they never take the database suffix.
-bool takes_suffix(const std::string& name) { return name != "SR_LOG_FILE" && name != "SR_LOG_LEVEL"; }
+bool takes_suffix(const std::string& name) {
+    return name != "SR_LOG_FILE" && name != "SR_LOG_LEVEL";
+}
 
 }  // namespace
 
-std::unique_ptr<ConfigOptions> ConfigOptions::create_from_environment(const std::string& db_suffix) {
+std::unique_ptr<ConfigOptions> ConfigOptions::create_from_environment(
+    const std::string& db_suffix) {
     return std::unique_ptr<ConfigOptions>(new ConfigOptions(true, db_suffix));
 }
 
@@ -60,7 +63,9 @@ std::string ConfigOptions::get_string_option_or(const std::string& name,
     return v ? *v : fallback;
 }
 
-bool ConfigOptions::is_configured(const std::string& name) const { return lookup(name).has_value(); }
+bool ConfigOptions::is_configured(const std::string& name) const {
+    return lookup(name).has_value();
+}
 
 void ConfigOptions::override_integer_option(const std::string& name, std::int64_t value) {
     overrides_[name] = std::to_string(value);

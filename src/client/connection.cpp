@@ -25,9 +25,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t k_buffer_size = 128 * 1024;  // > resp::k_max_line, so a header always fits
-constexpr std::size_t k_direct_read = 16 * 1024;  // below this, reading via the buffer is cheaper
+constexpr std::size_t k_direct_read = 16 * 1024;   // below this, reading via the buffer is cheaper
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 int remaining_ms(Clock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -100,7 +102,9 @@ Connection::Connection(int fd, core::Address address, int socket_timeout_ms)
       reply_timeout_ms_(socket_timeout_ms),
       buf_(k_buffer_size) {}
 
-Connection::~Connection() { ::close(fd_); }
+Connection::~Connection() {
+    ::close(fd_);
+}
 
 std::unique_ptr<Connection> Connection::open(const core::Address& address,
                                              std::chrono::milliseconds connect_timeout,
@@ -123,8 +127,7 @@ std::unique_ptr<Connection> Connection::open(const core::Address& address,
         addrinfo* list = nullptr;
         std::string port = std::to_string(address.port);
         int gai = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &list);
-        if (gai != 0)
-            throw IoError("cannot resolve " + name + ": " + ::gai_strerror(gai));
+        if (gai != 0) throw IoError("cannot resolve " + name + ": " + ::gai_strerror(gai));
         for (addrinfo* ai = list; ai && fd < 0; ai = ai->ai_next)
             fd = try_connect(ai->ai_family, ai->ai_addr, ai->ai_addrlen, deadline, err);
         ::freeaddrinfo(list);
@@ -143,7 +146,9 @@ std::unique_ptr<Connection> Connection::open(const core::Address& address,
     return c;
 }
 
-void Connection::fail(const std::string& what) { throw IoError(what + " (" + address_.to_string() + ")"); }
+void Connection::fail(const std::string& what) {
+    throw IoError(what + " (" + address_.to_string() + ")");
+}
 
 void Connection::wait(short events) {
     const bool first_byte = awaiting_reply_ && (events & POLLIN);
@@ -154,9 +159,9 @@ void Connection::wait(short events) {
         if (r > 0) return;  // ready, or an error the next send/recv reports
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) fail("poll failed: " + errno_text(errno));
-        fail(first_byte ? "no reply within " + std::to_string(timeout) + " ms"
-                        : "socket timed out after " + std::to_string(timeout) +
-                              " ms without progress");
+        fail(first_byte
+                 ? "no reply within " + std::to_string(timeout) + " ms"
+                 : "socket timed out after " + std::to_string(timeout) + " ms without progress");
     }
 }
 
@@ -304,16 +309,21 @@ Reply Connection::read_value(std::size_t depth) {
     Head h = read_head();
     Reply r;
     switch (h.kind) {
-        case '$': case '=': case '!':
+        case '$':
+        case '=':
+        case '!':
             if (h.value < 0) break;  // nil
             r.type = h.kind == '!' ? Reply::Type::error : Reply::Type::bulk;
             r.str.resize(static_cast<std::size_t>(h.value));
             read_into(r.str.data(), r.str.size());
             expect_crlf();
             break;
-        case '*': case '%': case '~': case '>': {
+        case '*':
+        case '%':
+        case '~':
+        case '>': {
             if (h.value < 0) break;
-            r.type = h.kind == '%' ? Reply::Type::map
+            r.type = h.kind == '%'   ? Reply::Type::map
                      : h.kind == '~' ? Reply::Type::set
                                      : Reply::Type::array;
             long long n = h.kind == '%' ? h.value * 2 : h.value;
@@ -321,13 +331,32 @@ Reply Connection::read_value(std::size_t depth) {
             for (long long i = 0; i < n; ++i) r.elements.push_back(read_value(depth + 1));
             break;
         }
-        case ':': r.type = Reply::Type::integer; r.integer = h.value; break;
-        case '#': r.type = Reply::Type::boolean; r.integer = h.value; break;
-        case '+': r.type = Reply::Type::status; r.str = std::move(h.line); break;
-        case '-': r.type = Reply::Type::error; r.str = std::move(h.line); break;
-        case ',': r.type = Reply::Type::dbl; r.str = std::move(h.line); break;
-        case '(': r.type = Reply::Type::big_number; r.str = std::move(h.line); break;
-        default: break;  // '_' : nil
+        case ':':
+            r.type = Reply::Type::integer;
+            r.integer = h.value;
+            break;
+        case '#':
+            r.type = Reply::Type::boolean;
+            r.integer = h.value;
+            break;
+        case '+':
+            r.type = Reply::Type::status;
+            r.str = std::move(h.line);
+            break;
+        case '-':
+            r.type = Reply::Type::error;
+            r.str = std::move(h.line);
+            break;
+        case ',':
+            r.type = Reply::Type::dbl;
+            r.str = std::move(h.line);
+            break;
+        case '(':
+            r.type = Reply::Type::big_number;
+            r.str = std::move(h.line);
+            break;
+        default:
+            break;  // '_' : nil
     }
     return r;
 }

@@ -48,7 +48,7 @@ struct Head {
 };
 
 class Connection {
-public:
+  public:
     // Connects within `connect_timeout` (non-blocking connect + poll) and checks the server
     // answers PING. Throws IoError naming the address.
     static std::unique_ptr<Connection> open(const core::Address& address,
@@ -83,7 +83,7 @@ public:
     bool pending() const { return pending_; }
     void reply_done() { pending_ = false; }
 
-private:
+  private:
     Connection(int fd, core::Address address, int socket_timeout_ms);
     void wait(short events);
     std::size_t buffered() const { return wpos_ - rpos_; }

@@ -8,7 +8,7 @@
 namespace insitu::client {
 
 class KeyPrefixer {
-public:
+  public:
     // `keyin` is SSKEYIN's comma list (its first entry is the active source); `keyout` SSKEYOUT.
     KeyPrefixer(const std::string& keyin, const std::string& keyout);
 
@@ -24,7 +24,7 @@ public:
     const std::string& output_prefix() const { return keyout_; }
     const std::vector<std::string>& sources() const { return keyin_; }
 
-private:
+  private:
     std::string put(const std::string& name, bool on) const;
     std::string get(const std::string& name, bool on) const;
 

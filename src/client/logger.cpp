@@ -29,8 +29,8 @@ Logger::Logger(std::string name, std::string path, LogLevel level)
     // Opened up front so that a bad SR_LOG_FILE is reported at construction, not silently lost.
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd_ < 0) {
-        throw ParameterException("cannot open log file '" + path_ + "' (SR_LOG_FILE): " +
-                                 std::strerror(errno));
+        throw ParameterException("cannot open log file '" + path_ +
+                                 "' (SR_LOG_FILE): " + std::strerror(errno));
     }
 }
 

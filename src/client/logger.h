@@ -13,7 +13,7 @@ enum class LogLevel { Quiet = 1, Info = 2, Debug = 3, Developer = 4 };
 LogLevel parse_log_level(std::string_view text);
 
 class Logger {
-public:
+  public:
     // `path` empty: stdout. An unwritable path throws ParameterException.
     Logger(std::string name, std::string path, LogLevel level);
     ~Logger();
@@ -22,13 +22,15 @@ public:
 
     bool enabled(LogLevel level) const { return level_ != LogLevel::Quiet && level <= level_; }
     void log(LogLevel level, std::string_view msg) const;
-    void warning(std::string_view msg) const { log(LogLevel::Info, std::string("WARNING: ") += msg); }
+    void warning(std::string_view msg) const {
+        log(LogLevel::Info, std::string("WARNING: ") += msg);
+    }
 
     const std::string& name() const { return name_; }
     const std::string& path() const { return path_; }
     LogLevel level() const { return level_; }
 
-private:
+  private:
     std::string name_, path_;
     LogLevel level_;
     int fd_ = -1;  // owned when a file was opened

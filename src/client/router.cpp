@@ -33,8 +33,10 @@ Router::Router(std::vector<core::Address> seeds, bool cluster, Timing timing, co
     if (cluster_) {
         for (const auto& s : seeds_)
             if (s.kind == core::Address::Kind::unix_socket)
-                throw ParameterException("Unix Domain Socket is not supported with clustered "
-                                         "Redis (" + s.to_string() + ")");
+                throw ParameterException(
+                    "Unix Domain Socket is not supported with clustered "
+                    "Redis (" +
+                    s.to_string() + ")");
     }
     connect_initial();
 }
@@ -44,8 +46,8 @@ Router::~Router() = default;
 void Router::connect_initial() {
     // The peer uses one seed picked at random; trying the others after it only adds resilience.
     std::mt19937 rng(std::random_device{}());
-    std::rotate(seeds_.begin(),
-                seeds_.begin() + static_cast<std::ptrdiff_t>(rng() % seeds_.size()), seeds_.end());
+    std::rotate(seeds_.begin(), seeds_.begin() + static_cast<std::ptrdiff_t>(rng() % seeds_.size()),
+                seeds_.end());
     const auto deadline = Clock::now() + timing_.conn_timeout;
     std::string last;
     while (true) {
@@ -83,9 +85,9 @@ void Router::load_slots(Connection& c) {
         throw DatabaseException("CLUSTER SLOTS failed on " + c.address().to_string() + ": " +
                                 r.str + " (for a standalone database set SR_DB_TYPE=Standalone)");
     }
+    // A cluster still being formed: worth retrying within the connection budget.
     if (r.type != Reply::Type::array || r.elements.empty())
-        throw DatabaseException("the cluster at " + c.address().to_string() +
-                                " has no hash slots assigned");
+        throw IoError("the cluster at " + c.address().to_string() + " has no hash slots assigned");
     std::array<int, core::k_cluster_slots> table;
     table.fill(-1);
     for (const Reply& range : r.elements) {
@@ -141,8 +143,8 @@ void Router::refresh_slots() {
 Connection& Router::connection(std::size_t node, Clock::time_point deadline) {
     Node& n = nodes_[node];
     if (!n.conn) {
-        auto budget = std::clamp(remaining(deadline), milliseconds(timing_.socket_timeout_ms),
-                                 std::max(timing_.conn_timeout, milliseconds(1)));
+        const milliseconds floor(timing_.socket_timeout_ms);
+        auto budget = std::clamp(remaining(deadline), floor, std::max(timing_.conn_timeout, floor));
         n.conn = Connection::open(n.address, budget, timing_.socket_timeout_ms);
         log_.log(LogLevel::Developer, "connected to " + n.name);
     }
@@ -168,7 +170,8 @@ std::size_t Router::pick_node(Target target) {
         refresh_slots();
         idx = lookup();
     }
-    if (idx < 0) throw DatabaseException("no cluster node serves hash slot " + std::to_string(slot));
+    if (idx < 0)
+        throw DatabaseException("no cluster node serves hash slot " + std::to_string(slot));
     return static_cast<std::size_t>(idx);
 }
 
@@ -205,9 +208,8 @@ void Router::execute(Target target, const Job& fn) {
             int to = static_cast<int>(node_index(r.target));
             if (r.ask) {
                 ask_node = to;
-                log_.log(LogLevel::Developer, "ASK redirection of slot " +
-                                                  std::to_string(r.slot) + " to " +
-                                                  r.target.to_string());
+                log_.log(LogLevel::Developer, "ASK redirection of slot " + std::to_string(r.slot) +
+                                                  " to " + r.target.to_string());
             } else {
                 ask_node = -1;
                 log_.log(LogLevel::Debug, "MOVED: slot " + std::to_string(r.slot) + " is now on " +
@@ -315,12 +317,14 @@ std::string Router::describe() const {
     std::string out = "cluster:";
     int start = 0;
     for (int s = 1; s <= core::k_cluster_slots; ++s) {
-        if (s < core::k_cluster_slots && slots_[static_cast<std::size_t>(s)] ==
-                                             slots_[static_cast<std::size_t>(start)])
+        if (s < core::k_cluster_slots &&
+            slots_[static_cast<std::size_t>(s)] == slots_[static_cast<std::size_t>(start)])
             continue;
         int idx = slots_[static_cast<std::size_t>(start)];
-        out += " " + (idx < 0 ? std::string("(unassigned)") : nodes_[static_cast<std::size_t>(idx)].name) +
-               " [" + std::to_string(start) + "-" + std::to_string(s - 1) + "]";
+        out +=
+            " " +
+            (idx < 0 ? std::string("(unassigned)") : nodes_[static_cast<std::size_t>(idx)].name) +
+            " [" + std::to_string(start) + "-" + std::to_string(s - 1) + "]";
         start = s;
     }
     return out;

@@ -30,7 +30,7 @@ struct Timing {
 };
 
 class Router {
-public:
+  public:
     // Connects (to one seed picked at random first, within SR_CONN_TIMEOUT) and, for a cluster,
     // loads the slot map. Throws DatabaseException naming the address(es) on failure.
     Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log);
@@ -62,7 +62,7 @@ public:
     const Timing& timing() const { return timing_; }
     std::string describe() const;
 
-private:
+  private:
     struct Node {
         core::Address address;
         std::string name;  // address.to_string()

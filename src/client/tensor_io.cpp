@@ -8,8 +8,8 @@ namespace insitu::client {
 namespace {
 
 [[noreturn]] void protocol(const Connection& c, const std::string& what) {
-    throw DatabaseException("unexpected AI.TENSORGET reply from " + c.address().to_string() +
-                            ": " + what);
+    throw DatabaseException("unexpected AI.TENSORGET reply from " + c.address().to_string() + ": " +
+                            what);
 }
 
 }  // namespace

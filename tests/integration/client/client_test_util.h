@@ -14,8 +14,8 @@
 
 namespace insitu::test {
 
-inline std::unique_ptr<ConfigOptions> options(const std::string& ssdb, bool cluster,
-                                              const std::map<std::string, std::string>& extra = {}) {
+inline std::unique_ptr<ConfigOptions> options(
+    const std::string& ssdb, bool cluster, const std::map<std::string, std::string>& extra = {}) {
     auto o = ConfigOptions::create_empty();
     o->override_string_option("SSDB", ssdb);
     o->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
@@ -49,8 +49,9 @@ inline std::vector<unsigned char> make_bytes(TensorType t, std::size_t n, unsign
     std::size_t es = element_size(t);
     std::vector<unsigned char> out(n * es);
     for (std::size_t i = 0; i < out.size(); ++i)
-        out[i] = t == TensorType::Bool ? static_cast<unsigned char>((i + seed) % 2)
-                                       : static_cast<unsigned char>((i * 131 + seed * 7 + 3) & 0xff);
+        out[i] = t == TensorType::Bool
+                     ? static_cast<unsigned char>((i + seed) % 2)
+                     : static_cast<unsigned char>((i * 131 + seed * 7 + 3) & 0xff);
     return out;
 }
 
@@ -89,7 +90,8 @@ struct Nested3 {
     void* data() { return top.data(); }
     void fill(const std::vector<unsigned char>& rm) {
         std::size_t row = dims[2] * es;
-        for (std::size_t r = 0; r < rows.size(); ++r) std::memcpy(rows[r].data(), &rm[r * row], row);
+        for (std::size_t r = 0; r < rows.size(); ++r)
+            std::memcpy(rows[r].data(), &rm[r * row], row);
     }
     std::vector<unsigned char> flatten() const {
         std::vector<unsigned char> out;

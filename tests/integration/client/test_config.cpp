@@ -24,7 +24,7 @@ namespace {
 
 // Sets environment variables for one scope and restores the previous values after.
 class ScopedEnv {
-public:
+  public:
     ScopedEnv(std::initializer_list<std::pair<std::string, const char*>> vars) {
         for (const auto& [name, value] : vars) {
             const char* old = std::getenv(name.c_str());
@@ -44,7 +44,7 @@ public:
         }
     }
 
-private:
+  private:
     struct Saved {
         std::string name;
         bool had;
@@ -140,8 +140,7 @@ TEST(ClientConfig, BadNumericOptions) {
                  ParameterException);
     EXPECT_THROW(make_client("127.0.0.1:1", false, {{"SR_CMD_INTERVAL", "-5"}}),
                  ParameterException);
-    EXPECT_THROW(make_client("127.0.0.1:1", false, {{"SR_LOG_LEVEL", "LOUD"}}),
-                 ParameterException);
+    EXPECT_THROW(make_client("127.0.0.1:1", false, {{"SR_LOG_LEVEL", "LOUD"}}), ParameterException);
 }
 
 TEST(ClientConfig, UnixSocketRejectedForCluster) {
@@ -175,13 +174,12 @@ TEST(ClientConfig, UnreachableAddressFailsWithinConnTimeout) {
         SCOPED_TRACE(addr);
         auto t0 = std::chrono::steady_clock::now();
         try {
-            Client c = make_client(addr, false, {{"SR_CONN_TIMEOUT", "1"},
-                                                 {"SR_CONN_INTERVAL", "200"}});
+            Client c =
+                make_client(addr, false, {{"SR_CONN_TIMEOUT", "1"}, {"SR_CONN_INTERVAL", "200"}});
             ADD_FAILURE() << "connected";
         } catch (const DatabaseException& e) {
             EXPECT_NE(std::string(e.what()).find(addr), std::string::npos) << e.what();
-            EXPECT_NE(std::string(e.what()).find("SR_CONN_TIMEOUT"), std::string::npos)
-                << e.what();
+            EXPECT_NE(std::string(e.what()).find("SR_CONN_TIMEOUT"), std::string::npos) << e.what();
         }
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         EXPECT_LT(s, 5.0);
@@ -226,6 +224,19 @@ TEST(ClientConfig, EnvironmentDrivenClient) {
     }
 }
 
+TEST(ClientConfig, DeprecatedClusterFlagOverridesDbType) {
+    RedisServer server;
+    ScopedEnv env({{"SSDB", server.address().c_str()},
+                   {"SR_DB_TYPE", "Clustered"},
+                   {"SR_LOG_LEVEL", "QUIET"}});
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    Client c(false, "deprecated");
+#pragma GCC diagnostic pop
+    EXPECT_FALSE(c.is_cluster());
+    EXPECT_TRUE(c.run_command({"PING"}).is_status("PONG"));
+}
+
 TEST(ClientLogging, LevelsAndFile) {
     RedisServer server;
     const std::string dir = insitu::testing::make_temp_dir("client-log");
@@ -242,13 +253,13 @@ TEST(ClientLogging, LevelsAndFile) {
     }
     for (const char* level : {"INFO", "QUIET"}) {
         const std::string path = dir + "/" + level + ".log";
-        Client c = make_client(server.address(), false,
-                               {{"SR_LOG_FILE", path}, {"SR_LOG_LEVEL", level}});
+        Client c =
+            make_client(server.address(), false, {{"SR_LOG_FILE", path}, {"SR_LOG_LEVEL", level}});
         c.put_tensor("logged", &v, {1}, TensorType::Float, MemoryLayout::Contiguous);
         EXPECT_TRUE(c.tensor_exists("logged"));
         EXPECT_EQ(read_file(path), "") << level;  // no per-command noise
     }
-    EXPECT_THROW(make_client(server.address(), false,
-                             {{"SR_LOG_FILE", "/nonexistent-dir/sub/x.log"}}),
-                 ParameterException);
+    EXPECT_THROW(
+        make_client(server.address(), false, {{"SR_LOG_FILE", "/nonexistent-dir/sub/x.log"}}),
+        ParameterException);
 }

@@ -17,8 +17,10 @@ using insitu::testing::RedisServer;
 namespace {
 
 class Standalone : public ::testing::Test {
-protected:
-    void SetUp() override { client_ = std::make_unique<Client>(make_client(server_.address(), false)); }
+  protected:
+    void SetUp() override {
+        client_ = std::make_unique<Client>(make_client(server_.address(), false));
+    }
     RedisServer server_;
     std::unique_ptr<Client> client_;
 };
@@ -54,14 +56,16 @@ TEST(StandaloneUnix, RoundTripEveryTypeAndLayoutOverUnixSocket) {
     auto raw = server.connect();
     EXPECT_EQ(raw->command({"EXISTS", "uds_FLOAT"}).integer, 1);
     // Admin calls address the node by its unix:// address.
-    EXPECT_FALSE(c.get_db_node_info("unix://" + server.unix_path())["Server"]["redis_version"].empty());
+    EXPECT_FALSE(
+        c.get_db_node_info("unix://" + server.unix_path())["Server"]["redis_version"].empty());
 }
 
 TEST_F(Standalone, LargeTensorRoundTrip) {
     const std::size_t n = 16u << 20;  // 16 Mi floats = 64 MiB
     std::vector<float> in(n);
     for (std::size_t i = 0; i < n; ++i) in[i] = static_cast<float>(i % 100003) * 0.25f;
-    client_->put_tensor("big", in.data(), {4096, 4096}, TensorType::Float, MemoryLayout::Contiguous);
+    client_->put_tensor("big", in.data(), {4096, 4096}, TensorType::Float,
+                        MemoryLayout::Contiguous);
     std::vector<float> out(n, -1.0f);
     client_->unpack_tensor("big", out.data(), {4096, 4096}, TensorType::Float,
                            MemoryLayout::Contiguous);
@@ -172,21 +176,21 @@ TEST_F(Standalone, GetMissingTensorNamesTheKey) {
 
 TEST_F(Standalone, RejectsInvalidArguments) {
     auto in = floats(4);
-    EXPECT_THROW(client_->put_tensor("x", in.data(), {2, 2}, TensorType::Float,
-                                     MemoryLayout::FortranNested),
-                 ParameterException);
-    EXPECT_THROW(client_->put_tensor("x", in.data(), {2, 2}, TensorType::String,
-                                     MemoryLayout::Contiguous),
-                 ParameterException);
-    EXPECT_THROW(client_->put_tensor("x", in.data(), {}, TensorType::Float,
-                                     MemoryLayout::Contiguous),
-                 ParameterException);
-    EXPECT_THROW(client_->put_tensor("x", in.data(), {2, 0}, TensorType::Float,
-                                     MemoryLayout::Contiguous),
-                 ParameterException);
-    EXPECT_THROW(client_->put_tensor("x", nullptr, {2, 2}, TensorType::Float,
-                                     MemoryLayout::Contiguous),
-                 ParameterException);
+    EXPECT_THROW(
+        client_->put_tensor("x", in.data(), {2, 2}, TensorType::Float, MemoryLayout::FortranNested),
+        ParameterException);
+    EXPECT_THROW(
+        client_->put_tensor("x", in.data(), {2, 2}, TensorType::String, MemoryLayout::Contiguous),
+        ParameterException);
+    EXPECT_THROW(
+        client_->put_tensor("x", in.data(), {}, TensorType::Float, MemoryLayout::Contiguous),
+        ParameterException);
+    EXPECT_THROW(
+        client_->put_tensor("x", in.data(), {2, 0}, TensorType::Float, MemoryLayout::Contiguous),
+        ParameterException);
+    EXPECT_THROW(
+        client_->put_tensor("x", nullptr, {2, 2}, TensorType::Float, MemoryLayout::Contiguous),
+        ParameterException);
     client_->put_tensor("x", in.data(), {2, 2}, TensorType::Float, MemoryLayout::Contiguous);
     void* data;
     std::vector<std::size_t> dims;
@@ -260,8 +264,8 @@ TEST_F(Standalone, RenameAndCopy) {
 }
 
 TEST_F(Standalone, EnsemblePrefixRules) {
-    Client c = make_client(server_.address(), false,
-                           {{"SSKEYIN", "ens_0,ens_1"}, {"SSKEYOUT", "ens_2"}});
+    Client c =
+        make_client(server_.address(), false, {{"SSKEYIN", "ens_0,ens_1"}, {"SSKEYOUT", "ens_2"}});
     auto raw = server_.connect();
     auto in = floats(2);
     std::vector<float> out(2);
@@ -323,8 +327,7 @@ TEST_F(Standalone, SurvivesServerRestart) {
     client_->put_tensor("persist", in.data(), {8}, TensorType::Float, MemoryLayout::Contiguous);
     server_.restart(/*save=*/true);
     std::vector<float> out(8);
-    client_->unpack_tensor("persist", out.data(), {8}, TensorType::Float,
-                           MemoryLayout::Contiguous);
+    client_->unpack_tensor("persist", out.data(), {8}, TensorType::Float, MemoryLayout::Contiguous);
     EXPECT_EQ(out, in);
     client_->put_tensor("after", in.data(), {8}, TensorType::Float, MemoryLayout::Contiguous);
     EXPECT_TRUE(client_->tensor_exists("after"));
