@@ -1,0 +1,7 @@
+
+
+xPlaceholder*
+dtype0
+
+cholCholeskyx*
+T0
