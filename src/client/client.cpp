@@ -176,7 +176,7 @@ Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name, M
     log->log(LogLevel::Debug, "get_tensor " + key);
     std::unique_ptr<OwnedTensor> out;
     router->on_key(key, [&](Connection& c) {
-        client::TensorMeta m = client::begin_tensorget(c, key, name);
+        client::TensorMeta m = client::begin_tensorget(c, key, name, "get_tensor");
         const std::size_t elem = element_size(m.type);
         if (elem == 0) {
             client::discard_blob(c, m.blob_size);
@@ -242,7 +242,7 @@ void Client::unpack_tensor(const std::string& name, void* data,
     const std::string key = impl_->prefix->get_tensor_key(name);
     impl_->log->log(LogLevel::Debug, "unpack_tensor " + key);
     impl_->router->on_key(key, [&](Connection& c) {
-        client::TensorMeta m = client::begin_tensorget(c, key, name);
+        client::TensorMeta m = client::begin_tensorget(c, key, name, "unpack_tensor");
         // Nothing is written into the caller's buffer until dtype and shape have been checked.
         if (m.type != type) {
             client::discard_blob(c, m.blob_size);

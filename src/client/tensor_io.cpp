@@ -45,13 +45,14 @@ void throw_reply_error(const std::string& error, const std::string& label,
     throw DatabaseException(what + " on tensor " + label + " failed: " + error);
 }
 
-TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name) {
+TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name,
+                           const char* call) {
     c.send({"AI.TENSORGET", key, "META", "BLOB"});
     Head top = c.read_head();
     if (top.kind == '-') {
         c.reply_done();
         check_retryable_error(top.line);
-        throw_reply_error(top.line, key_label(name, key), "get_tensor");
+        throw_reply_error(top.line, key_label(name, key), call);
     }
     if (top.kind != '*' || top.value < 2 || top.value % 2 != 0)
         protocol(c, "expected a META BLOB array");

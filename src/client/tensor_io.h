@@ -35,9 +35,11 @@ struct TensorMeta {
 };
 
 // Sends "AI.TENSORGET key META BLOB" and reads the reply up to the blob's payload. `name` is
-// the caller's (unprefixed) name for messages. A missing key throws KeyException naming it.
-// Afterwards exactly blob_size payload bytes remain: finish with read_blob or discard_blob.
-TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name);
+// the caller's (unprefixed) name and `call` the API call, for messages. A missing key throws
+// KeyException naming it. Afterwards exactly blob_size payload bytes remain: finish with read_blob
+// or discard_blob.
+TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name,
+                           const char* call);
 void read_blob(Connection& c, void* dst, std::size_t n);
 void discard_blob(Connection& c, std::size_t n);
 
