@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct BuiltPlugin {
     const char* name;
     const char* path;
 };
+
+// Readable test names in ctest output instead of gtest's byte dump.
+void PrintTo(const BuiltPlugin& p, std::ostream* os) { *os << p.name; }
 
 std::vector<BuiltPlugin> built_plugins() {
     std::vector<BuiltPlugin> v;
