@@ -124,13 +124,8 @@ std::vector<std::size_t> dag_key_positions(std::span<const std::string_view> arg
             ++i;
         }
     }
-    for (; i < args.size(); ++i) {
-        if (args[i] != "|>" || i + 2 >= args.size()) continue;
-        std::string_view cmd = args[i + 1];
-        if (is(cmd, "AI.MODELEXECUTE") || is(cmd, "AI.SCRIPTEXECUTE") || is(cmd, "AI.MODELRUN") ||
-            is(cmd, "AI.SCRIPTRUN"))
-            keys.push_back(i + 2);
-    }
+    // Model and script keys of the ops are shard-local and not reported (see
+    // modelexecute_key_positions); LOAD, PERSIST and ROUTING place the DAG.
     return keys;
 }
 

@@ -221,10 +221,13 @@ RunArgs parse_modelrun(std::span<const std::string_view> args, int model_inputs,
     return r;
 }
 
+// Only tensor keys are reported, never the model key: in a cluster, Redis then routes a run to
+// the shard that owns its tensors, and the model (stored on every shard under a shard-local key)
+// is found there. RedisAI reported the model key too, which forced every tensor into the model's
+// slot and made clients copy tensors across shards.
 std::vector<std::size_t> modelexecute_key_positions(std::span<const std::string_view> args) {
     std::vector<std::size_t> keys;
     if (args.empty()) return keys;
-    keys.push_back(0);
     std::size_t i = 1;
     for (const char* section : {"INPUTS", "OUTPUTS"}) {
         if (i + 1 >= args.size() || !is(args[i], section)) return keys;
@@ -239,7 +242,6 @@ std::vector<std::size_t> modelexecute_key_positions(std::span<const std::string_
 std::vector<std::size_t> modelrun_key_positions(std::span<const std::string_view> args) {
     std::vector<std::size_t> keys;
     if (args.empty()) return keys;
-    keys.push_back(0);
     std::size_t i = 1;
     while (i < args.size() && !is(args[i], "INPUTS")) ++i;
     bool outputs = false;

@@ -170,10 +170,10 @@ ScriptRunArgs parse_scriptrun(std::span<const std::string_view> args) {
     return r;
 }
 
+// Tensor and KEYS keys only; the script key is shard-local (see modelexecute_key_positions).
 std::vector<std::size_t> scriptexecute_key_positions(std::span<const std::string_view> args) {
     std::vector<std::size_t> keys;
     if (args.empty()) return keys;
-    keys.push_back(0);
     std::size_t i = 2;
     while (i < args.size()) {
         bool keyed = is(args[i], "KEYS") || is(args[i], "INPUTS") || is(args[i], "OUTPUTS");
@@ -192,7 +192,6 @@ std::vector<std::size_t> scriptexecute_key_positions(std::span<const std::string
 std::vector<std::size_t> scriptrun_key_positions(std::span<const std::string_view> args) {
     std::vector<std::size_t> keys;
     if (args.empty()) return keys;
-    keys.push_back(0);
     bool in_lists = false;
     for (std::size_t i = 2; i < args.size(); ++i) {
         if (is(args[i], "TIMEOUT") && !in_lists) {

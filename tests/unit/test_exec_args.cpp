@@ -120,9 +120,9 @@ TEST(ModelRunArgs, LegacyGrammarAndKeyPositions) {
     auto r = parse_modelrun(a.span(), 2, 1);
     EXPECT_EQ(r.timeout_ms, 5);
     EXPECT_EQ(r.inputs.size(), 2u);
-    EXPECT_EQ(modelrun_key_positions(a.span()), (std::vector<std::size_t>{0, 4, 5, 7}));
+    EXPECT_EQ(modelrun_key_positions(a.span()), (std::vector<std::size_t>{4, 5, 7}));
     Args x{"m", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c"};
-    EXPECT_EQ(modelexecute_key_positions(x.span()), (std::vector<std::size_t>{0, 3, 4, 7}));
+    EXPECT_EQ(modelexecute_key_positions(x.span()), (std::vector<std::size_t>{3, 4, 7}));
 }
 
 TEST(ModelGetArgs, Defaults) {
@@ -158,7 +158,7 @@ TEST(ScriptArgs, ExecuteScopes) {
     EXPECT_EQ(r.args[0], "3");
     EXPECT_EQ(r.timeout_ms, 9);
     EXPECT_EQ(scriptexecute_key_positions(a.span()),
-              (std::vector<std::size_t>{0, 4, 7, 8, 14}));
+              (std::vector<std::size_t>{4, 7, 8, 14}));
     auto e = [](Args x, bool dag = false) {
         return error_of([&] { parse_scriptexecute(x.span(), dag); });
     };
@@ -176,7 +176,7 @@ TEST(ScriptArgs, RunWithVariadic) {
     EXPECT_EQ(r.inputs.size(), 3u);
     EXPECT_EQ(r.variadic_from, 1);
     EXPECT_EQ(r.outputs.size(), 1u);
-    EXPECT_EQ(scriptrun_key_positions(a.span()), (std::vector<std::size_t>{0, 3, 5, 6, 8}));
+    EXPECT_EQ(scriptrun_key_positions(a.span()), (std::vector<std::size_t>{3, 5, 6, 8}));
     Args bad{"s", "f", "$", "INPUTS", "a"};
     EXPECT_EQ(error_of([&] { parse_scriptrun(bad.span()); }),
               "ERR Encountered a variable size list of tensors outside of input section");
@@ -193,7 +193,7 @@ TEST(DagArgs, PrefixAndOps) {
     EXPECT_EQ(d.ops[0].kind, DagOpKind::modelexecute);
     EXPECT_EQ(d.ops[0].count, 8u);
     EXPECT_EQ(d.ops[1].kind, DagOpKind::tensorget);
-    EXPECT_EQ(dag_key_positions(a.span()), (std::vector<std::size_t>{2, 5, 10}));
+    EXPECT_EQ(dag_key_positions(a.span()), (std::vector<std::size_t>{2, 5}));
 }
 
 TEST(DagArgs, ErrorsMatchRedisAI) {

@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "core/hash_slot.h"
 #include "redis_server.h"
 
 using insitu::Reply;
@@ -542,7 +543,30 @@ TEST(ExecModule, ClusterRunsWhereModelAndTensorsShareASlot) {
                             "OUTPUTS", "2", "u", "v", "|>", "AI.TENSORGET", "u", "VALUES"});
     ASSERT_EQ(dag.elements.size(), 3u);
     EXPECT_EQ(dag.elements[2].elements[0].str, "10");
-    // Keys in different slots: Redis Cluster refuses (the module reports every key).
+    // The model key is not declared to Redis Cluster: a model stored under a key of ANOTHER slot
+    // of the same shard (how clients place a model copy on every shard) runs on tensors without
+    // moving them, where RedisAI answered CROSSSLOT.
+    std::string local_model;
+    for (int i = 0; local_model.empty(); ++i) {
+        std::string k = "{s" + std::to_string(i) + "}.model";
+        if (&cluster.owner_of(k) == &cluster.owner_of(a) &&
+            insitu::core::hash_slot(k) != insitu::core::hash_slot(a))
+            local_model = k;
+    }
+    ASSERT_TRUE(c->command({"AI.MODELSTORE", local_model, "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
+    ASSERT_TRUE(c->command({"AI.MODELEXECUTE", local_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r}).is_status("OK"));
+    EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", x, "BLOB"}).str), (std::vector<float>{6, 8}));
+    // A model that is not on the tensors' shard is reported as missing there.
+    std::string remote_model;
+    for (int i = 0; remote_model.empty(); ++i) {
+        std::string k = "{r" + std::to_string(i) + "}.model";
+        if (&cluster.owner_of(k) != &cluster.owner_of(a)) remote_model = k;
+    }
+    ASSERT_TRUE(cluster.owner_of(remote_model).connect()->command(
+        {"AI.MODELSTORE", remote_model, "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
+    EXPECT_EQ(c->command({"AI.MODELEXECUTE", remote_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r}).str,
+              "ERR model key is empty");
+    // Tensors in different slots: Redis Cluster refuses.
     Reply cross = c->command({"AI.MODELEXECUTE", m, "INPUTS", "1", a, "OUTPUTS", "2", "o{other}", r});
     ASSERT_TRUE(cross.is_error());
     EXPECT_TRUE(cross.str.rfind("CROSSSLOT", 0) == 0 || cross.str.rfind("MOVED", 0) == 0) << cross.str;
