@@ -27,6 +27,17 @@ const insitu_host_api* g_host = nullptr;
 
 // ---- errors --------------------------------------------------------------------------------
 
+// Interpreter errors put a long TorchScript traceback first and the cause on the last line; the
+// cause goes first so that it survives the 1 KiB error buffer.
+std::string readable(std::string msg) {
+    static const std::string interp = "The following operation failed in the TorchScript interpreter.";
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (msg.rfind(interp, 0) != 0) return msg;
+    auto nl = msg.rfind('\n');
+    if (nl == std::string::npos) return msg;
+    return msg.substr(nl + 1) + "\n" + msg.substr(0, nl);
+}
+
 template <class Body>
 int torch_guarded(insitu_error* err, Body&& body) noexcept {
     try {
@@ -34,9 +45,9 @@ int torch_guarded(insitu_error* err, Body&& body) noexcept {
         return 0;
     } catch (const c10::Error& e) {
         // what() appends a C++ backtrace that means nothing to a Redis client.
-        set_error(err, e.what_without_backtrace());
+        set_error(err, readable(e.what_without_backtrace()));
     } catch (const std::exception& e) {
-        set_error(err, e.what());
+        set_error(err, readable(e.what()));
     } catch (...) {
         set_error(err, "unknown exception in Torch backend");
     }
