@@ -13,6 +13,7 @@
 #include <insitu/tensor_types.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -50,6 +51,12 @@ public:
     // must match the stored shape (for contiguous layouts, the element count must match).
     void unpack_tensor(const std::string& name, void* data, const std::vector<std::size_t>& dims,
                        TensorType type, MemoryLayout layout);
+    // Reads a tensor into memory from `allocate(type, dims)`, which must return a buffer of
+    // element_size(type) * product(dims) bytes (row-major) or throw; the client keeps nothing,
+    // so the caller owns the result (used by the Python binding for numpy-owned arrays).
+    using TensorAllocator =
+        std::function<void*(TensorType type, const std::vector<std::size_t>& dims)>;
+    void get_tensor_into(const std::string& name, const TensorAllocator& allocate);
     void rename_tensor(const std::string& old_name, const std::string& new_name);
     void delete_tensor(const std::string& name);
     void copy_tensor(const std::string& src_name, const std::string& dest_name);

@@ -1,0 +1,198 @@
+/* insitu C API: a C99 interface to the insitu client with SmartRedis 0.6.1's C function names.
+ *
+ * Conventions (every function):
+ *  - Returns an SRError; SRNoError (0) on success. On failure, SRGetLastError() and
+ *    SRGetLastErrorLocation() describe the error until the next failing call on the same thread.
+ *  - Handles are opaque pointers (void*, as in SmartRedis, so ported code compiles unchanged).
+ *    Each handle is tagged, so passing a handle of the wrong kind (or a null one) gives
+ *    SRParameterError instead of a crash.
+ *  - Strings are passed as pointer + length (no NUL needed); a NULL pointer with length 0 is "".
+ *  - Output parameters are written only on success.
+ *  - Ownership: who owns each returned buffer is stated at the function. Buffers the caller
+ *    owns are released with SRFreeBuffer(); handles with their Delete* function.
+ *  - A handle must not be used by two threads at once (one client per thread, as in SmartRedis).
+ */
+#ifndef INSITU_INSITU_H
+#define INSITU_INSITU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define INSITU_C_API_VERSION 1
+
+/* ---- enumerations (values match SmartRedis; insitu's additions follow) ---------------------- */
+
+typedef enum {
+    SRNoError = 0,
+    SRBadAllocError = 1,
+    SRDatabaseError = 2,  /* the database replied with an error, or the connection failed */
+    SRInternalError = 3,
+    SRRuntimeError = 4,
+    SRParameterError = 5, /* an invalid argument (null pointer, bad address, bad shape, ...) */
+    SRTimeoutError = 6,
+    SRKeyError = 7,       /* the key does not exist */
+    SRInvalidError = 8,
+    SRTypeError = 9       /* dtype or layout mismatch */
+} SRError;
+
+typedef enum {
+    SRTensorTypeInvalid = 0,
+    SRTensorTypeDouble = 1,
+    SRTensorTypeFloat = 2,
+    SRTensorTypeInt8 = 3,
+    SRTensorTypeInt16 = 4,
+    SRTensorTypeInt32 = 5,
+    SRTensorTypeInt64 = 6,
+    SRTensorTypeUint8 = 7,
+    SRTensorTypeUint16 = 8,
+    /* insitu extensions */
+    SRTensorTypeUint32 = 9,
+    SRTensorTypeUint64 = 10,
+    SRTensorTypeFloat16 = 11,
+    SRTensorTypeBFloat16 = 12,
+    SRTensorTypeBool = 13
+} SRTensorType;
+
+typedef enum {
+    SRMemLayoutInvalid = 0,
+    SRMemLayoutNested = 1,            /* row-major, pointer-of-pointers down to contiguous rows */
+    SRMemLayoutContiguous = 2,        /* row-major (C order) */
+    SRMemLayoutFortranNested = 3,     /* not supported (SRParameterError) */
+    SRMemLayoutFortranContiguous = 4  /* column-major; stored row-major in the database */
+} SRMemoryLayout;
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+/* Text of the last error on this thread ("" if none). Owned by the library; valid until the next
+ * insitu call on this thread. */
+const char* SRGetLastError(void);
+/* Where the last error on this thread happened: the C API function and the C++ call. Owned by
+ * the library; valid until the next insitu call on this thread. */
+const char* SRGetLastErrorLocation(void);
+/* A short constant name for an error code ("SRKeyError"); static storage. */
+const char* SRErrorName(SRError code);
+
+/* Releases a buffer that an insitu function handed to the caller (NULL is ignored). */
+void SRFreeBuffer(void* buffer);
+
+/* ---- ConfigOptions --------------------------------------------------------------------------- */
+
+/* New options read lazily from the environment; a non-empty suffix reads "<NAME>_<suffix>"
+ * (except SR_LOG_FILE and SR_LOG_LEVEL). *new_configoptions is owned by the caller: release it
+ * with DeleteConfigOptions (a client created from it keeps its own copy). */
+SRError create_configoptions_from_environment(const char* db_suffix, size_t db_suffix_length,
+                                              void** new_configoptions);
+/* Releases the options and sets *configoptions to NULL (NULL or *NULL is accepted). */
+SRError DeleteConfigOptions(void** configoptions);
+
+/* SRKeyError when the option is not set, SRParameterError when it is not an integer. */
+SRError get_integer_option(void* configoptions, const char* option_name, size_t option_name_len,
+                           int64_t* option_result);
+/* *option_result is a NUL-terminated copy owned by the caller (release with SRFreeBuffer);
+ * *option_result_len excludes the NUL. SRKeyError when the option is not set. */
+SRError get_string_option(void* configoptions, const char* option_name, size_t option_name_len,
+                          char** option_result, size_t* option_result_len);
+SRError is_configured(void* configoptions, const char* option_name, size_t option_name_len,
+                      bool* cfg_result);
+SRError override_integer_option(void* configoptions, const char* option_name,
+                                size_t option_name_len, int64_t value);
+SRError override_string_option(void* configoptions, const char* option_name,
+                               size_t option_name_len, const char* value, size_t value_length);
+
+/* ---- client construction ----------------------------------------------------------------------- */
+
+/* A client configured from the environment (SSDB, SR_DB_TYPE, ...). *new_client is owned by the
+ * caller: release it with DeleteCClient. Connection failures give SRDatabaseError or
+ * SRTimeoutError; a malformed SSDB gives SRParameterError. */
+SRError SimpleCreateClient(const char* logger_name, size_t logger_name_length, void** new_client);
+/* A client configured from a ConfigOptions handle (the client copies what it needs). */
+SRError CreateClient(void* configoptions, const char* logger_name, size_t logger_name_length,
+                     void** new_client);
+/* Deprecated SmartRedis form: `cluster` overrides SR_DB_TYPE. */
+SRError SmartRedisCClient(bool cluster, const char* logger_name, size_t logger_name_length,
+                          void** new_client);
+/* Releases the client (closing its connections, freeing every get_tensor result) and sets
+ * *c_client to NULL. NULL or *NULL is accepted. */
+SRError DeleteCClient(void** c_client);
+/* A description of the client; NUL-terminated, owned by the caller (SRFreeBuffer). */
+SRError client_to_string(void* c_client, char** description, size_t* description_length);
+SRError is_cluster(void* c_client, bool* cluster);
+
+/* ---- tensors -------------------------------------------------------------------------------- */
+
+/* Stores `data` (shape dims[0..n_dims), element `type`, laid out as `mem_layout`) under the
+ * put-prefixed `name`. The data is only read; it is not retained after the call. */
+SRError put_tensor(void* c_client, const char* name, size_t name_length, void* data,
+                   const size_t* dims, size_t n_dims, SRTensorType type,
+                   SRMemoryLayout mem_layout);
+/* Reads the tensor `name`. *data (a contiguous buffer, or a pointer tree for SRMemLayoutNested)
+ * and *dims are OWNED BY THE CLIENT and stay valid until DeleteCClient (SmartRedis semantics; a
+ * long-running loop should use unpack_tensor, or get_tensor_copy, which does not accumulate). */
+SRError get_tensor(void* c_client, const char* name, size_t name_length, void** data,
+                   size_t** dims, size_t* n_dims, SRTensorType* type, SRMemoryLayout mem_layout);
+/* Like get_tensor (contiguous, row-major), but *data and *dims are OWNED BY THE CALLER: release
+ * both with SRFreeBuffer. The client retains nothing. */
+SRError get_tensor_copy(void* c_client, const char* name, size_t name_length, void** data,
+                        size_t** dims, size_t* n_dims, SRTensorType* type);
+/* Reads the tensor into the caller's `result`, whose shape and type must match the stored
+ * tensor's (SRTypeError for another dtype; SRParameterError for another shape, SRKeyError when
+ * it does not exist). Nothing is written into `result` on failure. */
+SRError unpack_tensor(void* c_client, const char* name, size_t name_length, void* result,
+                      const size_t* dims, size_t n_dims, SRTensorType type,
+                      SRMemoryLayout mem_layout);
+SRError rename_tensor(void* c_client, const char* old_name, size_t old_name_length,
+                      const char* new_name, size_t new_name_length);
+SRError delete_tensor(void* c_client, const char* name, size_t name_length);
+SRError copy_tensor(void* c_client, const char* src_name, size_t src_name_length,
+                    const char* dest_name, size_t dest_name_length);
+SRError tensor_exists(void* c_client, const char* name, size_t name_length, bool* exists);
+/* Checks up to num_tries times, poll_frequency_ms apart; *exists tells whether it appeared. */
+SRError poll_tensor(void* c_client, const char* name, size_t name_length, int poll_frequency_ms,
+                    int num_tries, bool* exists);
+
+/* ---- keys (no prefix applied) ------------------------------------------------------------------ */
+
+SRError key_exists(void* c_client, const char* key, size_t key_length, bool* exists);
+SRError poll_key(void* c_client, const char* key, size_t key_length, int poll_frequency_ms,
+                 int num_tries, bool* exists);
+
+/* ---- ensemble prefixing ------------------------------------------------------------------------ */
+
+SRError set_data_source(void* c_client, const char* source_id, size_t source_id_length);
+SRError use_tensor_ensemble_prefix(void* c_client, bool use_prefix);
+SRError use_dataset_ensemble_prefix(void* c_client, bool use_prefix);
+SRError use_model_ensemble_prefix(void* c_client, bool use_prefix);
+SRError use_list_ensemble_prefix(void* c_client, bool use_prefix);
+
+/* ---- administration (insitu extension; `address` is "host:port" of one database node) ---------- */
+
+/* INFO EVERYTHING as a JSON object {"section": {"field": "value", ...}, ...}; values are strings.
+ * *info_json is NUL-terminated and owned by the caller (SRFreeBuffer). An address that is not a
+ * node of this database gives SRParameterError. */
+SRError get_db_node_info(void* c_client, const char* address, size_t address_length,
+                         char** info_json, size_t* info_json_length);
+/* CLUSTER INFO as a flat JSON object {"field": "value"}; cluster clients only
+ * (SRRuntimeError otherwise). Caller-owned (SRFreeBuffer). */
+SRError get_db_cluster_info(void* c_client, const char* address, size_t address_length,
+                            char** info_json, size_t* info_json_length);
+/* CONFIG GET `expression` as a flat JSON object {"parameter": "value"}. Caller-owned. */
+SRError config_get(void* c_client, const char* expression, size_t expression_length,
+                   const char* address, size_t address_length, char** result_json,
+                   size_t* result_json_length);
+SRError config_set(void* c_client, const char* config_param, size_t config_param_length,
+                   const char* value, size_t value_length, const char* address,
+                   size_t address_length);
+SRError flush_db(void* c_client, const char* address, size_t address_length);
+/* Synchronous SAVE on that node. */
+SRError save(void* c_client, const char* address, size_t address_length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INSITU_INSITU_H */
