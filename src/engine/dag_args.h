@@ -33,8 +33,8 @@ struct DagFlavor {
 
 DagArgs parse_dag(std::span<const std::string_view> args, DagFlavor flavor);
 
-// The keys reported to Redis Cluster: LOAD, PERSIST, ROUTING and each op's model/script key
-// (op-local tensor names are free). Lenient: never throws.
+// The keys reported to Redis Cluster: LOAD, PERSIST and ROUTING (model/script keys are
+// shard-local and op-local tensor names are free). Lenient: never throws.
 std::vector<std::size_t> dag_key_positions(std::span<const std::string_view> args);
 
 // The tensor names one op reads and writes, for validate_dag_names.

@@ -42,7 +42,8 @@ RunArgs parse_modelrun(std::span<const std::string_view> args, int model_inputs,
                        int model_outputs);
 
 // Positions (indices into args, which exclude the command name) of the keys AI.MODELEXECUTE /
-// AI.MODELRUN touches: the model, the inputs and the outputs. Lenient: never throws.
+// AI.MODELRUN declares to Redis: the inputs and the outputs (not the model, which is
+// shard-local). Lenient: never throws.
 std::vector<std::size_t> modelexecute_key_positions(std::span<const std::string_view> args);
 std::vector<std::size_t> modelrun_key_positions(std::span<const std::string_view> args);
 
