@@ -2,12 +2,13 @@
 // socket, or a Redis Cluster), with SmartRedis's call names and semantics.
 //
 // Configuration comes from the environment (SSDB, SR_DB_TYPE, SSKEYIN, SSKEYOUT, SR_CONN_TIMEOUT,
-// SR_CONN_INTERVAL, SR_CMD_TIMEOUT, SR_CMD_INTERVAL, SR_SOCKET_TIMEOUT, SR_LOG_FILE, SR_LOG_LEVEL)
-// or from a ConfigOptions object. Every call throws an insitu::Exception subclass on failure.
+// SR_CONN_INTERVAL, SR_CMD_TIMEOUT, SR_CMD_INTERVAL, SR_SOCKET_TIMEOUT, SR_MODEL_TIMEOUT,
+// SR_LOG_FILE, SR_LOG_LEVEL) or from a ConfigOptions object. Every call throws an insitu::Exception subclass on failure.
 // A Client is not thread-safe (like the peer's): use one per thread.
 #pragma once
 
 #include <insitu/config_options.h>
+#include <insitu/dataset.h>
 #include <insitu/errors.h>
 #include <insitu/reply.h>
 #include <insitu/tensor_types.h>
@@ -20,6 +21,12 @@
 #include <vector>
 
 namespace insitu {
+
+// "{tag}.name": keys built with the same tag share a Redis Cluster hash slot (and so a shard),
+// which lets run_model / run_script execute on them without moving any tensor.
+inline std::string hash_tagged(const std::string& tag, const std::string& name) {
+    return "{" + tag + "}." + name;
+}
 
 class Client {
 public:
@@ -63,6 +70,100 @@ public:
     bool tensor_exists(const std::string& name);
     bool poll_tensor(const std::string& name, int poll_frequency_ms, int num_tries);
 
+    // ---- datasets (SmartRedis 0.6.1 layout: "<prefix>.{name}.meta" hash, tensors at
+    // "<prefix>.{name}.<tensor>", ".COMPLETE" written last) --------------------------------------
+    // Throws ParameterException for a dataset with neither tensors nor metadata.
+    void put_dataset(const DataSet& dataset);
+    // Throws KeyException when the dataset does not exist or is not completely written yet.
+    DataSet get_dataset(const std::string& name);
+    void rename_dataset(const std::string& old_name, const std::string& new_name);
+    void copy_dataset(const std::string& src_name, const std::string& dest_name);
+    void delete_dataset(const std::string& name);
+    bool dataset_exists(const std::string& name);
+    bool poll_dataset(const std::string& name, int poll_frequency_ms, int num_tries);
+
+    // ---- aggregation lists (Redis lists of dataset keys) --------------------------------------
+    // The dataset must have been put already (the list holds only its key).
+    void append_to_list(const std::string& list_name, const DataSet& dataset);
+    void delete_list(const std::string& list_name);
+    void copy_list(const std::string& src_name, const std::string& dest_name);
+    void rename_list(const std::string& src_name, const std::string& dest_name);
+    int get_list_length(const std::string& list_name);
+    bool poll_list_length(const std::string& name, int list_length, int poll_frequency_ms,
+                          int num_tries);
+    bool poll_list_length_gte(const std::string& name, int list_length, int poll_frequency_ms,
+                              int num_tries);
+    bool poll_list_length_lte(const std::string& name, int list_length, int poll_frequency_ms,
+                              int num_tries);
+    std::vector<DataSet> get_datasets_from_list(const std::string& list_name);
+    // Inclusive range; negative indexes count from the end (-1: the last dataset).
+    std::vector<DataSet> get_dataset_list_range(const std::string& list_name, int start_index,
+                                                int end_index);
+
+    // ---- models ---------------------------------------------------------------------------------
+    // `backend`: TF, TFLITE, TORCH or ONNX (any case); `device`: CPU or one containing GPU
+    // (GPU, GPU:1, ...). INPUTS/OUTPUTS are for TF only (and required there). The blob is sent in
+    // chunks of the server's MODEL_CHUNK_SIZE. In a cluster the model is stored on every shard.
+    void set_model(const std::string& name, std::string_view model, const std::string& backend,
+                   const std::string& device, int batch_size = 0, int min_batch_size = 0,
+                   int min_batch_timeout = 0, const std::string& tag = "",
+                   const std::vector<std::string>& inputs = {},
+                   const std::vector<std::string>& outputs = {});
+    void set_model_from_file(const std::string& name, const std::string& model_file,
+                             const std::string& backend, const std::string& device,
+                             int batch_size = 0, int min_batch_size = 0,
+                             int min_batch_timeout = 0, const std::string& tag = "",
+                             const std::vector<std::string>& inputs = {},
+                             const std::vector<std::string>& outputs = {});
+    // One copy per GPU first_gpu .. first_gpu+num_gpus-1 under "<name>.GPU:<i>" (device GPU:<i>),
+    // plus "<name>" on device GPU for get_model.
+    void set_model_multigpu(const std::string& name, std::string_view model,
+                            const std::string& backend, int first_gpu, int num_gpus,
+                            int batch_size = 0, int min_batch_size = 0, int min_batch_timeout = 0,
+                            const std::string& tag = "",
+                            const std::vector<std::string>& inputs = {},
+                            const std::vector<std::string>& outputs = {});
+    void set_model_from_file_multigpu(const std::string& name, const std::string& model_file,
+                                      const std::string& backend, int first_gpu, int num_gpus,
+                                      int batch_size = 0, int min_batch_size = 0,
+                                      int min_batch_timeout = 0, const std::string& tag = "",
+                                      const std::vector<std::string>& inputs = {},
+                                      const std::vector<std::string>& outputs = {});
+    // The model as the backend re-serializes it; memory owned by the client.
+    std::string_view get_model(const std::string& name);
+    // AI.MODELEXECUTE ... TIMEOUT <SR_MODEL_TIMEOUT> (default 3600000 ms). A request that waited
+    // longer than that in the run queue throws TimeoutException.
+    void run_model(const std::string& name, std::vector<std::string> inputs,
+                   std::vector<std::string> outputs);
+    // Runs "<name>.GPU:<first_gpu + offset % num_gpus>" (offset: e.g. the MPI rank).
+    void run_model_multigpu(const std::string& name, std::vector<std::string> inputs,
+                            std::vector<std::string> outputs, int offset, int first_gpu,
+                            int num_gpus);
+    void delete_model(const std::string& name);
+    void delete_model_multigpu(const std::string& name, int first_gpu, int num_gpus);
+    // True for scripts too (like the peer).
+    bool model_exists(const std::string& name);
+    bool poll_model(const std::string& name, int poll_frequency_ms, int num_tries);
+    // AI.CONFIG MODEL_CHUNK_SIZE on every node; later set_model calls use it.
+    void set_model_chunk_size(int chunk_size);
+
+    // ---- scripts (TorchScript; AI.SCRIPTSET / AI.SCRIPTRUN like SmartRedis 0.6.1) ---------------
+    void set_script(const std::string& name, const std::string& device, std::string_view script);
+    void set_script_from_file(const std::string& name, const std::string& device,
+                              const std::string& script_file);
+    void set_script_multigpu(const std::string& name, std::string_view script, int first_gpu,
+                             int num_gpus);
+    void set_script_from_file_multigpu(const std::string& name, const std::string& script_file,
+                                       int first_gpu, int num_gpus);
+    std::string_view get_script(const std::string& name);
+    void run_script(const std::string& name, const std::string& function,
+                    std::vector<std::string> inputs, std::vector<std::string> outputs);
+    void run_script_multigpu(const std::string& name, const std::string& function,
+                             std::vector<std::string> inputs, std::vector<std::string> outputs,
+                             int offset, int first_gpu, int num_gpus);
+    void delete_script(const std::string& name);
+    void delete_script_multigpu(const std::string& name, int first_gpu, int num_gpus);
+
     // ---- keys (no prefix applied) -----------------------------------------------------------
     bool key_exists(const std::string& key);
     bool poll_key(const std::string& key, int poll_frequency_ms, int num_tries);
@@ -84,11 +185,26 @@ public:
     void config_set(const std::string& config_param, const std::string& value,
                     const std::string& address);
     void save(const std::string& address);
+    // AI.INFO of a model or script on one node (in a cluster, that node's copy; the shard prefix
+    // is stripped from the "key" field). With reset_stat the statistics are reset and the map is
+    // empty.
+    std::unordered_map<std::string, std::string> get_ai_info(const std::string& address,
+                                                             const std::string& key,
+                                                             bool reset_stat);
 
     // ---- insitu extras ------------------------------------------------------------------------
     bool is_cluster() const;
     // Addresses of the database nodes ("host:port"; primaries in a cluster).
     std::vector<std::string> node_addresses() const;
+    // A key for tensor `name` that shares the hash slot of the copies of models and scripts on
+    // shard `rank % shards` (cluster), so run_model / run_script on such tensors move nothing,
+    // whatever the server. Standalone: `name` itself.
+    std::string shard_key(const std::string& name, int rank) const;
+    // Tensor bytes that run_model / run_script copied through the client (serialized tensors
+    // read plus written) since construction or the last reset: 0 when every run found its
+    // tensors in one slot.
+    std::uint64_t bytes_moved() const;
+    void reset_bytes_moved();
     // Any command; in a cluster it is routed by `args[key_index]` (no key: any node).
     // Error replies are returned as Reply::Type::error, not thrown.
     Reply run_command(const std::vector<std::string>& args, int key_index = 1);

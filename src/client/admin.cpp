@@ -1,6 +1,7 @@
 // Per-node administration calls and raw commands.
 #include "client/client_impl.h"
 
+#include "core/shard_prefix.h"
 #include "core/text.h"
 
 namespace insitu {
@@ -96,6 +97,46 @@ void Client::config_set(const std::string& config_param, const std::string& valu
 void Client::save(const std::string& address) {
     impl_->log->log(LogLevel::Debug, "save " + address);
     checked(impl_->router->command_on_node(address, {"SAVE"}), "SAVE", address);
+}
+
+std::unordered_map<std::string, std::string> Client::get_ai_info(const std::string& address,
+                                                                 const std::string& key,
+                                                                 bool reset_stat) {
+    if (key.empty()) throw ParameterException("get_ai_info: the key must not be empty");
+    auto& router = *impl_->router;
+    const std::string node = router.resolve_node(address);
+    std::string k = impl_->prefix->get_model_key(key);
+    if (router.is_cluster()) {
+        // The copy stored on that node (its statistics are the node's own).
+        for (const auto& s : router.shards())
+            if (s.address == node)
+                k = core::shard_prefixed_key(impl_->prefix_for_slot(s.first_slot), k);
+    }
+    impl_->log->log(LogLevel::Debug, "get_ai_info " + k + " on " + node);
+    std::vector<std::string_view> args{"AI.INFO", k};
+    if (reset_stat) args.push_back("RESETSTAT");
+    Reply r = router.command_on_node(node, args);
+    if (r.is_error()) {
+        if (r.str.find("cannot find run info") != std::string::npos)
+            throw KeyException("get_ai_info: no model or script '" + key + "' on " + node);
+        throw DatabaseException("AI.INFO on " + node + " failed: " + r.str);
+    }
+    std::unordered_map<std::string, std::string> out;
+    if (reset_stat) return out;
+    if ((r.type != Reply::Type::array && r.type != Reply::Type::map) || r.elements.size() % 2)
+        throw DatabaseException("AI.INFO on " + node + ": unexpected reply " + to_display(r));
+    for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+        const Reply& v = r.elements[i + 1];
+        std::string value = v.type == Reply::Type::integer ? std::to_string(v.integer) : v.str;
+        // "{P}.name" -> "name": callers asked about "name".
+        if (router.is_cluster() && !value.empty() && value[0] == '{') {
+            auto close = value.find('}');
+            if (close != std::string::npos && close + 1 < value.size() && value[close + 1] == '.')
+                value.erase(0, close + 2);
+        }
+        out[r.elements[i].str] = std::move(value);
+    }
+    return out;
 }
 
 Reply Client::run_command(const std::vector<std::string>& args, int key_index) {

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "client/poll.h"
+#include "client/tensor_checks.h"
 #include "client/tensor_io.h"
 #include "core/address.h"
 #include "core/layout.h"
@@ -14,49 +16,12 @@
 namespace insitu {
 namespace {
 
+using client::check_data;
+using client::check_dims;
+using client::check_layout;
+using client::check_type;
 using client::Connection;
 using client::LogLevel;
-
-void check_type(TensorType type, const char* call) {
-    if (element_size(type) == 0) {
-        throw ParameterException(std::string(call) + ": unsupported tensor type " +
-                                 std::to_string(static_cast<int>(type)) +
-                                 (type == TensorType::String ? " (String)" : ""));
-    }
-}
-
-void check_layout(MemoryLayout layout, const char* call) {
-    if (layout == MemoryLayout::Contiguous || layout == MemoryLayout::Nested ||
-        layout == MemoryLayout::FortranContiguous)
-        return;
-    throw ParameterException(std::string(call) + ": " +
-                             (layout == MemoryLayout::FortranNested
-                                  ? "the FortranNested memory layout is not supported"
-                                  : "invalid memory layout"));
-}
-
-// Returns the payload size in bytes of a tensor of `dims`.
-std::size_t check_dims(const std::vector<std::size_t>& dims, TensorType type, const char* call) {
-    if (dims.empty()) throw ParameterException(std::string(call) + ": dims must not be empty");
-    for (std::size_t d : dims)
-        if (d == 0)
-            throw ParameterException(std::string(call) +
-                                     ": every dimension must be positive, got " +
-                                     client::dims_text(dims));
-    try {
-        std::size_t n = core::element_count(dims);
-        std::size_t elem = element_size(type);
-        if (n > static_cast<std::size_t>(-1) / elem) throw std::overflow_error("");
-        return n * elem;
-    } catch (const std::overflow_error&) {
-        throw ParameterException(std::string(call) + ": tensor shape " + client::dims_text(dims) +
-                                 " is too large");
-    }
-}
-
-void check_data(const void* data, const char* call) {
-    if (data == nullptr) throw ParameterException(std::string(call) + ": data must not be null");
-}
 
 // The environment/option name as the user sees it (with the database suffix, if any).
 std::string option_name(const ConfigOptions& cfg, const std::string& name) {
@@ -105,6 +70,10 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     t.cmd_timeout = milliseconds(int_option(cfg, "SR_CMD_TIMEOUT", 100, 0) * 1000);
     t.cmd_interval = milliseconds(int_option(cfg, "SR_CMD_INTERVAL", 1000, 0));
     t.socket_timeout_ms = static_cast<int>(int_option(cfg, "SR_SOCKET_TIMEOUT", 250, 1));
+    // The longest a run_model request may wait in the server's run queue. The peer's code sends
+    // 60000000 (its docs say one minute, its header one hour): one hour keeps stuck requests
+    // bounded.
+    model_timeout_ms = static_cast<int>(int_option(cfg, "SR_MODEL_TIMEOUT", 3'600'000, 1));
 
     prefix = std::make_unique<client::KeyPrefixer>(cfg.get_string_option_or("SSKEYIN", ""),
                                                    cfg.get_string_option_or("SSKEYOUT", ""));
@@ -345,21 +314,8 @@ bool Client::tensor_exists(const std::string& name) {
                          client::key_label(name, key)) > 0;
 }
 
-namespace {
-
-bool poll(int frequency_ms, int tries, const std::function<bool()>& check) {
-    if (frequency_ms < 0) throw ParameterException("poll frequency must not be negative");
-    for (int i = 0; i < tries; ++i) {
-        if (check()) return true;
-        if (i + 1 < tries) std::this_thread::sleep_for(std::chrono::milliseconds(frequency_ms));
-    }
-    return false;
-}
-
-}  // namespace
-
 bool Client::poll_tensor(const std::string& name, int poll_frequency_ms, int num_tries) {
-    return poll(poll_frequency_ms, num_tries, [&] { return tensor_exists(name); });
+    return client::poll(poll_frequency_ms, num_tries, [&] { return tensor_exists(name); });
 }
 
 bool Client::key_exists(const std::string& key) {
@@ -368,7 +324,7 @@ bool Client::key_exists(const std::string& key) {
 }
 
 bool Client::poll_key(const std::string& key, int poll_frequency_ms, int num_tries) {
-    return poll(poll_frequency_ms, num_tries, [&] { return key_exists(key); });
+    return client::poll(poll_frequency_ms, num_tries, [&] { return key_exists(key); });
 }
 
 // ---- prefixing ----------------------------------------------------------------------------------

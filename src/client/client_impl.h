@@ -4,9 +4,12 @@
 #include <insitu/client.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "client/key_prefix.h"
@@ -33,8 +36,40 @@ struct Client::Impl {
     std::unique_ptr<client::KeyPrefixer> prefix;
     std::unique_ptr<client::Router> router;
     std::vector<std::unique_ptr<OwnedTensor>> owned;
+    // Model blobs and script sources handed out as string_views; they live as long as the client.
+    std::vector<std::unique_ptr<std::string>> owned_blobs;
+
+    int model_timeout_ms = 3'600'000;  // SR_MODEL_TIMEOUT
+    std::optional<std::size_t> model_chunk_size;  // the server's MODEL_CHUNK_SIZE, once asked
+    std::uint64_t bytes_moved = 0;
+    // Set once a cluster answered CROSSSLOT to a direct run: that server (e.g. RedisAI) declares
+    // the model key to Redis Cluster, so runs copy their tensors next to the model from then on.
+    bool model_key_declared = false;
+    std::unordered_map<int, std::string> shard_prefixes;  // by a shard's lowest slot
 
     OwnedTensor& fetch_tensor(const std::string& name, MemoryLayout layout, TensorType& type);
+
+    // ---- cluster placement of models and scripts (models.cpp) ----
+    const std::string& prefix_for_slot(int first_slot);
+    // "{P}.key" for every shard (the key itself when standalone).
+    std::vector<std::string> every_shard_key(const std::string& key);
+    // The copy that get / exists / info read: the first shard's (the key when standalone).
+    std::string first_shard_key(const std::string& key);
+    // The copy on the shard serving `slot`.
+    std::string shard_key_for_slot(const std::string& key, int slot);
+
+    // ---- execution (execution.cpp) ----
+    enum class RunKind { model, script };
+    // run_model / run_script on already prefixed keys. `model_key` is the key without any shard
+    // prefix; `function` is used for scripts only.
+    void run(RunKind kind, const std::string& call, const std::string& name,
+             const std::string& model_key, const std::string& function,
+             const std::vector<std::string>& inputs, const std::vector<std::string>& outputs);
+
+    // ---- datasets (datasets.cpp) ----
+    // Reads the datasets stored under each "<prefix>.{name}" key (any shard), pipelined per shard.
+    std::vector<DataSet> read_datasets(const std::vector<std::string>& dataset_keys,
+                                       const std::string& call);
 };
 
 }  // namespace insitu

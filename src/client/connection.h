@@ -82,6 +82,8 @@ class Connection {
     // True while a command was sent and its reply not completely consumed.
     bool pending() const { return pending_; }
     void reply_done() { pending_ = false; }
+    // A pipeline stopped with replies still unread: the router must drop this connection.
+    void mark_out_of_step() { pending_ = true; }
 
   private:
     Connection(int fd, core::Address address, int socket_timeout_ms);

@@ -19,6 +19,17 @@ class KeyPrefixer {
 
     std::string put_tensor_key(const std::string& name) const { return put(name, use_tensor); }
     std::string get_tensor_key(const std::string& name) const { return get(name, use_tensor); }
+    // "<prefix>.{name}": the bare dataset name is the hash tag, so all of a dataset shares a slot.
+    std::string put_dataset_key(const std::string& name) const {
+        return put("{" + name + "}", use_dataset);
+    }
+    std::string get_dataset_key(const std::string& name) const {
+        return get("{" + name + "}", use_dataset);
+    }
+    std::string put_list_key(const std::string& name) const { return put(name, use_list); }
+    std::string get_list_key(const std::string& name) const { return get(name, use_list); }
+    std::string put_model_key(const std::string& name) const { return put(name, use_model); }
+    std::string get_model_key(const std::string& name) const { return get(name, use_model); }
 
     const std::string& data_source() const { return active_; }
     const std::string& output_prefix() const { return keyout_; }

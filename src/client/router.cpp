@@ -297,6 +297,27 @@ std::vector<std::string> Router::node_addresses() const {
     return out;
 }
 
+std::vector<Router::Shard> Router::shards() const {
+    std::vector<Shard> out;
+    std::vector<bool> seen(nodes_.size(), false);
+    for (int s = 0; s < core::k_cluster_slots; ++s) {
+        int idx = slots_[static_cast<std::size_t>(s)];
+        if (idx < 0 || seen[static_cast<std::size_t>(idx)]) continue;
+        seen[static_cast<std::size_t>(idx)] = true;
+        out.push_back({nodes_[static_cast<std::size_t>(idx)].name, s});
+    }
+    return out;
+}
+
+int Router::owner_first_slot(int slot) const {
+    if (slot < 0 || slot >= core::k_cluster_slots) return -1;
+    int idx = slots_[static_cast<std::size_t>(slot)];
+    if (idx < 0) return -1;
+    for (int s = 0; s < core::k_cluster_slots; ++s)
+        if (slots_[static_cast<std::size_t>(s)] == idx) return s;
+    return -1;
+}
+
 std::string Router::resolve_node(const std::string& address) const {
     std::string name;
     try {

@@ -39,6 +39,15 @@ class Router {
     bool is_cluster() const { return cluster_; }
     // "host:port" of every node serving slots (the single node when standalone), by first slot.
     std::vector<std::string> node_addresses() const;
+    // The primaries with the lowest slot each serves (standalone: one node, slot 0), by slot.
+    struct Shard {
+        std::string address;
+        int first_slot;
+    };
+    std::vector<Shard> shards() const;
+    // The lowest slot served by the node that serves `slot` (as the slot map says now); -1 when
+    // no node is known to serve it.
+    int owner_first_slot(int slot) const;
     // The known node matching `address` ("host:port", "tcp://..." or "unix://..."), in
     // canonical form. Throws ParameterException naming the address when it is not a node.
     std::string resolve_node(const std::string& address) const;

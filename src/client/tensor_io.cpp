@@ -48,6 +48,11 @@ void throw_reply_error(const std::string& error, const std::string& label,
 TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name,
                            const char* call) {
     c.send({"AI.TENSORGET", key, "META", "BLOB"});
+    return read_tensorget_head(c, key, name, call);
+}
+
+TensorMeta read_tensorget_head(Connection& c, const std::string& key, const std::string& name,
+                               const char* call) {
     Head top = c.read_head();
     if (top.kind == '-') {
         c.reply_done();

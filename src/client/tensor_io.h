@@ -40,6 +40,10 @@ struct TensorMeta {
 // or discard_blob.
 TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name,
                            const char* call);
+// The reading half of begin_tensorget, for pipelines that sent several "AI.TENSORGET key META
+// BLOB" first. An error reply is consumed whole before anything is thrown.
+TensorMeta read_tensorget_head(Connection& c, const std::string& key, const std::string& name,
+                               const char* call);
 void read_blob(Connection& c, void* dst, std::size_t n);
 void discard_blob(Connection& c, std::size_t n);
 

@@ -1,0 +1,347 @@
+// DataSets in SmartRedis 0.6.1's layout. With D = "<prefix>.{name}":
+//   D.meta      hash: one packed field per metadata field, ".tensor_names", and ".COMPLETE" = "1";
+//   D.<tensor>  an AI tensor per dataset tensor.
+// The bare name is the hash tag, so a dataset lives in one slot and each call is one pipeline on
+// one shard. ".COMPLETE" is written only after every other write succeeded, and readers refuse a
+// dataset without it, so a half-written dataset is never returned.
+#include "client/client_impl.h"
+
+#include <map>
+
+#include "client/model_checks.h"
+#include "client/poll.h"
+#include "client/tensor_io.h"
+#include "core/hash_slot.h"
+#include "core/layout.h"
+#include "core/metadata_codec.h"
+#include "resp/writer.h"
+
+namespace insitu {
+namespace {
+
+using client::Connection;
+using client::LogLevel;
+
+constexpr std::string_view k_ack = ".COMPLETE";
+constexpr std::string_view k_tensor_names = ".tensor_names";
+
+// The dataset name inside a dataset key: between the first '{' and the last '}'.
+std::string dataset_name_of(const std::string& key) {
+    auto open = key.find('{');
+    auto close = key.rfind('}');
+    if (open == std::string::npos || close == std::string::npos || close <= open + 1)
+        throw DatabaseException("'" + key + "' is not a dataset key (no {name})");
+    return key.substr(open + 1, close - open - 1);
+}
+
+bool is_redirect(const std::string& error) {
+    try {
+        client::check_retryable_error(error);
+        return false;
+    } catch (const client::Redirect&) {
+        return true;
+    } catch (const client::TransientError&) {
+        return true;
+    }
+}
+
+// Field/value pairs of an HGETALL reply.
+std::vector<std::pair<std::string, std::string>> hash_pairs(Reply& r, const std::string& what) {
+    if (r.type != Reply::Type::array && r.type != Reply::Type::map)
+        throw DatabaseException(what + ": unexpected HGETALL reply " + to_display(r));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2)
+        out.emplace_back(std::move(r.elements[i].str), std::move(r.elements[i + 1].str));
+    return out;
+}
+
+// The dataset described by a meta hash, without its tensors; `names` gets its tensor names.
+DataSet unpack_meta(const std::string& call, const std::string& name, Reply& meta,
+                    std::vector<std::string>& names) {
+    auto pairs = hash_pairs(meta, call);
+    if (pairs.empty()) throw KeyException(call + ": dataset '" + name + "' does not exist");
+    bool complete = false;
+    for (const auto& [f, v] : pairs) complete = complete || f == k_ack;
+    if (!complete)
+        throw KeyException(call + ": dataset '" + name +
+                           "' is not complete (no .COMPLETE: still being written, or its writer "
+                           "failed)");
+    DataSet ds(name);
+    names.clear();
+    for (const auto& [f, v] : pairs) {
+        if (f == k_ack) continue;
+        if (f == k_tensor_names) {
+            try {
+                auto field = core::decode_meta_field(v);
+                if (field.type != core::MetaType::String) throw core::MetaFormatError("not strings");
+                names = std::move(field.strings);
+            } catch (const core::MetaFormatError& e) {
+                throw DatabaseException(call + ": dataset '" + name +
+                                        "' has a malformed .tensor_names: " + e.what());
+            }
+            continue;
+        }
+        ds.add_packed_field(f, v);
+    }
+    return ds;
+}
+
+struct GroupResult {
+    std::vector<std::optional<DataSet>> datasets;
+    std::vector<std::size_t> deferred;  // positions to read again alone (redirected mid-way)
+};
+
+// Reads the datasets keys[idx...] (believed to be on one node) with two pipelines: every meta
+// hash, then every tensor. Alone (`single`), redirections go to the router, which retries.
+GroupResult read_group(Client::Impl& impl, const std::vector<std::string>& keys,
+                       const std::vector<std::size_t>& idx, bool single, const std::string& call) {
+    GroupResult res;
+    impl.router->on_key(keys[idx[0]] + ".meta", [&](Connection& c) {
+        res = GroupResult{};
+        res.datasets.resize(idx.size());
+        std::size_t unread = 0;
+        try {
+            for (std::size_t i : idx) {
+                c.send({"HGETALL", keys[i] + ".meta"});
+                ++unread;
+            }
+            std::vector<Reply> metas;
+            for (std::size_t j = 0; j < idx.size(); ++j, --unread) metas.push_back(c.read_reply());
+
+            std::vector<std::vector<std::string>> names(idx.size());
+            for (std::size_t j = 0; j < idx.size(); ++j) {
+                const std::string name = dataset_name_of(keys[idx[j]]);
+                if (metas[j].is_error()) {
+                    if (single) client::check_retryable_error(metas[j].str);
+                    if (is_redirect(metas[j].str)) {
+                        res.deferred.push_back(j);
+                        continue;
+                    }
+                    throw DatabaseException(call + ": reading dataset '" + name +
+                                            "' failed: " + metas[j].str);
+                }
+                res.datasets[j] = unpack_meta(call, name, metas[j], names[j]);
+            }
+
+            struct Want {
+                std::size_t j;
+                const std::string* tensor;
+                std::string key;
+            };
+            std::vector<Want> wants;
+            for (std::size_t j = 0; j < idx.size(); ++j) {
+                if (!res.datasets[j]) continue;
+                for (const auto& t : names[j]) {
+                    wants.push_back({j, &t, keys[idx[j]] + "." + t});
+                    c.send({"AI.TENSORGET", wants.back().key, "META", "BLOB"});
+                    ++unread;
+                }
+            }
+            std::string failure;  // first error, thrown once every reply has been read
+            bool missing = false;
+            for (const Want& w : wants) {
+                client::TensorMeta m;
+                try {
+                    m = client::read_tensorget_head(c, w.key, *w.tensor, call.c_str());
+                } catch (const client::Redirect&) {
+                    --unread;
+                    if (single) throw;
+                    res.deferred.push_back(w.j);
+                    res.datasets[w.j].reset();
+                    continue;
+                } catch (const client::TransientError&) {
+                    --unread;
+                    if (single) throw;
+                    res.deferred.push_back(w.j);
+                    res.datasets[w.j].reset();
+                    continue;
+                } catch (const KeyException& e) {
+                    --unread;
+                    if (failure.empty()) failure = e.what(), missing = true;
+                    continue;
+                }
+                const std::size_t elem = element_size(m.type);
+                if (elem == 0 || core::element_count(m.dims) * elem != m.blob_size) {
+                    client::discard_blob(c, m.blob_size);
+                    --unread;
+                    if (failure.empty())
+                        failure = call + ": tensor '" + *w.tensor + "' of dataset '" +
+                                  dataset_name_of(w.key) + "' has dtype " + m.type_name +
+                                  " and " + std::to_string(m.blob_size) + " bytes for shape " +
+                                  client::dims_text(m.dims);
+                    continue;
+                }
+                std::vector<unsigned char> data(m.blob_size);
+                client::read_blob(c, data.data(), m.blob_size);
+                --unread;
+                if (res.datasets[w.j])
+                    res.datasets[w.j]->adopt_tensor(*w.tensor, m.type, m.dims, std::move(data));
+            }
+            if (!failure.empty()) {
+                if (missing) throw KeyException(failure);
+                throw DatabaseException(failure);
+            }
+        } catch (...) {
+            if (unread > 0) c.mark_out_of_step();
+            throw;
+        }
+    });
+    return res;
+}
+
+}  // namespace
+
+std::vector<DataSet> Client::Impl::read_datasets(const std::vector<std::string>& keys,
+                                                 const std::string& call) {
+    std::vector<std::optional<DataSet>> out(keys.size());
+    std::map<int, std::vector<std::size_t>> groups;  // by serving node (its lowest slot)
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        groups[router->is_cluster() ? router->owner_first_slot(core::hash_slot(keys[i])) : 0]
+            .push_back(i);
+    for (const auto& [node, idx] : groups) {
+        GroupResult r = read_group(*this, keys, idx, idx.size() == 1, call);
+        for (std::size_t j = 0; j < idx.size(); ++j)
+            if (r.datasets[j]) out[idx[j]] = std::move(r.datasets[j]);
+        for (std::size_t j : r.deferred) {
+            GroupResult alone = read_group(*this, keys, {idx[j]}, true, call);
+            out[idx[j]] = std::move(alone.datasets[0]);
+        }
+    }
+    std::vector<DataSet> result;
+    result.reserve(keys.size());
+    for (auto& d : out) result.push_back(std::move(*d));
+    return result;
+}
+
+void Client::put_dataset(const DataSet& dataset) {
+    const std::string& name = dataset.get_name();
+    client::check_name(name, "put_dataset");
+    auto fields = dataset.packed_fields();
+    if (fields.empty())
+        throw ParameterException("put_dataset: dataset '" + name +
+                                 "' has neither tensors nor metadata");
+    const std::string key = impl_->prefix->put_dataset_key(name);
+    const std::string meta = key + ".meta";
+    impl_->log->log(LogLevel::Debug, "put_dataset " + key);
+
+    std::vector<resp::CommandWriter> cmds(2 + dataset.tensors().size());
+    cmds[0].begin(2);
+    cmds[0].add("DEL");
+    cmds[0].add(meta);
+    cmds[1].begin(2 + 2 * fields.size());
+    cmds[1].add("HSET");
+    cmds[1].add(meta);
+    for (const auto& [f, v] : fields) {
+        cmds[1].add(f);
+        cmds[1].add(v);
+    }
+    std::vector<std::string> tensor_keys;
+    tensor_keys.reserve(dataset.tensors().size());
+    for (std::size_t i = 0; i < dataset.tensors().size(); ++i) {
+        const auto& t = dataset.tensors()[i];
+        tensor_keys.push_back(key + "." + t.name);
+        client::build_tensorset(cmds[2 + i], tensor_keys.back(), t.type, t.dims,
+                                std::string_view(reinterpret_cast<const char*>(t.data.data()),
+                                                 t.data.size()));
+    }
+    impl_->router->on_key(meta, [&](Connection& c) {
+        std::size_t unread = 0;
+        try {
+            for (const auto& w : cmds) {
+                c.send(w);
+                ++unread;
+            }
+            std::string failure;
+            for (; unread > 0; --unread) {
+                Reply r = c.read_reply();
+                if (r.is_error() && failure.empty()) failure = r.str;
+            }
+            if (!failure.empty()) {
+                client::check_retryable_error(failure);
+                throw DatabaseException("put_dataset '" + name + "' failed: " + failure);
+            }
+            // Only now: the dataset becomes visible once everything above is stored.
+            Reply ack = c.command({"HSET", meta, k_ack, "1"});
+            if (ack.is_error()) {
+                client::check_retryable_error(ack.str);
+                throw DatabaseException("put_dataset '" + name + "' failed: " + ack.str);
+            }
+        } catch (...) {
+            if (unread > 0) c.mark_out_of_step();
+            throw;
+        }
+    });
+}
+
+DataSet Client::get_dataset(const std::string& name) {
+    client::check_name(name, "get_dataset");
+    return std::move(impl_->read_datasets({impl_->prefix->get_dataset_key(name)},
+                                          "get_dataset")
+                         .front());
+}
+
+void Client::copy_dataset(const std::string& src_name, const std::string& dest_name) {
+    client::check_name(src_name, "copy_dataset");
+    client::check_name(dest_name, "copy_dataset");
+    if (impl_->prefix->get_dataset_key(src_name) == impl_->prefix->put_dataset_key(dest_name)) {
+        if (!dataset_exists(src_name))
+            throw KeyException("copy_dataset: dataset '" + src_name + "' does not exist");
+        return;
+    }
+    DataSet ds = impl_->read_datasets({impl_->prefix->get_dataset_key(src_name)},
+                                      "copy_dataset")
+                     .front();
+    ds.set_name(dest_name);
+    put_dataset(ds);
+}
+
+void Client::rename_dataset(const std::string& old_name, const std::string& new_name) {
+    client::check_name(old_name, "rename_dataset");
+    client::check_name(new_name, "rename_dataset");
+    if (impl_->prefix->get_dataset_key(old_name) == impl_->prefix->put_dataset_key(new_name)) {
+        if (!dataset_exists(old_name))
+            throw KeyException("rename_dataset: dataset '" + old_name + "' does not exist");
+        return;
+    }
+    copy_dataset(old_name, new_name);
+    delete_dataset(old_name);
+}
+
+void Client::delete_dataset(const std::string& name) {
+    client::check_name(name, "delete_dataset");
+    const std::string key = impl_->prefix->get_dataset_key(name);
+    const std::string meta = key + ".meta";
+    Reply r = impl_->router->command_on_key(meta, {"HGETALL", meta});
+    if (r.is_error()) throw DatabaseException("delete_dataset '" + name + "' failed: " + r.str);
+    auto pairs = hash_pairs(r, "delete_dataset");
+    if (pairs.empty())
+        throw RuntimeException("delete_dataset: dataset '" + name + "' does not exist");
+    // Everything named by the meta hash, complete or not (so half-written ones can be cleared).
+    std::vector<std::string> keys{meta};
+    for (const auto& [f, v] : pairs) {
+        if (f != k_tensor_names) continue;
+        try {
+            for (auto& t : core::decode_meta_field(v).strings) keys.push_back(key + "." + t);
+        } catch (const core::MetaFormatError&) {
+            // The meta hash goes anyway; its tensors cannot be named.
+        }
+    }
+    std::vector<std::string_view> del{"DEL"};
+    del.insert(del.end(), keys.begin(), keys.end());
+    Reply d = impl_->router->command_on_key(meta, del);
+    if (d.is_error()) throw DatabaseException("delete_dataset '" + name + "' failed: " + d.str);
+}
+
+bool Client::dataset_exists(const std::string& name) {
+    const std::string meta = impl_->prefix->get_dataset_key(name) + ".meta";
+    Reply r = impl_->router->command_on_key(meta, {"HEXISTS", meta, k_ack});
+    if (r.type != Reply::Type::integer)
+        throw DatabaseException("dataset_exists '" + name + "' failed: " + to_display(r));
+    return r.integer == 1;
+}
+
+bool Client::poll_dataset(const std::string& name, int poll_frequency_ms, int num_tries) {
+    return client::poll(poll_frequency_ms, num_tries, [&] { return dataset_exists(name); });
+}
+
+}  // namespace insitu

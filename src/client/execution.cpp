@@ -1,0 +1,217 @@
+// run_model / run_script. Standalone: one execution command. Cluster: the command runs on the
+// shard owning the first input's slot, against that shard's copy "{P}.<name>" of the model or
+// script. When every input and output shares one slot it is sent as it is and moves nothing
+// (insitu's module declares only tensor keys to Redis Cluster); otherwise, or when the server
+// answers CROSSSLOT because it also declares the model key (RedisAI), the peer's way: inputs are
+// copied next to the model ("{P}.<input>.TMP"), the run writes "{P}.<output>.TMP", outputs are
+// copied back and the temporaries deleted.
+#include "client/client_impl.h"
+
+#include <algorithm>
+#include <map>
+
+#include "client/model_checks.h"
+#include "core/hash_slot.h"
+#include "core/shard_prefix.h"
+
+namespace insitu {
+namespace {
+
+using client::Connection;
+using client::LogLevel;
+using Kind = Client::Impl::RunKind;
+
+bool is_crossslot(const Reply& r) {
+    return r.is_error() && r.str.rfind("CROSSSLOT", 0) == 0;
+}
+
+std::vector<std::string> run_args(Kind kind, const std::string& key, const std::string& function,
+                                  const std::vector<std::string>& inputs,
+                                  const std::vector<std::string>& outputs, int timeout_ms) {
+    std::vector<std::string> a;
+    if (kind == Kind::model) {
+        a = {"AI.MODELEXECUTE", key, "INPUTS", std::to_string(inputs.size())};
+        a.insert(a.end(), inputs.begin(), inputs.end());
+        a.push_back("OUTPUTS");
+        a.push_back(std::to_string(outputs.size()));
+        a.insert(a.end(), outputs.begin(), outputs.end());
+        a.push_back("TIMEOUT");
+        a.push_back(std::to_string(timeout_ms));
+    } else {
+        // The peer's AI.SCRIPTRUN (no counts, no TIMEOUT), which every server since RedisAI 1.0
+        // accepts.
+        a = {"AI.SCRIPTRUN", key, function, "INPUTS"};
+        a.insert(a.end(), inputs.begin(), inputs.end());
+        a.push_back("OUTPUTS");
+        a.insert(a.end(), outputs.begin(), outputs.end());
+    }
+    return a;
+}
+
+}  // namespace
+
+void Client::Impl::run(RunKind kind, const std::string& call, const std::string& name,
+                       const std::string& model_key, const std::string& function,
+                       const std::vector<std::string>& inputs,
+                       const std::vector<std::string>& outputs) {
+    client::check_name(name, call.c_str());
+    if (kind == RunKind::script && function.empty())
+        throw ParameterException(call + ": the function name must not be empty");
+    if (kind == RunKind::model && (inputs.empty() || outputs.empty()))
+        throw ParameterException(call + ": a model needs at least one input and one output");
+    if (inputs.empty() && outputs.empty())
+        throw ParameterException(call + ": no inputs and no outputs given");
+    const auto wait_ms = static_cast<int>(std::min<long long>(
+        1'000'000'000LL, static_cast<long long>(model_timeout_ms) +
+                             router->timing().cmd_timeout.count()));
+
+    // Sends one execution command routed by `route`; returns error replies other than
+    // redirections to the caller.
+    auto execute = [&](const std::string& route, const std::string& key,
+                       const std::vector<std::string>& ins, const std::vector<std::string>& outs) {
+        std::vector<std::string> args = run_args(kind, key, function, ins, outs, model_timeout_ms);
+        std::vector<std::string_view> views(args.begin(), args.end());
+        log->log(LogLevel::Debug, call + " " + key);
+        Reply out;
+        router->on_key(route, [&](Connection& c) {
+            // The run itself may take longer than any socket stall: wait for the queue TIMEOUT
+            // plus SR_CMD_TIMEOUT.
+            c.set_reply_timeout(wait_ms);
+            out = c.command(views);
+            if (out.is_error()) client::check_retryable_error(out.str);
+        });
+        return out;
+    };
+    auto check = [&](const Reply& r) {
+        if (r.is_status("OK")) return;
+        if (r.is_status("TIMEDOUT"))
+            throw TimeoutException(call + " '" + name + "': the request waited longer than " +
+                                   std::to_string(model_timeout_ms) +
+                                   " ms (SR_MODEL_TIMEOUT) in the server's run queue");
+        if (r.is_error()) {
+            if (r.str.find("key is empty") != std::string::npos)
+                throw KeyException(call + " '" + name + "' failed: " + r.str);
+            throw DatabaseException(call + " '" + name + "' failed: " + r.str);
+        }
+        throw DatabaseException(call + " '" + name + "': unexpected reply " + to_display(r));
+    };
+
+    if (!router->is_cluster()) {
+        check(execute(model_key, model_key, inputs, outputs));
+        return;
+    }
+
+    const std::string& first = inputs.empty() ? outputs.front() : inputs.front();
+    const int slot = core::hash_slot(first);
+    const int home = router->owner_first_slot(slot);
+    if (home < 0)
+        throw DatabaseException("no cluster node is known to serve hash slot " +
+                                std::to_string(slot));
+    const std::string key = core::shard_prefixed_key(prefix_for_slot(home), model_key);
+    auto in_slot = [&](const std::string& k) { return core::hash_slot(k) == slot; };
+    const bool aligned =
+        std::all_of(inputs.begin(), inputs.end(), in_slot) &&
+        std::all_of(outputs.begin(), outputs.end(), in_slot);
+    if (aligned && (!model_key_declared || slot == home)) {
+        Reply r = execute(first, key, inputs, outputs);
+        if (!is_crossslot(r)) return check(r);
+        model_key_declared = true;
+        log->log(LogLevel::Info, call + ": the server declares model keys to Redis Cluster; "
+                                        "runs copy their tensors next to the model from now on");
+    }
+
+    // Copy path: everything in the model copy's slot (`home`), through the client.
+    const std::string prefix = prefix_for_slot(home);
+    std::map<std::string, std::string> temp_of;  // user key -> key in the home slot
+    std::vector<std::string> temps;
+    auto placed = [&](const std::string& k) {
+        if (core::hash_slot(k) == home) return k;
+        auto [it, created] = temp_of.try_emplace(k, core::shard_prefixed_key(prefix, k + ".TMP"));
+        if (created) temps.push_back(it->second);
+        return it->second;
+    };
+    auto move = [&](const std::string& from, const std::string& to, const char* what) {
+        Reply dump = router->command_on_key(from, {"DUMP", from});
+        if (dump.is_error())
+            throw DatabaseException(call + " '" + name + "': DUMP of " + what + " '" + from +
+                                    "' failed: " + dump.str);
+        if (dump.type == Reply::Type::nil)
+            throw KeyException(call + " '" + name + "': " + what + " '" + from +
+                               "' does not exist");
+        Reply r = router->command_on_key(to, {"RESTORE", to, "0", dump.str, "REPLACE"});
+        if (r.is_error())
+            throw DatabaseException(call + " '" + name + "': RESTORE of '" + to +
+                                    "' failed: " + r.str);
+        bytes_moved += 2 * dump.str.size();  // read from one shard, written to another
+    };
+    std::vector<std::string> ins, outs;
+    for (const auto& i : inputs) ins.push_back(placed(i));
+    for (const auto& o : outputs) outs.push_back(placed(o));
+    try {
+        for (std::size_t i = 0; i < inputs.size(); ++i)
+            if (ins[i] != inputs[i]) move(inputs[i], ins[i], "input");
+        check(execute(key, key, ins, outs));
+        for (std::size_t i = 0; i < outputs.size(); ++i)
+            if (outs[i] != outputs[i]) move(outs[i], outputs[i], "output");
+    } catch (...) {
+        if (!temps.empty()) {
+            try {
+                std::vector<std::string_view> del{"DEL"};
+                del.insert(del.end(), temps.begin(), temps.end());
+                router->command_on_key(key, del);
+            } catch (...) {  // the original error matters more
+            }
+        }
+        throw;
+    }
+    if (!temps.empty()) {
+        std::vector<std::string_view> del{"DEL"};
+        del.insert(del.end(), temps.begin(), temps.end());
+        Reply r = router->command_on_key(key, del);
+        if (r.is_error())
+            log->warning(call + " '" + name + "': deleting temporaries failed: " + r.str);
+    }
+}
+
+void Client::run_model(const std::string& name, std::vector<std::string> inputs,
+                       std::vector<std::string> outputs) {
+    for (auto& i : inputs) i = impl_->prefix->get_tensor_key(i);
+    for (auto& o : outputs) o = impl_->prefix->put_tensor_key(o);
+    impl_->run(Impl::RunKind::model, "run_model", name, impl_->prefix->get_model_key(name), "",
+               inputs, outputs);
+}
+
+void Client::run_model_multigpu(const std::string& name, std::vector<std::string> inputs,
+                                std::vector<std::string> outputs, int offset, int first_gpu,
+                                int num_gpus) {
+    run_model(client::multigpu_model_name(name, offset, first_gpu, num_gpus,
+                                          "run_model_multigpu"),
+              std::move(inputs), std::move(outputs));
+}
+
+void Client::run_script(const std::string& name, const std::string& function,
+                        std::vector<std::string> inputs, std::vector<std::string> outputs) {
+    for (auto& i : inputs) i = impl_->prefix->get_tensor_key(i);
+    for (auto& o : outputs) o = impl_->prefix->put_tensor_key(o);
+    impl_->run(Impl::RunKind::script, "run_script", name, impl_->prefix->get_model_key(name),
+               function, inputs, outputs);
+}
+
+void Client::run_script_multigpu(const std::string& name, const std::string& function,
+                                 std::vector<std::string> inputs,
+                                 std::vector<std::string> outputs, int offset, int first_gpu,
+                                 int num_gpus) {
+    run_script(client::multigpu_model_name(name, offset, first_gpu, num_gpus,
+                                           "run_script_multigpu"),
+               function, std::move(inputs), std::move(outputs));
+}
+
+std::uint64_t Client::bytes_moved() const {
+    return impl_->bytes_moved;
+}
+
+void Client::reset_bytes_moved() {
+    impl_->bytes_moved = 0;
+}
+
+}  // namespace insitu
