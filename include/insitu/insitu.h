@@ -1,8 +1,8 @@
 /* insitu C API: a C99 interface to the insitu client with SmartRedis 0.6.1's C function names.
  *
  * Conventions (every function):
- *  - Returns an SRError; SRNoError (0) on success. On failure, SRGetLastError() and
- *    SRGetLastErrorLocation() describe the error until the next failing call on the same thread.
+ *  - Returns an SRError; SRNoError (0) on success. SRGetLastError() and SRGetLastErrorLocation()
+ *    describe the error of the last call on the same thread ("" after a success).
  *  - Handles are opaque pointers (void*, as in SmartRedis, so ported code compiles unchanged).
  *    Each handle is tagged, so passing a handle of the wrong kind (or a null one) gives
  *    SRParameterError instead of a crash.

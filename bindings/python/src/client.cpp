@@ -1,0 +1,142 @@
+// _insitu.Client: the C++ client with numpy tensors. Network calls release the GIL; arrays are
+// sent from their own memory when contiguous (C or Fortran order) and received into arrays numpy
+// owns, so the client keeps no tensor memory.
+#include "bindings.h"
+
+#include <insitu/client.h>
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "dtypes.h"
+
+namespace py = pybind11;
+
+namespace insitu::python {
+namespace {
+
+std::vector<std::size_t> shape_of(const py::array& a) {
+    return std::vector<std::size_t>(a.shape(), a.shape() + a.ndim());
+}
+
+bool c_order(const py::array& a) { return a.flags() & py::array::c_style; }
+bool f_order(const py::array& a) { return a.flags() & py::array::f_style; }
+
+void put_tensor(Client& c, const std::string& name, const py::object& data) {
+    py::array a = py::array::ensure(data);
+    if (!a) throw ParameterException("put_tensor: data for '" + name + "' is not array-like");
+    const TensorType type = tensor_type_of(a.dtype());
+    // Only a non-contiguous view is copied (to C order); Fortran order is sent as such.
+    if (!c_order(a) && !f_order(a))
+        a = py::module_::import("numpy").attr("ascontiguousarray")(a);
+    const MemoryLayout layout =
+        c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous;
+    const std::vector<std::size_t> dims = shape_of(a);
+    const void* ptr = a.data();
+    py::gil_scoped_release nogil;  // `a` keeps the memory alive
+    c.put_tensor(name, ptr, dims, type, layout);
+}
+
+py::object get_tensor(Client& c, const std::string& name) {
+    py::object result;
+    py::gil_scoped_release nogil;
+    // Called once dtype and shape are known (again if the client retries): numpy allocates.
+    c.get_tensor_into(name, [&](TensorType type, const std::vector<std::size_t>& dims) -> void* {
+        py::gil_scoped_acquire gil;
+        py::array a(dtype_of(type), std::vector<py::ssize_t>(dims.begin(), dims.end()));
+        void* p = a.mutable_data();
+        result = std::move(a);
+        return p;
+    });
+    return result;
+}
+
+void unpack_tensor(Client& c, const std::string& name, py::array out) {
+    if (!out.writeable()) throw ParameterException("unpack_tensor: the output array is read-only");
+    if (!c_order(out) && !f_order(out))
+        throw ParameterException("unpack_tensor: the output array must be contiguous");
+    const TensorType type = tensor_type_of(out.dtype());
+    const MemoryLayout layout =
+        c_order(out) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous;
+    const std::vector<std::size_t> dims = shape_of(out);
+    void* ptr = out.mutable_data();
+    py::gil_scoped_release nogil;
+    c.unpack_tensor(name, ptr, dims, type, layout);
+}
+
+template <class Map>
+py::dict to_dict(const Map& m) {
+    py::dict d;
+    for (const auto& [k, v] : m) d[py::str(k)] = v;
+    return d;
+}
+
+}  // namespace
+
+void bind_client(py::module_& m) {
+    using R = py::call_guard<py::gil_scoped_release>;
+    py::class_<Client>(m, "Client", "insitu client (use insitu.Client)")
+        .def(py::init([](const ConfigOptions* cfg, const std::string& logger_name) {
+                 py::gil_scoped_release nogil;
+                 return cfg ? std::make_unique<Client>(cfg, logger_name)
+                            : std::make_unique<Client>(logger_name);
+             }),
+             py::arg("config_options"), py::arg("logger_name") = "default")
+        .def("put_tensor", &put_tensor, py::arg("name"), py::arg("data"))
+        .def("get_tensor", &get_tensor, py::arg("name"))
+        .def("unpack_tensor", &unpack_tensor, py::arg("name"), py::arg("result"))
+        .def("rename_tensor", &Client::rename_tensor, py::arg("old_name"), py::arg("new_name"), R())
+        .def("delete_tensor", &Client::delete_tensor, py::arg("name"), R())
+        .def("copy_tensor", &Client::copy_tensor, py::arg("src_name"), py::arg("dest_name"), R())
+        .def("tensor_exists", &Client::tensor_exists, py::arg("name"), R())
+        .def("poll_tensor", &Client::poll_tensor, py::arg("name"), py::arg("poll_frequency_ms"),
+             py::arg("num_tries"), R())
+        .def("key_exists", &Client::key_exists, py::arg("key"), R())
+        .def("poll_key", &Client::poll_key, py::arg("key"), py::arg("poll_frequency_ms"),
+             py::arg("num_tries"), R())
+        .def("set_data_source", &Client::set_data_source, py::arg("source_id"))
+        .def("use_tensor_ensemble_prefix", &Client::use_tensor_ensemble_prefix, py::arg("use_prefix"))
+        .def("use_dataset_ensemble_prefix", &Client::use_dataset_ensemble_prefix,
+             py::arg("use_prefix"))
+        .def("use_model_ensemble_prefix", &Client::use_model_ensemble_prefix, py::arg("use_prefix"))
+        .def("use_list_ensemble_prefix", &Client::use_list_ensemble_prefix, py::arg("use_prefix"))
+        // Single-node admin calls; insitu.Client wraps them to take lists of addresses.
+        .def("_get_db_node_info",
+             [](Client& c, const std::string& address) {
+                 auto info = [&] {
+                     py::gil_scoped_release nogil;
+                     return c.get_db_node_info(address);
+                 }();
+                 py::dict d;
+                 for (const auto& [section, fields] : info) d[py::str(section)] = to_dict(fields);
+                 return d;
+             })
+        .def("_get_db_cluster_info",
+             [](Client& c, const std::string& address) {
+                 auto info = [&] {
+                     py::gil_scoped_release nogil;
+                     return c.get_db_cluster_info(address);
+                 }();
+                 return to_dict(info);
+             })
+        .def("_flush_db", &Client::flush_db, R())
+        .def("_config_get",
+             [](Client& c, const std::string& expression, const std::string& address) {
+                 auto r = [&] {
+                     py::gil_scoped_release nogil;
+                     return c.config_get(expression, address);
+                 }();
+                 return to_dict(r);
+             })
+        .def("_config_set", &Client::config_set, R())
+        .def("_save", &Client::save, R())
+        .def("is_cluster", &Client::is_cluster)
+        .def("node_addresses", &Client::node_addresses)
+        .def("__str__", &Client::to_string)
+        .def("to_string", &Client::to_string);
+}
+
+}  // namespace insitu::python

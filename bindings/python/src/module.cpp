@@ -1,0 +1,14 @@
+// The _insitu extension module; the public package is insitu (bindings/python/insitu), which
+// adds the SmartRedis-style constructor and list-taking admin calls in Python.
+#include <insitu/version.h>
+
+#include "bindings.h"
+#include "errors.h"
+
+PYBIND11_MODULE(_insitu, m) {
+    m.doc() = "insitu client (C++ core)";
+    m.attr("__version__") = INSITU_VERSION_STRING;
+    insitu::python::register_errors(m);
+    insitu::python::bind_config_options(m);
+    insitu::python::bind_client(m);
+}
