@@ -16,6 +16,10 @@ void usage() {
         "commands:\n"
         "  demo [--port P] [--keep-dir]   start a database with the insitu module, store and read\n"
         "                                 back tensors over TCP and a Unix socket, stop it\n"
+        "  db start|stop|status [--shards N] [--port P] [--interface IF] [--dir D] [--foreground]\n"
+        "                                 a database for interactive use (prints the SSDB line)\n"
+        "  info                           versions, server, module, backend plugins, MPI\n"
+        "  run-colocated [opts] -- app    (used by co-located launches) database + application\n"
         "  version                        print the version");
 }
 
@@ -31,6 +35,9 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     try {
         if (cmd == "demo") return insitu::cli::demo(args);
+        if (cmd == "db") return insitu::cli::db(args);
+        if (cmd == "info") return insitu::cli::info(args);
+        if (cmd == "run-colocated") return insitu::cli::run_colocated(args);
         if (cmd == "version") {
             std::puts("insitu " INSITU_VERSION_STRING);
             return 0;

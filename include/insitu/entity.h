@@ -1,0 +1,128 @@
+// What an experiment launches: Models (one application, possibly MPI-parallel, optionally with a
+// co-located database) and Ensembles (groups of Models from replicas or parameter sweeps).
+// Entities are descriptions; the Experiment that created them launches and tracks them.
+#pragma once
+
+#include <insitu/run_settings.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace insitu {
+
+class Entity {
+public:
+    virtual ~Entity() = default;
+    const std::string& name() const { return name_; }
+    // The run directory: stdout/stderr go to <path>/<name>.out|.err.
+    const std::string& path() const { return path_; }
+    // "Model", "Ensemble" or "Orchestrator" (shown by Experiment::summary).
+    virtual std::string type() const = 0;
+
+protected:
+    Entity(std::string name, std::string path) : name_(std::move(name)), path_(std::move(path)) {}
+    std::string name_, path_;
+};
+
+using EntityPtr = std::shared_ptr<Entity>;
+using EntityList = std::vector<EntityPtr>;
+
+// Files placed into a run directory by Experiment::generate. Files to configure have their
+// `;param;` tags (the tag is generate's argument) replaced with the model's params.
+struct GeneratorFiles {
+    std::vector<std::string> to_copy, to_symlink, to_configure;
+};
+
+// A database started on the application's host, before it, by `insitu run-colocated`, and stopped
+// when the application's processes there end (see Model::colocate_db_tcp).
+struct ColocatedSettings {
+    int port = 0;                    // TCP port; 0 when on a Unix socket
+    std::string ifname = "lo";       // extra interfaces to bind, besides loopback
+    std::string unix_socket;         // empty: TCP
+    int socket_permissions = 755;    // octal digits, as redis' unixsocketperm
+    int db_cpus = 1;
+    // nullopt: the first db_cpus CPUs; an empty list: no pinning; else exactly these CPUs.
+    std::optional<std::vector<int>> custom_pinning;
+    bool debug = false;              // server loglevel verbose
+    bool limit_app_cpus = false;     // the application runs on the CPUs the database does not use
+    std::string db_identifier;       // env suffix (SSDB_<id>); empty: none
+    // threads_per_queue / inter_op_parallelism / intra_op_parallelism go to the module; anything
+    // else becomes `--<name-with-dashes> value` for the server (e.g. maxclients).
+    std::map<std::string, std::string> db_args;
+};
+
+class Model : public Entity {
+public:
+    Model(std::string name, RunSettings run_settings, std::map<std::string, std::string> params,
+          std::string path, bool enable_key_prefixing = false);
+    std::string type() const override { return "Model"; }
+
+    RunSettings& run_settings() { return run_settings_; }
+    const RunSettings& run_settings() const { return run_settings_; }
+    const std::map<std::string, std::string>& params() const { return params_; }
+
+    // SSKEYOUT=<model name> when on (off by default for a Model, on for Ensemble members).
+    void enable_key_prefixing() { key_prefixing_ = true; }
+    void disable_key_prefixing() { key_prefixing_ = false; }
+    bool query_key_prefixing() const { return key_prefixing_; }
+    // Adds other's name to this model's SSKEYIN (the keys it reads are other's).
+    void register_incoming_entity(const Entity& other);
+    const std::vector<std::string>& incoming_entities() const { return incoming_; }
+
+    void attach_generator_files(std::vector<std::string> to_copy,
+                                std::vector<std::string> to_symlink = {},
+                                std::vector<std::string> to_configure = {});
+    const GeneratorFiles& files() const { return files_; }
+
+    void colocate_db_tcp(int port = 6379, std::string ifname = "lo", int db_cpus = 1,
+                         std::optional<std::vector<int>> custom_pinning = std::nullopt,
+                         bool debug = false, bool limit_app_cpus = false,
+                         std::string db_identifier = "",
+                         std::map<std::string, std::string> db_args = {});
+    void colocate_db_uds(std::string unix_socket = "/tmp/redis.socket",
+                         int socket_permissions = 755, int db_cpus = 1,
+                         std::optional<std::vector<int>> custom_pinning = std::nullopt,
+                         bool debug = false, bool limit_app_cpus = false,
+                         std::string db_identifier = "",
+                         std::map<std::string, std::string> db_args = {});
+    bool is_colocated() const { return colocated_.has_value(); }
+    const std::optional<ColocatedSettings>& colocated_settings() const { return colocated_; }
+
+    void set_path(std::string path) { path_ = std::move(path); }
+
+private:
+    void colocate(ColocatedSettings s);
+    RunSettings run_settings_;
+    std::map<std::string, std::string> params_;
+    bool key_prefixing_ = false;
+    std::vector<std::string> incoming_;
+    GeneratorFiles files_;
+    std::optional<ColocatedSettings> colocated_;
+};
+
+class Ensemble : public Entity {
+public:
+    Ensemble(std::string name, std::string path) : Entity(std::move(name), std::move(path)) {}
+    std::string type() const override { return "Ensemble"; }
+
+    const std::vector<std::shared_ptr<Model>>& models() const { return models_; }
+    // Adds a member (its key prefixing follows the ensemble's); names must be unique.
+    void add_model(std::shared_ptr<Model> model);
+    // Applied to every member; key prefixing is on by default for ensembles.
+    void enable_key_prefixing();
+    void disable_key_prefixing();
+    bool query_key_prefixing() const { return key_prefixing_; }
+    void register_incoming_entity(const Entity& other);
+    void attach_generator_files(std::vector<std::string> to_copy,
+                                std::vector<std::string> to_symlink = {},
+                                std::vector<std::string> to_configure = {});
+
+private:
+    std::vector<std::shared_ptr<Model>> models_;
+    bool key_prefixing_ = true;
+};
+
+}  // namespace insitu

@@ -1,0 +1,107 @@
+// The driver API (names follow SmartSim so that drivers port line by line):
+//
+//     insitu::Experiment exp("heat", "/scratch/heat");
+//     auto db = exp.create_database(6379, 3);                    // a 3-shard cluster
+//     auto rs = exp.create_run_settings("./sim", {"--steps", "100"}, "mpirun");
+//     rs.set_tasks(2);
+//     auto sim = exp.create_model("sim", rs);
+//     exp.generate(db, sim);
+//     exp.start(db);                                  // databases first, cluster verified
+//     exp.start(EntityList{sim}, /*block=*/false);    // gets SSDB, SR_DB_TYPE, SSKEYIN, SSKEYOUT
+//     exp.poll();
+//     exp.stop(db);
+//     std::cout << exp.summary();
+//
+// Every process is tracked in its own process group, logged to <exp>/<entity>/<entity>.out|.err,
+// and stopped by stop(), by the Experiment's destructor, and (PR_SET_PDEATHSIG) when the driver
+// dies.
+#pragma once
+
+#include <insitu/entity.h>
+#include <insitu/orchestrator.h>
+#include <insitu/run_settings.h>
+#include <insitu/status.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace insitu {
+
+class Experiment {
+public:
+    // exp_path "" means <cwd>/<name>. launcher: "local" (Slurm, PBS and LSF slot in later).
+    explicit Experiment(std::string name, std::string exp_path = "",
+                        std::string launcher = "local");
+    // Stops whatever this experiment still runs.
+    ~Experiment();
+    Experiment(const Experiment&) = delete;
+    Experiment& operator=(const Experiment&) = delete;
+
+    const std::string& name() const;
+    const std::string& exp_path() const;
+    std::string launcher() const;
+
+    // run_command: "" (run directly), "auto" (the same, for the local launcher) or "mpirun".
+    RunSettings create_run_settings(std::string exe, std::vector<std::string> exe_args = {},
+                                    std::string run_command = "",
+                                    std::map<std::string, std::string> run_args = {},
+                                    std::map<std::string, std::string> env_vars = {}) const;
+    std::shared_ptr<Model> create_model(std::string name, RunSettings run_settings,
+                                        std::map<std::string, std::string> params = {},
+                                        std::string path = "", bool enable_key_prefixing = false);
+    // Members from a parameter sweep (perm_strategy "all_perm": every combination; "step": the
+    // i-th value of every parameter) or, without params, `replicas` copies. Members are named
+    // <name>_<i> and live in <path>/<name>_<i>. Key prefixing is on.
+    std::shared_ptr<Ensemble> create_ensemble(
+        std::string name, std::map<std::string, std::vector<std::string>> params,
+        RunSettings run_settings, int replicas = 0, std::string perm_strategy = "all_perm",
+        std::string path = "");
+    // db_nodes 1 or >= 3 (2 is rejected). port 0 picks free ports. interface: the network
+    // interface whose address the shards bind ("lo": 127.0.0.1).
+    std::shared_ptr<Orchestrator> create_database(int port = 6379, int db_nodes = 1,
+                                                  std::string interface = "lo",
+                                                  std::string db_identifier = "orchestrator",
+                                                  int threads_per_queue = 0,
+                                                  int inter_op_threads = 0,
+                                                  int intra_op_threads = 0);
+
+    // Creates run directories under exp_path and places attached files (copy, symlink,
+    // configure with `<tag>param<tag>` replaced). Throws if a directory exists, unless overwrite.
+    void generate(const EntityList& entities, bool overwrite = false, const std::string& tag = ";");
+    template <class... E>
+    void generate(const std::shared_ptr<E>&... entities) { generate(EntityList{entities...}); }
+
+    // Databases first: every shard started, answering, the cluster formed and verified; then the
+    // applications with the database addresses in their environment. With block, waits until the
+    // applications (not the databases) finish.
+    void start(const EntityList& entities, bool block = true);
+    template <class... E>
+    void start(const std::shared_ptr<E>&... entities) { start(EntityList{entities...}, true); }
+
+    // Waits until every launched application has finished, printing status every `interval_s`.
+    void poll(double interval_s = 10, bool verbose = true);
+    bool finished(const Entity& entity);
+    // One status per process group: a Model gives one, an Ensemble one per member, an
+    // Orchestrator one per shard.
+    std::vector<Status> get_status(const Entity& entity);
+    // Exit codes in the same order (nullopt while running or never started).
+    std::vector<std::optional<int>> get_returncodes(const Entity& entity);
+
+    // Stops the given entities (none: everything this experiment started; applications first).
+    void stop(const EntityList& entities = {});
+    template <class... E>
+    void stop(const std::shared_ptr<E>&... entities) { stop(EntityList{entities...}); }
+
+    // A table of every job launched: name, type, job id, run, time, status, return code.
+    std::string summary() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace insitu

@@ -1,0 +1,57 @@
+// A database deployment: one standalone shard or a Redis Cluster of >= 3 shards, each a server
+// (redis-server, or whatever REDIS_PATH names) loading the insitu module. Created by
+// Experiment::create_database and started by Experiment::start before any application.
+#pragma once
+
+#include <insitu/entity.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace insitu {
+
+struct OrchestratorOptions {
+    int port = 6379;           // first shard's port; shard i uses port + i. 0: free ports
+    int db_nodes = 1;          // 1, or >= 3 for a cluster
+    std::string interface = "lo";
+    std::string db_identifier = "orchestrator";
+    int threads_per_queue = 0;  // 0: the module's default
+    int inter_op_threads = 0;
+    int intra_op_threads = 0;
+};
+
+class Orchestrator : public Entity {
+public:
+    Orchestrator(OrchestratorOptions opts, std::string path);
+    std::string type() const override { return "Orchestrator"; }
+
+    const OrchestratorOptions& options() const { return opts_; }
+    int num_shards() const { return opts_.db_nodes; }
+    bool is_clustered() const { return opts_.db_nodes > 1; }
+    const std::string& db_identifier() const { return opts_.db_identifier; }
+    // Per-shard names: <db_identifier>_<i>.
+    std::string shard_name(int i) const;
+
+    // "ip:port" of every shard; throws if the database is not running.
+    std::vector<std::string> get_address() const;
+    // Every shard answers (and the cluster is ok, for a cluster).
+    bool is_active() const;
+
+    // Runtime configuration: CONFIG SET on every shard (the database must be running).
+    void enable_checkpoints(int frequency);  // save "<frequency> 1"
+    void set_max_memory(const std::string& mem);  // "3gb"
+    void set_eviction_strategy(const std::string& policy);  // "allkeys-lru", ...
+    void set_max_clients(int clients = 50000);
+    void set_max_message_size(std::int64_t bytes = 1LL << 30);  // proto-max-bulk-len
+    void set_db_conf(const std::string& key, const std::string& value);
+
+    // Set by the experiment while the database runs (empty otherwise).
+    void set_addresses(std::vector<std::string> addresses) { addresses_ = std::move(addresses); }
+
+private:
+    OrchestratorOptions opts_;
+    std::vector<std::string> addresses_;
+};
+
+}  // namespace insitu

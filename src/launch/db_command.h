@@ -1,0 +1,22 @@
+// One command to one database node over a fresh connection, with a deadline: what the launcher
+// needs for readiness checks, cluster formation, CONFIG SET and SHUTDOWN, independent of the
+// client library's retry policy (a dead shard must fail fast here, not after SR_CONN_TIMEOUT).
+#pragma once
+
+#include <insitu/reply.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace insitu::launch {
+
+// `address` is "host:port" or "unix:///path". Returns nullopt when the node cannot be reached or
+// does not answer within timeout_ms; server errors come back as Reply::Type::error.
+std::optional<Reply> db_command(const std::string& address, const std::vector<std::string>& args,
+                                int timeout_ms = 2000);
+
+// "host:port" -> (host, port); throws std::invalid_argument on a malformed address.
+std::pair<std::string, int> split_address(const std::string& address);
+
+}  // namespace insitu::launch

@@ -1,0 +1,119 @@
+// Model and Ensemble: descriptions and their validation (launching is the Experiment's job).
+#include <insitu/entity.h>
+
+#include <cctype>
+#include <stdexcept>
+
+namespace insitu {
+
+Model::Model(std::string name, RunSettings run_settings, std::map<std::string, std::string> params,
+             std::string path, bool enable_key_prefixing)
+    : Entity(std::move(name), std::move(path)),
+      run_settings_(std::move(run_settings)),
+      params_(std::move(params)),
+      key_prefixing_(enable_key_prefixing) {
+    if (name_.empty()) throw std::invalid_argument("a model needs a name");
+    if (run_settings_.exe.empty()) throw std::invalid_argument("model " + name_ + ": no executable");
+}
+
+void Model::register_incoming_entity(const Entity& other) {
+    for (const auto& n : incoming_)
+        if (n == other.name()) return;
+    incoming_.push_back(other.name());
+}
+
+void Model::attach_generator_files(std::vector<std::string> to_copy,
+                                   std::vector<std::string> to_symlink,
+                                   std::vector<std::string> to_configure) {
+    auto add = [](std::vector<std::string>& dst, std::vector<std::string>& src) {
+        dst.insert(dst.end(), src.begin(), src.end());
+    };
+    add(files_.to_copy, to_copy);
+    add(files_.to_symlink, to_symlink);
+    add(files_.to_configure, to_configure);
+}
+
+void Model::colocate(ColocatedSettings s) {
+    if (colocated_) throw std::runtime_error("model " + name_ + " already has a co-located database");
+    if (s.db_cpus < 1) throw std::invalid_argument("colocated db_cpus must be >= 1");
+    if (s.custom_pinning)
+        for (int c : *s.custom_pinning)
+            if (c < 0) throw std::invalid_argument("colocated custom_pinning: negative CPU id");
+    colocated_ = std::move(s);
+}
+
+void Model::colocate_db_tcp(int port, std::string ifname, int db_cpus,
+                            std::optional<std::vector<int>> custom_pinning, bool debug,
+                            bool limit_app_cpus, std::string db_identifier,
+                            std::map<std::string, std::string> db_args) {
+    if (port <= 0 || port > 65535) throw std::invalid_argument("colocated port out of range");
+    ColocatedSettings s;
+    s.port = port;
+    s.ifname = std::move(ifname);
+    s.db_cpus = db_cpus;
+    s.custom_pinning = std::move(custom_pinning);
+    s.debug = debug;
+    s.limit_app_cpus = limit_app_cpus;
+    s.db_identifier = std::move(db_identifier);
+    s.db_args = std::move(db_args);
+    colocate(std::move(s));
+}
+
+void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int db_cpus,
+                            std::optional<std::vector<int>> custom_pinning, bool debug,
+                            bool limit_app_cpus, std::string db_identifier,
+                            std::map<std::string, std::string> db_args) {
+    // The same character set as the peer: the path goes through a shell-free argv, but the
+    // server's config parser and SSDB parsing must not see separators.
+    if (unix_socket.empty() || unix_socket.size() > 100)
+        throw std::invalid_argument("colocated unix_socket: empty or longer than 100 characters");
+    for (char c : unix_socket)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._:,-/").find(c) !=
+                                                                  std::string_view::npos))
+            throw std::invalid_argument("colocated unix_socket has a character outside "
+                                        "[A-Za-z0-9._:,-/]: " + unix_socket);
+    for (char c : std::to_string(socket_permissions))
+        if (c < '0' || c > '7')
+            throw std::invalid_argument("socket_permissions must be octal digits (e.g. 755)");
+    ColocatedSettings s;
+    s.port = 0;
+    s.unix_socket = std::move(unix_socket);
+    s.socket_permissions = socket_permissions;
+    s.db_cpus = db_cpus;
+    s.custom_pinning = std::move(custom_pinning);
+    s.debug = debug;
+    s.limit_app_cpus = limit_app_cpus;
+    s.db_identifier = std::move(db_identifier);
+    s.db_args = std::move(db_args);
+    colocate(std::move(s));
+}
+
+void Ensemble::add_model(std::shared_ptr<Model> model) {
+    for (const auto& m : models_)
+        if (m->name() == model->name())
+            throw std::invalid_argument("ensemble " + name_ + " already has a member " + model->name());
+    if (key_prefixing_) model->enable_key_prefixing();
+    models_.push_back(std::move(model));
+}
+
+void Ensemble::enable_key_prefixing() {
+    key_prefixing_ = true;
+    for (auto& m : models_) m->enable_key_prefixing();
+}
+
+void Ensemble::disable_key_prefixing() {
+    key_prefixing_ = false;
+    for (auto& m : models_) m->disable_key_prefixing();
+}
+
+void Ensemble::register_incoming_entity(const Entity& other) {
+    for (auto& m : models_) m->register_incoming_entity(other);
+}
+
+void Ensemble::attach_generator_files(std::vector<std::string> to_copy,
+                                      std::vector<std::string> to_symlink,
+                                      std::vector<std::string> to_configure) {
+    for (auto& m : models_) m->attach_generator_files(to_copy, to_symlink, to_configure);
+}
+
+}  // namespace insitu

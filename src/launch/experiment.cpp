@@ -1,0 +1,448 @@
+// Experiment: creates entities, starts databases before applications, hands addresses over in the
+// environment, tracks every step and stops everything.
+#include <insitu/experiment.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "launch/colocated.h"
+#include "launch/deploy.h"
+#include "launch/generator.h"
+#include "launch/job_monitor.h"
+#include "launch/launcher.h"
+#include "launch/log.h"
+#include "launch/process.h"
+#include "launch/run_command.h"
+
+namespace fs = std::filesystem;
+
+namespace insitu {
+
+using launch::Job;
+
+struct Experiment::Impl {
+    std::string name, exp_path;
+    std::unique_ptr<launch::Launcher> launcher;
+    launch::JobMonitor jobs;
+    std::set<std::string> db_ids;
+    // Running databases, in start order, with what it takes to stop them.
+    struct RunningDb {
+        std::shared_ptr<Orchestrator> orc;
+        launch::Deployment deployment;
+    };
+    std::vector<RunningDb> dbs;
+
+    std::map<std::string, std::string> database_env() const;
+    void start_database(const std::shared_ptr<Orchestrator>& orc);
+    void start_model(const std::shared_ptr<Model>& m);
+    void stop_database(RunningDb& db);
+    void stop_jobs(const std::vector<Job*>& jobs);
+    std::vector<Job*> jobs_of(const Entity& e);
+};
+
+namespace {
+
+// Models to launch: a Model, or an Ensemble's members.
+std::vector<std::shared_ptr<Model>> models_of(const EntityPtr& e) {
+    if (auto m = std::dynamic_pointer_cast<Model>(e)) return {m};
+    if (auto ens = std::dynamic_pointer_cast<Ensemble>(e)) return ens->models();
+    return {};
+}
+
+std::string env_suffix(const std::string& db_identifier) {
+    return db_identifier.empty() || db_identifier == "orchestrator" ? "" : "_" + db_identifier;
+}
+
+// SmartSim caps the SSDB list at 128 addresses; clients discover the rest from the cluster.
+constexpr std::size_t k_max_ssdb_addresses = 128;
+
+}  // namespace
+
+std::map<std::string, std::string> Experiment::Impl::database_env() const {
+    std::map<std::string, std::string> env;
+    for (const auto& db : dbs) {
+        std::string sfx = env_suffix(db.orc->db_identifier());
+        std::string ssdb;
+        const auto& addrs = db.deployment.addresses;
+        for (std::size_t i = 0; i < addrs.size() && i < k_max_ssdb_addresses; ++i)
+            ssdb += (i ? "," : "") + addrs[i];
+        env["SSDB" + sfx] = ssdb;
+        env["SR_DB_TYPE" + sfx] = addrs.size() > 1 ? "Clustered" : "Standalone";
+    }
+    return env;
+}
+
+void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) {
+    for (const auto& db : dbs)
+        if (db.orc == orc) throw std::runtime_error("database " + orc->name() + " is already running");
+    RunningDb db{orc, {}};
+    db.deployment.shards = launch::plan_shards(*orc);
+    fs::create_directories(orc->path());
+    std::string ports;
+    for (const auto& s : db.deployment.shards) ports += (ports.empty() ? "" : ",") + std::to_string(s.port);
+    launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
+                     (orc->num_shards() > 1 ? " shards" : " shard") + " on " + db.deployment.shards[0].bind[0] +
+                     " port" + (orc->num_shards() > 1 ? "s " : " ") + ports);
+    std::vector<std::size_t> job_index;
+    try {
+        launch::deploy(*launcher, db.deployment, [&](std::size_t i, const std::string& step) {
+            Job j;
+            j.name = db.deployment.shards[i].name;
+            j.type = "DBNode";
+            j.entity = orc.get();
+            j.step_id = step;
+            j.is_db = true;
+            jobs.add(std::move(j));
+            job_index.push_back(jobs.all().size() - 1);
+        });
+    } catch (...) {
+        jobs.update(*launcher);
+        throw;
+    }
+    orc->set_addresses(db.deployment.addresses);
+    std::string addrs;
+    for (const auto& a : db.deployment.addresses) addrs += (addrs.empty() ? "" : ",") + a;
+    launch::log_info("database " + orc->name() + " ready: SSDB" + env_suffix(orc->db_identifier()) +
+                     "=" + addrs);
+    dbs.push_back(std::move(db));
+}
+
+void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
+    for (Job* j : jobs.latest(m.get()))
+        if (!is_terminal(j->status)) throw std::runtime_error("model " + m->name() + " is already running");
+    const RunSettings& rs = m->run_settings();
+    std::map<std::string, std::string> env = database_env();
+    if (!m->incoming_entities().empty()) {
+        std::string in;
+        for (const auto& n : m->incoming_entities()) in += (in.empty() ? "" : ",") + n;
+        env["SSKEYIN"] = in;
+    }
+    if (m->query_key_prefixing()) env["SSKEYOUT"] = m->name();
+    std::vector<std::string> exe_argv;
+    if (m->is_colocated()) {
+        const auto& c = *m->colocated_settings();
+        std::string sfx = c.db_identifier.empty() ? "" : "_" + c.db_identifier;
+        env["SSDB" + sfx] = launch::colocated_address(c);
+        env["SR_DB_TYPE" + sfx] = "Standalone";
+        // Unique per launch, so that a host's ranks share one database and runs never do.
+        std::string key = m->name() + "-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(jobs.all().size());
+        exe_argv = launch::colocated_wrapper_argv(c, key, m->path(), m->name() + "-db");
+        exe_argv.push_back(rs.exe);
+        exe_argv.insert(exe_argv.end(), rs.exe_args.begin(), rs.exe_args.end());
+    }
+    for (const auto& [k, v] : rs.env_vars) env[k] = v;
+    launch::Step step;
+    step.name = m->name();
+    step.argv = launcher->command_line(rs, exe_argv, env);
+    for (const auto& [k, v] : launch::run_command_env(rs)) env.emplace(k, v);
+    step.env = env;
+    fs::create_directories(m->path());
+    step.cwd = m->path();
+    step.out_path = (fs::path(m->path()) / (m->name() + ".out")).string();
+    step.err_path = (fs::path(m->path()) / (m->name() + ".err")).string();
+    std::string id;
+    try {
+        id = launcher->launch(step);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("model " + m->name() + ": " + e.what());
+    }
+    Job j;
+    j.name = m->name();
+    j.type = "Model";
+    j.entity = m.get();
+    j.step_id = id;
+    jobs.add(std::move(j));
+    launch::log_debug("launched " + m->name() + " (step " + id + ")");
+}
+
+std::vector<Job*> Experiment::Impl::jobs_of(const Entity& e) {
+    if (auto* ens = dynamic_cast<const Ensemble*>(&e)) {
+        std::vector<Job*> out;
+        for (const auto& m : ens->models()) {
+            auto js = jobs.latest(m.get());
+            out.insert(out.end(), js.begin(), js.end());
+        }
+        return out;
+    }
+    return jobs.latest(&e);
+}
+
+void Experiment::Impl::stop_jobs(const std::vector<Job*>& js) {
+    for (Job* j : js) {
+        if (is_terminal(j->status)) continue;
+        launch::StepStatus st = launcher->stop(j->step_id, std::chrono::seconds(5));
+        st.status = Status::Cancelled;
+        jobs.set(*j, st);
+    }
+}
+
+void Experiment::Impl::stop_database(RunningDb& db) {
+    launch::log_info("stopping database " + db.orc->name());
+    std::vector<Job*> running;
+    for (Job* j : jobs.latest(db.orc.get()))
+        if (!is_terminal(j->status)) running.push_back(j);
+    launch::shut_down(*launcher, db.deployment);
+    for (Job* j : running) {
+        launch::StepStatus st = launcher->status(j->step_id);
+        st.status = Status::Cancelled;
+        jobs.set(*j, st);
+    }
+    db.orc->set_addresses({});
+}
+
+// ---- Experiment ----------------------------------------------------------------------------
+
+Experiment::Experiment(std::string name, std::string exp_path, std::string launcher)
+    : impl_(std::make_unique<Impl>()) {
+    if (name.empty()) throw std::invalid_argument("an experiment needs a name");
+    impl_->name = std::move(name);
+    impl_->exp_path = fs::absolute(exp_path.empty() ? fs::current_path() / impl_->name
+                                                    : fs::path(exp_path))
+                          .lexically_normal()
+                          .string();
+    impl_->launcher = launch::make_launcher(launcher);
+    fs::create_directories(impl_->exp_path);
+}
+
+Experiment::~Experiment() {
+    try {
+        stop();
+    } catch (const std::exception& e) {
+        launch::log_warning(std::string("stopping the experiment: ") + e.what());
+    }
+}
+
+const std::string& Experiment::name() const { return impl_->name; }
+const std::string& Experiment::exp_path() const { return impl_->exp_path; }
+std::string Experiment::launcher() const { return impl_->launcher->name(); }
+
+RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::string> exe_args,
+                                            std::string run_command,
+                                            std::map<std::string, std::string> run_args,
+                                            std::map<std::string, std::string> env_vars) const {
+    if (exe.empty()) throw std::invalid_argument("create_run_settings: no executable");
+    if (run_command == "auto") run_command = "";
+    if (!launch::is_supported_local_run_command(run_command))
+        throw std::invalid_argument("run command '" + run_command + "' is not supported by the " +
+                                    impl_->launcher->name() + " launcher (use \"\" or mpirun)");
+    // Resolve the executable now, so that a typo fails here and cwd changes do not matter.
+    if (exe.find('/') != std::string::npos) exe = fs::absolute(exe).string();
+    else if (std::string found = launch::find_executable(exe); !found.empty()) exe = found;
+    return RunSettings{std::move(exe), std::move(exe_args), std::move(run_command),
+                       std::move(run_args), std::move(env_vars)};
+}
+
+std::shared_ptr<Model> Experiment::create_model(std::string name, RunSettings run_settings,
+                                                std::map<std::string, std::string> params,
+                                                std::string path, bool enable_key_prefixing) {
+    if (path.empty()) path = (fs::path(impl_->exp_path) / name).string();
+    return std::make_shared<Model>(std::move(name), std::move(run_settings), std::move(params),
+                                   fs::absolute(path).string(), enable_key_prefixing);
+}
+
+std::shared_ptr<Ensemble> Experiment::create_ensemble(
+    std::string name, std::map<std::string, std::vector<std::string>> params,
+    RunSettings run_settings, int replicas, std::string perm_strategy, std::string path) {
+    if (path.empty()) path = (fs::path(impl_->exp_path) / name).string();
+    path = fs::absolute(path).string();
+    auto ens = std::make_shared<Ensemble>(name, path);
+    std::vector<std::map<std::string, std::string>> members;
+    if (!params.empty()) {
+        if (perm_strategy == "all_perm") {
+            members = {{}};
+            for (const auto& [k, values] : params) {
+                if (values.empty()) throw std::invalid_argument("ensemble param " + k + " has no values");
+                std::vector<std::map<std::string, std::string>> next;
+                for (const auto& m : members)
+                    for (const auto& v : values) {
+                        auto c = m;
+                        c[k] = v;
+                        next.push_back(std::move(c));
+                    }
+                members = std::move(next);
+            }
+        } else if (perm_strategy == "step") {
+            std::size_t n = params.begin()->second.size();
+            for (const auto& [k, values] : params)
+                if (values.size() != n)
+                    throw std::invalid_argument("perm_strategy step needs the same number of values "
+                                                "for every param");
+            for (std::size_t i = 0; i < n; ++i) {
+                std::map<std::string, std::string> m;
+                for (const auto& [k, values] : params) m[k] = values[i];
+                members.push_back(std::move(m));
+            }
+        } else {
+            throw std::invalid_argument("unknown perm_strategy '" + perm_strategy +
+                                        "' (all_perm or step)");
+        }
+        // Params and replicas: every combination, replicated.
+        if (replicas > 1) {
+            std::vector<std::map<std::string, std::string>> rep;
+            for (const auto& m : members)
+                for (int r = 0; r < replicas; ++r) rep.push_back(m);
+            members = std::move(rep);
+        }
+    } else {
+        if (replicas < 1) throw std::invalid_argument("create_ensemble needs params or replicas >= 1");
+        members.assign(static_cast<std::size_t>(replicas), {});
+    }
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        std::string mname = name + "_" + std::to_string(i);
+        ens->add_model(std::make_shared<Model>(mname, run_settings, members[i],
+                                               (fs::path(path) / mname).string(), true));
+    }
+    return ens;
+}
+
+std::shared_ptr<Orchestrator> Experiment::create_database(int port, int db_nodes, std::string interface,
+                                                          std::string db_identifier,
+                                                          int threads_per_queue, int inter_op_threads,
+                                                          int intra_op_threads) {
+    if (impl_->db_ids.count(db_identifier))
+        throw std::invalid_argument("a database with db_identifier '" + db_identifier +
+                                    "' already exists in this experiment");
+    OrchestratorOptions o;
+    o.port = port;
+    o.db_nodes = db_nodes;
+    o.interface = std::move(interface);
+    o.db_identifier = db_identifier;
+    o.threads_per_queue = threads_per_queue;
+    o.inter_op_threads = inter_op_threads;
+    o.intra_op_threads = intra_op_threads;
+    auto orc = std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / db_identifier).string());
+    impl_->db_ids.insert(db_identifier);
+    return orc;
+}
+
+void Experiment::generate(const EntityList& entities, bool overwrite, const std::string& tag) {
+    for (const auto& e : entities) {
+        if (auto ens = std::dynamic_pointer_cast<Ensemble>(e)) {
+            launch::prepare_dir(ens->path(), overwrite);
+            for (const auto& m : ens->models()) launch::generate_model_dir(*m, m->path(), overwrite, tag);
+        } else if (auto m = std::dynamic_pointer_cast<Model>(e)) {
+            launch::generate_model_dir(*m, m->path(), overwrite, tag);
+        } else if (e) {
+            launch::prepare_dir(e->path(), overwrite);
+        }
+    }
+}
+
+void Experiment::start(const EntityList& entities, bool block) {
+    std::vector<std::shared_ptr<Orchestrator>> orcs;
+    std::vector<std::shared_ptr<Model>> models;
+    for (const auto& e : entities) {
+        if (!e) throw std::invalid_argument("start: null entity");
+        if (auto o = std::dynamic_pointer_cast<Orchestrator>(e)) orcs.push_back(o);
+        for (auto& m : models_of(e)) models.push_back(m);
+    }
+    for (const auto& o : orcs) impl_->start_database(o);
+    std::vector<Job*> launched;
+    for (const auto& m : models) impl_->start_model(m);
+    if (block && !models.empty()) {
+        for (;;) {
+            impl_->jobs.update(*impl_->launcher);
+            bool done = true;
+            for (const auto& m : models)
+                for (Job* j : impl_->jobs.latest(m.get())) done = done && is_terminal(j->status);
+            if (done) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+}
+
+void Experiment::poll(double interval_s, bool verbose) {
+    auto next = std::chrono::steady_clock::now();
+    for (;;) {
+        impl_->jobs.update(*impl_->launcher);
+        std::vector<Job*> apps;
+        for (Job* j : impl_->jobs.running())
+            if (!j->is_db) apps.push_back(j);
+        if (apps.empty()) return;
+        if (verbose && std::chrono::steady_clock::now() >= next) {
+            for (Job* j : apps) launch::log_info(j->name + "(" + j->step_id + "): " + to_string(j->status));
+            next += std::chrono::milliseconds(static_cast<long>(interval_s * 1000));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+bool Experiment::finished(const Entity& entity) {
+    impl_->jobs.update(*impl_->launcher);
+    auto js = impl_->jobs_of(entity);
+    if (js.empty()) throw std::invalid_argument(entity.name() + " was not launched by this experiment");
+    return std::all_of(js.begin(), js.end(), [](Job* j) { return is_terminal(j->status); });
+}
+
+std::vector<Status> Experiment::get_status(const Entity& entity) {
+    impl_->jobs.update(*impl_->launcher);
+    std::vector<Status> out;
+    if (auto* ens = dynamic_cast<const Ensemble*>(&entity)) {
+        for (const auto& m : ens->models()) {
+            auto js = impl_->jobs.latest(m.get());
+            out.push_back(js.empty() ? Status::New : js.front()->status);
+        }
+        return out;
+    }
+    auto js = impl_->jobs.latest(&entity);
+    if (js.empty()) return {Status::New};
+    for (Job* j : js) out.push_back(j->status);
+    return out;
+}
+
+std::vector<std::optional<int>> Experiment::get_returncodes(const Entity& entity) {
+    impl_->jobs.update(*impl_->launcher);
+    std::vector<std::optional<int>> out;
+    if (auto* ens = dynamic_cast<const Ensemble*>(&entity)) {
+        for (const auto& m : ens->models()) {
+            auto js = impl_->jobs.latest(m.get());
+            out.push_back(js.empty() ? std::nullopt : js.front()->returncode);
+        }
+        return out;
+    }
+    for (Job* j : impl_->jobs.latest(&entity)) out.push_back(j->returncode);
+    if (out.empty()) out.push_back(std::nullopt);
+    return out;
+}
+
+void Experiment::stop(const EntityList& entities) {
+    impl_->jobs.update(*impl_->launcher);
+    if (entities.empty()) {
+        std::vector<Job*> apps;
+        for (Job* j : impl_->jobs.running())
+            if (!j->is_db) apps.push_back(j);
+        impl_->stop_jobs(apps);
+        // Newest database first.
+        while (!impl_->dbs.empty()) {
+            impl_->stop_database(impl_->dbs.back());
+            impl_->dbs.pop_back();
+        }
+        return;
+    }
+    for (const auto& e : entities)
+        if (!std::dynamic_pointer_cast<Orchestrator>(e)) impl_->stop_jobs(impl_->jobs_of(*e));
+    for (const auto& e : entities) {
+        auto o = std::dynamic_pointer_cast<Orchestrator>(e);
+        if (!o) continue;
+        auto it = std::find_if(impl_->dbs.begin(), impl_->dbs.end(),
+                               [&](const Impl::RunningDb& d) { return d.orc == o; });
+        if (it == impl_->dbs.end()) continue;
+        impl_->stop_database(*it);
+        impl_->dbs.erase(it);
+    }
+}
+
+std::string Experiment::summary() const {
+    impl_->jobs.update(*impl_->launcher);
+    return impl_->jobs.table();
+}
+
+}  // namespace insitu

@@ -1,0 +1,56 @@
+// The launcher interface: how a step (one command line: an application with its run command, or a
+// database shard) is started, watched and stopped. Run-command generation (run_command.h) is kept
+// apart from process control so that Slurm/PBS/LSF launchers only add their own of each.
+#pragma once
+
+#include <insitu/run_settings.h>
+#include <insitu/status.h>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace insitu::launch {
+
+struct Step {
+    std::string name;
+    std::vector<std::string> argv;            // the full command line (run command included)
+    std::map<std::string, std::string> env;   // added to the driver's environment
+    std::string cwd;
+    std::string out_path, err_path;
+};
+
+struct StepStatus {
+    Status status = Status::New;
+    std::optional<int> returncode;  // exit code, or 128+signal
+};
+
+class Launcher {
+public:
+    virtual ~Launcher() = default;
+    virtual std::string name() const = 0;
+    // The command line that runs `rs` (its run command, run args and exe) under this launcher;
+    // `exe_argv` replaces rs.exe + rs.exe_args when non-empty (co-located wrappers), and `env` is
+    // what the step's processes must see (forwarded explicitly where the run command needs it).
+    virtual std::vector<std::string> command_line(
+        const RunSettings& rs, const std::vector<std::string>& exe_argv,
+        const std::map<std::string, std::string>& env) const = 0;
+    // Starts a step and returns its id. Throws std::runtime_error if it cannot be started.
+    virtual std::string launch(const Step& step) = 0;
+    virtual StepStatus status(const std::string& step_id) = 0;
+    // Stops a step (and every process it started); Cancelled unless it had already finished.
+    virtual StepStatus stop(const std::string& step_id,
+                            std::chrono::milliseconds grace = std::chrono::seconds(5)) = 0;
+    // Waits up to `timeout` for the step to finish.
+    virtual StepStatus wait(const std::string& step_id, std::chrono::milliseconds timeout) = 0;
+};
+
+// "local" (others are not built yet: an error naming them).
+std::unique_ptr<Launcher> make_launcher(const std::string& name);
+
+}  // namespace insitu::launch

@@ -1,0 +1,36 @@
+// The configuration file generated for each database shard (standalone, cluster or co-located).
+// Order inside the file: insitu's defaults, then $REDIS_CONF (the user's base config, which may
+// override the defaults), then what each shard must have (port, bind, dir, cluster, module).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace insitu::launch {
+
+struct ShardSpec {
+    std::string name;                   // "orchestrator_0"; also the .out/.err/.conf file names
+    std::string dir;                    // working directory (logs, cluster nodes file)
+    std::vector<std::string> bind;      // addresses to listen on; bind[0] is the advertised one
+    int port = 0;                       // 0: no TCP (Unix socket only)
+    std::string unix_socket;
+    int socket_permissions = 755;
+    bool cluster = false;
+    bool debug = false;                 // loglevel verbose
+    std::vector<std::string> module_args;  // THREADS_PER_QUEUE 2 ...
+    std::vector<std::pair<std::string, std::string>> extra;  // more directives, last
+    std::string address() const;        // "bind[0]:port" or "unix://socket"
+};
+
+// The module the shards load ($INSITU_MODULE, $RAI_PATH, or next to the executable).
+std::string shard_module_path();
+std::string render_server_config(const ShardSpec& s, const std::string& module_path);
+// Writes <dir>/<name>.conf and returns its path.
+std::string write_server_config(const ShardSpec& s);
+// The server command line: $REDIS_PATH (or redis-server) <conf>.
+std::vector<std::string> server_argv(const std::string& conf_path);
+// I/O threads for a server on a host with `cpus` CPUs (more than a quarter of them slows it down).
+int default_io_threads(unsigned cpus);
+
+}  // namespace insitu::launch

@@ -1,0 +1,49 @@
+// RunSettings and Status.
+#include <insitu/run_settings.h>
+#include <insitu/status.h>
+
+#include <stdexcept>
+
+namespace insitu {
+
+std::string to_string(Status s) {
+    switch (s) {
+        case Status::New: return "New";
+        case Status::Running: return "Running";
+        case Status::Completed: return "Completed";
+        case Status::Failed: return "Failed";
+        case Status::Cancelled: return "Cancelled";
+        case Status::NeverStarted: return "NeverStarted";
+    }
+    return "?";
+}
+
+void RunSettings::set_tasks(int n) {
+    if (n < 1) throw std::invalid_argument("set_tasks: the task count must be >= 1");
+    run_args["np"] = std::to_string(n);
+}
+
+void RunSettings::set_tasks_per_node(int n) {
+    if (n < 1) throw std::invalid_argument("set_tasks_per_node: the count must be >= 1");
+    run_args["npernode"] = std::to_string(n);
+}
+
+void RunSettings::set(const std::string& arg, const std::string& value) { run_args[arg] = value; }
+
+void RunSettings::add_exe_args(const std::vector<std::string>& args) {
+    exe_args.insert(exe_args.end(), args.begin(), args.end());
+}
+
+void RunSettings::update_env(const std::map<std::string, std::string>& env) {
+    for (const auto& [k, v] : env) env_vars[k] = v;
+}
+
+int RunSettings::tasks() const {
+    for (const char* k : {"np", "n"}) {
+        auto it = run_args.find(k);
+        if (it != run_args.end()) return std::stoi(it->second);
+    }
+    return 1;
+}
+
+}  // namespace insitu
