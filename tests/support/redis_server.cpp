@@ -49,6 +49,12 @@ std::string env_or(const char* name, const std::string& fallback) {
     return (v && *v) ? std::string(v) : fallback;
 }
 
+// A request that gets no answer fails the test instead of hanging it.
+void set_receive_timeout(int fd) {
+    timeval tv{120, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
 }  // namespace
 
 std::string module_path() { return env_or("INSITU_MODULE", INSITU_MODULE_PATH); }
@@ -91,6 +97,7 @@ RawConnection::RawConnection(int port, const std::string& host) : st_(new State)
         ::close(fd_);
         throw std::runtime_error("RawConnection: cannot connect to port " + std::to_string(port));
     }
+    set_receive_timeout(fd_);
 }
 
 RawConnection::RawConnection(const std::string& unix_path) : st_(new State) {
@@ -102,6 +109,7 @@ RawConnection::RawConnection(const std::string& unix_path) : st_(new State) {
         ::close(fd_);
         throw std::runtime_error("RawConnection: cannot connect to " + unix_path);
     }
+    set_receive_timeout(fd_);
 }
 
 RawConnection::~RawConnection() {
@@ -119,6 +127,8 @@ Reply RawConnection::raw(const std::string& bytes) {
     while (true) {
         if (auto r = st_->parser.next()) return std::move(*r);
         ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            throw std::runtime_error("RawConnection: no reply within 120 s");
         if (n <= 0) throw std::runtime_error("RawConnection: connection closed");
         st_->parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
     }
