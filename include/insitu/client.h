@@ -3,8 +3,9 @@
 //
 // Configuration comes from the environment (SSDB, SR_DB_TYPE, SSKEYIN, SSKEYOUT, SR_CONN_TIMEOUT,
 // SR_CONN_INTERVAL, SR_CMD_TIMEOUT, SR_CMD_INTERVAL, SR_SOCKET_TIMEOUT, SR_MODEL_TIMEOUT,
-// SR_LOG_FILE, SR_LOG_LEVEL) or from a ConfigOptions object. Every call throws an insitu::Exception subclass on failure.
-// A Client is not thread-safe (like the peer's): use one per thread.
+// SR_LOG_FILE, SR_LOG_LEVEL) or from a ConfigOptions object. Every call throws an
+// insitu::Exception subclass on failure. A Client is not thread-safe (like the peer's): use one
+// per thread.
 #pragma once
 
 #include <insitu/config_options.h>

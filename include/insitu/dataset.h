@@ -32,7 +32,7 @@ enum class MetaDataType : int {
 };
 
 class DataSet {
-public:
+  public:
     explicit DataSet(const std::string& name);
 
     // ---- tensors ------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ public:
     void adopt_tensor(const std::string& name, TensorType type, std::vector<std::size_t> dims,
                       std::vector<unsigned char> data);
 
-private:
+  private:
     struct Field {
         MetaDataType type = MetaDataType::Invalid;
         std::vector<unsigned char> scalars;  // native values back to back

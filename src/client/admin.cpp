@@ -112,7 +112,7 @@ std::unordered_map<std::string, std::string> Client::get_ai_info(const std::stri
             if (s.address == node)
                 k = core::shard_prefixed_key(impl_->prefix_for_slot(s.first_slot), k);
     }
-    impl_->log->log(LogLevel::Debug, "get_ai_info " + k + " on " + node);
+    impl_->log->log(LogLevel::Debug, "get_ai_info " + core::printable_key(k) + " on " + node);
     std::vector<std::string_view> args{"AI.INFO", k};
     if (reset_stat) args.push_back("RESETSTAT");
     Reply r = router.command_on_node(node, args);

@@ -39,7 +39,7 @@ struct Client::Impl {
     // Model blobs and script sources handed out as string_views; they live as long as the client.
     std::vector<std::unique_ptr<std::string>> owned_blobs;
 
-    int model_timeout_ms = 3'600'000;  // SR_MODEL_TIMEOUT
+    int model_timeout_ms = 3'600'000;             // SR_MODEL_TIMEOUT
     std::optional<std::size_t> model_chunk_size;  // the server's MODEL_CHUNK_SIZE, once asked
     std::uint64_t bytes_moved = 0;
     // Set once a cluster answered CROSSSLOT to a direct run: that server (e.g. RedisAI) declares
@@ -55,8 +55,10 @@ struct Client::Impl {
     std::vector<std::string> every_shard_key(const std::string& key);
     // The copy that get / exists / info read: the first shard's (the key when standalone).
     std::string first_shard_key(const std::string& key);
-    // The copy on the shard serving `slot`.
-    std::string shard_key_for_slot(const std::string& key, int slot);
+    // `command` (AI.MODELDEL / AI.SCRIPTDEL) on every shard's copy; KeyException only when no
+    // shard had one.
+    void delete_on_every_shard(const char* call, const char* command, const std::string& name,
+                               const std::string& key);
 
     // ---- execution (execution.cpp) ----
     enum class RunKind { model, script };

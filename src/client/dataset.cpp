@@ -20,14 +20,22 @@ std::size_t scalar_size(MetaDataType type) {
 
 std::string_view meta_type_name(MetaDataType t) {
     switch (t) {
-        case MetaDataType::Double: return "DOUBLE";
-        case MetaDataType::Float: return "FLOAT";
-        case MetaDataType::Int32: return "INT32";
-        case MetaDataType::Int64: return "INT64";
-        case MetaDataType::Uint32: return "UINT32";
-        case MetaDataType::Uint64: return "UINT64";
-        case MetaDataType::String: return "STRING";
-        default: return "INVALID";
+        case MetaDataType::Double:
+            return "DOUBLE";
+        case MetaDataType::Float:
+            return "FLOAT";
+        case MetaDataType::Int32:
+            return "INT32";
+        case MetaDataType::Int64:
+            return "INT64";
+        case MetaDataType::Uint32:
+            return "UINT32";
+        case MetaDataType::Uint64:
+            return "UINT64";
+        case MetaDataType::String:
+            return "STRING";
+        default:
+            return "INVALID";
     }
 }
 
@@ -76,8 +84,8 @@ void DataSet::add_tensor(const std::string& name, const void* data,
     tensors_.push_back(std::move(t));
 }
 
-void DataSet::adopt_tensor(const std::string& name, TensorType type,
-                           std::vector<std::size_t> dims, std::vector<unsigned char> data) {
+void DataSet::adopt_tensor(const std::string& name, TensorType type, std::vector<std::size_t> dims,
+                           std::vector<unsigned char> data) {
     for (auto& t : tensors_) {
         if (t.name != name) continue;
         t = Tensor{name, type, std::move(dims), std::move(data)};
@@ -241,9 +249,9 @@ std::vector<std::pair<std::string, std::string>> DataSet::packed_fields() const 
         if (f.type == MetaDataType::String)
             out.emplace_back(n, core::encode_meta_strings(f.strings));
         else
-            out.emplace_back(n, core::encode_meta_scalars(static_cast<core::MetaType>(f.type),
-                                                          f.scalars.data(),
-                                                          f.scalars.size() / scalar_size(f.type)));
+            out.emplace_back(
+                n, core::encode_meta_scalars(static_cast<core::MetaType>(f.type), f.scalars.data(),
+                                             f.scalars.size() / scalar_size(f.type)));
     }
     if (!tensors_.empty())
         out.emplace_back(k_tensor_names, core::encode_meta_strings(get_tensor_names()));

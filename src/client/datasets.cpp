@@ -6,6 +6,7 @@
 // dataset without it, so a half-written dataset is never returned.
 #include "client/client_impl.h"
 
+#include <exception>
 #include <map>
 
 #include "client/model_checks.h"
@@ -73,7 +74,8 @@ DataSet unpack_meta(const std::string& call, const std::string& name, Reply& met
         if (f == k_tensor_names) {
             try {
                 auto field = core::decode_meta_field(v);
-                if (field.type != core::MetaType::String) throw core::MetaFormatError("not strings");
+                if (field.type != core::MetaType::String)
+                    throw core::MetaFormatError("not strings");
                 names = std::move(field.strings);
             } catch (const core::MetaFormatError& e) {
                 throw DatabaseException(call + ": dataset '" + name +
@@ -139,25 +141,32 @@ GroupResult read_group(Client::Impl& impl, const std::vector<std::string>& keys,
             }
             std::string failure;  // first error, thrown once every reply has been read
             bool missing = false;
+            // Alone, a redirection goes to the router, which resends on this connection: every
+            // reply must have been read first.
+            std::exception_ptr redirected;
+            auto defer = [&](std::size_t j) {
+                if (single) {
+                    if (!redirected) redirected = std::current_exception();
+                } else if (res.datasets[j]) {
+                    res.deferred.push_back(j);
+                    res.datasets[j].reset();
+                }
+            };
             for (const Want& w : wants) {
                 client::TensorMeta m;
                 try {
                     m = client::read_tensorget_head(c, w.key, *w.tensor, call.c_str());
-                } catch (const client::Redirect&) {
-                    --unread;
-                    if (single) throw;
-                    res.deferred.push_back(w.j);
-                    res.datasets[w.j].reset();
-                    continue;
-                } catch (const client::TransientError&) {
-                    --unread;
-                    if (single) throw;
-                    res.deferred.push_back(w.j);
-                    res.datasets[w.j].reset();
-                    continue;
                 } catch (const KeyException& e) {
                     --unread;
                     if (failure.empty()) failure = e.what(), missing = true;
+                    continue;
+                } catch (const client::Redirect&) {
+                    --unread;
+                    defer(w.j);
+                    continue;
+                } catch (const client::TransientError&) {
+                    --unread;
+                    defer(w.j);
                     continue;
                 }
                 const std::size_t elem = element_size(m.type);
@@ -166,8 +175,8 @@ GroupResult read_group(Client::Impl& impl, const std::vector<std::string>& keys,
                     --unread;
                     if (failure.empty())
                         failure = call + ": tensor '" + *w.tensor + "' of dataset '" +
-                                  dataset_name_of(w.key) + "' has dtype " + m.type_name +
-                                  " and " + std::to_string(m.blob_size) + " bytes for shape " +
+                                  dataset_name_of(w.key) + "' has dtype " + m.type_name + " and " +
+                                  std::to_string(m.blob_size) + " bytes for shape " +
                                   client::dims_text(m.dims);
                     continue;
                 }
@@ -177,6 +186,7 @@ GroupResult read_group(Client::Impl& impl, const std::vector<std::string>& keys,
                 if (res.datasets[w.j])
                     res.datasets[w.j]->adopt_tensor(*w.tensor, m.type, m.dims, std::move(data));
             }
+            if (redirected) std::rethrow_exception(redirected);
             if (!failure.empty()) {
                 if (missing) throw KeyException(failure);
                 throw DatabaseException(failure);
@@ -240,9 +250,9 @@ void Client::put_dataset(const DataSet& dataset) {
     for (std::size_t i = 0; i < dataset.tensors().size(); ++i) {
         const auto& t = dataset.tensors()[i];
         tensor_keys.push_back(key + "." + t.name);
-        client::build_tensorset(cmds[2 + i], tensor_keys.back(), t.type, t.dims,
-                                std::string_view(reinterpret_cast<const char*>(t.data.data()),
-                                                 t.data.size()));
+        client::build_tensorset(
+            cmds[2 + i], tensor_keys.back(), t.type, t.dims,
+            std::string_view(reinterpret_cast<const char*>(t.data.data()), t.data.size()));
     }
     impl_->router->on_key(meta, [&](Connection& c) {
         std::size_t unread = 0;
@@ -275,9 +285,8 @@ void Client::put_dataset(const DataSet& dataset) {
 
 DataSet Client::get_dataset(const std::string& name) {
     client::check_name(name, "get_dataset");
-    return std::move(impl_->read_datasets({impl_->prefix->get_dataset_key(name)},
-                                          "get_dataset")
-                         .front());
+    return std::move(
+        impl_->read_datasets({impl_->prefix->get_dataset_key(name)}, "get_dataset").front());
 }
 
 void Client::copy_dataset(const std::string& src_name, const std::string& dest_name) {
@@ -288,9 +297,8 @@ void Client::copy_dataset(const std::string& src_name, const std::string& dest_n
             throw KeyException("copy_dataset: dataset '" + src_name + "' does not exist");
         return;
     }
-    DataSet ds = impl_->read_datasets({impl_->prefix->get_dataset_key(src_name)},
-                                      "copy_dataset")
-                     .front();
+    DataSet ds =
+        impl_->read_datasets({impl_->prefix->get_dataset_key(src_name)}, "copy_dataset").front();
     ds.set_name(dest_name);
     put_dataset(ds);
 }

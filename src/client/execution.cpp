@@ -62,8 +62,8 @@ void Client::Impl::run(RunKind kind, const std::string& call, const std::string&
     if (inputs.empty() && outputs.empty())
         throw ParameterException(call + ": no inputs and no outputs given");
     const auto wait_ms = static_cast<int>(std::min<long long>(
-        1'000'000'000LL, static_cast<long long>(model_timeout_ms) +
-                             router->timing().cmd_timeout.count()));
+        1'000'000'000LL,
+        static_cast<long long>(model_timeout_ms) + router->timing().cmd_timeout.count()));
 
     // Sends one execution command routed by `route`; returns error replies other than
     // redirections to the caller.
@@ -71,7 +71,7 @@ void Client::Impl::run(RunKind kind, const std::string& call, const std::string&
                        const std::vector<std::string>& ins, const std::vector<std::string>& outs) {
         std::vector<std::string> args = run_args(kind, key, function, ins, outs, model_timeout_ms);
         std::vector<std::string_view> views(args.begin(), args.end());
-        log->log(LogLevel::Debug, call + " " + key);
+        log->log(LogLevel::Debug, call + " " + core::printable_key(key));
         Reply out;
         router->on_key(route, [&](Connection& c) {
             // The run itself may take longer than any socket stall: wait for the queue TIMEOUT
@@ -109,15 +109,15 @@ void Client::Impl::run(RunKind kind, const std::string& call, const std::string&
                                 std::to_string(slot));
     const std::string key = core::shard_prefixed_key(prefix_for_slot(home), model_key);
     auto in_slot = [&](const std::string& k) { return core::hash_slot(k) == slot; };
-    const bool aligned =
-        std::all_of(inputs.begin(), inputs.end(), in_slot) &&
-        std::all_of(outputs.begin(), outputs.end(), in_slot);
+    const bool aligned = std::all_of(inputs.begin(), inputs.end(), in_slot) &&
+                         std::all_of(outputs.begin(), outputs.end(), in_slot);
     if (aligned && (!model_key_declared || slot == home)) {
         Reply r = execute(first, key, inputs, outputs);
         if (!is_crossslot(r)) return check(r);
         model_key_declared = true;
-        log->log(LogLevel::Info, call + ": the server declares model keys to Redis Cluster; "
-                                        "runs copy their tensors next to the model from now on");
+        log->log(LogLevel::Info, call +
+                                     ": the server declares model keys to Redis Cluster; "
+                                     "runs copy their tensors next to the model from now on");
     }
 
     // Copy path: everything in the model copy's slot (`home`), through the client.
@@ -133,15 +133,15 @@ void Client::Impl::run(RunKind kind, const std::string& call, const std::string&
     auto move = [&](const std::string& from, const std::string& to, const char* what) {
         Reply dump = router->command_on_key(from, {"DUMP", from});
         if (dump.is_error())
-            throw DatabaseException(call + " '" + name + "': DUMP of " + what + " '" + from +
-                                    "' failed: " + dump.str);
+            throw DatabaseException(call + " '" + name + "': DUMP of " + what + " '" +
+                                    core::printable_key(from) + "' failed: " + dump.str);
         if (dump.type == Reply::Type::nil)
-            throw KeyException(call + " '" + name + "': " + what + " '" + from +
-                               "' does not exist");
+            throw KeyException(call + " '" + name + "': " + what + " '" +
+                               core::printable_key(from) + "' does not exist");
         Reply r = router->command_on_key(to, {"RESTORE", to, "0", dump.str, "REPLACE"});
         if (r.is_error())
-            throw DatabaseException(call + " '" + name + "': RESTORE of '" + to +
-                                    "' failed: " + r.str);
+            throw DatabaseException(call + " '" + name + "': RESTORE of '" +
+                                    core::printable_key(to) + "' failed: " + r.str);
         bytes_moved += 2 * dump.str.size();  // read from one shard, written to another
     };
     std::vector<std::string> ins, outs;
@@ -184,8 +184,7 @@ void Client::run_model(const std::string& name, std::vector<std::string> inputs,
 void Client::run_model_multigpu(const std::string& name, std::vector<std::string> inputs,
                                 std::vector<std::string> outputs, int offset, int first_gpu,
                                 int num_gpus) {
-    run_model(client::multigpu_model_name(name, offset, first_gpu, num_gpus,
-                                          "run_model_multigpu"),
+    run_model(client::multigpu_model_name(name, offset, first_gpu, num_gpus, "run_model_multigpu"),
               std::move(inputs), std::move(outputs));
 }
 
@@ -198,12 +197,11 @@ void Client::run_script(const std::string& name, const std::string& function,
 }
 
 void Client::run_script_multigpu(const std::string& name, const std::string& function,
-                                 std::vector<std::string> inputs,
-                                 std::vector<std::string> outputs, int offset, int first_gpu,
-                                 int num_gpus) {
-    run_script(client::multigpu_model_name(name, offset, first_gpu, num_gpus,
-                                           "run_script_multigpu"),
-               function, std::move(inputs), std::move(outputs));
+                                 std::vector<std::string> inputs, std::vector<std::string> outputs,
+                                 int offset, int first_gpu, int num_gpus) {
+    run_script(
+        client::multigpu_model_name(name, offset, first_gpu, num_gpus, "run_script_multigpu"),
+        function, std::move(inputs), std::move(outputs));
 }
 
 std::uint64_t Client::bytes_moved() const {

@@ -14,15 +14,15 @@ using client::LogLevel;
 
 long long integer_of(const Reply& r, const std::string& what) {
     if (r.type != Reply::Type::integer)
-        throw DatabaseException(what + " failed: " +
-                                (r.is_error() ? r.str : "unexpected reply " + to_display(r)));
+        throw DatabaseException(
+            what + " failed: " + (r.is_error() ? r.str : "unexpected reply " + to_display(r)));
     return r.integer;
 }
 
 std::vector<std::string> entries_of(const Reply& r, const std::string& what) {
     if (r.type != Reply::Type::array)
-        throw DatabaseException(what + " failed: " +
-                                (r.is_error() ? r.str : "unexpected reply " + to_display(r)));
+        throw DatabaseException(
+            what + " failed: " + (r.is_error() ? r.str : "unexpected reply " + to_display(r)));
     std::vector<std::string> out;
     for (const Reply& e : r.elements) {
         if (e.type != Reply::Type::bulk || e.str.empty())
@@ -97,15 +97,15 @@ bool Client::poll_list_length(const std::string& name, int list_length, int poll
                         [&] { return get_list_length(name) == list_length; });
 }
 
-bool Client::poll_list_length_gte(const std::string& name, int list_length,
-                                  int poll_frequency_ms, int num_tries) {
+bool Client::poll_list_length_gte(const std::string& name, int list_length, int poll_frequency_ms,
+                                  int num_tries) {
     check_length(list_length, "poll_list_length_gte");
     return client::poll(poll_frequency_ms, num_tries,
                         [&] { return get_list_length(name) >= list_length; });
 }
 
-bool Client::poll_list_length_lte(const std::string& name, int list_length,
-                                  int poll_frequency_ms, int num_tries) {
+bool Client::poll_list_length_lte(const std::string& name, int list_length, int poll_frequency_ms,
+                                  int num_tries) {
     check_length(list_length, "poll_list_length_lte");
     return client::poll(poll_frequency_ms, num_tries,
                         [&] { return get_list_length(name) <= list_length; });
@@ -115,8 +115,8 @@ std::vector<DataSet> Client::get_datasets_from_list(const std::string& list_name
     return get_dataset_list_range(list_name, 0, -1);
 }
 
-std::vector<DataSet> Client::get_dataset_list_range(const std::string& list_name,
-                                                    int start_index, int end_index) {
+std::vector<DataSet> Client::get_dataset_list_range(const std::string& list_name, int start_index,
+                                                    int end_index) {
     client::check_name(list_name, "get_dataset_list_range");
     const std::string list = impl_->prefix->get_list_key(list_name);
     auto entries = entries_of(

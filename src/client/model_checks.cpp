@@ -28,8 +28,9 @@ void check_batching(int batch_size, int min_batch_size, int min_batch_timeout, c
                     const Logger& log) {
     const std::string c(call);
     if (batch_size < 0 || min_batch_size < 0 || min_batch_timeout < 0)
-        throw ParameterException(c + ": batch_size, min_batch_size and min_batch_timeout must "
-                                     "not be negative");
+        throw ParameterException(c +
+                                 ": batch_size, min_batch_size and min_batch_timeout must "
+                                 "not be negative");
     if (batch_size == 0 && (min_batch_size > 0 || min_batch_timeout > 0))
         throw ParameterException(c + ": min_batch_size and min_batch_timeout need batch_size > 0");
     if (min_batch_size == 0 && min_batch_timeout > 0)
@@ -44,13 +45,13 @@ void check_model_io(const std::string& backend, const std::vector<std::string>& 
     const std::string c(call);
     if (backend == "TF") {
         if (inputs.empty() || outputs.empty())
-            throw ParameterException(c + ": TF models need the names of their input and output "
-                                         "nodes (inputs and outputs)");
+            throw ParameterException(c +
+                                     ": TF models need the names of their input and output "
+                                     "nodes (inputs and outputs)");
         return;
     }
     if (!inputs.empty() || !outputs.empty())
-        throw ParameterException(c + ": inputs and outputs are for TF models only, not " +
-                                 backend);
+        throw ParameterException(c + ": inputs and outputs are for TF models only, not " + backend);
 }
 
 void check_gpus(int first_gpu, int num_gpus, const char* call) {
@@ -59,8 +60,8 @@ void check_gpus(int first_gpu, int num_gpus, const char* call) {
     if (num_gpus <= 0) throw ParameterException(std::string(call) + ": num_gpus must be positive");
 }
 
-std::string multigpu_model_name(const std::string& name, int offset, int first_gpu,
-                                int num_gpus, const char* call) {
+std::string multigpu_model_name(const std::string& name, int offset, int first_gpu, int num_gpus,
+                                const char* call) {
     check_gpus(first_gpu, num_gpus, call);
     if (offset < 0) throw ParameterException(std::string(call) + ": offset must not be negative");
     return name + ".GPU:" + std::to_string(first_gpu + offset % num_gpus);

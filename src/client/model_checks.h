@@ -24,7 +24,7 @@ void check_model_io(const std::string& backend, const std::vector<std::string>& 
                     const std::vector<std::string>& outputs, const char* call);
 void check_gpus(int first_gpu, int num_gpus, const char* call);
 // "<name>.GPU:<first_gpu + offset % num_gpus>".
-std::string multigpu_model_name(const std::string& name, int offset, int first_gpu,
-                                int num_gpus, const char* call);
+std::string multigpu_model_name(const std::string& name, int offset, int first_gpu, int num_gpus,
+                                const char* call);
 
 }  // namespace insitu::client

@@ -99,15 +99,6 @@ std::string Client::Impl::first_shard_key(const std::string& key) {
     return core::shard_prefixed_key(prefix_for_slot(shards.front().first_slot), key);
 }
 
-std::string Client::Impl::shard_key_for_slot(const std::string& key, int slot) {
-    if (!router->is_cluster()) return key;
-    int first = router->owner_first_slot(slot);
-    if (first < 0)
-        throw DatabaseException("no cluster node is known to serve hash slot " +
-                                std::to_string(slot));
-    return core::shard_prefixed_key(prefix_for_slot(first), key);
-}
-
 std::string Client::shard_key(const std::string& name, int rank) const {
     if (rank < 0) throw ParameterException("shard_key: rank must not be negative");
     if (!impl_->router->is_cluster()) return name;
@@ -137,8 +128,9 @@ std::size_t chunk_size_of(Client::Impl& impl) {
 void store_model(Client::Impl& impl, const std::string& call, const std::string& name,
                  const std::string& key, const ModelSpec& spec, std::string_view blob) {
     const std::size_t chunk = chunk_size_of(impl);
-    impl.log->log(LogLevel::Debug, call + " " + key + " " + spec.backend + " " + spec.device +
-                                       " (" + std::to_string(blob.size()) + " bytes)");
+    impl.log->log(LogLevel::Debug, call + " " + core::printable_key(key) + " " + spec.backend +
+                                       " " + spec.device + " (" + std::to_string(blob.size()) +
+                                       " bytes)");
     for (const std::string& k : impl.every_shard_key(key)) {
         resp::CommandWriter w;
         build_modelstore(w, k, spec, blob, chunk);
@@ -147,7 +139,8 @@ void store_model(Client::Impl& impl, const std::string& call, const std::string&
             Reply r = c.read_reply();
             if (!r.is_error()) return;
             client::check_retryable_error(r.str);
-            throw DatabaseException(call + " '" + name + "' (key '" + k + "') failed: " + r.str);
+            throw DatabaseException(call + " '" + name + "' (key '" + core::printable_key(k) +
+                                    "') failed: " + r.str);
         });
     }
 }
@@ -165,8 +158,8 @@ std::string read_file(const std::string& path, const char* call) {
 ModelSpec make_spec(const char* call, const std::string& name, std::string_view model,
                     const std::string& backend, const std::string& device, int batch_size,
                     int min_batch_size, int min_batch_timeout, const std::string& tag,
-                    const std::vector<std::string>& inputs,
-                    const std::vector<std::string>& outputs, const client::Logger& log) {
+                    const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+                    const client::Logger& log) {
     client::check_name(name, call);
     if (model.empty()) throw ParameterException(std::string(call) + ": the model is empty");
     ModelSpec m;
@@ -186,13 +179,13 @@ ModelSpec make_spec(const char* call, const std::string& name, std::string_view 
 
 }  // namespace
 
-void Client::set_model(const std::string& name, std::string_view model,
-                       const std::string& backend, const std::string& device, int batch_size,
-                       int min_batch_size, int min_batch_timeout, const std::string& tag,
+void Client::set_model(const std::string& name, std::string_view model, const std::string& backend,
+                       const std::string& device, int batch_size, int min_batch_size,
+                       int min_batch_timeout, const std::string& tag,
                        const std::vector<std::string>& inputs,
                        const std::vector<std::string>& outputs) {
-    ModelSpec m = make_spec("set_model", name, model, backend, device, batch_size,
-                            min_batch_size, min_batch_timeout, tag, inputs, outputs, *impl_->log);
+    ModelSpec m = make_spec("set_model", name, model, backend, device, batch_size, min_batch_size,
+                            min_batch_timeout, tag, inputs, outputs, *impl_->log);
     store_model(*impl_, "set_model", name, impl_->prefix->put_model_key(name), m, model);
 }
 
@@ -201,8 +194,7 @@ void Client::set_model_from_file(const std::string& name, const std::string& mod
                                  int batch_size, int min_batch_size, int min_batch_timeout,
                                  const std::string& tag, const std::vector<std::string>& inputs,
                                  const std::vector<std::string>& outputs) {
-    if (model_file.empty())
-        throw ParameterException("set_model_from_file: the file name is empty");
+    if (model_file.empty()) throw ParameterException("set_model_from_file: the file name is empty");
     std::string blob = read_file(model_file, "set_model_from_file");
     set_model(name, blob, backend, device, batch_size, min_batch_size, min_batch_timeout, tag,
               inputs, outputs);
@@ -227,9 +219,9 @@ void Client::set_model_multigpu(const std::string& name, std::string_view model,
 }
 
 void Client::set_model_from_file_multigpu(const std::string& name, const std::string& model_file,
-                                          const std::string& backend, int first_gpu,
-                                          int num_gpus, int batch_size, int min_batch_size,
-                                          int min_batch_timeout, const std::string& tag,
+                                          const std::string& backend, int first_gpu, int num_gpus,
+                                          int batch_size, int min_batch_size, int min_batch_timeout,
+                                          const std::string& tag,
                                           const std::vector<std::string>& inputs,
                                           const std::vector<std::string>& outputs) {
     if (model_file.empty())
@@ -266,26 +258,32 @@ std::string_view Client::get_model(const std::string& name) {
     return *impl_->owned_blobs.back();
 }
 
-namespace {
-
-void delete_everywhere(Client::Impl& impl, const char* call, const char* command,
-                       const std::string& name, const std::string& key) {
-    for (const std::string& k : impl.every_shard_key(key)) {
-        Reply r = impl.router->command_on_key(k, {command, k});
+void Client::Impl::delete_on_every_shard(const char* call, const char* command,
+                                         const std::string& name, const std::string& key) {
+    // Every shard is tried, so that copies left by a store that failed half-way go too; the key
+    // counts as missing only when no shard had it.
+    std::size_t missing = 0;
+    std::string failure;
+    const auto keys = every_shard_key(key);
+    for (const std::string& k : keys) {
+        Reply r = router->command_on_key(k, {command, k});
         if (!r.is_error()) continue;
         if (r.str.find("key is empty") != std::string::npos ||
             r.str.find("no such key") != std::string::npos)
-            throw KeyException(std::string(call) + ": '" + name + "' does not exist");
-        throw DatabaseException(std::string(call) + " '" + name + "' failed: " + r.str);
+            ++missing;
+        else if (failure.empty())
+            failure = r.str;
     }
+    if (!failure.empty())
+        throw DatabaseException(std::string(call) + " '" + name + "' failed: " + failure);
+    if (missing == keys.size())
+        throw KeyException(std::string(call) + ": '" + name + "' does not exist");
 }
-
-}  // namespace
 
 void Client::delete_model(const std::string& name) {
     client::check_name(name, "delete_model");
-    delete_everywhere(*impl_, "delete_model", "AI.MODELDEL", name,
-                      impl_->prefix->get_model_key(name));
+    impl_->delete_on_every_shard("delete_model", "AI.MODELDEL", name,
+                                 impl_->prefix->get_model_key(name));
 }
 
 void Client::delete_model_multigpu(const std::string& name, int first_gpu, int num_gpus) {
@@ -293,9 +291,9 @@ void Client::delete_model_multigpu(const std::string& name, int first_gpu, int n
     client::check_gpus(first_gpu, num_gpus, "delete_model_multigpu");
     const std::string key = impl_->prefix->get_model_key(name);
     for (int gpu = first_gpu; gpu < first_gpu + num_gpus; ++gpu)
-        delete_everywhere(*impl_, "delete_model_multigpu", "AI.MODELDEL", gpu_key(name, gpu),
-                          gpu_key(key, gpu));
-    delete_everywhere(*impl_, "delete_model_multigpu", "AI.MODELDEL", name, key);
+        impl_->delete_on_every_shard("delete_model_multigpu", "AI.MODELDEL", gpu_key(name, gpu),
+                                     gpu_key(key, gpu));
+    impl_->delete_on_every_shard("delete_model_multigpu", "AI.MODELDEL", name, key);
 }
 
 bool Client::model_exists(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "client/model_checks.h"
+#include "core/shard_prefix.h"
 
 namespace insitu {
 namespace {
@@ -26,24 +27,13 @@ void store_script(Client::Impl& impl, const char* call, const std::string& name,
                   const std::string& key, const std::string& device, std::string_view source) {
     client::check_device(device, call);
     if (source.empty()) throw ParameterException(std::string(call) + ": the script is empty");
-    impl.log->log(LogLevel::Debug, std::string(call) + " " + key + " " + device);
+    impl.log->log(LogLevel::Debug,
+                  std::string(call) + " " + core::printable_key(key) + " " + device);
     for (const std::string& k : impl.every_shard_key(key)) {
         Reply r = impl.router->command_on_key(k, {"AI.SCRIPTSET", k, device, "SOURCE", source});
         if (r.is_error())
-            throw DatabaseException(std::string(call) + " '" + name + "' (key '" + k +
-                                    "') failed: " + r.str);
-    }
-}
-
-void delete_script_everywhere(Client::Impl& impl, const char* call, const std::string& name,
-                              const std::string& key) {
-    for (const std::string& k : impl.every_shard_key(key)) {
-        Reply r = impl.router->command_on_key(k, {"AI.SCRIPTDEL", k});
-        if (!r.is_error()) continue;
-        if (r.str.find("key is empty") != std::string::npos ||
-            r.str.find("no such key") != std::string::npos)
-            throw KeyException(std::string(call) + ": script '" + name + "' does not exist");
-        throw DatabaseException(std::string(call) + " '" + name + "' failed: " + r.str);
+            throw DatabaseException(std::string(call) + " '" + name + "' (key '" +
+                                    core::printable_key(k) + "') failed: " + r.str);
     }
 }
 
@@ -73,9 +63,8 @@ void Client::set_script_multigpu(const std::string& name, std::string_view scrip
     store_script(*impl_, "set_script_multigpu", name, key, "GPU", script);
 }
 
-void Client::set_script_from_file_multigpu(const std::string& name,
-                                           const std::string& script_file, int first_gpu,
-                                           int num_gpus) {
+void Client::set_script_from_file_multigpu(const std::string& name, const std::string& script_file,
+                                           int first_gpu, int num_gpus) {
     std::string source = read_source(script_file, "set_script_from_file_multigpu");
     set_script_multigpu(name, source, first_gpu, num_gpus);
 }
@@ -97,7 +86,8 @@ std::string_view Client::get_script(const std::string& name) {
 
 void Client::delete_script(const std::string& name) {
     client::check_name(name, "delete_script");
-    delete_script_everywhere(*impl_, "delete_script", name, impl_->prefix->get_model_key(name));
+    impl_->delete_on_every_shard("delete_script", "AI.SCRIPTDEL", name,
+                                 impl_->prefix->get_model_key(name));
 }
 
 void Client::delete_script_multigpu(const std::string& name, int first_gpu, int num_gpus) {
@@ -106,9 +96,10 @@ void Client::delete_script_multigpu(const std::string& name, int first_gpu, int 
     const std::string key = impl_->prefix->get_model_key(name);
     for (int gpu = first_gpu; gpu < first_gpu + num_gpus; ++gpu) {
         const std::string suffix = ".GPU:" + std::to_string(gpu);
-        delete_script_everywhere(*impl_, "delete_script_multigpu", name + suffix, key + suffix);
+        impl_->delete_on_every_shard("delete_script_multigpu", "AI.SCRIPTDEL", name + suffix,
+                                     key + suffix);
     }
-    delete_script_everywhere(*impl_, "delete_script_multigpu", name, key);
+    impl_->delete_on_every_shard("delete_script_multigpu", "AI.SCRIPTDEL", name, key);
 }
 
 }  // namespace insitu

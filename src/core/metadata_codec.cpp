@@ -36,8 +36,8 @@ MetaField decode_meta_field(std::string_view buf) {
         const std::size_t size = meta_scalar_size(f.type);
         if (rest.size() % size != 0)
             throw MetaFormatError(std::to_string(rest.size()) +
-                                  " value bytes are not a whole number of " +
-                                  std::to_string(size) + "-byte scalars");
+                                  " value bytes are not a whole number of " + std::to_string(size) +
+                                  "-byte scalars");
         f.scalars.assign(rest.begin(), rest.end());
         return f;
     }

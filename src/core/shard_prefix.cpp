@@ -1,5 +1,7 @@
 #include "core/shard_prefix.h"
 
+#include <array>
+#include <cstdint>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -39,26 +41,49 @@ bool search(std::string_view alphabet, std::size_t len, int slot, std::string& o
     }
 }
 
+// The two bytes (high byte first) whose CRC16 is each 16-bit value, built once.
+const std::array<std::uint16_t, 65536>& crc_inverse() {
+    static const auto table = [] {
+        std::array<std::uint16_t, 65536> t{};
+        for (unsigned v = 0; v < 65536; ++v) {
+            const char pair[2] = {static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
+            t[crc16(std::string_view(pair, 2))] = static_cast<std::uint16_t>(v);
+        }
+        return t;
+    }();
+    return table;
+}
+
 }  // namespace
 
 std::string shard_prefix(int slot) {
     if (slot < 0 || slot >= k_cluster_slots)
         throw std::out_of_range("hash slot " + std::to_string(slot) + " is not in 0..16383");
-    std::string out;
-    // 62^3 strings cover every slot in practice; the binary alphabet below is the guarantee
-    // (two bytes already reach every 16-bit CRC value, four of them per slot).
+    const std::uint16_t v = crc_inverse()[static_cast<std::size_t>(slot)];
+    std::string out{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
+    if (out.find_first_of("{}") == std::string::npos) return out;
     for (std::size_t len = 1; len <= 3; ++len)
         if (search(k_alnum, len, slot, out)) return out;
-    std::string bytes;
-    for (int c = 1; c < 256; ++c)
-        if (c != '{' && c != '}') bytes.push_back(static_cast<char>(c));
-    for (std::size_t len = 2; len <= 3; ++len)
-        if (search(bytes, len, slot, out)) return out;
     throw std::logic_error("no shard prefix found for hash slot " + std::to_string(slot));
 }
 
 std::string shard_prefixed_key(const std::string& prefix, const std::string& name) {
     return "{" + prefix + "}." + name;
+}
+
+std::string printable_key(std::string_view key) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : key) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out += "\\x";
+            out.push_back(k_hex[c >> 4]);
+            out.push_back(k_hex[c & 0xf]);
+        }
+    }
+    return out;
 }
 
 }  // namespace insitu::core

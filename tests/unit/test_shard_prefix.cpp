@@ -2,9 +2,9 @@
 // checked with a bit-by-bit CRC16/XMODEM written here (not the library's table version).
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/hash_slot.h"
 #include "core/shard_prefix.h"
@@ -36,18 +36,35 @@ TEST(ShardPrefix, EverySlotGetsAShortBraceFreePrefixThatHashesToIt) {
     }
 }
 
-TEST(ShardPrefix, IsDeterministicAndReadable) {
-    EXPECT_EQ(insitu::core::shard_prefix(0), insitu::core::shard_prefix(0));
-    EXPECT_EQ(insitu::core::shard_prefix(16383), insitu::core::shard_prefix(16383));
-    // Slots covered by alphanumeric strings use them (all of them, in practice).
-    int readable = 0;
-    for (int slot : {0, 1, 5461, 5462, 10922, 10923, 16383}) {
-        std::string p = insitu::core::shard_prefix(slot);
-        bool alnum = true;
-        for (char c : p) alnum = alnum && std::isalnum(static_cast<unsigned char>(c));
-        readable += alnum;
+TEST(ShardPrefix, IsSmartRedisTwoBytePrefixWhereverThatHasNoBrace) {
+    // SmartRedis inverts the CRC: its prefix is the one byte pair whose full 16-bit CRC16 equals
+    // the slot, e.g. two zero bytes for slot 0. Inverse table built here by brute force.
+    std::vector<std::string> inverse(65536);
+    for (unsigned v = 0; v < 65536; ++v) {
+        std::string pair{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
+        std::uint16_t crc = 0;
+        for (unsigned char c : pair) {
+            crc ^= static_cast<std::uint16_t>(c << 8);
+            for (int b = 0; b < 8; ++b)
+                crc = (crc & 0x8000) ? static_cast<std::uint16_t>((crc << 1) ^ 0x1021)
+                                     : static_cast<std::uint16_t>(crc << 1);
+        }
+        inverse[crc] = pair;
     }
-    EXPECT_EQ(readable, 7);
+    EXPECT_EQ(insitu::core::shard_prefix(0), std::string("\0\0", 2));
+    int pairs = 0;
+    for (int slot = 0; slot < 16384; ++slot) {
+        const std::string& peer = inverse[static_cast<std::size_t>(slot)];
+        if (peer.find_first_of("{}") != std::string::npos) {
+            EXPECT_NE(insitu::core::shard_prefix(slot), peer) << slot;
+            continue;
+        }
+        ASSERT_EQ(insitu::core::shard_prefix(slot), peer) << slot;
+        ++pairs;
+    }
+    // Only pairs containing '{' or '}' (about 2 in 256) need the readable fallback.
+    EXPECT_GT(pairs, 16000);
+    EXPECT_LT(pairs, 16384);
 }
 
 TEST(ShardPrefix, KeysBuiltFromThePrefixLandOnTheSlot) {
@@ -60,4 +77,10 @@ TEST(ShardPrefix, KeysBuiltFromThePrefixLandOnTheSlot) {
 TEST(ShardPrefix, RejectsSlotsOutsideTheCluster) {
     EXPECT_THROW(insitu::core::shard_prefix(-1), std::out_of_range);
     EXPECT_THROW(insitu::core::shard_prefix(16384), std::out_of_range);
+}
+
+TEST(ShardPrefix, PrintableKeysEscapeBinaryPrefixes) {
+    EXPECT_EQ(insitu::core::printable_key(std::string("{\0\xff}.m", 6)), "{\\x00\\xff}.m");
+    EXPECT_EQ(insitu::core::printable_key("a\\b"), "a\\x5cb");
+    EXPECT_EQ(insitu::core::printable_key("plain.key"), "plain.key");
 }

@@ -71,9 +71,7 @@ class DataSets : public ::testing::TestWithParam<bool> {
         RedisServer& s = cluster() ? cluster_->owner_of(key) : *server_;
         return s.connect()->command(args);
     }
-    bool exists(const std::string& key) const {
-        return raw_on(key, {"EXISTS", key}).integer == 1;
-    }
+    bool exists(const std::string& key) const { return raw_on(key, {"EXISTS", key}).integer == 1; }
 
     static RedisServer* server_;
     static RedisCluster* cluster_;
@@ -181,8 +179,7 @@ TEST_P(DataSets, NestedAndFortranTensorsAreStoredRowMajor) {
     client_->put_dataset(ds);
     for (const char* t : {"n", "f"}) {
         std::string key = std::string("{lay3}.") + t;
-        EXPECT_EQ(raw_on(key, {"AI.TENSORGET", key, "BLOB"}).str,
-                  std::string(rm.begin(), rm.end()))
+        EXPECT_EQ(raw_on(key, {"AI.TENSORGET", key, "BLOB"}).str, std::string(rm.begin(), rm.end()))
             << t;
     }
     DataSet got = client_->get_dataset("lay3");
@@ -233,13 +230,14 @@ TEST_P(DataSets, ReadsADatasetWrittenByHandInThePeersLayout) {
     // What a SmartRedis client leaves in the database, assembled here command by command.
     const std::string meta = "{peer}.meta";
     std::string blob = raw<std::int64_t>(-1) + raw<std::int64_t>(42);
-    ASSERT_FALSE(client_->run_command({"AI.TENSORSET", "{peer}.x", "INT64", "2", "BLOB", blob})
-                     .is_error());
-    ASSERT_FALSE(client_
-                     ->run_command({"HSET", meta, "step", std::string(1, '\x04') + raw<std::int64_t>(12),
-                                    "name", packed_strings({"run-7"}), ".tensor_names",
-                                    packed_strings({"x"}), ".COMPLETE", "1"})
-                     .is_error());
+    ASSERT_FALSE(
+        client_->run_command({"AI.TENSORSET", "{peer}.x", "INT64", "2", "BLOB", blob}).is_error());
+    ASSERT_FALSE(
+        client_
+            ->run_command({"HSET", meta, "step", std::string(1, '\x04') + raw<std::int64_t>(12),
+                           "name", packed_strings({"run-7"}), ".tensor_names",
+                           packed_strings({"x"}), ".COMPLETE", "1"})
+            .is_error());
     DataSet got = client_->get_dataset("peer");
     EXPECT_EQ(got.get_tensor_names(), std::vector<std::string>{"x"});
     std::vector<std::int64_t> x(2);
@@ -255,12 +253,11 @@ TEST_P(DataSets, ReadsADatasetWrittenByHandInThePeersLayout) {
 
 TEST_P(DataSets, HalfWrittenDatasetIsNeverVisible) {
     // Metadata and tensor written, acknowledgement missing: a writer still at work (or dead).
-    ASSERT_FALSE(client_->run_command({"AI.TENSORSET", "{half}.x", "FLOAT", "1", "VALUES", "1"})
-                     .is_error());
-    ASSERT_FALSE(client_
-                     ->run_command({"HSET", "{half}.meta", ".tensor_names",
-                                    packed_strings({"x"})})
-                     .is_error());
+    ASSERT_FALSE(
+        client_->run_command({"AI.TENSORSET", "{half}.x", "FLOAT", "1", "VALUES", "1"}).is_error());
+    ASSERT_FALSE(
+        client_->run_command({"HSET", "{half}.meta", ".tensor_names", packed_strings({"x"})})
+            .is_error());
     EXPECT_FALSE(client_->dataset_exists("half"));
     EXPECT_FALSE(client_->poll_dataset("half", 5, 3));
     try {
@@ -456,13 +453,13 @@ TEST(DataSetApi, FieldsTensorsAndErrors) {
     EXPECT_EQ(nd, 2u);
     EXPECT_EQ(cdims[1], 3u);
     std::vector<double> wrong(6);
-    EXPECT_THROW(ds.unpack_tensor("a", wrong.data(), {6}, TensorType::Double,
-                                  MemoryLayout::Contiguous),
-                 TypeException);
+    EXPECT_THROW(
+        ds.unpack_tensor("a", wrong.data(), {6}, TensorType::Double, MemoryLayout::Contiguous),
+        TypeException);
     std::vector<float> small(4);
-    EXPECT_THROW(ds.unpack_tensor("a", small.data(), {4}, TensorType::Float,
-                                  MemoryLayout::Contiguous),
-                 ParameterException);
+    EXPECT_THROW(
+        ds.unpack_tensor("a", small.data(), {4}, TensorType::Float, MemoryLayout::Contiguous),
+        ParameterException);
 
     // Metadata: appending, typing, clearing.
     std::int32_t i = 1;
