@@ -1,5 +1,7 @@
 #include "launch/launchers/local.h"
 
+#include <signal.h>
+
 #include <stdexcept>
 
 #include "launch/run_command.h"
@@ -38,6 +40,12 @@ LocalLauncher::Entry& LocalLauncher::find(const std::string& step_id) {
 StepStatus LocalLauncher::status_of(Entry& e) {
     auto rc = e.proc.poll();
     if (!rc) return {Status::Running, std::nullopt};
+    if (!e.swept) {
+        // The leader is gone: whatever it left in its group (background children of a crashed
+        // application) goes too, right away, while the group id cannot have been reused.
+        e.swept = true;
+        ::kill(-e.proc.pid(), SIGKILL);
+    }
     if (e.cancelled) return {Status::Cancelled, rc};
     return {*rc == 0 ? Status::Completed : Status::Failed, rc};
 }

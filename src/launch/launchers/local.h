@@ -28,6 +28,7 @@ private:
     struct Entry {
         Process proc;
         bool cancelled = false;
+        bool swept = false;
     };
     Entry& find(const std::string& step_id);
     static StepStatus status_of(Entry& e);
