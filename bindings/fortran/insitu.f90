@@ -1,0 +1,346 @@
+! Fortran module insitu: SmartRedis's Fortran client API over the insitu C API.
+!
+!   use insitu
+!   type(client_type) :: client
+!   if (client%initialize("my_logger") /= SRNoError) stop get_last_error()
+!   code = client%put_tensor("t", array)        ! int8/16/32/64, real32/64, rank 1 to 4
+!   code = client%unpack_tensor("t", array)
+!   code = client%destructor()
+!
+! Every procedure returns an integer error code (SRNoError = 0); get_last_error() gives the text.
+! Arrays are column-major in Fortran and stored row-major with the same extents, so an array
+! a(3,4) is read as a 3x4 tensor with t[i-1][j-1] = a(i,j) by C, C++ and Python. A client or
+! configoptions object holds C resources until its destructor is called (no finalizer: a copied
+! object would release them twice).
+module insitu
+  use iso_c_binding
+  use iso_fortran_env, only: int8, int16, int32, int64, real32, real64
+  use insitu_c_api
+  use insitu_errors
+  implicit none
+  private
+
+  public :: client_type, configoptions_type
+  public :: get_last_error, get_last_error_location
+  public :: SRNoError, SRBadAllocError, SRDatabaseError, SRInternalError, SRRuntimeError, &
+    SRParameterError, SRTimeoutError, SRKeyError, SRInvalidError, SRTypeError
+
+  !> Client configuration read from the environment (optionally "<NAME>_<suffix>").
+  type :: configoptions_type
+    private
+    type(c_ptr) :: ptr = c_null_ptr
+  contains
+    procedure :: create_configoptions_from_environment
+    procedure :: get_integer_option
+    procedure :: get_string_option
+    procedure :: is_configured
+    procedure :: override_integer_option
+    procedure :: override_string_option
+    procedure :: destructor => configoptions_destructor
+  end type
+
+  type :: client_type
+    private
+    type(c_ptr) :: ptr = c_null_ptr
+  contains
+    generic :: initialize => initialize_simple, initialize_cluster, initialize_configoptions
+    procedure, private :: initialize_simple, initialize_cluster, initialize_configoptions
+    procedure :: isinitialized
+    procedure :: destructor
+    include "insitu_tensor_bindings.inc"
+    procedure :: rename_tensor
+    procedure :: copy_tensor
+    procedure :: delete_tensor
+    procedure :: tensor_exists
+    procedure :: poll_tensor
+    procedure :: key_exists
+    procedure :: poll_key
+    procedure :: set_data_source
+    procedure :: use_tensor_ensemble_prefix
+    procedure :: use_dataset_ensemble_prefix
+    procedure :: use_model_ensemble_prefix
+    procedure :: use_list_ensemble_prefix
+  end type
+
+contains
+
+  ! ---- configoptions_type --------------------------------------------------------------------
+
+  function create_configoptions_from_environment(self, db_suffix) result(code)
+    class(configoptions_type), intent(inout) :: self
+    character(len=*), intent(in) :: db_suffix
+    integer :: code
+    call clear_fortran_error()
+    if (c_associated(self%ptr)) then
+      code = fortran_error("configoptions already created", "create_configoptions_from_environment")
+      return
+    end if
+    code = c_create_configoptions_from_environment(db_suffix, len(db_suffix, kind=c_size_t), &
+      self%ptr)
+  end function
+
+  function get_integer_option(self, option_name, result) result(code)
+    class(configoptions_type), intent(in) :: self
+    character(len=*), intent(in) :: option_name
+    integer(int64), intent(out) :: result
+    integer :: code
+    integer(c_int64_t) :: value
+    call clear_fortran_error()
+    value = 0
+    code = c_get_integer_option(self%ptr, option_name, len(option_name, kind=c_size_t), value)
+    result = value
+  end function
+
+  function get_string_option(self, option_name, result) result(code)
+    class(configoptions_type), intent(in) :: self
+    character(len=*), intent(in) :: option_name
+    character(len=:), allocatable, intent(out) :: result
+    integer :: code
+    type(c_ptr) :: buffer
+    integer(c_size_t) :: length
+    call clear_fortran_error()
+    buffer = c_null_ptr
+    code = c_get_string_option(self%ptr, option_name, len(option_name, kind=c_size_t), buffer, &
+      length)
+    result = c_to_fortran_string(buffer)
+    call c_free_buffer(buffer)  ! the C API hands the copy to the caller
+  end function
+
+  function is_configured(self, option_name, result) result(code)
+    class(configoptions_type), intent(in) :: self
+    character(len=*), intent(in) :: option_name
+    logical, intent(out) :: result
+    integer :: code
+    logical(c_bool) :: set
+    call clear_fortran_error()
+    set = .false.
+    code = c_is_configured(self%ptr, option_name, len(option_name, kind=c_size_t), set)
+    result = set
+  end function
+
+  function override_integer_option(self, option_name, value) result(code)
+    class(configoptions_type), intent(in) :: self
+    character(len=*), intent(in) :: option_name
+    integer(int64), intent(in) :: value
+    integer :: code
+    call clear_fortran_error()
+    code = c_override_integer_option(self%ptr, option_name, len(option_name, kind=c_size_t), &
+      int(value, c_int64_t))
+  end function
+
+  function override_string_option(self, option_name, value) result(code)
+    class(configoptions_type), intent(in) :: self
+    character(len=*), intent(in) :: option_name, value
+    integer :: code
+    call clear_fortran_error()
+    code = c_override_string_option(self%ptr, option_name, len(option_name, kind=c_size_t), &
+      value, len(value, kind=c_size_t))
+  end function
+
+  function configoptions_destructor(self) result(code)
+    class(configoptions_type), intent(inout) :: self
+    integer :: code
+    call clear_fortran_error()
+    code = c_delete_configoptions(self%ptr)
+  end function
+
+  ! ---- client construction -----------------------------------------------------------------
+
+  !> A client configured from the environment (SSDB, SR_DB_TYPE, ...).
+  function initialize_simple(self, logger_name) result(code)
+    class(client_type), intent(inout) :: self
+    character(len=*), optional, intent(in) :: logger_name
+    integer :: code
+    call clear_fortran_error()
+    if (c_associated(self%ptr)) then
+      code = fortran_error("client already initialized", "initialize")
+    else if (present(logger_name)) then
+      code = c_simple_create_client(logger_name, len(logger_name, kind=c_size_t), self%ptr)
+    else
+      code = c_simple_create_client("default", 7_c_size_t, self%ptr)
+    end if
+  end function
+
+  !> SmartRedis's deprecated form: `cluster` overrides SR_DB_TYPE.
+  function initialize_cluster(self, cluster, logger_name) result(code)
+    class(client_type), intent(inout) :: self
+    logical, intent(in) :: cluster
+    character(len=*), optional, intent(in) :: logger_name
+    integer :: code
+    call clear_fortran_error()
+    if (c_associated(self%ptr)) then
+      code = fortran_error("client already initialized", "initialize")
+    else if (present(logger_name)) then
+      code = c_smartredis_client(logical(cluster, c_bool), logger_name, &
+        len(logger_name, kind=c_size_t), self%ptr)
+    else
+      code = c_smartredis_client(logical(cluster, c_bool), "default", 7_c_size_t, self%ptr)
+    end if
+  end function
+
+  !> A client configured from `configoptions` (which may be destroyed afterwards).
+  function initialize_configoptions(self, configoptions, logger_name) result(code)
+    class(client_type), intent(inout) :: self
+    type(configoptions_type), intent(in) :: configoptions
+    character(len=*), optional, intent(in) :: logger_name
+    integer :: code
+    call clear_fortran_error()
+    if (c_associated(self%ptr)) then
+      code = fortran_error("client already initialized", "initialize")
+    else if (present(logger_name)) then
+      code = c_create_client(configoptions%ptr, logger_name, len(logger_name, kind=c_size_t), &
+        self%ptr)
+    else
+      code = c_create_client(configoptions%ptr, "default", 7_c_size_t, self%ptr)
+    end if
+  end function
+
+  logical function isinitialized(self)
+    class(client_type), intent(in) :: self
+    isinitialized = c_associated(self%ptr)
+  end function
+
+  !> Closes the connections and releases the client; it may be initialized again afterwards.
+  function destructor(self) result(code)
+    class(client_type), intent(inout) :: self
+    integer :: code
+    call clear_fortran_error()
+    code = c_delete_client(self%ptr)
+  end function
+
+  ! ---- tensors -------------------------------------------------------------------------------
+
+  !> True when `dims` is absent or equals `array_shape`.
+  logical function dims_match(array_shape, dims)
+    integer, dimension(:), intent(in) :: array_shape
+    integer, dimension(:), optional, intent(in) :: dims
+    dims_match = .true.
+    if (present(dims)) then
+      dims_match = size(dims) == size(array_shape)
+      if (dims_match) dims_match = all(dims == array_shape)
+    end if
+  end function
+
+  include "insitu_tensor_procedures.inc"
+
+  function rename_tensor(self, old_name, new_name) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: old_name, new_name
+    integer :: code
+    call clear_fortran_error()
+    code = c_rename_tensor(self%ptr, old_name, len(old_name, kind=c_size_t), new_name, &
+      len(new_name, kind=c_size_t))
+  end function
+
+  function copy_tensor(self, src_name, dest_name) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: src_name, dest_name
+    integer :: code
+    call clear_fortran_error()
+    code = c_copy_tensor(self%ptr, src_name, len(src_name, kind=c_size_t), dest_name, &
+      len(dest_name, kind=c_size_t))
+  end function
+
+  function delete_tensor(self, name) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: name
+    integer :: code
+    call clear_fortran_error()
+    code = c_delete_tensor(self%ptr, name, len(name, kind=c_size_t))
+  end function
+
+  function tensor_exists(self, name, exists) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: name
+    logical, intent(out) :: exists
+    integer :: code
+    logical(c_bool) :: found
+    call clear_fortran_error()
+    found = .false.
+    code = c_tensor_exists(self%ptr, name, len(name, kind=c_size_t), found)
+    exists = found
+  end function
+
+  function poll_tensor(self, name, poll_frequency_ms, num_tries, exists) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: name
+    integer, intent(in) :: poll_frequency_ms, num_tries
+    logical, intent(out) :: exists
+    integer :: code
+    logical(c_bool) :: found
+    call clear_fortran_error()
+    found = .false.
+    code = c_poll_tensor(self%ptr, name, len(name, kind=c_size_t), int(poll_frequency_ms, c_int), &
+      int(num_tries, c_int), found)
+    exists = found
+  end function
+
+  ! ---- keys (no prefix applied) and prefixing ------------------------------------------------
+
+  function key_exists(self, key, exists) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: key
+    logical, intent(out) :: exists
+    integer :: code
+    logical(c_bool) :: found
+    call clear_fortran_error()
+    found = .false.
+    code = c_key_exists(self%ptr, key, len(key, kind=c_size_t), found)
+    exists = found
+  end function
+
+  function poll_key(self, key, poll_frequency_ms, num_tries, exists) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: key
+    integer, intent(in) :: poll_frequency_ms, num_tries
+    logical, intent(out) :: exists
+    integer :: code
+    logical(c_bool) :: found
+    call clear_fortran_error()
+    found = .false.
+    code = c_poll_key(self%ptr, key, len(key, kind=c_size_t), int(poll_frequency_ms, c_int), &
+      int(num_tries, c_int), found)
+    exists = found
+  end function
+
+  function set_data_source(self, source_id) result(code)
+    class(client_type), intent(in) :: self
+    character(len=*), intent(in) :: source_id
+    integer :: code
+    call clear_fortran_error()
+    code = c_set_data_source(self%ptr, source_id, len(source_id, kind=c_size_t))
+  end function
+
+  function use_tensor_ensemble_prefix(self, use_prefix) result(code)
+    class(client_type), intent(in) :: self
+    logical, intent(in) :: use_prefix
+    integer :: code
+    call clear_fortran_error()
+    code = c_use_tensor_ensemble_prefix(self%ptr, logical(use_prefix, c_bool))
+  end function
+
+  function use_dataset_ensemble_prefix(self, use_prefix) result(code)
+    class(client_type), intent(in) :: self
+    logical, intent(in) :: use_prefix
+    integer :: code
+    call clear_fortran_error()
+    code = c_use_dataset_ensemble_prefix(self%ptr, logical(use_prefix, c_bool))
+  end function
+
+  function use_model_ensemble_prefix(self, use_prefix) result(code)
+    class(client_type), intent(in) :: self
+    logical, intent(in) :: use_prefix
+    integer :: code
+    call clear_fortran_error()
+    code = c_use_model_ensemble_prefix(self%ptr, logical(use_prefix, c_bool))
+  end function
+
+  function use_list_ensemble_prefix(self, use_prefix) result(code)
+    class(client_type), intent(in) :: self
+    logical, intent(in) :: use_prefix
+    integer :: code
+    call clear_fortran_error()
+    code = c_use_list_ensemble_prefix(self%ptr, logical(use_prefix, c_bool))
+  end function
+
+end module insitu
