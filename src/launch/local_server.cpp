@@ -60,6 +60,10 @@ std::string module_path() {
         candidates.push_back(exe.parent_path().parent_path() / "libinsitu_ai.so");    // build/bench
         candidates.push_back(exe.parent_path().parent_path() / "lib" / "insitu" / "libinsitu_ai.so");
     }
+#ifdef INSITU_MODULE_BUILD_PATH
+    // Programs elsewhere in the build tree (examples, drivers) use the build's module.
+    candidates.emplace_back(INSITU_MODULE_BUILD_PATH);
+#endif
     std::string looked;
     for (const auto& c : candidates) {
         if (fs::exists(c)) return c.string();
