@@ -4,16 +4,22 @@
 
 #include <insitu/client.h>
 #include <insitu/config_options.h>
+#include <insitu/dataset.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "error.h"
 
 namespace insitu::capi {
 
-enum class Tag : std::uint32_t { client = 0x43534e49u /* "INSC" */, config = 0x4f534e49u /* "INSO" */ };
+enum class Tag : std::uint32_t {
+    client = 0x43534e49u,   // "INSC"
+    config = 0x4f534e49u,   // "INSO"
+    dataset = 0x44534e49u,  // "INSD"
+};
 
 struct ClientHandle {
     Tag tag = Tag::client;
@@ -27,6 +33,16 @@ struct ConfigHandle {
     std::unique_ptr<ConfigOptions> options;
 };
 
+struct DatasetHandle {
+    Tag tag = Tag::dataset;
+    DataSet dataset;
+    // The last string list handed out (get_meta_strings, get_tensor_names, ...), owned here.
+    std::vector<std::string> strings;
+    std::vector<char*> pointers;
+    std::vector<std::size_t> lengths;
+    explicit DatasetHandle(DataSet d) : dataset(std::move(d)) {}
+};
+
 // The handle behind `p`, or ParameterException naming `what`.
 template <class H>
 H& handle(void* p, Tag tag, const char* what) {
@@ -37,6 +53,9 @@ H& handle(void* p, Tag tag, const char* what) {
     return *static_cast<H*>(p);
 }
 inline Client& client(void* p) { return handle<ClientHandle>(p, Tag::client, "client").client; }
+inline DatasetHandle& dataset_handle(void* p) {
+    return handle<DatasetHandle>(p, Tag::dataset, "dataset");
+}
 inline ConfigOptions& config(void* p) {
     return *handle<ConfigHandle>(p, Tag::config, "ConfigOptions").options;
 }

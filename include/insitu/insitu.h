@@ -66,6 +66,17 @@ typedef enum {
     SRMemLayoutFortranContiguous = 4  /* column-major; stored row-major in the database */
 } SRMemoryLayout;
 
+typedef enum {
+    SRMetadataTypeInvalid = 0,
+    SRMetadataTypeDouble = 1,
+    SRMetadataTypeFloat = 2,
+    SRMetadataTypeInt32 = 3,
+    SRMetadataTypeInt64 = 4,
+    SRMetadataTypeUint32 = 5,
+    SRMetadataTypeUint64 = 6,
+    SRMetadataTypeString = 7
+} SRMetaDataType;
+
 /* ---- errors -------------------------------------------------------------------------------- */
 
 /* Text of the last error on this thread ("" if none). Owned by the library; valid until the next
@@ -190,6 +201,149 @@ SRError config_set(void* c_client, const char* config_param, size_t config_param
 SRError flush_db(void* c_client, const char* address, size_t address_length);
 /* Synchronous SAVE on that node. */
 SRError save(void* c_client, const char* address, size_t address_length);
+
+/* ---- datasets ------------------------------------------------------------------------------
+ * A dataset handle is owned by whoever created it (CDataSet, get_dataset, the list calls):
+ * release it with DeallocateDataSet. Memory that a dataset hands out (get_dataset_tensor,
+ * get_meta_scalars, get_meta_strings, get_tensor_names, get_metadata_field_names) is OWNED BY THE
+ * DATASET: valid until the dataset is changed or deallocated (string lists: until the next
+ * string-list call on that dataset). */
+
+SRError CDataSet(const char* name, size_t name_length, void** new_dataset);
+SRError DeallocateDataSet(void** dataset);
+/* Copies the tensor into the dataset. */
+SRError add_tensor(void* dataset, const char* name, size_t name_length, void* data,
+                   const size_t* dims, size_t n_dims, SRTensorType type,
+                   SRMemoryLayout mem_layout);
+/* Appends one value (read from `data`, of `type`) to the metadata field `name`. */
+SRError add_meta_scalar(void* dataset, const char* name, size_t name_length, const void* data,
+                        SRMetaDataType type);
+SRError add_meta_string(void* dataset, const char* name, size_t name_length, const char* data,
+                        size_t data_length);
+SRError get_dataset_tensor(void* dataset, const char* name, size_t name_length, void** data,
+                           size_t** dims, size_t* n_dims, SRTensorType* type,
+                           SRMemoryLayout mem_layout);
+SRError unpack_dataset_tensor(void* dataset, const char* name, size_t name_length, void* data,
+                              const size_t* dims, size_t n_dims, SRTensorType type,
+                              SRMemoryLayout mem_layout);
+SRError get_meta_scalars(void* dataset, const char* name, size_t name_length, size_t* length,
+                         SRMetaDataType* type, void** scalar_data);
+SRError get_meta_strings(void* dataset, const char* name, size_t name_length, char*** data,
+                         size_t* n_strings, size_t** lengths);
+SRError get_tensor_names(void* dataset, char*** data, size_t* n_strings, size_t** lengths);
+SRError get_metadata_field_names(void* dataset, char*** data, size_t* n_strings,
+                                 size_t** lengths);
+SRError get_tensor_type(void* dataset, const char* name, size_t name_length, SRTensorType* type);
+SRError get_metadata_field_type(void* dataset, const char* name, size_t name_length,
+                                SRMetaDataType* type);
+/* `dims` is the caller's buffer of *n_dims entries; *n_dims receives the tensor's rank
+ * (SRBadAllocError, with *n_dims set to the rank needed, when the buffer is too small). */
+SRError get_tensor_dims(void* dataset, const char* name, size_t name_length, size_t* dims,
+                        size_t* n_dims);
+SRError has_field(void* dataset, const char* name, size_t name_length, bool* result);
+SRError clear_field(void* dataset, const char* name, size_t name_length);
+
+/* Client calls. get_dataset's *dataset is a new handle owned by the caller. */
+SRError put_dataset(void* c_client, void* dataset);
+SRError get_dataset(void* c_client, const char* name, size_t name_length, void** dataset);
+SRError rename_dataset(void* c_client, const char* old_name, size_t old_name_length,
+                       const char* new_name, size_t new_name_length);
+SRError copy_dataset(void* c_client, const char* src_name, size_t src_name_length,
+                     const char* dest_name, size_t dest_name_length);
+SRError delete_dataset(void* c_client, const char* name, size_t name_length);
+SRError dataset_exists(void* c_client, const char* name, size_t name_length, bool* exists);
+SRError poll_dataset(void* c_client, const char* name, size_t name_length, int poll_frequency_ms,
+                     int num_tries, bool* exists);
+
+/* ---- aggregation lists -------------------------------------------------------------------------
+ * The dataset lists returned are caller-owned: DeallocateDataSet each handle, then SRFreeBuffer
+ * the array. */
+SRError append_to_list(void* c_client, const char* list_name, size_t list_name_length,
+                       void* dataset);
+SRError delete_list(void* c_client, const char* list_name, size_t list_name_length);
+SRError copy_list(void* c_client, const char* src_name, size_t src_name_length,
+                  const char* dest_name, size_t dest_name_length);
+SRError rename_list(void* c_client, const char* src_name, size_t src_name_length,
+                    const char* dest_name, size_t dest_name_length);
+SRError get_list_length(void* c_client, const char* list_name, size_t list_name_length,
+                        int* result_length);
+SRError poll_list_length(void* c_client, const char* list_name, size_t list_name_length,
+                         int list_length, int poll_frequency_ms, int num_tries, bool* poll_result);
+SRError poll_list_length_gte(void* c_client, const char* list_name, size_t list_name_length,
+                             int list_length, int poll_frequency_ms, int num_tries,
+                             bool* poll_result);
+SRError poll_list_length_lte(void* c_client, const char* list_name, size_t list_name_length,
+                             int list_length, int poll_frequency_ms, int num_tries,
+                             bool* poll_result);
+SRError get_datasets_from_list(void* c_client, const char* list_name, size_t list_name_length,
+                               void*** datasets, size_t* num_datasets);
+/* Inclusive range; negative indexes count from the end. */
+SRError get_dataset_list_range(void* c_client, const char* list_name, size_t list_name_length,
+                               int start_index, int end_index, void*** datasets,
+                               size_t* num_datasets);
+
+/* ---- models and scripts ------------------------------------------------------------------------
+ * String lists are arrays of pointers plus an array of lengths. get_model / get_script memory is
+ * OWNED BY THE CLIENT (valid until DeleteCClient). */
+SRError set_model(void* c_client, const char* name, size_t name_length, const char* model,
+                  size_t model_length, const char* backend, size_t backend_length,
+                  const char* device, size_t device_length, int batch_size, int min_batch_size,
+                  int min_batch_timeout, const char* tag, size_t tag_length,
+                  const char** inputs, const size_t* input_lengths, size_t n_inputs,
+                  const char** outputs, const size_t* output_lengths, size_t n_outputs);
+SRError set_model_from_file(void* c_client, const char* name, size_t name_length,
+                            const char* model_file, size_t model_file_length, const char* backend,
+                            size_t backend_length, const char* device, size_t device_length,
+                            int batch_size, int min_batch_size, int min_batch_timeout,
+                            const char* tag, size_t tag_length, const char** inputs,
+                            const size_t* input_lengths, size_t n_inputs, const char** outputs,
+                            const size_t* output_lengths, size_t n_outputs);
+SRError set_model_multigpu(void* c_client, const char* name, size_t name_length,
+                           const char* model, size_t model_length, const char* backend,
+                           size_t backend_length, int first_gpu, int num_gpus, int batch_size,
+                           int min_batch_size, int min_batch_timeout, const char* tag,
+                           size_t tag_length, const char** inputs, const size_t* input_lengths,
+                           size_t n_inputs, const char** outputs, const size_t* output_lengths,
+                           size_t n_outputs);
+SRError get_model(void* c_client, const char* name, size_t name_length, size_t* model_length,
+                  const char** model);
+SRError run_model(void* c_client, const char* name, size_t name_length, const char** inputs,
+                  const size_t* input_lengths, size_t n_inputs, const char** outputs,
+                  const size_t* output_lengths, size_t n_outputs);
+SRError run_model_multigpu(void* c_client, const char* name, size_t name_length,
+                           const char** inputs, const size_t* input_lengths, size_t n_inputs,
+                           const char** outputs, const size_t* output_lengths, size_t n_outputs,
+                           int offset, int first_gpu, int num_gpus);
+SRError delete_model(void* c_client, const char* name, size_t name_length);
+SRError delete_model_multigpu(void* c_client, const char* name, size_t name_length, int first_gpu,
+                              int num_gpus);
+SRError model_exists(void* c_client, const char* name, size_t name_length, bool* exists);
+SRError poll_model(void* c_client, const char* name, size_t name_length, int poll_frequency_ms,
+                   int num_tries, bool* exists);
+SRError set_model_chunk_size(void* c_client, int chunk_size);
+
+SRError set_script(void* c_client, const char* name, size_t name_length, const char* device,
+                   size_t device_length, const char* script, size_t script_length);
+SRError set_script_from_file(void* c_client, const char* name, size_t name_length,
+                             const char* device, size_t device_length, const char* script_file,
+                             size_t script_file_length);
+SRError set_script_multigpu(void* c_client, const char* name, size_t name_length,
+                            const char* script, size_t script_length, int first_gpu,
+                            int num_gpus);
+SRError get_script(void* c_client, const char* name, size_t name_length, const char** script,
+                   size_t* script_length);
+SRError run_script(void* c_client, const char* name, size_t name_length, const char* function,
+                   size_t function_length, const char** inputs, const size_t* input_lengths,
+                   size_t n_inputs, const char** outputs, const size_t* output_lengths,
+                   size_t n_outputs);
+SRError run_script_multigpu(void* c_client, const char* name, size_t name_length,
+                            const char* function, size_t function_length, const char** inputs,
+                            const size_t* input_lengths, size_t n_inputs, const char** outputs,
+                            const size_t* output_lengths, size_t n_outputs, int offset,
+                            int first_gpu, int num_gpus);
+SRError delete_script(void* c_client, const char* name, size_t name_length);
+SRError delete_script_multigpu(void* c_client, const char* name, size_t name_length,
+                               int first_gpu, int num_gpus);
 
 #ifdef __cplusplus
 }
