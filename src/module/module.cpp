@@ -12,6 +12,7 @@
 #include "engine/tensor.h"
 #include "insitu/version.h"
 #include "module/commands/command_table.h"
+#include "module/host_services.h"
 #include "module/module_config.h"
 #include "module/redis_api/redis_module_api.h"
 #include "module/types/model_type.h"
@@ -202,6 +203,8 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
     // Tensors the module allocates count in Redis's used_memory.
     insitu::engine::set_allocator({RedisModule_Alloc, RedisModule_Calloc, RedisModule_Free});
     config().backends_path = default_backends_path();
+    // Scripts reach the keyspace and other models through these (redis.execute, ...).
+    insitu::engine::backends().settings.host = host_api();
     if (!parse_load_args(ctx, argv, argc)) return REDISMODULE_ERR;
     if (!preload_backends(ctx)) return REDISMODULE_ERR;
     insitu::engine::run_queues().set_threads_per_queue(config().threads_per_queue);

@@ -39,6 +39,7 @@ typedef struct RedisModuleType RedisModuleType;
 typedef struct RedisModuleDigest RedisModuleDigest;
 typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
 typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
+typedef struct RedisModuleCallReply RedisModuleCallReply;
 typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
@@ -139,6 +140,13 @@ typedef struct RedisModuleTypeMethods {
     X(int, UnblockClient, (RedisModuleBlockedClient * bc, void* privdata))                        \
     X(void*, GetBlockedClientPrivateData, (RedisModuleCtx * ctx))                                 \
     X(int, AbortBlock, (RedisModuleBlockedClient * bc))                                           \
+    X(RedisModuleCtx*, GetThreadSafeContext, (RedisModuleBlockedClient * bc))                     \
+    X(void, FreeThreadSafeContext, (RedisModuleCtx * ctx))                                        \
+    X(void, ThreadSafeContextLock, (RedisModuleCtx * ctx))                                        \
+    X(void, ThreadSafeContextUnlock, (RedisModuleCtx * ctx))                                      \
+    X(RedisModuleCallReply*, Call, (RedisModuleCtx * ctx, const char* cmd, const char* fmt, ...)) \
+    X(const char*, CallReplyProto, (RedisModuleCallReply * reply, size_t* len))                   \
+    X(void, FreeCallReply, (RedisModuleCallReply * reply))                                        \
     X(int, IsKeysPositionRequest, (RedisModuleCtx * ctx))                                         \
     X(void, KeyAtPos, (RedisModuleCtx * ctx, int pos))                                            \
     X(int, Replicate, (RedisModuleCtx * ctx, const char* cmdname, const char* fmt, ...))          \
