@@ -3,7 +3,7 @@
 from .error import *  # noqa: F401,F403  (exception classes first: _insitu maps onto them)
 from .error import __all__ as _error_names
 from . import _insitu
-from .client import Client, ConfigOptions
+from .client import Client, ConfigOptions, Dataset
 
 __version__ = _insitu.__version__
-__all__ = ["Client", "ConfigOptions"] + list(_error_names)
+__all__ = ["Client", "ConfigOptions", "Dataset"] + list(_error_names)

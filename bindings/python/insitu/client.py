@@ -1,9 +1,21 @@
 """insitu.Client: the SmartRedis Python Client API over the C++ client."""
 
+import inspect
+
 from . import _insitu
 from .error import RedisConnectionError, RedisDatabaseError, RedisTimeoutError
 
 ConfigOptions = _insitu.ConfigOptions
+Dataset = _insitu.Dataset
+
+
+def _names(names):
+    """run_model / run_script take a str or a list of str, like SmartRedis."""
+    if names is None:
+        return []
+    if isinstance(names, str):
+        return [names]
+    return list(names)
 
 
 def _addresses(addresses):
@@ -56,6 +68,63 @@ class Client(_insitu.Client):
     def __repr__(self):
         return self.to_string()
 
+    # ---- models and scripts (SmartRedis's Python signatures) ---------------------------------
+    def set_model(self, name, model, backend, device="CPU", batch_size=0, min_batch_size=0,
+                  min_batch_timeout=0, tag="", inputs=None, outputs=None):
+        """Stores a serialized model (bytes) for `backend` (TF, TFLITE, TORCH, ONNX)."""
+        self._set_model(name, bytes(model), backend, device, batch_size, min_batch_size,
+                        min_batch_timeout, tag, _names(inputs), _names(outputs))
+
+    def set_model_from_file(self, name, model_file, backend, device="CPU", batch_size=0,
+                            min_batch_size=0, min_batch_timeout=0, tag="", inputs=None,
+                            outputs=None):
+        self._set_model_from_file(name, str(model_file), backend, device, batch_size,
+                                  min_batch_size, min_batch_timeout, tag, _names(inputs),
+                                  _names(outputs))
+
+    def set_model_multigpu(self, name, model, backend, first_gpu, num_gpus, batch_size=0,
+                           min_batch_size=0, min_batch_timeout=0, tag="", inputs=None,
+                           outputs=None):
+        self._set_model_multigpu(name, bytes(model), backend, first_gpu, num_gpus, batch_size,
+                                 min_batch_size, min_batch_timeout, tag, _names(inputs),
+                                 _names(outputs))
+
+    def run_model(self, name, inputs=None, outputs=None):
+        self._run_model(name, _names(inputs), _names(outputs))
+
+    def run_model_multigpu(self, name, offset, first_gpu, num_gpus, inputs=None, outputs=None):
+        self._run_model_multigpu(name, _names(inputs), _names(outputs), offset, first_gpu,
+                                 num_gpus)
+
+    def set_script(self, name, script, device="CPU"):
+        """Stores TorchScript source."""
+        self._set_script(name, device, script)
+
+    def set_script_from_file(self, name, file, device="CPU"):
+        self._set_script_from_file(name, device, str(file))
+
+    def set_script_multigpu(self, name, script, first_gpu, num_gpus):
+        self._set_script_multigpu(name, script, first_gpu, num_gpus)
+
+    def set_function(self, name, function, device="CPU"):
+        """Stores a Python function's source as a TorchScript script (entry: its name)."""
+        if not callable(function):
+            raise TypeError("set_function: function must be callable")
+        self._set_script(name, device, inspect.getsource(function))
+
+    def set_function_multigpu(self, name, function, first_gpu, num_gpus):
+        if not callable(function):
+            raise TypeError("set_function_multigpu: function must be callable")
+        self._set_script_multigpu(name, inspect.getsource(function), first_gpu, num_gpus)
+
+    def run_script(self, name, fn_name, inputs=None, outputs=None):
+        self._run_script(name, fn_name, _names(inputs), _names(outputs))
+
+    def run_script_multigpu(self, name, fn_name, offset, first_gpu, num_gpus, inputs=None,
+                            outputs=None):
+        self._run_script_multigpu(name, fn_name, _names(inputs), _names(outputs), offset,
+                                  first_gpu, num_gpus)
+
     # ---- administration: lists of addresses in, lists out (SmartRedis's Python API) ----------
     def get_db_node_info(self, addresses):
         """INFO EVERYTHING of each node, as {section: {field: value}}."""
@@ -85,4 +154,4 @@ class Client(_insitu.Client):
             self._save(a)
 
 
-__all__ = ["Client", "ConfigOptions"]
+__all__ = ["Client", "ConfigOptions", "Dataset"]

@@ -1,11 +1,15 @@
 // The pieces of the _insitu extension module, one function per bound class.
 #pragma once
 
+#include <insitu/client.h>
 #include <pybind11/pybind11.h>
 
 namespace insitu::python {
 
 void bind_config_options(pybind11::module_& m);
+void bind_dataset(pybind11::module_& m);
 void bind_client(pybind11::module_& m);
+// Datasets, lists, models and scripts on the Client class made by bind_client.
+void bind_client_data(pybind11::class_<Client>& c);
 
 }  // namespace insitu::python

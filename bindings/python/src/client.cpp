@@ -78,7 +78,8 @@ py::dict to_dict(const Map& m) {
 
 void bind_client(py::module_& m) {
     using R = py::call_guard<py::gil_scoped_release>;
-    py::class_<Client>(m, "Client", "insitu client (use insitu.Client)")
+    py::class_<Client> cls(m, "Client", "insitu client (use insitu.Client)");
+    cls
         .def(py::init([](const ConfigOptions* cfg, const std::string& logger_name) {
                  py::gil_scoped_release nogil;
                  return cfg ? std::make_unique<Client>(cfg, logger_name)
@@ -137,6 +138,7 @@ void bind_client(py::module_& m) {
         .def("node_addresses", &Client::node_addresses)
         .def("__str__", &Client::to_string)
         .def("to_string", &Client::to_string);
+    bind_client_data(cls);
 }
 
 }  // namespace insitu::python
