@@ -5,6 +5,11 @@
 //   insitu_bench raw     --size N --address A [--seconds S]   raw SET + GET of N bytes
 //   insitu_bench tensor  --size N --address A [--seconds S]   put_tensor + unpack_tensor, float32
 //   insitu_bench ping    --address A [--seconds S]             PING round trips
+//   insitu_bench model_rt --address A --model F [--seconds S]    put 1x64 + run_model + unpack 1x10
+//   insitu_bench model_io --address A [--seconds S]              put 1x64 + unpack 1x10 (no run)
+//   insitu_bench inproc  --plugin P --model F [--seconds S]     the backend plugin alone, in process
+//   insitu_bench batch   --address A --model F --clients N --batch B [--seconds S]
+//                          N threads each running the model; model stored with BATCHSIZE B (0: off)
 //
 // Each scenario warms up, then alternates writes and reads for S seconds (at least 3 pairs) and
 // reports the put and get rates separately plus the pair rate.
@@ -18,6 +23,15 @@
 #include <string>
 #include <vector>
 
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "backends/backend_abi.h"
 #include "raw_client.h"
 
 namespace {
@@ -28,6 +42,8 @@ struct Options {
     std::string scenario, address;
     std::size_t size = 4096;
     double seconds = 2.0;
+    std::string model, plugin;
+    int clients = 8, batch = 0;
 };
 
 Options parse(int argc, char** argv) {
@@ -39,6 +55,10 @@ Options parse(int argc, char** argv) {
         if (k == "--size") o.size = std::stoull(v);
         else if (k == "--address") o.address = v;
         else if (k == "--seconds") o.seconds = std::stod(v);
+        else if (k == "--model") o.model = v;
+        else if (k == "--plugin") o.plugin = v;
+        else if (k == "--clients") o.clients = std::stoi(v);
+        else if (k == "--batch") o.batch = std::stoi(v);
         else throw std::invalid_argument("unknown option " + k);
     }
     return o;
@@ -80,6 +100,118 @@ void print(const Options& o, const Result& r, const char* put_name, const char* 
         bytes / r.get_s / 1e9, r.pairs / (r.put_s + r.get_s));
 }
 
+std::unique_ptr<insitu::Client> connect(const std::string& address) {
+    auto cfg = insitu::ConfigOptions::create_empty();
+    cfg->override_string_option("SSDB", address);
+    cfg->override_string_option("SR_DB_TYPE", "Standalone");
+    return std::make_unique<insitu::Client>(cfg.get(), "bench");
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().empty()) throw std::runtime_error("cannot read " + path);
+    return ss.str();
+}
+
+// Latency samples of `op` for `seconds` (after a warm-up): mean, p50, p99 in microseconds.
+void latency(const Options& o, const char* name, const std::function<void()>& op) {
+    for (int i = 0; i < 20; ++i) op();
+    std::vector<double> us;
+    auto end = clock_type::now() + std::chrono::duration<double>(o.seconds);
+    while (us.size() < 50 || clock_type::now() < end) {
+        auto t0 = clock_type::now();
+        op();
+        us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+    }
+    double sum = 0;
+    for (double u : us) sum += u;
+    std::sort(us.begin(), us.end());
+    std::printf("{\"scenario\":\"%s\",\"samples\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,"
+                "\"p99_us\":%.2f}\n",
+                name, us.size(), sum / static_cast<double>(us.size()), us[us.size() / 2],
+                us[us.size() * 99 / 100]);
+}
+
+int model_scenarios(const Options& o) {
+    std::vector<float> in(64), out(10);
+    for (int i = 0; i < 64; ++i) in[static_cast<std::size_t>(i)] = 0.01f * static_cast<float>(i);
+    const std::vector<std::size_t> in_dims = {1, 64}, out_dims = {1, 10};
+    using insitu::MemoryLayout;
+    using insitu::TensorType;
+    if (o.scenario == "inproc") {
+        void* h = ::dlopen(o.plugin.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (!h) throw std::runtime_error(std::string("dlopen: ") + ::dlerror());
+        auto get = reinterpret_cast<insitu_backend_get_api_fn>(::dlsym(h, INSITU_BACKEND_ENTRY));
+        const insitu_backend_api* api = get(INSITU_BACKEND_ABI_VERSION);
+        insitu_error err{};
+        if (api->init(nullptr, 0, 0, &err) != 0) throw std::runtime_error(err.message);
+        std::string blob = read_file(o.model);
+        insitu_model_options mo{};
+        mo.device = "CPU";
+        void* model = nullptr;
+        if (api->model_create(blob.data(), blob.size(), &mo, &model, &err) != 0)
+            throw std::runtime_error(err.message);
+        int64_t shape[2] = {1, 64};
+        insitu_tensor_view v{static_cast<int>(TensorType::Float), 2, shape, in.data(), 256};
+        latency(o, "inproc", [&] {
+            insitu_output res{};
+            if (api->model_run(model, &v, 1, &res, 1, &err) != 0) throw std::runtime_error(err.message);
+            if (res.release) res.release(res.owner);
+        });
+        api->model_free(model);
+        return 0;
+    }
+    auto c = connect(o.address);
+    if (o.scenario == "model_io") {
+        c->put_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
+        latency(o, "model_io", [&] {
+            c->put_tensor("bench:in", in.data(), in_dims, TensorType::Float, MemoryLayout::Contiguous);
+            c->unpack_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
+        });
+        return 0;
+    }
+    if (o.scenario == "model_rt") {
+        c->set_model_from_file("bench:mlp", o.model, "TORCH", "CPU");
+        latency(o, "model_rt", [&] {
+            c->put_tensor("bench:in", in.data(), in_dims, TensorType::Float, MemoryLayout::Contiguous);
+            c->run_model("bench:mlp", {"bench:in"}, {"bench:out"});
+            c->unpack_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
+        });
+        return 0;
+    }
+    if (o.scenario == "batch") {
+        c->set_model_from_file("bench:mlpb", o.model, "TORCH", "CPU", o.batch);
+        std::atomic<long> runs{0};
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < o.clients; ++t) {
+            threads.emplace_back([&, t] {
+                auto cc = connect(o.address);
+                std::string ik = "bench:bin" + std::to_string(t), ok = "bench:bout" + std::to_string(t);
+                cc->put_tensor(ik, in.data(), in_dims, TensorType::Float, MemoryLayout::Contiguous);
+                while (!stop) {
+                    cc->run_model("bench:mlpb", {ik}, {ok});
+                    ++runs;
+                }
+            });
+        }
+        std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds * 0.2));  // warm-up
+        long start = runs.load();
+        auto t0 = clock_type::now();
+        std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+        long done = runs.load() - start;
+        double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+        stop = true;
+        for (auto& th : threads) th.join();
+        std::printf("{\"scenario\":\"batch\",\"clients\":%d,\"batch\":%d,\"runs_per_s\":%.1f}\n",
+                    o.clients, o.batch, static_cast<double>(done) / secs);
+        return 0;
+    }
+    throw std::invalid_argument("unknown scenario " + o.scenario);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -118,7 +250,7 @@ int main(int argc, char** argv) try {
         auto r = run_pairs(o.seconds, [&] { c.ping(); }, [&] { c.ping(); });
         print(o, r, "put", "get");
     } else {
-        throw std::invalid_argument("unknown scenario " + o.scenario);
+        return model_scenarios(o);
     }
     return 0;
 } catch (const std::exception& e) {
