@@ -4,7 +4,7 @@
 // (plot.py, via /usr/bin/python3 and matplotlib).
 //
 // Every step goes through analyze_step(); models run inside the database hook in there
-// (see run_models), so adding TorchScript/ONNX inference is a change to that function only.
+// (see run_models: a TorchScript function and an ONNX model executed inside the database).
 #include <insitu/client.h>
 
 #include <unistd.h>
@@ -49,10 +49,78 @@ Field read_field(insitu::Client& client, long step, int ranks, int ny, int nx) {
     return f;
 }
 
-// Inference inside the database. The client's set_model/run_model are not merged yet; when they
-// are, this stores a TorchScript and an ONNX model once and runs both on `field`'s key here,
-// adding their outputs to r.model_outputs (plot.py plots every column it finds).
-void run_models(insitu::Client& /*client*/, const Field& /*field*/, StepResult& /*r*/) {}
+// Inference inside the database, next to the data: a TorchScript function (gradient and
+// Laplacian statistics of the field) and an ONNX model (4x4 average pooling) run on the shard that
+// holds the step's field; only the small results come back. Both are checked against the same
+// quantities computed here, so the demo fails loudly if the database computes something else.
+const char* k_features_source = R"(
+def features(f):
+    gy = f[1:, :] - f[:-1, :]
+    gx = f[:, 1:] - f[:, :-1]
+    lap = f[1:-1, 1:-1] * -4.0 + f[:-2, 1:-1] + f[2:, 1:-1] + f[1:-1, :-2] + f[1:-1, 2:]
+    return torch.stack([gx.abs().mean() + gy.abs().mean(), lap.abs().mean()])
+)";
+
+std::string g_onnx_model;  // path given with --onnx; empty: no ONNX step
+
+void store_models(insitu::Client& client) {
+    client.set_script("heat_features", "CPU", k_features_source);
+    if (!g_onnx_model.empty()) client.set_model_from_file("heat_pool", g_onnx_model, "ONNX", "CPU");
+}
+
+void run_models(insitu::Client& client, const Field& f, StepResult& r) {
+    // These are the analysis' own keys: no ensemble prefix (the client reads the simulation's
+    // keys with SSKEYIN=sim otherwise).
+    client.use_tensor_ensemble_prefix(false);
+    struct Restore {
+        insitu::Client& c;
+        ~Restore() { c.use_tensor_ensemble_prefix(true); }
+    } restore{client};
+    // One hash tag per step: the field and the outputs share a slot, so in a cluster the run
+    // happens on the shard that holds them and no tensor crosses the network.
+    const std::string tag = "{heat." + std::to_string(f.step) + "}";
+    const auto ny = static_cast<std::size_t>(f.ny), nx = static_cast<std::size_t>(f.nx);
+    client.put_tensor(tag + ".field", f.data.data(), {ny, nx}, insitu::TensorType::Double,
+                      insitu::MemoryLayout::Contiguous);
+    client.run_script("heat_features", "features", {tag + ".field"}, {tag + ".features"});
+    double feat[2];
+    client.unpack_tensor(tag + ".features", feat, {2}, insitu::TensorType::Double,
+                         insitu::MemoryLayout::Contiguous);
+    double grad = 0, lap = 0;
+    auto at = [&](std::size_t y, std::size_t x) { return f.data[y * nx + x]; };
+    for (std::size_t y = 0; y + 1 < ny; ++y)
+        for (std::size_t x = 0; x < nx; ++x) grad += std::fabs(at(y + 1, x) - at(y, x)) / ((ny - 1) * nx);
+    for (std::size_t y = 0; y < ny; ++y)
+        for (std::size_t x = 0; x + 1 < nx; ++x) grad += std::fabs(at(y, x + 1) - at(y, x)) / (ny * (nx - 1));
+    for (std::size_t y = 1; y + 1 < ny; ++y)
+        for (std::size_t x = 1; x + 1 < nx; ++x)
+            lap += std::fabs(at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1) - 4 * at(y, x)) /
+                   ((ny - 2) * (nx - 2));
+    if (std::fabs(feat[0] - grad) > 1e-9 * (1 + grad) || std::fabs(feat[1] - lap) > 1e-9 * (1 + lap))
+        throw std::runtime_error("TorchScript features differ from the local computation");
+    r.model_outputs["torch_grad"] = feat[0];
+    r.model_outputs["torch_laplacian"] = feat[1];
+    client.delete_tensor(tag + ".features");
+    client.delete_tensor(tag + ".field");
+    if (g_onnx_model.empty()) return;
+
+    std::vector<float> f32(f.data.begin(), f.data.end());
+    client.put_tensor(tag + ".field32", f32.data(), {1, 1, ny, nx}, insitu::TensorType::Float,
+                      insitu::MemoryLayout::Contiguous);
+    client.run_model("heat_pool", {tag + ".field32"}, {tag + ".pooled"});
+    const std::size_t py = ny / 4, px = nx / 4;
+    std::vector<float> pooled(py * px);
+    client.unpack_tensor(tag + ".pooled", pooled.data(), {1, 1, py, px}, insitu::TensorType::Float,
+                         insitu::MemoryLayout::Contiguous);
+    float first = 0;
+    for (std::size_t y = 0; y < 4; ++y)
+        for (std::size_t x = 0; x < 4; ++x) first += f32[y * nx + x] / 16.0f;
+    if (std::fabs(pooled[0] - first) > 1e-5f * (1 + std::fabs(first)))
+        throw std::runtime_error("ONNX pooling differs from the local computation");
+    r.model_outputs["onnx_pool_max"] = *std::max_element(pooled.begin(), pooled.end());
+    client.delete_tensor(tag + ".field32");
+    client.delete_tensor(tag + ".pooled");
+}
 
 StepResult analyze_step(insitu::Client& client, const Field& f) {
     StepResult r;
@@ -83,9 +151,11 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--plot") && i + 1 < argc) plot = argv[++i];
         else if (!std::strcmp(argv[i], "--timeout") && i + 1 < argc) timeout_s = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--onnx") && i + 1 < argc) g_onnx_model = argv[++i];
     }
     try {
         insitu::Client client("analysis");
+        store_models(client);
         std::vector<StepResult> results;
         std::vector<Field> snapshots;
         long next = 0, last = -1;

@@ -65,7 +65,10 @@ int main(int argc, char** argv) {
         auto sim = exp.create_model("sim", sim_rs);
         sim->enable_key_prefixing();  // keys sim.field.<step>.<rank>
 
-        auto an = exp.create_model("analysis", exp.create_run_settings(analysis, {"--plot", "plot.py"}));
+        // The ONNX model the analysis runs in the database (written at build time by make_onnx.py).
+        std::vector<std::string> an_args = {"--plot", "plot.py"};
+        if (fs::exists(here / "heat_pool.onnx")) an_args.insert(an_args.end(), {"--onnx", (here / "heat_pool.onnx").string()});
+        auto an = exp.create_model("analysis", exp.create_run_settings(analysis, an_args));
         an->register_incoming_entity(*sim);  // SSKEYIN=sim: reads the simulation's keys
         an->attach_generator_files({(here / "plot.py").string()});
 
