@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,10 @@ inline std::unique_ptr<ConfigOptions> options(
     o->override_integer_option("SR_CONN_INTERVAL", 50);
     o->override_integer_option("SR_CONN_TIMEOUT", 20);
     o->override_integer_option("SR_CMD_TIMEOUT", 20);
+    // Sanitizer builds run several times slower: scripts/test-asan widens the per-operation
+    // socket timeout through INSITU_TEST_SOCKET_TIMEOUT (ms) instead of loosening any test.
+    if (const char* t = std::getenv("INSITU_TEST_SOCKET_TIMEOUT"))
+        o->override_string_option("SR_SOCKET_TIMEOUT", t);
     for (const auto& [k, v] : extra) o->override_string_option(k, v);
     return o;
 }
