@@ -67,13 +67,23 @@ TEST(LaunchHygiene, KilledDriverLeavesNoProcess) {
             for (int i = 0; i < 200 && read_text(dir + "/exp/colo/colo.out").find("database pid") ==
                                            std::string::npos; ++i)
                 ::usleep(50000);
-            std::ofstream(ready) << "1";
+            // Written whole, then renamed: the parent never reads a half-written file.
+            { std::ofstream(ready + ".tmp") << "1"; }
+            fs::rename(ready + ".tmp", ready);
             for (;;) ::pause();
         } catch (const std::exception& e) {
-            std::ofstream(ready) << e.what();
+            { std::ofstream(ready + ".tmp") << e.what(); }
+            fs::rename(ready + ".tmp", ready);
             ::_exit(1);
         }
     }
+    // Whatever happens below, the forked driver does not outlive the test.
+    struct KillDriver {
+        pid_t pid;
+        ~KillDriver() {
+            if (pid > 0 && ::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+        }
+    } guard{driver};
     ASSERT_TRUE(wait_until([&] { return fs::exists(ready); }, std::chrono::seconds(60)));
     ASSERT_EQ(read_text(ready), "1");
     auto before = processes_with(dir);
@@ -81,6 +91,7 @@ TEST(LaunchHygiene, KilledDriverLeavesNoProcess) {
     EXPECT_GE(before.size(), 7u) << join(before);
     ::kill(driver, SIGKILL);
     ::waitpid(driver, nullptr, 0);
+    guard.pid = -1;
     EXPECT_TRUE(wait_until([&] { return processes_with(dir).empty(); }, std::chrono::seconds(10)))
         << join(processes_with(dir));
 }
