@@ -7,6 +7,10 @@
 !   code = client%unpack_tensor("t", array)
 !   code = client%destructor()
 !
+! Datasets (dataset_type, module insitu_dataset), aggregation lists, models, scripts, polling,
+! prefixing and the administration calls follow SmartRedis's Fortran names; see the procedures'
+! comments for the few argument differences (results read back are allocatable copies).
+!
 ! Every procedure returns an integer error code (SRNoError = 0); get_last_error() gives the text.
 ! Arrays are column-major in Fortran and stored row-major with the same extents, so an array
 ! a(3,4) is read as a 3x4 tensor with t[i-1][j-1] = a(i,j) by C, C++ and Python. A client or
@@ -16,11 +20,20 @@ module insitu
   use iso_c_binding
   use iso_fortran_env, only: int8, int16, int32, int64, real32, real64
   use insitu_c_api
+  use insitu_c_datasets
+  use insitu_c_models
+  use insitu_dataset
   use insitu_errors
+  use insitu_util
   implicit none
   private
 
-  public :: client_type, configoptions_type
+  public :: client_type, configoptions_type, dataset_type
+  public :: SRTensorTypeInvalid, SRTensorTypeDouble, SRTensorTypeFloat, SRTensorTypeInt8, &
+    SRTensorTypeInt16, SRTensorTypeInt32, SRTensorTypeInt64, SRTensorTypeUint8, SRTensorTypeUint16
+  public :: SRMetadataTypeInvalid, SRMetadataTypeDouble, SRMetadataTypeFloat, &
+    SRMetadataTypeInt32, SRMetadataTypeInt64, SRMetadataTypeUint32, SRMetadataTypeUint64, &
+    SRMetadataTypeString
   public :: get_last_error, get_last_error_location
   public :: SRNoError, SRBadAllocError, SRDatabaseError, SRInternalError, SRRuntimeError, &
     SRParameterError, SRTimeoutError, SRKeyError, SRInvalidError, SRTypeError
@@ -60,6 +73,50 @@ module insitu
     procedure :: use_dataset_ensemble_prefix
     procedure :: use_model_ensemble_prefix
     procedure :: use_list_ensemble_prefix
+    ! datasets and lists (client_datasets.fi)
+    procedure :: put_dataset
+    procedure :: get_dataset
+    procedure :: rename_dataset
+    procedure :: copy_dataset
+    procedure :: delete_dataset
+    procedure :: dataset_exists
+    procedure :: poll_dataset
+    procedure :: append_to_list
+    procedure :: delete_list
+    procedure :: copy_list
+    procedure :: rename_list
+    procedure :: get_list_length
+    procedure :: poll_list_length
+    procedure :: poll_list_length_gte
+    procedure :: poll_list_length_lte
+    procedure :: get_datasets_from_list
+    procedure :: get_dataset_list_range
+    ! models, scripts, administration (client_models.fi)
+    procedure :: set_model
+    procedure :: set_model_from_file
+    procedure :: set_model_multigpu
+    procedure :: get_model
+    procedure :: run_model
+    procedure :: run_model_multigpu
+    procedure :: delete_model
+    procedure :: delete_model_multigpu
+    procedure :: model_exists
+    procedure :: poll_model
+    procedure :: set_model_chunk_size
+    procedure :: set_script
+    procedure :: set_script_from_file
+    procedure :: set_script_multigpu
+    procedure :: get_script
+    procedure :: run_script
+    procedure :: run_script_multigpu
+    procedure :: delete_script
+    procedure :: delete_script_multigpu
+    procedure :: get_db_node_info
+    procedure :: get_db_cluster_info
+    procedure :: config_get
+    procedure :: config_set
+    procedure :: flush_db
+    procedure :: save
   end type
 
 contains
@@ -210,17 +267,6 @@ contains
 
   ! ---- tensors -------------------------------------------------------------------------------
 
-  !> True when `dims` is absent or equals `array_shape`.
-  logical function dims_match(array_shape, dims)
-    integer, dimension(:), intent(in) :: array_shape
-    integer, dimension(:), optional, intent(in) :: dims
-    dims_match = .true.
-    if (present(dims)) then
-      dims_match = size(dims) == size(array_shape)
-      if (dims_match) dims_match = all(dims == array_shape)
-    end if
-  end function
-
   include "insitu_tensor_procedures.inc"
 
   function rename_tensor(self, old_name, new_name) result(code)
@@ -342,5 +388,8 @@ contains
     call clear_fortran_error()
     code = c_use_list_ensemble_prefix(self%ptr, logical(use_prefix, c_bool))
   end function
+
+  include "client_datasets.fi"
+  include "client_models.fi"
 
 end module insitu
