@@ -10,10 +10,18 @@
 //   insitu_bench inproc  --plugin P --model F [--seconds S]     the backend plugin alone, in process
 //   insitu_bench batch   --address A --model F --clients N --batch B [--seconds S]
 //                          N threads each running the model; model stored with BATCHSIZE B (0: off)
+//   insitu_bench clients --address A --clients N --size N [--seconds S]
+//                          N threads, one client each, put_tensor + unpack_tensor of their own key
+//   insitu_bench dataset --address A [--seconds S]   put_dataset / get_dataset, 4 x 1 KiB + metadata
+//   insitu_bench list    --address A --count N        get_datasets_from_list of N such datasets
+//
+// --cluster 1 connects with SR_DB_TYPE=Clustered (A is any shard); model_rt then uses keys with a
+// common hash tag so the run is slot-aligned, and reports the tensor bytes the client moved.
 //
 // Each scenario warms up, then alternates writes and reads for S seconds (at least 3 pairs) and
 // reports the put and get rates separately plus the pair rate.
 #include <insitu/client.h>
+#include <insitu/dataset.h>
 
 #include <chrono>
 #include <cstdio>
@@ -43,7 +51,8 @@ struct Options {
     std::size_t size = 4096;
     double seconds = 2.0;
     std::string model, plugin;
-    int clients = 8, batch = 0;
+    int clients = 8, batch = 0, count = 256;
+    bool cluster = false;
 };
 
 Options parse(int argc, char** argv) {
@@ -59,6 +68,8 @@ Options parse(int argc, char** argv) {
         else if (k == "--plugin") o.plugin = v;
         else if (k == "--clients") o.clients = std::stoi(v);
         else if (k == "--batch") o.batch = std::stoi(v);
+        else if (k == "--count") o.count = std::stoi(v);
+        else if (k == "--cluster") o.cluster = v == "1";
         else throw std::invalid_argument("unknown option " + k);
     }
     return o;
@@ -100,10 +111,10 @@ void print(const Options& o, const Result& r, const char* put_name, const char* 
         bytes / r.get_s / 1e9, r.pairs / (r.put_s + r.get_s));
 }
 
-std::unique_ptr<insitu::Client> connect(const std::string& address) {
+std::unique_ptr<insitu::Client> connect(const std::string& address, bool cluster = false) {
     auto cfg = insitu::ConfigOptions::create_empty();
     cfg->override_string_option("SSDB", address);
-    cfg->override_string_option("SR_DB_TYPE", "Standalone");
+    cfg->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
     return std::make_unique<insitu::Client>(cfg.get(), "bench");
 }
 
@@ -163,7 +174,7 @@ int model_scenarios(const Options& o) {
         api->model_free(model);
         return 0;
     }
-    auto c = connect(o.address);
+    auto c = connect(o.address, o.cluster);
     if (o.scenario == "model_io") {
         c->put_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
         latency(o, "model_io", [&] {
@@ -173,12 +184,18 @@ int model_scenarios(const Options& o) {
         return 0;
     }
     if (o.scenario == "model_rt") {
+        // One hash tag: on a cluster the inputs and outputs share a slot, so the run goes to the
+        // shard holding them and no tensor crosses shards.
+        const std::string ik = "{bench}:in", ok = "{bench}:out";
         c->set_model_from_file("bench:mlp", o.model, "TORCH", "CPU");
-        latency(o, "model_rt", [&] {
-            c->put_tensor("bench:in", in.data(), in_dims, TensorType::Float, MemoryLayout::Contiguous);
-            c->run_model("bench:mlp", {"bench:in"}, {"bench:out"});
-            c->unpack_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
+        c->reset_bytes_moved();
+        latency(o, o.cluster ? "model_rt_cluster" : "model_rt", [&] {
+            c->put_tensor(ik, in.data(), in_dims, TensorType::Float, MemoryLayout::Contiguous);
+            c->run_model("bench:mlp", {ik}, {ok});
+            c->unpack_tensor(ok, out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
         });
+        std::printf("{\"scenario\":\"bytes_moved\",\"bytes\":%llu}\n",
+                    static_cast<unsigned long long>(c->bytes_moved()));
         return 0;
     }
     if (o.scenario == "batch") {
@@ -210,6 +227,102 @@ int model_scenarios(const Options& o) {
         return 0;
     }
     throw std::invalid_argument("unknown scenario " + o.scenario);
+}
+
+insitu::DataSet make_dataset(const std::string& name, int seed) {
+    insitu::DataSet ds(name);
+    std::vector<float> t(256);
+    for (int k = 0; k < 4; ++k) {
+        for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(seed * 1000 + k) + 0.5f * static_cast<float>(i);
+        ds.add_tensor("t" + std::to_string(k), t.data(), {256}, insitu::TensorType::Float,
+                      insitu::MemoryLayout::Contiguous);
+    }
+    double step = seed;
+    std::int64_t rank = seed % 16;
+    ds.add_meta_scalar("time", &step, insitu::MetaDataType::Double);
+    ds.add_meta_scalar("rank", &rank, insitu::MetaDataType::Int64);
+    ds.add_meta_string("units", "kelvin");
+    return ds;
+}
+
+void check_dataset(const insitu::DataSet& ds, int seed) {
+    std::vector<float> t(256);
+    ds.unpack_tensor("t3", t.data(), {256}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+    if (t[10] != static_cast<float>(seed * 1000 + 3) + 5.0f) throw std::runtime_error("dataset: data mismatch");
+}
+
+// Datasets: single put/get latency, and one list read of o.count datasets (the whole call).
+int dataset_scenarios(const Options& o) {
+    auto c = connect(o.address, o.cluster);
+    if (o.scenario == "dataset") {
+        auto ds = make_dataset("bench_ds", 7);
+        latency(o, "dataset_put", [&] { c->put_dataset(ds); });
+        latency(o, "dataset_get", [&] { check_dataset(c->get_dataset("bench_ds"), 7); });
+        return 0;
+    }
+    const std::string list = "bench_list";
+    c->delete_list(list);
+    for (int i = 0; i < o.count; ++i) {
+        auto ds = make_dataset("bench_lds_" + std::to_string(i), i);
+        c->put_dataset(ds);
+        c->append_to_list(list, ds);
+    }
+    latency(o, "list_get", [&] {
+        auto all = c->get_datasets_from_list(list);
+        if (all.size() != static_cast<std::size_t>(o.count)) throw std::runtime_error("list: wrong length");
+        check_dataset(all.back(), o.count - 1);
+    });
+    return 0;
+}
+
+// N clients, each its own connection and key, put + unpack of o.size bytes; aggregate rate.
+int clients_scenario(const Options& o) {
+    if (o.size % 4) throw std::invalid_argument("size must be a multiple of 4");
+    std::atomic<long> pairs{0};
+    std::atomic<bool> go{false}, stop{false};
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(static_cast<std::size_t>(o.clients));
+    for (int t = 0; t < o.clients; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                auto c = connect(o.address, o.cluster);
+                std::vector<char> src(o.size, static_cast<char>(t + 1)), dst(o.size);
+                std::vector<std::size_t> dims = {o.size / 4};
+                std::string key = "bench:c" + std::to_string(t);
+                auto pair = [&] {
+                    c->put_tensor(key, src.data(), dims, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+                    c->unpack_tensor(key, dst.data(), dims, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+                };
+                pair();
+                ++ready;
+                while (!go) std::this_thread::yield();
+                while (!stop) {
+                    pair();
+                    ++pairs;
+                }
+                if (dst != src) throw std::runtime_error("data mismatch");
+            } catch (const std::exception& e) {
+                errors[static_cast<std::size_t>(t)] = e.what();
+                ++ready;
+            }
+        });
+    }
+    while (ready < o.clients) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    go = true;
+    auto t0 = clock_type::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+    long done = pairs.load();
+    double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+    stop = true;
+    for (auto& th : threads) th.join();
+    for (auto& e : errors)
+        if (!e.empty()) throw std::runtime_error("client: " + e);
+    double bytes = 2.0 * static_cast<double>(o.size) * static_cast<double>(done);
+    std::printf("{\"scenario\":\"clients\",\"clients\":%d,\"size\":%zu,\"pairs\":%ld,"
+                "\"pair_ops\":%.1f,\"gbps\":%.4f}\n",
+                o.clients, o.size, done, static_cast<double>(done) / secs, bytes / secs / 1e9);
+    return 0;
 }
 
 }  // namespace
@@ -249,6 +362,10 @@ int main(int argc, char** argv) try {
         insitu::bench::RawClient c(o.address);
         auto r = run_pairs(o.seconds, [&] { c.ping(); }, [&] { c.ping(); });
         print(o, r, "put", "get");
+    } else if (o.scenario == "dataset" || o.scenario == "list") {
+        return dataset_scenarios(o);
+    } else if (o.scenario == "clients") {
+        return clients_scenario(o);
     } else {
         return model_scenarios(o);
     }

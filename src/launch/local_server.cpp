@@ -1,5 +1,7 @@
 #include "launch/local_server.h"
 
+#include "launch/server_config.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -132,6 +134,7 @@ LocalServer::LocalServer(ServerOptions opts) : opts_(std::move(opts)) {
     spec.argv.push_back(module_path());
     spec.argv.insert(spec.argv.end(), opts_.module_args.begin(), opts_.module_args.end());
     spec.argv.insert(spec.argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
+    spec.env = server_environment();
     spec.cwd = opts_.dir;
     spec.stdout_path = opts_.dir + "/redis.stdout";
     spec.stderr_path = opts_.dir + "/redis.stdout";

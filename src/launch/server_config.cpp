@@ -104,4 +104,10 @@ std::vector<std::string> server_argv(const std::string& conf_path) {
     return {redis_server_binary(), conf_path};
 }
 
+std::map<std::string, std::string> server_environment() {
+    if (std::getenv("MALLOC_CONF") != nullptr) return {};
+    // JE_MALLOC_CONF: the name jemalloc reads when built with the je_ prefix (Redis's bundled copy).
+    return {{"MALLOC_CONF", "thp:always"}, {"JE_MALLOC_CONF", "thp:always"}};
+}
+
 }  // namespace insitu::launch

@@ -3,6 +3,7 @@
 // override the defaults), then what each shard must have (port, bind, dir, cluster, module).
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,13 @@ std::string render_server_config(const ShardSpec& s, const std::string& module_p
 std::string write_server_config(const ShardSpec& s);
 // The server command line: $REDIS_PATH (or redis-server) <conf>.
 std::vector<std::string> server_argv(const std::string& conf_path);
+
+// Environment for a database server process. jemalloc (Debian's redis-server, Valkey, KeyDB)
+// returns allocations above 8 MiB to the kernel at once, so every large tensor reply or query
+// buffer is faulted in page by page; on virtual machines that costs ~10 ms per MiB. "thp:always"
+// lets jemalloc back such buffers with 2 MiB pages (measured: 64 MiB put/get 15x faster, see
+// docs/performance.md). A MALLOC_CONF set by the user is passed through untouched.
+std::map<std::string, std::string> server_environment();
 // I/O threads for a server on a host with `cpus` CPUs (more than a quarter of them slows it down).
 int default_io_threads(unsigned cpus);
 

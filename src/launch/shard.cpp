@@ -64,6 +64,7 @@ std::string launch_shard(Launcher& launcher, const ShardSpec& s) {
     Step step;
     step.name = s.name;
     step.argv = server_argv(write_server_config(s));
+    step.env = server_environment();
     step.cwd = s.dir;
     step.out_path = (fs::path(s.dir) / (s.name + ".out")).string();
     step.err_path = (fs::path(s.dir) / (s.name + ".err")).string();

@@ -55,6 +55,14 @@ TEST(LaunchDatabase, StandaloneStartsAnswersAndStopsLeavingNoProcess) {
         EXPECT_EQ(config_value(addr[0], "save"), "");
         EXPECT_GE(std::stoll(config_value(addr[0], "proto-max-bulk-len")), 1LL << 31);
         EXPECT_EQ(config_value(addr[0], "appendonly"), "no");
+        // jemalloc backs large tensor buffers with huge pages (launch/server_config.h); the
+        // allocator's own statistics show the option it runs with.
+        if (std::getenv("MALLOC_CONF") == nullptr) {
+            auto stats = launch::db_command(addr[0], {"MEMORY", "MALLOC-STATS"});
+            ASSERT_TRUE(stats);
+            if (stats->str.find("jemalloc") != std::string::npos)
+                EXPECT_NE(stats->str.find("opt.thp: \"always\""), std::string::npos);
+        }
         EXPECT_TRUE(fs::exists(dir + "/orchestrator/orchestrator_0.conf"));
         EXPECT_TRUE(fs::exists(dir + "/orchestrator/orchestrator_0.out"));
         EXPECT_FALSE(processes_with(dir).empty());
