@@ -5,11 +5,13 @@
 //   insitu_bench raw     --size N --address A [--seconds S]   raw SET + GET of N bytes
 //   insitu_bench tensor  --size N --address A [--seconds S]   put_tensor + unpack_tensor, float32
 //   insitu_bench ping    --address A [--seconds S]             PING round trips
+//   insitu_bench ping_latency --address A [--seconds S]        the same, as latency samples
 //   insitu_bench model_rt --address A --model F [--seconds S]    put 1x64 + run_model + unpack 1x10
 //   insitu_bench model_io --address A [--seconds S]              put 1x64 + unpack 1x10 (no run)
 //   insitu_bench inproc  --plugin P --model F [--seconds S]     the backend plugin alone, in process
 //   insitu_bench batch   --address A --model F --clients N --batch B [--seconds S]
 //                          N threads each running the model; model stored with BATCHSIZE B (0: off)
+//                          [--width W]: the model's input is 1 x W (default 64)
 //   insitu_bench clients --address A --clients N --size N [--seconds S]
 //                          N threads, one client each, put_tensor + unpack_tensor of their own key
 //   insitu_bench dataset --address A [--seconds S]   put_dataset / get_dataset, 4 x 1 KiB + metadata
@@ -51,7 +53,7 @@ struct Options {
     std::size_t size = 4096;
     double seconds = 2.0;
     std::string model, plugin;
-    int clients = 8, batch = 0, count = 256;
+    int clients = 8, batch = 0, count = 256, width = 64;
     bool cluster = false;
 };
 
@@ -69,6 +71,7 @@ Options parse(int argc, char** argv) {
         else if (k == "--clients") o.clients = std::stoi(v);
         else if (k == "--batch") o.batch = std::stoi(v);
         else if (k == "--count") o.count = std::stoi(v);
+        else if (k == "--width") o.width = std::stoi(v);
         else if (k == "--cluster") o.cluster = v == "1";
         else throw std::invalid_argument("unknown option " + k);
     }
@@ -174,6 +177,11 @@ int model_scenarios(const Options& o) {
         api->model_free(model);
         return 0;
     }
+    if (o.scenario == "ping_latency") {
+        insitu::bench::RawClient rc(o.address);
+        latency(o, "ping_latency", [&] { rc.ping(); });
+        return 0;
+    }
     auto c = connect(o.address, o.cluster);
     if (o.scenario == "model_io") {
         c->put_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
@@ -207,7 +215,8 @@ int model_scenarios(const Options& o) {
             threads.emplace_back([&, t] {
                 auto cc = connect(o.address);
                 std::string ik = "bench:bin" + std::to_string(t), ok = "bench:bout" + std::to_string(t);
-                cc->put_tensor(ik, in.data(), in_dims, TensorType::Float, MemoryLayout::Contiguous);
+                std::vector<float> x(static_cast<std::size_t>(o.width), 0.5f);
+                cc->put_tensor(ik, x.data(), {1, x.size()}, TensorType::Float, MemoryLayout::Contiguous);
                 while (!stop) {
                     cc->run_model("bench:mlpb", {ik}, {ok});
                     ++runs;
@@ -222,8 +231,8 @@ int model_scenarios(const Options& o) {
         double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
         stop = true;
         for (auto& th : threads) th.join();
-        std::printf("{\"scenario\":\"batch\",\"clients\":%d,\"batch\":%d,\"runs_per_s\":%.1f}\n",
-                    o.clients, o.batch, static_cast<double>(done) / secs);
+        std::printf("{\"scenario\":\"batch\",\"clients\":%d,\"batch\":%d,\"width\":%d,\"runs_per_s\":%.1f}\n",
+                    o.clients, o.batch, o.width, static_cast<double>(done) / secs);
         return 0;
     }
     throw std::invalid_argument("unknown scenario " + o.scenario);
