@@ -3,6 +3,7 @@
 // Entities are descriptions; the Experiment that created them launches and tracks them.
 #pragma once
 
+#include <insitu/db_objects.h>
 #include <insitu/run_settings.h>
 
 #include <map>
@@ -77,6 +78,27 @@ public:
                                 std::vector<std::string> to_configure = {});
     const GeneratorFiles& files() const { return files_; }
 
+    // ML models, scripts and functions stored into the database before the application starts
+    // (every running standalone/clustered database, or the co-located one). `model` holds the
+    // serialized bytes, or give `model_path`. device "CPU", "GPU" or "GPU:<n>"; GPU with
+    // devices_per_node > 1 stores one copy per GPU (<name>.GPU:<i>, the *_multigpu layout).
+    // Throws std::invalid_argument for a bad combination (both or neither of model/model_path, an
+    // unknown backend, CPU with several devices, a duplicate name).
+    void add_ml_model(std::string name, std::string backend, std::string model = "",
+                      std::string model_path = "", std::string device = "CPU",
+                      int devices_per_node = 1, int first_device = 0, int batch_size = 0,
+                      int min_batch_size = 0, int min_batch_timeout = 0, std::string tag = "",
+                      std::vector<std::string> inputs = {}, std::vector<std::string> outputs = {});
+    void add_script(std::string name, std::string script = "", std::string script_path = "",
+                    std::string device = "CPU", int devices_per_node = 1, int first_device = 0);
+    // `function` is the source of one TorchScript function (its entry point is its own name).
+    void add_function(std::string name, std::string function, std::string device = "CPU",
+                      int devices_per_node = 1, int first_device = 0);
+    void add_ml_model(DBModel m);
+    void add_script(DBScript s);
+    const std::vector<DBModel>& db_models() const { return db_models_; }
+    const std::vector<DBScript>& db_scripts() const { return db_scripts_; }
+
     void colocate_db_tcp(int port = 6379, std::string ifname = "lo", int db_cpus = 1,
                          std::optional<std::vector<int>> custom_pinning = std::nullopt,
                          bool debug = false, bool limit_app_cpus = false,
@@ -101,6 +123,8 @@ private:
     std::vector<std::string> incoming_;
     GeneratorFiles files_;
     std::optional<ColocatedSettings> colocated_;
+    std::vector<DBModel> db_models_;
+    std::vector<DBScript> db_scripts_;
 };
 
 class Ensemble : public Entity {
@@ -119,6 +143,12 @@ public:
     void attach_generator_files(std::vector<std::string> to_copy,
                                 std::vector<std::string> to_symlink = {},
                                 std::vector<std::string> to_configure = {});
+
+    // Attached to every member (SmartSim semantics).
+    void add_ml_model(const DBModel& m);
+    void add_script(const DBScript& s);
+    void add_function(std::string name, std::string function, std::string device = "CPU",
+                      int devices_per_node = 1, int first_device = 0);
 
 private:
     std::vector<std::shared_ptr<Model>> models_;

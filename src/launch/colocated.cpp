@@ -14,11 +14,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <thread>
 
 #include "launch/db_command.h"
+#include "launch/db_objects.h"
 #include "launch/launchers/local.h"
 #include "launch/log.h"
 #include "launch/netif.h"
@@ -54,6 +56,15 @@ void set_affinity(const std::vector<int>& cpus, const char* what) {
     if (::sched_setaffinity(0, sizeof set, &set) != 0)
         throw std::runtime_error(std::string("cannot pin the ") + what + " to CPUs " +
                                  format_cpu_list(cpus) + ": " + std::strerror(errno));
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+    std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << text;
+    }
+    fs::rename(tmp, path);
 }
 
 std::string join_args(const std::vector<std::string>& v, std::size_t from) {
@@ -123,9 +134,14 @@ std::string colocated_address(const ColocatedSettings& s) {
 }
 
 std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s, const std::string& lock_key,
-                                                const std::string& dir, const std::string& db_name) {
+                                                const std::string& dir, const std::string& db_name,
+                                                const std::string& manifest,
+                                                const std::string& status_file,
+                                                const std::string& entity) {
     std::vector<std::string> a = {insitu_cli_path(), "run-colocated", "--name", db_name, "--dir",
                                   fs::absolute(dir).string(), "--lock", lock_key};
+    if (!manifest.empty())
+        a.insert(a.end(), {"--db-objects", manifest, "--status-file", status_file, "--entity", entity});
     if (s.unix_socket.empty()) {
         a.insert(a.end(), {"--port", std::to_string(s.port), "--ifname", s.ifname});
     } else {
@@ -162,6 +178,7 @@ int run_colocated(const std::vector<std::string>& args) {
     std::optional<std::vector<int>> pinning;
     bool limit_app = false;
     std::string ifname = "lo";
+    std::string manifest, status_file, entity;
     std::size_t i = 0;
     auto value = [&](const std::string& opt) -> std::string {
         if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
@@ -180,6 +197,9 @@ int run_colocated(const std::vector<std::string>& args) {
         else if (o == "--pinning") pinning = parse_cpu_list(value(o));
         else if (o == "--no-pinning") pinning = std::vector<int>{};
         else if (o == "--debug") spec.debug = true;
+        else if (o == "--db-objects") manifest = value(o);
+        else if (o == "--status-file") status_file = value(o);
+        else if (o == "--entity") entity = value(o);
         else if (o == "--limit-app-cpus") limit_app = true;
         else if (o == "--module-arg") {
             spec.module_args.push_back(value(o));
@@ -241,6 +261,7 @@ int run_colocated(const std::vector<std::string>& args) {
 
     LocalLauncher launcher;
     std::string db_step;
+    std::string objects_error;
     if (spec.port != 0) {
         spec.bind = {"127.0.0.1"};
         if (ifname != "lo") {
@@ -258,17 +279,46 @@ int run_colocated(const std::vector<std::string>& args) {
                     static_cast<int>(launcher.pid(db_step)), spec.address().c_str(),
                     db_set.empty() ? "(not pinned)" : format_cpu_list(db_set).c_str());
         std::fflush(stdout);
+        if (!manifest.empty()) {
+            std::string result = "ok\n";
+            try {
+                DBObjects objs = read_db_manifest(manifest);
+                preload_backends({spec.address()}, backends_needed(objs.models, objs.scripts));
+                store_db_objects({spec.address()}, entity.empty() ? spec.name : entity, objs.models,
+                                 objs.scripts);
+                std::printf("insitu run-colocated: stored %zu model(s) and %zu script(s)\n",
+                            objs.models.size(), objs.scripts.size());
+                std::fflush(stdout);
+            } catch (const std::exception& e) {
+                objects_error = e.what();
+                result = "error: " + objects_error + "\n";
+                std::fprintf(stderr, "insitu run-colocated: error: %s\n", e.what());
+            }
+            write_file_atomically(base + ".ready", result);
+            if (!status_file.empty()) write_file_atomically(status_file, result);
+        }
     } else {
-        // Another rank starts it: wait until it answers (the client would retry anyway).
+        // Another rank starts it: wait until it answers (the client would retry anyway), and
+        // until its models and scripts are stored.
         for (int t = 0; t < 300 && !g_signal; ++t) {
             auto r = db_command(spec.address(), {"PING"}, 200);
             if (r && r->is_status("PONG")) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
+        if (!manifest.empty()) {
+            for (int t = 0; t < 3000 && !g_signal && !fs::exists(base + ".ready"); ++t)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            std::ifstream in(base + ".ready");
+            std::string first;
+            std::getline(in, first);
+            if (first != "ok") objects_error = first.empty() ? "the database did not load its models" : first;
+        }
     }
 
     int code = 0;
-    if (!g_signal) {
+    if (!objects_error.empty()) {
+        code = 1;
+    } else if (!g_signal) {
         if (limit_app) set_affinity(app_set, "application");
         pid_t pid = ::fork();
         if (pid < 0) throw std::runtime_error("fork failed");
@@ -311,6 +361,7 @@ int run_colocated(const std::vector<std::string>& args) {
         if (!spec.unix_socket.empty()) fs::remove(spec.unix_socket);
         std::printf("insitu run-colocated: database stopped\n");
         ::unlink((base + ".users").c_str());
+        ::unlink((base + ".ready").c_str());
         ::unlink((base + ".lock").c_str());
     }
     ::close(users_fd);

@@ -19,8 +19,13 @@ std::string insitu_cli_path();
 
 // The wrapper's argv prefix: <insitu> run-colocated <options> --  (the application follows).
 // `lock_key` must be unique per launch; the database logs go to <dir>/<db_name>.out|.err.
+// With a manifest (launch/db_objects.h), the database's models and scripts are stored before any
+// application runs, and "ok" or "error: <why>" is written to status_file.
 std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s, const std::string& lock_key,
-                                                const std::string& dir, const std::string& db_name);
+                                                const std::string& dir, const std::string& db_name,
+                                                const std::string& manifest = "",
+                                                const std::string& status_file = "",
+                                                const std::string& entity = "");
 // The SSDB value the application gets.
 std::string colocated_address(const ColocatedSettings& s);
 

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "launch/db_objects.h"
+
 namespace insitu {
 
 Model::Model(std::string name, RunSettings run_settings, std::map<std::string, std::string> params,
@@ -86,6 +88,80 @@ void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int
     s.db_identifier = std::move(db_identifier);
     s.db_args = std::move(db_args);
     colocate(std::move(s));
+}
+
+void Model::add_ml_model(std::string name, std::string backend, std::string model,
+                         std::string model_path, std::string device, int devices_per_node,
+                         int first_device, int batch_size, int min_batch_size,
+                         int min_batch_timeout, std::string tag, std::vector<std::string> inputs,
+                         std::vector<std::string> outputs) {
+    DBModel m;
+    m.name = std::move(name);
+    m.backend = std::move(backend);
+    m.model = std::move(model);
+    m.model_path = std::move(model_path);
+    m.device = std::move(device);
+    m.devices_per_node = devices_per_node;
+    m.first_device = first_device;
+    m.batch_size = batch_size;
+    m.min_batch_size = min_batch_size;
+    m.min_batch_timeout = min_batch_timeout;
+    m.tag = std::move(tag);
+    m.inputs = std::move(inputs);
+    m.outputs = std::move(outputs);
+    add_ml_model(std::move(m));
+}
+
+void Model::add_ml_model(DBModel m) {
+    launch::check_db_model(name_, m);
+    for (const auto& o : db_models_)
+        if (o.name == m.name)
+            throw std::invalid_argument("model " + name_ + " already has an ML model named " + m.name);
+    if (!m.model_path.empty()) m.model_path = launch::absolute_path(m.model_path);
+    db_models_.push_back(std::move(m));
+}
+
+void Model::add_script(std::string name, std::string script, std::string script_path,
+                       std::string device, int devices_per_node, int first_device) {
+    DBScript s;
+    s.name = std::move(name);
+    s.script = std::move(script);
+    s.script_path = std::move(script_path);
+    s.device = std::move(device);
+    s.devices_per_node = devices_per_node;
+    s.first_device = first_device;
+    add_script(std::move(s));
+}
+
+void Model::add_function(std::string name, std::string function, std::string device,
+                         int devices_per_node, int first_device) {
+    if (function.empty())
+        throw std::invalid_argument("model " + name_ + ": function " + name + " has no source");
+    add_script(std::move(name), std::move(function), "", std::move(device), devices_per_node,
+               first_device);
+}
+
+void Model::add_script(DBScript s) {
+    launch::check_db_script(name_, s);
+    for (const auto& o : db_scripts_)
+        if (o.name == s.name)
+            throw std::invalid_argument("model " + name_ + " already has a script named " + s.name);
+    if (!s.script_path.empty()) s.script_path = launch::absolute_path(s.script_path);
+    db_scripts_.push_back(std::move(s));
+}
+
+void Ensemble::add_ml_model(const DBModel& m) {
+    for (auto& member : models_) member->add_ml_model(m);
+}
+
+void Ensemble::add_script(const DBScript& s) {
+    for (auto& member : models_) member->add_script(s);
+}
+
+void Ensemble::add_function(std::string name, std::string function, std::string device,
+                            int devices_per_node, int first_device) {
+    for (auto& member : models_)
+        member->add_function(name, function, device, devices_per_node, first_device);
 }
 
 void Ensemble::add_model(std::shared_ptr<Model> model) {

@@ -7,12 +7,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <thread>
 
 #include "launch/colocated.h"
+#include "launch/db_objects.h"
 #include "launch/deploy.h"
 #include "launch/generator.h"
 #include "launch/job_monitor.h"
@@ -42,6 +45,9 @@ struct Experiment::Impl {
     std::map<std::string, std::string> database_env() const;
     void start_database(const std::shared_ptr<Orchestrator>& orc);
     void start_model(const std::shared_ptr<Model>& m);
+    void store_db_objects(const std::vector<std::shared_ptr<Model>>& models);
+    void wait_for_colocated_objects(const std::shared_ptr<Model>& m, const std::string& step_id,
+                                    const std::string& status_file);
     void stop_database(RunningDb& db);
     void stop_jobs(const std::vector<Job*>& jobs);
     std::vector<Job*> jobs_of(const Entity& e);
@@ -126,6 +132,7 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     }
     if (m->query_key_prefixing()) env["SSKEYOUT"] = m->name();
     std::vector<std::string> exe_argv;
+    std::string manifest, status_file;
     if (m->is_colocated()) {
         const auto& c = *m->colocated_settings();
         std::string sfx = c.db_identifier.empty() ? "" : "_" + c.db_identifier;
@@ -134,7 +141,16 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
         // Unique per launch, so that a host's ranks share one database and runs never do.
         std::string key = m->name() + "-" + std::to_string(::getpid()) + "-" +
                           std::to_string(jobs.all().size());
-        exe_argv = launch::colocated_wrapper_argv(c, key, m->path(), m->name() + "-db");
+        fs::create_directories(m->path());
+        if (!m->db_models().empty() || !m->db_scripts().empty()) {
+            fs::path meta = fs::path(m->path()) / ".insitu";
+            manifest = (meta / (m->name() + ".dbobjects")).string();
+            status_file = (meta / (m->name() + "-db.status")).string();
+            launch::write_db_manifest(*m, manifest);
+            fs::remove(status_file);
+        }
+        exe_argv = launch::colocated_wrapper_argv(c, key, m->path(), m->name() + "-db", manifest,
+                                                  status_file, m->name());
         exe_argv.push_back(rs.exe);
         exe_argv.insert(exe_argv.end(), rs.exe_args.begin(), rs.exe_args.end());
     }
@@ -161,6 +177,83 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     j.step_id = id;
     jobs.add(std::move(j));
     launch::log_debug("launched " + m->name() + " (step " + id + ")");
+    if (!status_file.empty()) wait_for_colocated_objects(m, id, status_file);
+}
+
+// The co-located start-up step reports in status_file whether the models and scripts are stored;
+// a failure stops the job and fails start() with the step's message.
+void Experiment::Impl::wait_for_colocated_objects(const std::shared_ptr<Model>& m,
+                                                  const std::string& step_id,
+                                                  const std::string& status_file) {
+    auto start = std::chrono::steady_clock::now();
+    auto next_note = start + std::chrono::seconds(5);
+    auto fail = [&](const std::string& why) {
+        for (Job* j : jobs.latest(m.get())) {
+            launch::StepStatus st = launcher->stop(j->step_id, std::chrono::seconds(5));
+            if (!is_terminal(st.status)) st.status = Status::Failed;
+            jobs.set(*j, st);
+        }
+        throw std::runtime_error(why);
+    };
+    for (;;) {
+        if (fs::exists(status_file)) {
+            std::ifstream in(status_file);
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (text.rfind("ok", 0) == 0) return;
+            while (!text.empty() && text.back() == '\n') text.pop_back();
+            fail(text.rfind("error: ", 0) == 0 ? text.substr(7) : text);
+        }
+        launch::StepStatus st = launcher->status(step_id);
+        if (st.status != Status::Running && !fs::exists(status_file))
+            fail("model " + m->name() + ": the co-located database exited before storing its "
+                 "models and scripts (see " + m->path() + "/" + m->name() + ".err)");
+        auto now = std::chrono::steady_clock::now();
+        if (now - start > std::chrono::seconds(300))
+            fail("model " + m->name() + ": the co-located database did not store its models "
+                 "and scripts within 300 s");
+        if (now >= next_note) {
+            launch::log_info("waiting for the co-located database of " + m->name() +
+                             " to load its models and scripts...");
+            next_note = now + std::chrono::seconds(5);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>>& models) {
+    std::set<std::string> backends;
+    bool any = false;
+    for (const auto& m : models) {
+        if (m->is_colocated() || (m->db_models().empty() && m->db_scripts().empty())) continue;
+        any = true;
+        auto b = launch::backends_needed(m->db_models(), m->db_scripts());
+        backends.insert(b.begin(), b.end());
+    }
+    if (!any) return;
+    for (auto& db : dbs) {
+        launch::preload_backends(db.deployment.addresses, backends);
+        // Ensemble members usually share their objects: store each distinct one once.
+        std::vector<DBModel> stored_models;
+        std::vector<DBScript> stored_scripts;
+        for (const auto& m : models) {
+            if (m->is_colocated()) continue;
+            std::vector<DBModel> ms;
+            std::vector<DBScript> ss;
+            for (const auto& x : m->db_models())
+                if (std::find(stored_models.begin(), stored_models.end(), x) == stored_models.end())
+                    ms.push_back(x);
+            for (const auto& x : m->db_scripts())
+                if (std::find(stored_scripts.begin(), stored_scripts.end(), x) == stored_scripts.end())
+                    ss.push_back(x);
+            launch::store_db_objects(db.deployment.addresses, m->name(), ms, ss);
+            if (!ms.empty() || !ss.empty())
+                launch::log_info("stored " + std::to_string(ms.size()) + " model(s) and " +
+                                 std::to_string(ss.size()) + " script(s) of " + m->name() +
+                                 " in database " + db.orc->name());
+            stored_models.insert(stored_models.end(), ms.begin(), ms.end());
+            stored_scripts.insert(stored_scripts.end(), ss.begin(), ss.end());
+        }
+    }
 }
 
 std::vector<Job*> Experiment::Impl::jobs_of(const Entity& e) {
@@ -344,9 +437,40 @@ void Experiment::start(const EntityList& entities, bool block) {
         if (auto o = std::dynamic_pointer_cast<Orchestrator>(e)) orcs.push_back(o);
         for (auto& m : models_of(e)) models.push_back(m);
     }
-    for (const auto& o : orcs) impl_->start_database(o);
-    std::vector<Job*> launched;
-    for (const auto& m : models) impl_->start_model(m);
+    // Attached models and scripts are checked before anything starts.
+    for (const auto& m : models) {
+        if (m->db_models().empty() && m->db_scripts().empty()) continue;
+        launch::check_db_objects_ready(*m);
+        if (!m->is_colocated() && orcs.empty() && impl_->dbs.empty())
+            throw std::runtime_error("model " + m->name() +
+                                     " has ML models or scripts attached but no database is "
+                                     "running (start one first, or colocate one)");
+    }
+    std::vector<std::shared_ptr<Orchestrator>> started;
+    try {
+        for (const auto& o : orcs) {
+            impl_->start_database(o);
+            started.push_back(o);
+        }
+        impl_->store_db_objects(models);
+    } catch (...) {
+        // What this call started goes away with the failure.
+        EntityList undo(started.begin(), started.end());
+        if (!undo.empty()) stop(undo);
+        throw;
+    }
+    std::vector<std::shared_ptr<Model>> launched;
+    try {
+        for (const auto& m : models) {
+            impl_->start_model(m);
+            launched.push_back(m);
+        }
+    } catch (...) {
+        EntityList undo(launched.begin(), launched.end());
+        undo.insert(undo.end(), started.begin(), started.end());
+        if (!undo.empty()) stop(undo);
+        throw;
+    }
     if (block && !models.empty()) {
         for (;;) {
             impl_->jobs.update(*impl_->launcher);
