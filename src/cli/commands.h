@@ -9,6 +9,7 @@ namespace insitu::cli {
 int demo(const std::vector<std::string>& args);
 int db(const std::vector<std::string>& args);
 int info(const std::vector<std::string>& args);
+int validate(const std::vector<std::string>& args);
 int run_colocated(const std::vector<std::string>& args);
 
 }  // namespace insitu::cli

@@ -19,6 +19,9 @@ void usage() {
         "  db start|stop|status [--shards N] [--port P] [--interface IF] [--dir D] [--foreground]\n"
         "                                 a database for interactive use (prints the SSDB line)\n"
         "  info                           versions, server, module, backend plugins, MPI\n"
+        "  validate [--port P] [--device CPU|GPU] [--require TORCH,ONNX,...]\n"
+        "                                 a mini experiment: store and run one model per built\n"
+        "                                 backend, report each (exit 1 if any fails)\n"
         "  run-colocated [opts] -- app    (used by co-located launches) database + application\n"
         "  version                        print the version");
 }
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
         if (cmd == "demo") return insitu::cli::demo(args);
         if (cmd == "db") return insitu::cli::db(args);
         if (cmd == "info") return insitu::cli::info(args);
+        if (cmd == "validate") return insitu::cli::validate(args);
         if (cmd == "run-colocated") return insitu::cli::run_colocated(args);
         if (cmd == "version") {
             std::puts("insitu " INSITU_VERSION_STRING);

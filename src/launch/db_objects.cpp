@@ -34,11 +34,13 @@ void check_device(const std::string& what, std::string& device, int devices_per_
     bool gpu = device == "GPU" || (device.rfind("GPU:", 0) == 0 && device.size() > 4 &&
                                    device.find_first_not_of("0123456789", 4) == std::string::npos);
     if (device != "CPU" && !gpu)
-        throw std::invalid_argument(what + ": device must be CPU, GPU or GPU:<n>, not '" + device + "'");
+        throw std::invalid_argument(what + ": device must be CPU, GPU or GPU:<n>, not '" + device +
+                                    "'");
     if (devices_per_node < 1 || first_device < 0)
         throw std::invalid_argument(what + ": devices_per_node must be >= 1 and first_device >= 0");
     if (device == "CPU" && (devices_per_node > 1 || first_device > 0))
-        throw std::invalid_argument(what + ": device CPU takes devices_per_node 1 and first_device 0");
+        throw std::invalid_argument(what +
+                                    ": device CPU takes devices_per_node 1 and first_device 0");
     if (device != "GPU" && gpu && (devices_per_node > 1 || first_device > 0))
         throw std::invalid_argument(what + ": give device GPU (not " + device +
                                     ") with devices_per_node / first_device");
@@ -71,9 +73,12 @@ std::string single_device(const std::string& device, int first_device) {
 std::string escape(const std::string& v) {
     std::string o;
     for (char c : v) {
-        if (c == '\\') o += "\\\\";
-        else if (c == '\n') o += "\\n";
-        else o += c;
+        if (c == '\\')
+            o += "\\\\";
+        else if (c == '\n')
+            o += "\\n";
+        else
+            o += c;
     }
     return o;
 }
@@ -99,10 +104,13 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 
 }  // namespace
 
-std::string absolute_path(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
+std::string absolute_path(const std::string& path) {
+    return fs::absolute(path).lexically_normal().string();
+}
 
 void check_db_model(const std::string& entity, DBModel& m) {
-    if (m.name.empty()) throw std::invalid_argument("model " + entity + ": an ML model needs a name");
+    if (m.name.empty())
+        throw std::invalid_argument("model " + entity + ": an ML model needs a name");
     std::string what = "model " + entity + ", ML model " + m.name;
     m.backend = upper(m.backend);
     if (m.backend != "TORCH" && m.backend != "ONNX" && m.backend != "TFLITE" && m.backend != "TF")
@@ -133,7 +141,9 @@ std::set<std::string> backends_needed(const std::vector<DBModel>& models,
     return out;
 }
 
-std::string backends_dir() { return (fs::path(module_path()).parent_path() / "backends").string(); }
+std::string backends_dir() {
+    return (fs::path(module_path()).parent_path() / "backends").string();
+}
 
 std::string backend_plugin_file(const std::string& backend) {
     std::string lower = backend;
@@ -144,8 +154,9 @@ std::string backend_plugin_file(const std::string& backend) {
 void check_db_objects_ready(const Model& m) {
     for (const auto& x : m.db_models())
         if (!x.model_path.empty() && ::access(x.model_path.c_str(), R_OK) != 0)
-            throw std::runtime_error("model " + m.name() + ", ML model " + x.name + ": model_path " +
-                                     x.model_path + " does not exist or is not readable");
+            throw std::runtime_error("model " + m.name() + ", ML model " + x.name +
+                                     ": model_path " + x.model_path +
+                                     " does not exist or is not readable");
     for (const auto& x : m.db_scripts())
         if (!x.script_path.empty() && ::access(x.script_path.c_str(), R_OK) != 0)
             throw std::runtime_error("model " + m.name() + ", script " + x.name + ": script_path " +
@@ -166,14 +177,16 @@ void check_db_objects_ready(const Model& m) {
     }
 }
 
-void preload_backends(const std::vector<std::string>& addresses, const std::set<std::string>& backends) {
+void preload_backends(const std::vector<std::string>& addresses,
+                      const std::set<std::string>& backends) {
     for (const auto& b : backends) {
         log_debug("loading backend " + b + " on " + std::to_string(addresses.size()) + " shard(s)");
         // Shards load in parallel; a framework like libtorch takes seconds to initialise.
         std::vector<std::future<std::optional<Reply>>> replies;
         for (const auto& a : addresses)
             replies.push_back(std::async(std::launch::async, [a, b] {
-                return db_command(a, {"AI.CONFIG", "LOADBACKEND", b, backend_plugin_file(b)}, 120000);
+                return db_command(a, {"AI.CONFIG", "LOADBACKEND", b, backend_plugin_file(b)},
+                                  120000);
             }));
         auto start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < replies.size(); ++i) {
@@ -188,7 +201,8 @@ void preload_backends(const std::vector<std::string>& addresses, const std::set<
                 throw std::runtime_error("loading backend " + b + " on " + addresses[i] +
                                          ": the database did not answer");
             if (r->is_error())
-                throw std::runtime_error("loading backend " + b + " on " + addresses[i] + ": " + r->str);
+                throw std::runtime_error("loading backend " + b + " on " + addresses[i] + ": " +
+                                         r->str);
         }
     }
 }
@@ -243,11 +257,11 @@ void write_db_manifest(const Model& m, const std::string& path) {
             file = (dir / (m.name() + ".model." + std::to_string(n++) + ".bin")).string();
             write_bytes(file, x.model);
         }
-        out << "[model]\nname=" << escape(x.name) << "\nbackend=" << x.backend << "\nfile="
-            << escape(file) << "\ndevice=" << x.device << "\ndevices_per_node=" << x.devices_per_node
-            << "\nfirst_device=" << x.first_device << "\nbatch_size=" << x.batch_size
-            << "\nmin_batch_size=" << x.min_batch_size << "\nmin_batch_timeout="
-            << x.min_batch_timeout << "\ntag=" << escape(x.tag) << "\n";
+        out << "[model]\nname=" << escape(x.name) << "\nbackend=" << x.backend
+            << "\nfile=" << escape(file) << "\ndevice=" << x.device
+            << "\ndevices_per_node=" << x.devices_per_node << "\nfirst_device=" << x.first_device
+            << "\nbatch_size=" << x.batch_size << "\nmin_batch_size=" << x.min_batch_size
+            << "\nmin_batch_timeout=" << x.min_batch_timeout << "\ntag=" << escape(x.tag) << "\n";
         for (const auto& i : x.inputs) out << "input=" << escape(i) << "\n";
         for (const auto& o : x.outputs) out << "output=" << escape(o) << "\n";
     }
@@ -290,27 +304,48 @@ DBObjects read_db_manifest(const std::string& path) {
         auto num = [&] { return std::stoi(v); };
         if (section == model) {
             auto& m = o.models.back();
-            if (k == "name") m.name = v;
-            else if (k == "backend") m.backend = v;
-            else if (k == "file") m.model_path = v;
-            else if (k == "device") m.device = v;
-            else if (k == "devices_per_node") m.devices_per_node = num();
-            else if (k == "first_device") m.first_device = num();
-            else if (k == "batch_size") m.batch_size = num();
-            else if (k == "min_batch_size") m.min_batch_size = num();
-            else if (k == "min_batch_timeout") m.min_batch_timeout = num();
-            else if (k == "tag") m.tag = v;
-            else if (k == "input") m.inputs.push_back(v);
-            else if (k == "output") m.outputs.push_back(v);
-            else throw std::runtime_error(path + ":" + std::to_string(lineno) + ": unknown key " + k);
+            if (k == "name")
+                m.name = v;
+            else if (k == "backend")
+                m.backend = v;
+            else if (k == "file")
+                m.model_path = v;
+            else if (k == "device")
+                m.device = v;
+            else if (k == "devices_per_node")
+                m.devices_per_node = num();
+            else if (k == "first_device")
+                m.first_device = num();
+            else if (k == "batch_size")
+                m.batch_size = num();
+            else if (k == "min_batch_size")
+                m.min_batch_size = num();
+            else if (k == "min_batch_timeout")
+                m.min_batch_timeout = num();
+            else if (k == "tag")
+                m.tag = v;
+            else if (k == "input")
+                m.inputs.push_back(v);
+            else if (k == "output")
+                m.outputs.push_back(v);
+            else
+                throw std::runtime_error(path + ":" + std::to_string(lineno) + ": unknown key " +
+                                         k);
         } else {
             auto& s = o.scripts.back();
-            if (k == "name") s.name = v;
-            else if (k == "file") s.script_path = v;
-            else if (k == "device") s.device = v;
-            else if (k == "devices_per_node") s.devices_per_node = num();
-            else if (k == "first_device") s.first_device = num();
-            else throw std::runtime_error(path + ":" + std::to_string(lineno) + ": unknown key " + k);
+            if (k == "name")
+                s.name = v;
+            else if (k == "file")
+                s.script_path = v;
+            else if (k == "device")
+                s.device = v;
+            else if (k == "devices_per_node")
+                s.devices_per_node = num();
+            else if (k == "first_device")
+                s.first_device = num();
+            else
+                throw std::runtime_error(path + ":" + std::to_string(lineno) + ": unknown key " +
+                                         k);
         }
     }
     return o;

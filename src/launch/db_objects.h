@@ -32,7 +32,8 @@ void check_db_objects_ready(const Model& m);
 
 // AI.CONFIG LOADBACKEND on every address (a backend already loaded is a no-op). Long loads show
 // progress on stderr. Throws naming the backend and the shard.
-void preload_backends(const std::vector<std::string>& addresses, const std::set<std::string>& backends);
+void preload_backends(const std::vector<std::string>& addresses,
+                      const std::set<std::string>& backends);
 
 // Stores every object through an insitu client (on every shard of a cluster). Errors name the
 // entity and the object.

@@ -109,7 +109,8 @@ TEST(LaunchDBObjects, StandaloneDatabaseGetsThemBeforeTheApplicationRuns) {
     {
         Experiment exp("dbobj", dir);
         auto db = exp.create_database(0, 1);
-        auto app = exp.create_model("app", exp.create_run_settings(INSITU_DB_OBJECTS_APP, {models_dir()}));
+        auto app =
+            exp.create_model("app", exp.create_run_settings(INSITU_DB_OBJECTS_APP, {models_dir()}));
         attach_objects(*app);
         exp.start({db, app}, true);
         EXPECT_EQ(exp.get_returncodes(*app), std::vector<std::optional<int>>{0})
@@ -132,7 +133,8 @@ TEST(LaunchDBObjects, ClusterHasThemOnEveryShardForAnEnsemble) {
         Experiment exp("dbobj", dir);
         auto db = exp.create_database(0, 3);
         exp.start(db);
-        auto ens = exp.create_ensemble("ens", {}, exp.create_run_settings(INSITU_DB_OBJECTS_APP, {models_dir()}), 2);
+        auto ens = exp.create_ensemble(
+            "ens", {}, exp.create_run_settings(INSITU_DB_OBJECTS_APP, {models_dir()}), 2);
         attach_objects(*ens);
         exp.start({ens}, true);
         for (const auto& m : ens->models())
@@ -154,7 +156,8 @@ TEST(LaunchDBObjects, ColocatedDatabaseStoresThemBeforeTheApplicationRuns) {
     std::string dir = make_temp_dir("dbobj-colo");
     {
         Experiment exp("dbobj", dir);
-        auto app = exp.create_model("app", exp.create_run_settings(INSITU_DB_OBJECTS_APP, {models_dir()}));
+        auto app =
+            exp.create_model("app", exp.create_run_settings(INSITU_DB_OBJECTS_APP, {models_dir()}));
         app->colocate_db_tcp(free_port(), "lo", 1);
         attach_objects(*app);
         // An in-memory model goes through a file beside the manifest.
@@ -181,7 +184,8 @@ TEST(LaunchDBObjects, CorruptedModelFailsStartNamingEntityAndModel) {
     {
         Experiment exp("dbobj", dir);
         auto db = exp.create_database(0, 1);
-        auto app = exp.create_model("app", exp.create_run_settings("/bin/sh", {"-c", "echo ran > ran.txt"}));
+        auto app = exp.create_model(
+            "app", exp.create_run_settings("/bin/sh", {"-c", "echo ran > ran.txt"}));
         app->add_ml_model("broken", "TORCH", "", bad);
         std::string msg = throw_message([&] { exp.start({db, app}, true); });
         EXPECT_NE(msg.find("model app"), std::string::npos) << msg;
@@ -213,7 +217,8 @@ TEST(LaunchDBObjects, ColocatedCorruptedScriptFailsStartAndLeavesNothing) {
     std::string dir = make_temp_dir("dbobj-colo-bad");
     {
         Experiment exp("dbobj", dir);
-        auto app = exp.create_model("app", exp.create_run_settings("/bin/sh", {"-c", "echo ran > ran.txt; sleep 30"}));
+        auto app = exp.create_model(
+            "app", exp.create_run_settings("/bin/sh", {"-c", "echo ran > ran.txt; sleep 30"}));
         app->colocate_db_uds(dir + "/db.sock");
         app->add_function("bad_fn", "def bad_fn(x):\n    return x +* 2\n");
         std::string msg = throw_message([&] { exp.start({app}, false); });

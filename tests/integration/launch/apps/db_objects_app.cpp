@@ -19,7 +19,8 @@ namespace {
 std::vector<float> load_npy_f32(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::string f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (f.size() < 10 || f.compare(0, 6, "\x93NUMPY") != 0) throw std::runtime_error(path + " is not .npy");
+    if (f.size() < 10 || f.compare(0, 6, "\x93NUMPY") != 0)
+        throw std::runtime_error(path + " is not .npy");
     std::size_t hlen = static_cast<unsigned char>(f[8]) | (static_cast<unsigned char>(f[9]) << 8);
     std::vector<float> v((f.size() - 10 - hlen) / 4);
     std::memcpy(v.data(), f.data() + 10 + hlen, v.size() * 4);
@@ -27,11 +28,13 @@ std::vector<float> load_npy_f32(const std::string& path) {
 }
 
 void check_near(const char* what, const std::vector<float>& got, const std::vector<float>& want) {
-    if (got.size() != want.size() || want.empty()) throw std::runtime_error(std::string(what) + ": wrong size");
+    if (got.size() != want.size() || want.empty())
+        throw std::runtime_error(std::string(what) + ": wrong size");
     for (std::size_t i = 0; i < got.size(); ++i)
         if (std::fabs(got[i] - want[i]) > 1e-4)
             throw std::runtime_error(std::string(what) + ": element " + std::to_string(i) + " is " +
-                                     std::to_string(got[i]) + ", expected " + std::to_string(want[i]));
+                                     std::to_string(got[i]) + ", expected " +
+                                     std::to_string(want[i]));
 }
 
 }  // namespace
@@ -49,23 +52,29 @@ int main(int argc, char** argv) {
         // One hash tag: in a cluster every tensor lives on the shard that runs the model.
         std::string x = insitu::hash_tagged("app", "x"), y = insitu::hash_tagged("app", "y");
         auto in = load_npy_f32(dir + "/mlp_traced.in0.npy");
-        c.put_tensor(x, in.data(), {1, 64}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+        c.put_tensor(x, in.data(), {1, 64}, insitu::TensorType::Float,
+                     insitu::MemoryLayout::Contiguous);
         c.run_model("mlp", {x}, {y});
         std::vector<float> out(10);
-        c.unpack_tensor(y, out.data(), {1, 10}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+        c.unpack_tensor(y, out.data(), {1, 10}, insitu::TensorType::Float,
+                        insitu::MemoryLayout::Contiguous);
         check_near("model mlp", out, load_npy_f32(dir + "/mlp_traced.out0.npy"));
 
         std::vector<float> a = {1, 2, 3, 4, 5, 6}, b = {10, 20, 30, 40, 50, 60}, r(6);
         std::string ka = insitu::hash_tagged("app", "a"), kb = insitu::hash_tagged("app", "b"),
                     kr = insitu::hash_tagged("app", "r");
-        c.put_tensor(ka, a.data(), {2, 3}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
-        c.put_tensor(kb, b.data(), {2, 3}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+        c.put_tensor(ka, a.data(), {2, 3}, insitu::TensorType::Float,
+                     insitu::MemoryLayout::Contiguous);
+        c.put_tensor(kb, b.data(), {2, 3}, insitu::TensorType::Float,
+                     insitu::MemoryLayout::Contiguous);
         c.run_script("util", "legacy_add", {ka, kb}, {kr});
-        c.unpack_tensor(kr, r.data(), {2, 3}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+        c.unpack_tensor(kr, r.data(), {2, 3}, insitu::TensorType::Float,
+                        insitu::MemoryLayout::Contiguous);
         check_near("script util.legacy_add", r, {11, 22, 33, 44, 55, 66});
 
         c.run_script("times_two", "times_two", {ka}, {kr});
-        c.unpack_tensor(kr, r.data(), {2, 3}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+        c.unpack_tensor(kr, r.data(), {2, 3}, insitu::TensorType::Float,
+                        insitu::MemoryLayout::Contiguous);
         check_near("function times_two", r, {2, 4, 6, 8, 10, 12});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "db-objects-app: FAILED: %s\n", e.what());
