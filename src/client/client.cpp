@@ -74,6 +74,7 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     // 60000000 (its docs say one minute, its header one hour): one hour keeps stuck requests
     // bounded.
     model_timeout_ms = static_cast<int>(int_option(cfg, "SR_MODEL_TIMEOUT", 3'600'000, 1));
+    thread_count = static_cast<int>(int_option(cfg, "SR_THREAD_COUNT", 4, 1));
 
     prefix = std::make_unique<client::KeyPrefixer>(cfg.get_string_option_or("SSKEYIN", ""),
                                                    cfg.get_string_option_or("SSKEYOUT", ""));

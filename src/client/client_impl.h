@@ -40,6 +40,7 @@ struct Client::Impl {
     std::vector<std::unique_ptr<std::string>> owned_blobs;
 
     int model_timeout_ms = 3'600'000;             // SR_MODEL_TIMEOUT
+    int thread_count = 4;                         // SR_THREAD_COUNT: threads of a list read
     std::optional<std::size_t> model_chunk_size;  // the server's MODEL_CHUNK_SIZE, once asked
     std::uint64_t bytes_moved = 0;
     // Set once a cluster answered CROSSSLOT to a direct run: that server (e.g. RedisAI) declares
@@ -69,7 +70,8 @@ struct Client::Impl {
              const std::vector<std::string>& inputs, const std::vector<std::string>& outputs);
 
     // ---- datasets (datasets.cpp) ----
-    // Reads the datasets stored under each "<prefix>.{name}" key (any shard), pipelined per shard.
+    // Reads the datasets stored under each "<prefix>.{name}" key (any shard), pipelined per shard,
+    // the shards of a cluster in parallel (up to thread_count threads). Results in key order.
     std::vector<DataSet> read_datasets(const std::vector<std::string>& dataset_keys,
                                        const std::string& call);
 };

@@ -6,8 +6,10 @@
 // dataset without it, so a half-written dataset is never returned.
 #include "client/client_impl.h"
 
+#include <atomic>
 #include <exception>
 #include <map>
+#include <thread>
 
 #include "client/model_checks.h"
 #include "client/poll.h"
@@ -93,110 +95,175 @@ struct GroupResult {
     std::vector<std::size_t> deferred;  // positions to read again alone (redirected mid-way)
 };
 
-// Reads the datasets keys[idx...] (believed to be on one node) with two pipelines: every meta
-// hash, then every tensor. Alone (`single`), redirections go to the router, which retries.
+// Reads the datasets keys[idx...] (believed to be on the node of `c`) with two pipelines: every
+// meta hash, then every tensor. Alone (`single`), redirections are thrown for the router, which
+// retries; otherwise the datasets concerned are left in `deferred`.
+GroupResult read_group_on(Connection& c, const std::vector<std::string>& keys,
+                          const std::vector<std::size_t>& idx, bool single,
+                          const std::string& call) {
+    GroupResult res;
+    res.datasets.resize(idx.size());
+    std::size_t unread = 0;
+    try {
+        for (std::size_t i : idx) {
+            c.send({"HGETALL", keys[i] + ".meta"});
+            ++unread;
+        }
+        std::vector<Reply> metas;
+        for (std::size_t j = 0; j < idx.size(); ++j, --unread) metas.push_back(c.read_reply());
+
+        std::vector<std::vector<std::string>> names(idx.size());
+        for (std::size_t j = 0; j < idx.size(); ++j) {
+            const std::string name = dataset_name_of(keys[idx[j]]);
+            if (metas[j].is_error()) {
+                if (single) client::check_retryable_error(metas[j].str);
+                if (is_redirect(metas[j].str)) {
+                    res.deferred.push_back(j);
+                    continue;
+                }
+                throw DatabaseException(call + ": reading dataset '" + name +
+                                        "' failed: " + metas[j].str);
+            }
+            res.datasets[j] = unpack_meta(call, name, metas[j], names[j]);
+        }
+
+        struct Want {
+            std::size_t j;
+            const std::string* tensor;
+            std::string key;
+        };
+        std::vector<Want> wants;
+        for (std::size_t j = 0; j < idx.size(); ++j) {
+            if (!res.datasets[j]) continue;
+            for (const auto& t : names[j]) {
+                wants.push_back({j, &t, keys[idx[j]] + "." + t});
+                c.send({"AI.TENSORGET", wants.back().key, "META", "BLOB"});
+                ++unread;
+            }
+        }
+        std::string failure;  // first error, thrown once every reply has been read
+        bool missing = false;
+        // Alone, a redirection goes to the router, which resends on this connection: every
+        // reply must have been read first.
+        std::exception_ptr redirected;
+        auto defer = [&](std::size_t j) {
+            if (single) {
+                if (!redirected) redirected = std::current_exception();
+            } else if (res.datasets[j]) {
+                res.deferred.push_back(j);
+                res.datasets[j].reset();
+            }
+        };
+        for (const Want& w : wants) {
+            client::TensorMeta m;
+            try {
+                m = client::read_tensorget_head(c, w.key, *w.tensor, call.c_str());
+            } catch (const KeyException& e) {
+                --unread;
+                if (failure.empty()) failure = e.what(), missing = true;
+                continue;
+            } catch (const client::Redirect&) {
+                --unread;
+                defer(w.j);
+                continue;
+            } catch (const client::TransientError&) {
+                --unread;
+                defer(w.j);
+                continue;
+            }
+            const std::size_t elem = element_size(m.type);
+            if (elem == 0 || core::element_count(m.dims) * elem != m.blob_size) {
+                client::discard_blob(c, m.blob_size);
+                --unread;
+                if (failure.empty())
+                    failure = call + ": tensor '" + *w.tensor + "' of dataset '" +
+                              dataset_name_of(w.key) + "' has dtype " + m.type_name + " and " +
+                              std::to_string(m.blob_size) + " bytes for shape " +
+                              client::dims_text(m.dims);
+                continue;
+            }
+            std::vector<unsigned char> data(m.blob_size);
+            client::read_blob(c, data.data(), m.blob_size);
+            --unread;
+            if (res.datasets[w.j])
+                res.datasets[w.j]->adopt_tensor(*w.tensor, m.type, m.dims, std::move(data));
+        }
+        if (redirected) std::rethrow_exception(redirected);
+        if (!failure.empty()) {
+            if (missing) throw KeyException(failure);
+            throw DatabaseException(failure);
+        }
+    } catch (...) {
+        if (unread > 0) c.mark_out_of_step();
+        throw;
+    }
+    return res;
+}
+
 GroupResult read_group(Client::Impl& impl, const std::vector<std::string>& keys,
                        const std::vector<std::size_t>& idx, bool single, const std::string& call) {
     GroupResult res;
-    impl.router->on_key(keys[idx[0]] + ".meta", [&](Connection& c) {
-        res = GroupResult{};
-        res.datasets.resize(idx.size());
-        std::size_t unread = 0;
-        try {
-            for (std::size_t i : idx) {
-                c.send({"HGETALL", keys[i] + ".meta"});
-                ++unread;
-            }
-            std::vector<Reply> metas;
-            for (std::size_t j = 0; j < idx.size(); ++j, --unread) metas.push_back(c.read_reply());
-
-            std::vector<std::vector<std::string>> names(idx.size());
-            for (std::size_t j = 0; j < idx.size(); ++j) {
-                const std::string name = dataset_name_of(keys[idx[j]]);
-                if (metas[j].is_error()) {
-                    if (single) client::check_retryable_error(metas[j].str);
-                    if (is_redirect(metas[j].str)) {
-                        res.deferred.push_back(j);
-                        continue;
-                    }
-                    throw DatabaseException(call + ": reading dataset '" + name +
-                                            "' failed: " + metas[j].str);
-                }
-                res.datasets[j] = unpack_meta(call, name, metas[j], names[j]);
-            }
-
-            struct Want {
-                std::size_t j;
-                const std::string* tensor;
-                std::string key;
-            };
-            std::vector<Want> wants;
-            for (std::size_t j = 0; j < idx.size(); ++j) {
-                if (!res.datasets[j]) continue;
-                for (const auto& t : names[j]) {
-                    wants.push_back({j, &t, keys[idx[j]] + "." + t});
-                    c.send({"AI.TENSORGET", wants.back().key, "META", "BLOB"});
-                    ++unread;
-                }
-            }
-            std::string failure;  // first error, thrown once every reply has been read
-            bool missing = false;
-            // Alone, a redirection goes to the router, which resends on this connection: every
-            // reply must have been read first.
-            std::exception_ptr redirected;
-            auto defer = [&](std::size_t j) {
-                if (single) {
-                    if (!redirected) redirected = std::current_exception();
-                } else if (res.datasets[j]) {
-                    res.deferred.push_back(j);
-                    res.datasets[j].reset();
-                }
-            };
-            for (const Want& w : wants) {
-                client::TensorMeta m;
-                try {
-                    m = client::read_tensorget_head(c, w.key, *w.tensor, call.c_str());
-                } catch (const KeyException& e) {
-                    --unread;
-                    if (failure.empty()) failure = e.what(), missing = true;
-                    continue;
-                } catch (const client::Redirect&) {
-                    --unread;
-                    defer(w.j);
-                    continue;
-                } catch (const client::TransientError&) {
-                    --unread;
-                    defer(w.j);
-                    continue;
-                }
-                const std::size_t elem = element_size(m.type);
-                if (elem == 0 || core::element_count(m.dims) * elem != m.blob_size) {
-                    client::discard_blob(c, m.blob_size);
-                    --unread;
-                    if (failure.empty())
-                        failure = call + ": tensor '" + *w.tensor + "' of dataset '" +
-                                  dataset_name_of(w.key) + "' has dtype " + m.type_name + " and " +
-                                  std::to_string(m.blob_size) + " bytes for shape " +
-                                  client::dims_text(m.dims);
-                    continue;
-                }
-                std::vector<unsigned char> data(m.blob_size);
-                client::read_blob(c, data.data(), m.blob_size);
-                --unread;
-                if (res.datasets[w.j])
-                    res.datasets[w.j]->adopt_tensor(*w.tensor, m.type, m.dims, std::move(data));
-            }
-            if (redirected) std::rethrow_exception(redirected);
-            if (!failure.empty()) {
-                if (missing) throw KeyException(failure);
-                throw DatabaseException(failure);
-            }
-        } catch (...) {
-            if (unread > 0) c.mark_out_of_step();
-            throw;
-        }
-    });
+    impl.router->on_key(keys[idx[0]] + ".meta",
+                        [&](Connection& c) { res = read_group_on(c, keys, idx, single, call); });
     return res;
+}
+
+using Groups = std::vector<std::pair<int, std::vector<std::size_t>>>;  // serving node's slot, keys
+
+// Reads every group on its own leased connection, up to `threads` at a time. A group whose node
+// could not be reached, or that met a redirection or a retryable error, is left undone for the
+// router's retrying path; other errors (missing data) are rethrown, the first group's first.
+void read_groups_in_parallel(Client::Impl& impl, const std::vector<std::string>& keys,
+                             const Groups& groups, int threads, const std::string& call,
+                             std::vector<GroupResult>& results, std::vector<unsigned char>& done) {
+    const std::size_t n = groups.size();
+    std::vector<client::Router::Lease> leases(n);
+    for (std::size_t g = 0; g < n; ++g) {
+        try {
+            leases[g] = impl.router->lease_slot(core::hash_slot(keys[groups[g].second[0]]));
+        } catch (const client::IoError&) {
+            // left to the retrying path
+        } catch (const DatabaseException&) {
+        }
+    }
+    std::vector<std::exception_ptr> errors(n);
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t g = next++; g < n; g = next++) {
+            if (!leases[g].conn) continue;
+            try {
+                results[g] = read_group_on(*leases[g].conn, keys, groups[g].second, false, call);
+                done[g] = 1;
+            } catch (...) {
+                errors[g] = std::current_exception();
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> pool;
+        const std::size_t extra = std::min<std::size_t>(n, static_cast<std::size_t>(threads)) - 1;
+        for (std::size_t t = 0; t < extra; ++t) pool.emplace_back(work);
+        work();
+    }
+    for (auto& lease : leases) impl.router->give_back(std::move(lease));
+    if (impl.log->enabled(LogLevel::Developer)) {
+        std::size_t read = 0;
+        for (unsigned char d : done) read += d;
+        impl.log->log(LogLevel::Developer, call + ": " + std::to_string(read) + " of " +
+                                               std::to_string(n) + " shards read in parallel on " +
+                                               std::to_string(std::min<std::size_t>(
+                                                   n, static_cast<std::size_t>(threads))) +
+                                               " threads");
+    }
+    for (std::size_t g = 0; g < n; ++g) {
+        if (!errors[g]) continue;
+        try {
+            std::rethrow_exception(errors[g]);
+        } catch (const client::IoError&) {
+        } catch (const client::TransientError&) {
+        } catch (const client::Redirect&) {
+        }  // anything else propagates
+    }
 }
 
 }  // namespace
@@ -204,12 +271,19 @@ GroupResult read_group(Client::Impl& impl, const std::vector<std::string>& keys,
 std::vector<DataSet> Client::Impl::read_datasets(const std::vector<std::string>& keys,
                                                  const std::string& call) {
     std::vector<std::optional<DataSet>> out(keys.size());
-    std::map<int, std::vector<std::size_t>> groups;  // by serving node (its lowest slot)
+    std::map<int, std::vector<std::size_t>> by_node;  // by serving node (its lowest slot)
     for (std::size_t i = 0; i < keys.size(); ++i)
-        groups[router->is_cluster() ? router->owner_first_slot(core::hash_slot(keys[i])) : 0]
+        by_node[router->is_cluster() ? router->owner_first_slot(core::hash_slot(keys[i])) : 0]
             .push_back(i);
-    for (const auto& [node, idx] : groups) {
-        GroupResult r = read_group(*this, keys, idx, idx.size() == 1, call);
+    const Groups groups(by_node.begin(), by_node.end());
+    std::vector<GroupResult> results(groups.size());
+    std::vector<unsigned char> done(groups.size(), 0);
+    if (groups.size() > 1 && thread_count > 1)
+        read_groups_in_parallel(*this, keys, groups, thread_count, call, results, done);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const auto& idx = groups[g].second;
+        if (!done[g]) results[g] = read_group(*this, keys, idx, idx.size() == 1, call);
+        GroupResult& r = results[g];
         for (std::size_t j = 0; j < idx.size(); ++j)
             if (r.datasets[j]) out[idx[j]] = std::move(r.datasets[j]);
         for (std::size_t j : r.deferred) {

@@ -246,6 +246,22 @@ void Router::execute(Target target, const Job& fn) {
     }
 }
 
+Router::Lease Router::lease_slot(int slot) {
+    if (cluster_ && stale_slots_) refresh_slots();
+    Lease lease;
+    lease.node = pick_node({Target::Kind::slot, slot});
+    connection(lease.node, Clock::now() + timing_.conn_timeout);
+    lease.conn = std::move(nodes_[lease.node].conn);
+    lease.conn->set_reply_timeout(static_cast<int>(std::clamp<long long>(
+        timing_.cmd_timeout.count(), timing_.socket_timeout_ms, 1'000'000'000)));
+    return lease;
+}
+
+void Router::give_back(Lease lease) {
+    if (!lease.conn || lease.conn->pending() || lease.node >= nodes_.size()) return;
+    if (!nodes_[lease.node].conn) nodes_[lease.node].conn = std::move(lease.conn);
+}
+
 void Router::on_key(std::string_view key, const Job& fn) {
     execute({Target::Kind::slot, core::hash_slot(key)}, fn);
 }

@@ -68,6 +68,18 @@ class Router {
     Reply command_on_node(const std::string& address, const std::vector<std::string_view>& args);
     Reply command_on_any(const std::vector<std::string_view>& args);
 
+    // Exclusive use of the connection to the node serving `slot`, outside the router, for a
+    // pass that runs one thread per node (parallel list reads). lease_slot connects when needed
+    // (IoError when it cannot); give_back keeps the connection unless its stream is out of step.
+    // Only the thread that owns the Router calls these, and it makes no other router call while
+    // a lease is out (the node has no connection meanwhile).
+    struct Lease {
+        std::size_t node = 0;
+        std::unique_ptr<Connection> conn;
+    };
+    Lease lease_slot(int slot);
+    void give_back(Lease lease);
+
     const Timing& timing() const { return timing_; }
     std::string describe() const;
 

@@ -7,7 +7,10 @@
 #include <insitu/dataset.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -422,6 +425,88 @@ TEST_P(DataSets, AggregationLists) {
     EXPECT_THROW(client_->get_datasets_from_list("L"), KeyException);
     EXPECT_EQ(names(client_->get_dataset_list_range("L", 0, 2)),
               (std::vector<std::string>{"d0", "d1", "d2"}));
+}
+
+// List reads fetch each shard's datasets on their own thread (SR_THREAD_COUNT): the results are
+// the same, in list order, as a one-thread read and as what was written; a dangling entry still
+// fails with its name, and the client keeps working after both.
+TEST_P(DataSets, ParallelListReadsMatchOneThread) {
+    constexpr int n = 48;
+    std::set<RedisServer*> shards;
+    std::vector<std::vector<unsigned char>> blobs;
+    for (int i = 0; i < n; ++i) {
+        DataSet ds("p" + std::to_string(i));
+        // sizes from 8 bytes to 512 KiB so that the shards' reads overlap in time
+        const std::size_t elems = std::size_t{1} << (i % 17);
+        blobs.push_back(make_bytes(TensorType::Float, elems, static_cast<unsigned>(i)));
+        ds.add_tensor("t", blobs.back().data(), {elems}, TensorType::Float,
+                      MemoryLayout::Contiguous);
+        std::int64_t idx = i;
+        ds.add_meta_scalar("i", &idx, MetaDataType::Int64);
+        ds.add_meta_string("s", std::string(static_cast<std::size_t>(i), 'x'));
+        client_->put_dataset(ds);
+        client_->append_to_list("P", ds);
+        if (cluster()) shards.insert(&cluster_->owner_of(ds.get_name()));
+    }
+    if (cluster()) {
+        ASSERT_EQ(shards.size(), 3u) << "the list should span every shard";
+    }
+    Client one = client({{"SR_THREAD_COUNT", "1"}});
+    const std::string log_path = ::testing::TempDir() + "insitu_parallel_lists.log";
+    std::remove(log_path.c_str());
+    Client many = client(
+        {{"SR_THREAD_COUNT", "8"}, {"SR_LOG_LEVEL", "DEVELOPER"}, {"SR_LOG_FILE", log_path}});
+    auto check = [&](const std::vector<DataSet>& got, int first, const char* what) {
+        for (std::size_t k = 0; k < got.size(); ++k) {
+            const int i = first + static_cast<int>(k);
+            SCOPED_TRACE(std::string(what) + " entry " + std::to_string(k));
+            ASSERT_EQ(got[k].get_name(), "p" + std::to_string(i));
+            EXPECT_EQ(scalars<std::int64_t>(got[k], "i", MetaDataType::Int64),
+                      std::vector<std::int64_t>{i});
+            EXPECT_EQ(got[k].get_meta_strings("s"),
+                      std::vector<std::string>{std::string(static_cast<std::size_t>(i), 'x')});
+            std::vector<unsigned char> t(blobs[static_cast<std::size_t>(i)].size());
+            got[k].unpack_tensor("t", t.data(), {t.size() / 4}, TensorType::Float,
+                                 MemoryLayout::Contiguous);
+            EXPECT_TRUE(t == blobs[static_cast<std::size_t>(i)]);
+        }
+    };
+    for (int round = 0; round < 3; ++round) {
+        auto a = one.get_datasets_from_list("P");
+        auto b = many.get_datasets_from_list("P");
+        ASSERT_EQ(a.size(), static_cast<std::size_t>(n));
+        ASSERT_EQ(b.size(), static_cast<std::size_t>(n));
+        check(a, 0, "one thread");
+        check(b, 0, "parallel");
+        auto r = many.get_dataset_list_range("P", 5, -6);
+        ASSERT_EQ(r.size(), static_cast<std::size_t>(n - 10));
+        check(r, 5, "parallel range");
+    }
+    {
+        // The cluster's reads took the parallel path: one thread per shard, none left over.
+        std::ifstream log(log_path);
+        std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+        if (cluster())
+            EXPECT_NE(text.find("get_dataset_list_range: 3 of 3 shards read in parallel on 3 "
+                                "threads"),
+                      std::string::npos)
+                << text.substr(0, 2000);
+        else
+            EXPECT_EQ(text.find("in parallel"), std::string::npos);
+    }
+    // A dangling entry fails with its name; the connections are usable afterwards.
+    client_->delete_dataset("p17");
+    try {
+        many.get_datasets_from_list("P");
+        ADD_FAILURE() << "a dangling entry was not reported";
+    } catch (const KeyException& e) {
+        EXPECT_NE(std::string(e.what()).find("p17"), std::string::npos) << e.what();
+    }
+    auto r = many.get_dataset_list_range("P", 0, 16);
+    ASSERT_EQ(r.size(), 17u);
+    check(r, 0, "after an error");
+    EXPECT_TRUE(many.dataset_exists("p40"));
+    EXPECT_EQ(many.get_list_length("P"), n);
 }
 
 TEST(DataSetApi, FieldsTensorsAndErrors) {
