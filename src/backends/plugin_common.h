@@ -161,3 +161,24 @@ inline void set_string_output(insitu_output* out, std::string bytes) {
 }
 
 }  // namespace insitu::backends
+
+// The plugin's function table and its exported entry point (the only symbol plugin.map exports).
+// A plugin defines, in namespace insitu::backends (anonymous namespace allowed), framework_version,
+// init and the model_* functions, then writes INSITU_MODEL_BACKEND("NAME") at file scope, or
+// INSITU_SCRIPT_BACKEND("NAME") when it also defines the script_* functions.
+#define INSITU_BACKEND_TABLE(NAME, CREATE, HAS, RUN, FREE)                                        \
+    namespace insitu::backends {                                                                  \
+    namespace {                                                                                   \
+    const insitu_backend_api k_api = {INSITU_BACKEND_ABI_VERSION, NAME, framework_version, init,  \
+                                      model_create, model_num_inputs, model_num_outputs,          \
+                                      model_run, model_serialize, model_free,                     \
+                                      CREATE, HAS, RUN, FREE};                                    \
+    }                                                                                             \
+    }                                                                                             \
+    extern "C" __attribute__((visibility("default"))) const insitu_backend_api*                   \
+    insitu_backend_get_api(uint32_t host_abi_version) {                                           \
+        return host_abi_version == INSITU_BACKEND_ABI_VERSION ? &insitu::backends::k_api : nullptr; \
+    }
+#define INSITU_MODEL_BACKEND(NAME) INSITU_BACKEND_TABLE(NAME, nullptr, nullptr, nullptr, nullptr)
+#define INSITU_SCRIPT_BACKEND(NAME) \
+    INSITU_BACKEND_TABLE(NAME, script_create, script_has_function, script_run, script_free)

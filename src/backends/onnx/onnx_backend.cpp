@@ -237,28 +237,7 @@ int model_serialize(void* model, insitu_output* blob, insitu_error* err) {
 
 void model_free(void* model) { delete static_cast<OnnxModel*>(model); }
 
-const insitu_backend_api k_api = {
-    INSITU_BACKEND_ABI_VERSION,
-    "ONNX",
-    framework_version,
-    init,
-    model_create,
-    model_num_inputs,
-    model_num_outputs,
-    model_run,
-    model_serialize,
-    model_free,
-    nullptr,
-    nullptr,
-    nullptr,
-    nullptr,
-};
-
 }  // namespace
 }  // namespace insitu::backends
 
-extern "C" __attribute__((visibility("default"))) const insitu_backend_api*
-insitu_backend_get_api(uint32_t host_abi_version) {
-    if (host_abi_version != INSITU_BACKEND_ABI_VERSION) return nullptr;
-    return &insitu::backends::k_api;
-}
+INSITU_MODEL_BACKEND("ONNX")

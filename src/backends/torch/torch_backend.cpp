@@ -533,28 +533,7 @@ int script_run(void* script, const char* fn, const insitu_tensor_view* inputs, i
 
 void script_free(void* script) { delete static_cast<TorchScript*>(script); }
 
-const insitu_backend_api k_api = {
-    INSITU_BACKEND_ABI_VERSION,
-    "TORCH",
-    framework_version,
-    init,
-    model_create,
-    model_num_inputs,
-    model_num_outputs,
-    model_run,
-    model_serialize,
-    model_free,
-    script_create,
-    script_has_function,
-    script_run,
-    script_free,
-};
-
 }  // namespace
 }  // namespace insitu::backends
 
-extern "C" __attribute__((visibility("default"))) const insitu_backend_api*
-insitu_backend_get_api(uint32_t host_abi_version) {
-    if (host_abi_version != INSITU_BACKEND_ABI_VERSION) return nullptr;
-    return &insitu::backends::k_api;
-}
+INSITU_SCRIPT_BACKEND("TORCH")
