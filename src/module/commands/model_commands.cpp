@@ -10,6 +10,7 @@
 #include "engine/run_queue.h"
 #include "module/commands/args.h"
 #include "module/commands/execution.h"
+#include "module/commands/stored_object.h"
 #include "module/module_config.h"
 #include "module/types/model_type.h"
 
@@ -173,18 +174,7 @@ int modelget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 }
 
 int modeldel_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
-    if (argc != 2) return RedisModule_WrongArity(ctx);
-    ModelValue* mv = nullptr;
-    RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/true, &mv);
-    if (!key) return REDISMODULE_OK;
-    if (!mv) {
-        RedisModule_CloseKey(key);
-        return RedisModule_ReplyWithError(ctx, "ERR model key is empty");
-    }
-    RedisModule_DeleteKey(key);
-    RedisModule_CloseKey(key);
-    RedisModule_ReplicateVerbatim(ctx);
-    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    return delete_stored_object<ModelValue>(ctx, argv, argc, open_model_key, "ERR model key is empty");
 }
 
 int modelexecute_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
@@ -195,18 +185,9 @@ int modelrun_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     return run(ctx, argv, argc, true);
 }
 
-int modelscan_command(RedisModuleCtx* ctx, RedisModuleString**, int argc) {
-    if (argc != 1) return RedisModule_WrongArity(ctx);
-    std::vector<engine::RunStatsPtr> models;
-    for (auto& s : engine::stats_registry().all())
-        if (s->is_model) models.push_back(s);
-    RedisModule_ReplyWithArray(ctx, static_cast<long>(models.size()));
-    for (const auto& s : models) {
-        RedisModule_ReplyWithArray(ctx, 2);
-        RedisModule_ReplyWithStringBuffer(ctx, s->key.data(), s->key.size());
-        RedisModule_ReplyWithStringBuffer(ctx, s->tag.data(), s->tag.size());
-    }
-    return REDISMODULE_OK;
+int modelscan_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    (void)argv;
+    return reply_stored_objects(ctx, argc, /*models=*/true);
 }
 
 }  // namespace insitu::module

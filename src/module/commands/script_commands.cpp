@@ -10,6 +10,7 @@
 #include "engine/script_args.h"
 #include "module/commands/args.h"
 #include "module/commands/execution.h"
+#include "module/commands/stored_object.h"
 #include "module/module_config.h"
 #include "module/types/model_type.h"
 
@@ -133,18 +134,7 @@ int scriptget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 }
 
 int scriptdel_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
-    if (argc != 2) return RedisModule_WrongArity(ctx);
-    ScriptValue* sv = nullptr;
-    RedisModuleKey* key = open_script_key(ctx, argv[1], /*write=*/true, &sv);
-    if (!key) return REDISMODULE_OK;
-    if (!sv) {
-        RedisModule_CloseKey(key);
-        return RedisModule_ReplyWithError(ctx, "ERR script key is empty");
-    }
-    RedisModule_DeleteKey(key);
-    RedisModule_CloseKey(key);
-    RedisModule_ReplicateVerbatim(ctx);
-    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    return delete_stored_object<ScriptValue>(ctx, argv, argc, open_script_key, "ERR script key is empty");
 }
 
 int scriptexecute_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
@@ -155,18 +145,9 @@ int scriptrun_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     return run(ctx, argv, argc, true);
 }
 
-int scriptscan_command(RedisModuleCtx* ctx, RedisModuleString**, int argc) {
-    if (argc != 1) return RedisModule_WrongArity(ctx);
-    std::vector<engine::RunStatsPtr> scripts;
-    for (auto& s : engine::stats_registry().all())
-        if (!s->is_model) scripts.push_back(s);
-    RedisModule_ReplyWithArray(ctx, static_cast<long>(scripts.size()));
-    for (const auto& s : scripts) {
-        RedisModule_ReplyWithArray(ctx, 2);
-        RedisModule_ReplyWithStringBuffer(ctx, s->key.data(), s->key.size());
-        RedisModule_ReplyWithStringBuffer(ctx, s->tag.data(), s->tag.size());
-    }
-    return REDISMODULE_OK;
+int scriptscan_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    (void)argv;
+    return reply_stored_objects(ctx, argc, /*models=*/false);
 }
 
 }  // namespace insitu::module
