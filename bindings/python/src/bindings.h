@@ -9,6 +9,8 @@ namespace insitu::python {
 void bind_config_options(pybind11::module_& m);
 void bind_dataset(pybind11::module_& m);
 void bind_client(pybind11::module_& m);
+// The driver API: Experiment, RunSettings, Model, Ensemble, Orchestrator.
+void bind_experiment(pybind11::module_& m);
 // Datasets, lists, models and scripts on the Client class made by bind_client.
 void bind_client_data(pybind11::class_<Client>& c);
 

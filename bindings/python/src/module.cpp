@@ -12,4 +12,7 @@ PYBIND11_MODULE(_insitu, m) {
     insitu::python::bind_config_options(m);
     insitu::python::bind_dataset(m);  // before Client, whose calls take and return datasets
     insitu::python::bind_client(m);
+#ifdef INSITU_PYTHON_HAVE_LAUNCH
+    insitu::python::bind_experiment(m);
+#endif
 }
