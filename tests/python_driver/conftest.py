@@ -1,0 +1,59 @@
+"""Fixtures for the driver-API tests: each test gets its own experiment directory, and after it
+no process may remain whose command line or working directory mentions that directory."""
+
+import os
+import socket
+import time
+
+import pytest
+
+
+def processes_under(marker):
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except (OSError, IndexError):
+            continue
+        if marker in cmd or marker in cwd:
+            found.append(f"{pid}: {cmd}")
+    return found
+
+
+def wait_no_processes(marker, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not processes_under(marker):
+            return []
+        time.sleep(0.05)
+    return processes_under(marker)
+
+
+@pytest.fixture
+def exp_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+    left = wait_no_processes(str(tmp_path))
+    assert not left, "processes left behind:\n" + "\n".join(left)
+
+
+def free_port():
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port + 10000 < 65536:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port + 10000))
+                    return port
+                except OSError:
+                    pass
+    raise RuntimeError("no free port")
