@@ -24,6 +24,14 @@ a = np.arange(12, dtype=np.int32).reshape(3, 4)
 c.put_tensor("pip_installed", a)
 np.testing.assert_array_equal(c.get_tensor("pip_installed"), a)
 c.delete_tensor("pip_installed")
+# The driver API from the installed copy: a standalone database and an application.
+exp = insitu.Experiment("pip-exp")
+db = exp.create_database(port=0)
+m = exp.create_model("m", exp.create_run_settings("true"))
+exp.start(db, m)
+assert exp.get_status(m) == [insitu.SmartSimStatus.STATUS_COMPLETED], exp.summary()
+exp.stop()
+assert not db.is_active()
 print("pip install: OK", insitu.__file__)
 PY
 "$work/venv/bin/python" -m pip uninstall -y -q insitu
