@@ -5,6 +5,8 @@
 // usage: db_objects_app <models dir>
 #include <insitu/client.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -49,8 +51,10 @@ int main(int argc, char** argv) {
         insitu::Client c("db-objects-app");
         // Ensemble members get SSKEYOUT; the tensors here are private scratch, so unprefixed.
         c.use_tensor_ensemble_prefix(false);
-        // One hash tag: in a cluster every tensor lives on the shard that runs the model.
-        std::string x = insitu::hash_tagged("app", "x"), y = insitu::hash_tagged("app", "y");
+        // One hash tag: in a cluster every tensor lives on the shard that runs the model. Per
+        // process, so that ensemble members running at once do not share tensors.
+        const std::string tag = "app" + std::to_string(::getpid());
+        std::string x = insitu::hash_tagged(tag, "x"), y = insitu::hash_tagged(tag, "y");
         auto in = load_npy_f32(dir + "/mlp_traced.in0.npy");
         c.put_tensor(x, in.data(), {1, 64}, insitu::TensorType::Float,
                      insitu::MemoryLayout::Contiguous);
@@ -61,8 +65,8 @@ int main(int argc, char** argv) {
         check_near("model mlp", out, load_npy_f32(dir + "/mlp_traced.out0.npy"));
 
         std::vector<float> a = {1, 2, 3, 4, 5, 6}, b = {10, 20, 30, 40, 50, 60}, r(6);
-        std::string ka = insitu::hash_tagged("app", "a"), kb = insitu::hash_tagged("app", "b"),
-                    kr = insitu::hash_tagged("app", "r");
+        std::string ka = insitu::hash_tagged(tag, "a"), kb = insitu::hash_tagged(tag, "b"),
+                    kr = insitu::hash_tagged(tag, "r");
         c.put_tensor(ka, a.data(), {2, 3}, insitu::TensorType::Float,
                      insitu::MemoryLayout::Contiguous);
         c.put_tensor(kb, b.data(), {2, 3}, insitu::TensorType::Float,
