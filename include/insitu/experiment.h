@@ -83,6 +83,9 @@ public:
 
     // Waits until every launched application has finished, printing status every `interval_s`.
     void poll(double interval_s = 10, bool verbose = true);
+    // One step of poll: updates every status and tells whether an application still runs
+    // (with `log`, logs each running one). For drivers that wait in their own loop.
+    bool applications_running(bool log = false);
     bool finished(const Entity& entity);
     // One status per process group: a Model gives one, an Ensemble one per member, an
     // Orchestrator one per shard.

@@ -499,6 +499,17 @@ void Experiment::poll(double interval_s, bool verbose) {
     }
 }
 
+bool Experiment::applications_running(bool log) {
+    impl_->jobs.update(*impl_->launcher);
+    bool any = false;
+    for (Job* j : impl_->jobs.running()) {
+        if (j->is_db) continue;
+        any = true;
+        if (log) launch::log_info(j->name + "(" + j->step_id + "): " + to_string(j->status));
+    }
+    return any;
+}
+
 bool Experiment::finished(const Entity& entity) {
     impl_->jobs.update(*impl_->launcher);
     auto js = impl_->jobs_of(entity);

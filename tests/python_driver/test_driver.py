@@ -204,3 +204,30 @@ def test_corrupted_model_fails_start_and_leaves_nothing(exp_dir):
         exp.start(db, m)
     assert not db.is_active()
     assert not processes_under(str(exp_dir / "exp"))
+
+
+def test_ctrl_c_during_a_blocking_start_stops_everything(exp_dir):
+    """kill_on_interrupt: KeyboardInterrupt reaches the driver and the experiment is stopped."""
+    import _thread
+
+    exp = Experiment("interrupt", exp_path=str(exp_dir / "exp"))
+    db = exp.create_database(port=0)
+    m = exp.create_model("sleeper", exp.create_run_settings("sleep", exe_args=["30"]))
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    timer.start()
+    t0 = time.time()
+    with pytest.raises(KeyboardInterrupt):
+        exp.start(db, m, block=True)
+    timer.join()
+    assert time.time() - t0 < 15
+    assert exp.get_status(m) == [SmartSimStatus.STATUS_CANCELLED]
+    assert not db.is_active()
+    # poll() is interruptible the same way.
+    m2 = exp.create_model("sleeper2", exp.create_run_settings("sleep", exe_args=["30"]))
+    exp.start(m2, block=False)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        exp.poll(interval=0.2, verbose=False)
+    timer.join()
+    assert exp.get_status(m2) == [SmartSimStatus.STATUS_CANCELLED]

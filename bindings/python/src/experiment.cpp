@@ -6,7 +6,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -157,6 +159,39 @@ void colocate_tcp(Model& m, int port, const py::object& ifname, int db_cpus, con
     auto ifs = str_list(ifname);
     m.colocate_db_tcp(port, ifs.empty() ? "lo" : ifs[0], db_cpus, pinning_of(pinning), debug,
                       limit_app_cpus, db_identifier, db_args_of(kw));
+}
+
+
+// Waits (GIL released in between) until the applications among `entities` (none: every
+// application launched) are done, checking for Ctrl-C every 50 ms like SmartSim's
+// kill_on_interrupt: the experiment's processes are stopped and KeyboardInterrupt propagates.
+// `verbose_s` > 0 logs the running applications that often (poll's verbose).
+void wait_interruptibly(Experiment& e, const EntityList& entities, bool kill_on_interrupt,
+                        double verbose_s = 0) {
+    EntityList apps;
+    for (const auto& x : entities)
+        if (!std::dynamic_pointer_cast<Orchestrator>(x)) apps.push_back(x);
+    if (!entities.empty() && apps.empty()) return;
+    auto next_note = std::chrono::steady_clock::now();
+    for (;;) {
+        bool done = true;
+        {
+            py::gil_scoped_release nogil;
+            bool note = verbose_s > 0 && std::chrono::steady_clock::now() >= next_note;
+            if (note) next_note += std::chrono::milliseconds(static_cast<long>(verbose_s * 1000));
+            if (apps.empty()) done = !e.applications_running(note);
+            for (const auto& x : apps) done = done && e.finished(*x);
+            if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        if (done) return;
+        if (PyErr_CheckSignals() != 0) {
+            if (kill_on_interrupt) {
+                py::gil_scoped_release nogil;
+                e.stop();
+            }
+            throw py::error_already_set();
+        }
+    }
 }
 
 }  // namespace
@@ -314,17 +349,23 @@ void bind_experiment(py::module_& m) {
             py::arg("tag") = py::none(), py::arg("overwrite") = false)
         .def(
             "start",
-            [](Experiment& e, const py::args& entities, bool block, bool summary, const py::kwargs&) {
+            [](Experiment& e, const py::args& entities, bool block, bool summary, bool kill_on_interrupt,
+               const py::kwargs&) {
                 EntityList list = entities_of(entities);
                 {
                     py::gil_scoped_release nogil;
-                    e.start(list, block);
+                    e.start(list, false);
                 }
+                if (block) wait_interruptibly(e, list, kill_on_interrupt);
                 if (summary) py::print(e.summary());
             },
-            py::arg("block") = true, py::arg("summary") = false)
-        .def("poll", &Experiment::poll, py::arg("interval") = 10.0, py::arg("verbose") = true,
-             py::call_guard<py::gil_scoped_release>())
+            py::arg("block") = true, py::arg("summary") = false, py::arg("kill_on_interrupt") = true)
+        .def(
+            "poll",
+            [](Experiment& e, double interval, bool verbose, bool kill_on_interrupt) {
+                wait_interruptibly(e, {}, kill_on_interrupt, verbose ? interval : 0);
+            },
+            py::arg("interval") = 10.0, py::arg("verbose") = true, py::arg("kill_on_interrupt") = true)
         .def(
             "finished",
             [](Experiment& e, const EntityPtr& x) {
