@@ -2,9 +2,7 @@
 Python writes one that Fortran and C++ read, and the database holds SmartRedis 0.6.1's layout
 (checked with raw TYPE / HGETALL / LRANGE through redis-cli)."""
 
-import codecs
 import os
-import re
 import struct
 import subprocess
 
@@ -12,6 +10,7 @@ import numpy as np
 import pytest
 
 import insitu
+from conftest import raw_command as cli
 
 N = 5
 fortran = pytest.mark.skipif(not os.environ.get("INSITU_FORTRAN_CROSS"),
@@ -21,23 +20,6 @@ fortran = pytest.mark.skipif(not os.environ.get("INSITU_FORTRAN_CROSS"),
 def run(helper, *args):
     r = subprocess.run([os.environ[helper], *args], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
-
-
-def cli(*args):
-    """A raw command through redis-cli (following cluster redirections); a list of byte strings."""
-    host, port = os.environ["SSDB"].split(",")[0].rsplit(":", 1)
-    cmd = ["redis-cli", "-h", host, "-p", port, "--no-raw"]
-    if os.environ.get("SR_DB_TYPE", "Clustered").lower() == "clustered":
-        cmd.append("-c")
-    out = subprocess.run(cmd + list(args), capture_output=True, check=True, timeout=30).stdout
-    values = []
-    for line in out.decode("latin-1").splitlines():
-        line = re.sub(r"^\s*\d+\) ", "", line)
-        if line.startswith('"') and line.endswith('"'):
-            values.append(codecs.escape_decode(line[1:-1].encode("latin-1"))[0])
-        elif line != "(empty array)":
-            values.append(line.encode("latin-1"))
-    return values
 
 
 def a_pattern(k):

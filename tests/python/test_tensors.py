@@ -123,3 +123,57 @@ def test_config_options_and_constructors(client, monkeypatch, is_cluster):
     c4 = insitu.Client(is_cluster, first, "deprecated_form")
     assert c4.tensor_exists("via_cfg")
     assert "via_cfg" not in str(c4) and len(repr(c4)) > 0
+
+
+def bf16_round(a):
+    """float32 values rounded to bfloat16 (nearest even) and widened back, computed here."""
+    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    r = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+    return r.astype(np.uint32).view(np.float32).reshape(np.shape(a))
+
+
+def test_bfloat16(client, redis_cli):
+    a = np.array([[1.0, -2.5, 3.14159265], [1e30, -1e-30, 65504.0]], dtype=np.float64)
+    client.put_tensor("bf", a, dtype="bfloat16")
+    assert redis_cli("AI.TENSORGET", "bf", "META")[:2] == [b"dtype", b"BFLOAT16"]
+    got = client.get_tensor("bf")
+    assert got.dtype == np.float32 and got.shape == (2, 3)
+    np.testing.assert_array_equal(got, bf16_round(a.astype(np.float32)))
+    assert got[0, 0] == 1.0 and got[0, 1] == -2.5 and got[0, 2] != np.float32(3.14159265)
+    # Fortran-order and non-contiguous sources are converted the same way
+    client.put_tensor("bf_f", np.asfortranarray(a), dtype="bfloat16")
+    np.testing.assert_array_equal(client.get_tensor("bf_f"), got)
+    client.put_tensor("bf_v", a[:, ::2], dtype="bfloat16")
+    np.testing.assert_array_equal(client.get_tensor("bf_v"), got[:, ::2])
+    # unpack_tensor checks the dtype: a bfloat16 tensor is not float32
+    with pytest.raises(insitu.RedisTypeError):
+        client.unpack_tensor("bf", np.empty((2, 3), dtype=np.float32))
+    with pytest.raises(insitu.RedisParameterError, match="bfloat16"):
+        client.put_tensor("bf", a, dtype="bfloat17")
+    with pytest.raises(ValueError):
+        client.put_tensor("bf", np.array(["x"]), dtype="bfloat16")
+    # in datasets too
+    ds = insitu.Dataset("bfds")
+    ds.add_tensor("t", a, dtype="bfloat16")
+    assert ds.get_tensor_type("t") == "bfloat16"
+    client.put_dataset(ds)
+    back = client.get_dataset("bfds")
+    assert back.get_tensor_type("t") == "bfloat16"
+    np.testing.assert_array_equal(back.get_tensor("t"), got)
+
+
+def test_float16_wire_type(client, redis_cli):
+    a = np.array([0.5, -1.0, 65504.0], dtype=np.float16)
+    client.put_tensor("h", a)
+    assert redis_cli("AI.TENSORGET", "h", "META")[:2] == [b"dtype", b"FLOAT16"]
+    got = client.get_tensor("h")
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, a)
+
+
+def test_string_arrays_are_refused(client):
+    """STRING tensors are not supported by the client (C++, C, Fortran or Python)."""
+    with pytest.raises(TypeError, match="dtype"):
+        client.put_tensor("s", np.array(["a", "bc"]))
+    with pytest.raises(TypeError, match="dtype"):
+        client.put_tensor("s", np.array([b"a", b"bc"]))

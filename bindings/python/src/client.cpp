@@ -22,16 +22,21 @@ std::vector<std::size_t> shape_of(const py::array& a) {
     return std::vector<std::size_t>(a.shape(), a.shape() + a.ndim());
 }
 
-bool c_order(const py::array& a) { return a.flags() & py::array::c_style; }
-bool f_order(const py::array& a) { return a.flags() & py::array::f_style; }
+bool c_order(const py::array& a) {
+    return a.flags() & py::array::c_style;
+}
+bool f_order(const py::array& a) {
+    return a.flags() & py::array::f_style;
+}
 
-void put_tensor(Client& c, const std::string& name, const py::object& data) {
-    py::array a = py::array::ensure(data);
+void put_tensor(Client& c, const std::string& name, const py::object& data,
+                const py::object& dtype) {
+    const bool bf16 = wants_bfloat16(dtype, "put_tensor");
+    py::array a = bf16 ? to_bfloat16(data) : py::array::ensure(data);
     if (!a) throw ParameterException("put_tensor: data for '" + name + "' is not array-like");
-    const TensorType type = tensor_type_of(a.dtype());
+    const TensorType type = bf16 ? TensorType::BFloat16 : tensor_type_of(a.dtype());
     // Only a non-contiguous view is copied (to C order); Fortran order is sent as such.
-    if (!c_order(a) && !f_order(a))
-        a = py::module_::import("numpy").attr("ascontiguousarray")(a);
+    if (!c_order(a) && !f_order(a)) a = py::module_::import("numpy").attr("ascontiguousarray")(a);
     const MemoryLayout layout =
         c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous;
     const std::vector<std::size_t> dims = shape_of(a);
@@ -42,15 +47,22 @@ void put_tensor(Client& c, const std::string& name, const py::object& data) {
 
 py::object get_tensor(Client& c, const std::string& name) {
     py::object result;
-    py::gil_scoped_release nogil;
-    // Called once dtype and shape are known (again if the client retries): numpy allocates.
-    c.get_tensor_into(name, [&](TensorType type, const std::vector<std::size_t>& dims) -> void* {
-        py::gil_scoped_acquire gil;
-        py::array a(dtype_of(type), std::vector<py::ssize_t>(dims.begin(), dims.end()));
-        void* p = a.mutable_data();
-        result = std::move(a);
-        return p;
-    });
+    bool bf16 = false;
+    {
+        py::gil_scoped_release nogil;
+        // Called once dtype and shape are known (again if the client retries): numpy allocates.
+        c.get_tensor_into(name,
+                          [&](TensorType type, const std::vector<std::size_t>& dims) -> void* {
+                              py::gil_scoped_acquire gil;
+                              bf16 = type == TensorType::BFloat16;
+                              py::array a(bf16 ? py::dtype::of<std::uint16_t>() : dtype_of(type),
+                                          std::vector<py::ssize_t>(dims.begin(), dims.end()));
+                              void* p = a.mutable_data();
+                              result = std::move(a);
+                              return p;
+                          });
+    }
+    if (bf16) return from_bfloat16(result.cast<py::array>());
     return result;
 }
 
@@ -79,14 +91,14 @@ py::dict to_dict(const Map& m) {
 void bind_client(py::module_& m) {
     using R = py::call_guard<py::gil_scoped_release>;
     py::class_<Client> cls(m, "Client", "insitu client (use insitu.Client)");
-    cls
-        .def(py::init([](const ConfigOptions* cfg, const std::string& logger_name) {
-                 py::gil_scoped_release nogil;
-                 return cfg ? std::make_unique<Client>(cfg, logger_name)
-                            : std::make_unique<Client>(logger_name);
-             }),
-             py::arg("config_options"), py::arg("logger_name") = "default")
-        .def("put_tensor", &put_tensor, py::arg("name"), py::arg("data"))
+    cls.def(py::init([](const ConfigOptions* cfg, const std::string& logger_name) {
+                py::gil_scoped_release nogil;
+                return cfg ? std::make_unique<Client>(cfg, logger_name)
+                           : std::make_unique<Client>(logger_name);
+            }),
+            py::arg("config_options"), py::arg("logger_name") = "default")
+        .def("put_tensor", &put_tensor, py::arg("name"), py::arg("data"),
+             py::arg("dtype") = py::none())
         .def("get_tensor", &get_tensor, py::arg("name"))
         .def("unpack_tensor", &unpack_tensor, py::arg("name"), py::arg("result"))
         .def("rename_tensor", &Client::rename_tensor, py::arg("old_name"), py::arg("new_name"), R())
@@ -99,7 +111,8 @@ void bind_client(py::module_& m) {
         .def("poll_key", &Client::poll_key, py::arg("key"), py::arg("poll_frequency_ms"),
              py::arg("num_tries"), R())
         .def("set_data_source", &Client::set_data_source, py::arg("source_id"))
-        .def("use_tensor_ensemble_prefix", &Client::use_tensor_ensemble_prefix, py::arg("use_prefix"))
+        .def("use_tensor_ensemble_prefix", &Client::use_tensor_ensemble_prefix,
+             py::arg("use_prefix"))
         .def("use_dataset_ensemble_prefix", &Client::use_dataset_ensemble_prefix,
              py::arg("use_prefix"))
         .def("use_model_ensemble_prefix", &Client::use_model_ensemble_prefix, py::arg("use_prefix"))

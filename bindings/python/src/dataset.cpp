@@ -19,41 +19,52 @@ namespace {
 // Metadata type for a numpy dtype (Python floats are float64, ints int64).
 MetaDataType meta_type_of(const py::dtype& dt) {
     switch (dt.kind()) {
-    case 'f':
-        if (dt.itemsize() == 8) return MetaDataType::Double;
-        if (dt.itemsize() == 4) return MetaDataType::Float;
-        break;
-    case 'i':
-        if (dt.itemsize() == 4) return MetaDataType::Int32;
-        if (dt.itemsize() == 8) return MetaDataType::Int64;
-        break;
-    case 'u':
-        if (dt.itemsize() == 4) return MetaDataType::Uint32;
-        if (dt.itemsize() == 8) return MetaDataType::Uint64;
-        break;
-    default: break;
+        case 'f':
+            if (dt.itemsize() == 8) return MetaDataType::Double;
+            if (dt.itemsize() == 4) return MetaDataType::Float;
+            break;
+        case 'i':
+            if (dt.itemsize() == 4) return MetaDataType::Int32;
+            if (dt.itemsize() == 8) return MetaDataType::Int64;
+            break;
+        case 'u':
+            if (dt.itemsize() == 4) return MetaDataType::Uint32;
+            if (dt.itemsize() == 8) return MetaDataType::Uint64;
+            break;
+        default:
+            break;
     }
-    throw TypeException("unsupported metadata dtype " + py::str(py::handle(dt)).cast<std::string>() +
+    throw TypeException("unsupported metadata dtype " +
+                        py::str(py::handle(dt)).cast<std::string>() +
                         " (float32/64, int32/64, uint32/64 are)");
 }
 
 py::dtype meta_dtype_of(MetaDataType t) {
     switch (t) {
-    case MetaDataType::Double: return py::dtype::of<double>();
-    case MetaDataType::Float: return py::dtype::of<float>();
-    case MetaDataType::Int32: return py::dtype::of<std::int32_t>();
-    case MetaDataType::Int64: return py::dtype::of<std::int64_t>();
-    case MetaDataType::Uint32: return py::dtype::of<std::uint32_t>();
-    case MetaDataType::Uint64: return py::dtype::of<std::uint64_t>();
-    default: break;
+        case MetaDataType::Double:
+            return py::dtype::of<double>();
+        case MetaDataType::Float:
+            return py::dtype::of<float>();
+        case MetaDataType::Int32:
+            return py::dtype::of<std::int32_t>();
+        case MetaDataType::Int64:
+            return py::dtype::of<std::int64_t>();
+        case MetaDataType::Uint32:
+            return py::dtype::of<std::uint32_t>();
+        case MetaDataType::Uint64:
+            return py::dtype::of<std::uint64_t>();
+        default:
+            break;
     }
     throw TypeException("metadata field is not numeric");
 }
 
-void add_tensor(DataSet& d, const std::string& name, const py::object& data) {
-    py::array a = py::array::ensure(data);
+void add_tensor(DataSet& d, const std::string& name, const py::object& data,
+                const py::object& dtype) {
+    const bool bf16 = wants_bfloat16(dtype, "add_tensor");
+    py::array a = bf16 ? to_bfloat16(data) : py::array::ensure(data);
     if (!a) throw ParameterException("add_tensor: data for '" + name + "' is not array-like");
-    const TensorType type = tensor_type_of(a.dtype());
+    const TensorType type = bf16 ? TensorType::BFloat16 : tensor_type_of(a.dtype());
     if (!(a.flags() & py::array::c_style) && !(a.flags() & py::array::f_style))
         a = py::module_::import("numpy").attr("ascontiguousarray")(a);
     const MemoryLayout layout = (a.flags() & py::array::c_style) ? MemoryLayout::Contiguous
@@ -67,9 +78,11 @@ py::array get_tensor(const DataSet& d, const std::string& name) {
     std::vector<std::size_t> dims;
     TensorType type = TensorType::Invalid;
     d.get_tensor(name, data, dims, type, MemoryLayout::Contiguous);
-    py::array a(dtype_of(type), std::vector<py::ssize_t>(dims.begin(), dims.end()));
+    const bool bf16 = type == TensorType::BFloat16;
+    py::array a(bf16 ? py::dtype::of<std::uint16_t>() : dtype_of(type),
+                std::vector<py::ssize_t>(dims.begin(), dims.end()));
     std::memcpy(a.mutable_data(), data, static_cast<std::size_t>(a.nbytes()));
-    return a;
+    return bf16 ? from_bfloat16(a) : a;
 }
 
 void add_meta_scalar(DataSet& d, const std::string& name, const py::object& value) {
@@ -95,7 +108,8 @@ py::array get_meta_scalars(const DataSet& d, const std::string& name) {
 void bind_dataset(py::module_& m) {
     py::class_<DataSet>(m, "Dataset", "Named tensors and metadata stored and fetched as one unit.")
         .def(py::init<const std::string&>(), py::arg("name"))
-        .def("add_tensor", &add_tensor, py::arg("name"), py::arg("data"))
+        .def("add_tensor", &add_tensor, py::arg("name"), py::arg("data"),
+             py::arg("dtype") = py::none())
         .def("get_tensor", &get_tensor, py::arg("name"))
         .def("add_meta_scalar", &add_meta_scalar, py::arg("name"), py::arg("data"))
         .def("add_meta_string", &DataSet::add_meta_string, py::arg("name"), py::arg("data"))
@@ -104,18 +118,24 @@ void bind_dataset(py::module_& m) {
         .def("has_field", &DataSet::has_field, py::arg("field"))
         .def("clear_field", &DataSet::clear_field, py::arg("field"))
         .def("get_tensor_names", &DataSet::get_tensor_names)
-        .def("get_tensor_type",
-             [](const DataSet& d, const std::string& name) {
-                 return insitu::python::dtype_of(d.get_tensor_type(name));
-             }, py::arg("name"))
+        .def(
+            "get_tensor_type",
+            [](const DataSet& d, const std::string& name) -> py::object {
+                const TensorType t = d.get_tensor_type(name);
+                if (t == TensorType::BFloat16) return py::str("bfloat16");  // no numpy dtype
+                return insitu::python::dtype_of(t);
+            },
+            py::arg("name"))
         .def("get_tensor_dims", &DataSet::get_tensor_dims, py::arg("name"))
         .def("get_metadata_field_names", &DataSet::get_metadata_field_names)
-        .def("get_metadata_field_type",
-             [](const DataSet& d, const std::string& name) -> py::object {
-                 MetaDataType t = d.get_metadata_field_type(name);
-                 if (t == MetaDataType::String) return py::type::of(py::str());
-                 return meta_dtype_of(t);
-             }, py::arg("name"))
+        .def(
+            "get_metadata_field_type",
+            [](const DataSet& d, const std::string& name) -> py::object {
+                MetaDataType t = d.get_metadata_field_type(name);
+                if (t == MetaDataType::String) return py::type::of(py::str());
+                return meta_dtype_of(t);
+            },
+            py::arg("name"))
         .def("get_name", &DataSet::get_name)
         .def("set_name", &DataSet::set_name, py::arg("name"))
         .def_property_readonly("name", &DataSet::get_name)
