@@ -116,6 +116,14 @@ program test_fortran_models
   call expect_code(client%set_model_chunk_size(0), SRParameterError, "chunk size 0")
 
   call expect_code(client%destructor(), SRNoError, "destructor")
+  ! main-program variables are not freed at exit (valgrind run)
+  if (allocated(models_dir)) deallocate(models_dir)
+  if (allocated(model_file)) deallocate(model_file)
+  if (allocated(model_bytes)) deallocate(model_bytes)
+  if (allocated(got)) deallocate(got)
+  if (allocated(address)) deallocate(address)
+  if (allocated(json)) deallocate(json)
+  if (allocated(ssdb)) deallocate(ssdb)
   call report("test_fortran_models")
 
 contains
