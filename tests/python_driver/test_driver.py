@@ -231,3 +231,22 @@ def test_ctrl_c_during_a_blocking_start_stops_everything(exp_dir):
         exp.poll(interval=0.2, verbose=False)
     timer.join()
     assert exp.get_status(m2) == [SmartSimStatus.STATUS_CANCELLED]
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="the TORCH backend is not built")
+def test_colocated_under_mpirun_every_rank_sees_the_stored_objects(exp_dir):
+    """Two ranks on one host: one database; the rank that did not start it waits until the
+    models and functions are stored before its application runs."""
+    app = write_app(exp_dir, MODEL_APP, "model_app.py")
+    exp = Experiment("mpi", exp_path=str(exp_dir / "exp"))
+    rs = exp.create_run_settings(sys.executable, exe_args=[app, MODELS], run_command="mpirun")
+    rs.set_tasks(2)
+    m = exp.create_model("m", rs)
+    m.colocate_db_tcp(port=free_port(), db_cpus=1)
+    m.add_ml_model("mlp", "TORCH", model_path=os.path.join(MODELS, "mlp_traced.pt"))
+    m.add_function("times_two", times_two)
+    exp.start(m, block=True)
+    out = read(exp_dir / "exp" / "m" / "m.out")
+    assert exp.get_status(m) == [SmartSimStatus.STATUS_COMPLETED], read(exp_dir / "exp" / "m" / "m.err")
+    assert out.count("model app: ok") == 2, out
+    assert out.count("database pid") == 1, out
