@@ -62,10 +62,12 @@ def features(f):
 )";
 
 std::string g_onnx_model;  // path given with --onnx; empty: no ONNX step
+bool g_onnx_stored = false;  // --onnx-stored: the driver attached it (add_ml_model), already stored
 
 void store_models(insitu::Client& client) {
     client.set_script("heat_features", "CPU", k_features_source);
-    if (!g_onnx_model.empty()) client.set_model_from_file("heat_pool", g_onnx_model, "ONNX", "CPU");
+    if (!g_onnx_model.empty() && !g_onnx_stored)
+        client.set_model_from_file("heat_pool", g_onnx_model, "ONNX", "CPU");
 }
 
 void run_models(insitu::Client& client, const Field& f, StepResult& r) {
@@ -152,6 +154,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--plot") && i + 1 < argc) plot = argv[++i];
         else if (!std::strcmp(argv[i], "--timeout") && i + 1 < argc) timeout_s = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--onnx") && i + 1 < argc) g_onnx_model = argv[++i];
+        else if (!std::strcmp(argv[i], "--onnx-stored")) g_onnx_stored = true;
     }
     try {
         insitu::Client client("analysis");

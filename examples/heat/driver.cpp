@@ -66,9 +66,12 @@ int main(int argc, char** argv) {
         sim->enable_key_prefixing();  // keys sim.field.<step>.<rank>
 
         // The ONNX model the analysis runs in the database (written at build time by make_onnx.py).
+        // The driver attaches it: stored into the cluster (every shard) before the analysis starts.
+        std::string onnx = (here / "heat_pool.onnx").string();
         std::vector<std::string> an_args = {"--plot", "plot.py"};
-        if (fs::exists(here / "heat_pool.onnx")) an_args.insert(an_args.end(), {"--onnx", (here / "heat_pool.onnx").string()});
+        if (fs::exists(onnx)) an_args.insert(an_args.end(), {"--onnx", onnx, "--onnx-stored"});
         auto an = exp.create_model("analysis", exp.create_run_settings(analysis, an_args));
+        if (fs::exists(onnx)) an->add_ml_model("heat_pool", "ONNX", "", onnx);
         an->register_incoming_entity(*sim);  // SSKEYIN=sim: reads the simulation's keys
         an->attach_generator_files({(here / "plot.py").string()});
 
