@@ -60,8 +60,9 @@ TEST(LaunchDatabase, StandaloneStartsAnswersAndStopsLeavingNoProcess) {
         if (std::getenv("MALLOC_CONF") == nullptr) {
             auto stats = launch::db_command(addr[0], {"MEMORY", "MALLOC-STATS"});
             ASSERT_TRUE(stats);
-            if (stats->str.find("jemalloc") != std::string::npos)
+            if (stats->str.find("jemalloc") != std::string::npos) {
                 EXPECT_NE(stats->str.find("opt.thp: \"always\""), std::string::npos);
+            }
         }
         EXPECT_TRUE(fs::exists(dir + "/orchestrator/orchestrator_0.conf"));
         EXPECT_TRUE(fs::exists(dir + "/orchestrator/orchestrator_0.out"));
