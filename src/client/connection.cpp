@@ -170,9 +170,36 @@ void Connection::wait(short events) {
     }
 }
 
+// Redis answers an argument longer than its proto-max-bulk-len with this and closes the connection.
+static bool is_bulk_limit_error(std::string_view line) {
+    return line.find("Protocol error: invalid bulk length") != std::string_view::npos;
+}
+
+[[noreturn]] void Connection::fail_bulk_limit(std::string_view server_text) {
+    pending_ = true;  // the server closes the connection: drop it
+    std::string limit;
+    try {
+        // A fresh connection: this one is being closed by the server.
+        auto c = open(address_, std::chrono::milliseconds(std::max(io_timeout_ms_, 1000)),
+                      io_timeout_ms_);
+        Reply r = c->command({"CONFIG", "GET", "proto-max-bulk-len"});
+        if (r.elements.size() == 2) limit = " (" + r.elements[1].str + " bytes)";
+    } catch (const std::exception&) {
+        // The limit stays unnamed in bytes; the setting is still named.
+    }
+    throw DatabaseException(
+        "the database at " + address_.to_string() + " refused a command argument of " +
+        std::to_string(largest_arg_) + " bytes as larger than its proto-max-bulk-len" + limit +
+        " (server said: " + std::string(server_text) +
+        "); raise the limit on the server (CONFIG SET proto-max-bulk-len <bytes>, or "
+        "proto-max-bulk-len in its configuration) or send smaller tensors");
+}
+
 void Connection::send(const resp::CommandWriter& command) {
     std::vector<iovec> iov;
     command.iovecs(iov);
+    largest_arg_ = 0;
+    for (const iovec& v : iov) largest_arg_ = std::max(largest_arg_, v.iov_len);
     pending_ = true;
     awaiting_reply_ = true;
     std::size_t i = 0;
@@ -187,7 +214,21 @@ void Connection::send(const resp::CommandWriter& command) {
                 wait(POLLOUT);
                 continue;
             }
-            fail("send failed: " + errno_text(errno));
+            const int err = errno;
+            // The server may have refused the command (and closed) before reading all of it;
+            // its reply says why, which matters more than the broken pipe.
+            if (rpos_ == wpos_) rpos_ = wpos_ = 0;
+            ssize_t got = ::recv(fd_, buf_.data() + wpos_, buf_.size() - wpos_, MSG_DONTWAIT);
+            if (got > 0) {
+                wpos_ += static_cast<std::size_t>(got);
+                std::string_view b(buf_.data() + rpos_, buffered());
+                auto eol = b.find("\r\n");
+                if (!b.empty() && b[0] == '-' && eol != std::string_view::npos) {
+                    std::string_view line = b.substr(1, eol - 1);
+                    if (is_bulk_limit_error(line)) fail_bulk_limit(line);
+                }
+            }
+            fail("send failed: " + errno_text(err));
         }
         // Partial write: drop the iovecs fully sent and trim the one cut in the middle.
         auto left = static_cast<std::size_t>(n);
@@ -241,6 +282,7 @@ Head Connection::read_head() {
         if (h) {
             Head out{h->kind, h->value, std::string(h->line)};
             rpos_ += h->size;
+            if (out.kind == '-' && is_bulk_limit_error(out.line)) fail_bulk_limit(out.line);
             return out;
         }
         fill();

@@ -92,6 +92,8 @@ class Connection {
     void fill();
     Reply read_value(std::size_t depth);
     [[noreturn]] void fail(const std::string& what);
+    // The server refused an argument over its proto-max-bulk-len: a clear, non-retried error.
+    [[noreturn]] void fail_bulk_limit(std::string_view server_text);
 
     int fd_;
     core::Address address_;
@@ -101,6 +103,7 @@ class Connection {
     bool awaiting_reply_ = false;  // sent, and no byte of the reply received yet
     std::vector<char> buf_;
     std::size_t rpos_ = 0, wpos_ = 0;
+    std::size_t largest_arg_ = 0;  // of the last command sent (iovec sizes, an upper bound)
 };
 
 }  // namespace insitu::client

@@ -12,8 +12,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int k_max_redirects = 16;
-
 milliseconds remaining(Clock::time_point deadline) {
     return std::max(milliseconds(0),
                     std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
@@ -22,6 +20,16 @@ milliseconds remaining(Clock::time_point deadline) {
 std::string seconds_text(milliseconds ms) {
     if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
     return std::to_string(ms.count()) + " ms";
+}
+
+// The wait before retry number `retry` (1-based): the first retry is immediate (a stale
+// connection or one redirection is the common case), then 1, 2, 4, ... ms up to SR_CMD_INTERVAL,
+// so a cluster still agreeing on a slot's owner, or a server coming back, is retried often at
+// first and never more often than every SR_CMD_INTERVAL later on.
+milliseconds backoff(int retry, milliseconds cap) {
+    if (retry <= 1) return milliseconds(0);
+    const int shift = std::min(retry - 2, 20);
+    return std::min(cap, milliseconds(1LL << shift));
 }
 
 }  // namespace
@@ -177,16 +185,16 @@ std::size_t Router::pick_node(Target target) {
 
 void Router::execute(Target target, const Job& fn) {
     const auto deadline = Clock::now() + timing_.cmd_timeout;
-    int redirects = 0;
     int ask_node = -1;
-    int attempts = 0;
-    std::string last;
+    int attempts = 0, redirects = 0;
+    std::string last, last_node;
     while (true) {
         std::size_t idx = static_cast<std::size_t>(-1);
         try {
             ++attempts;
             if (cluster_ && stale_slots_ && target.kind != Target::Kind::node) refresh_slots();
             idx = ask_node >= 0 ? static_cast<std::size_t>(ask_node) : pick_node(target);
+            last_node = nodes_[idx].name;
             Connection& c = connection(idx, deadline);
             // A stalled transfer fails after SR_SOCKET_TIMEOUT; the server's own work on the
             // command (a big tensor, SAVE) may take what is left of SR_CMD_TIMEOUT.
@@ -202,27 +210,33 @@ void Router::execute(Target target, const Job& fn) {
             if (c.pending()) drop(idx);  // reply not fully read: the stream is out of step
             return;
         } catch (const Redirect& r) {
-            if (++redirects > k_max_redirects)
-                throw DatabaseException("too many cluster redirections for hash slot " +
-                                        std::to_string(r.slot));
+            ++redirects;
             int to = static_cast<int>(node_index(r.target));
+            last = std::string(r.ask ? "ASK" : "MOVED") + " redirection of hash slot " +
+                   std::to_string(r.slot) + " from " + last_node + " to " + r.target.to_string();
             if (r.ask) {
-                ask_node = to;
-                log_.log(LogLevel::Developer, "ASK redirection of slot " + std::to_string(r.slot) +
-                                                  " to " + r.target.to_string());
+                log_.log(LogLevel::Developer, last);
             } else {
-                ask_node = -1;
-                log_.log(LogLevel::Debug, "MOVED: slot " + std::to_string(r.slot) + " is now on " +
-                                              r.target.to_string() + "; reloading the slot map");
+                log_.log(LogLevel::Debug, last + "; reloading the slot map");
                 try {
                     refresh_slots();
                 } catch (const IoError&) {
                     // The redirection alone is enough to go on.
                 }
-                // The node that answered MOVED is authoritative for this slot.
+                // The node that answered MOVED is authoritative for this slot (as far as it
+                // knows: during a hand-over the nodes may disagree for a while, hence the backoff).
                 slots_[static_cast<std::size_t>(r.slot)] = to;
             }
-            continue;
+            ask_node = r.ask ? to : -1;
+            if (remaining(deadline).count() > 0) {
+                std::this_thread::sleep_for(
+                    std::min(backoff(redirects, timing_.cmd_interval), remaining(deadline)));
+                continue;
+            }
+            throw DatabaseException(
+                "hash slot " + std::to_string(r.slot) + " was still being redirected after " +
+                std::to_string(redirects) + " redirection(s) within " +
+                seconds_text(timing_.cmd_timeout) + " (SR_CMD_TIMEOUT); last: " + last);
         } catch (const TransientError& e) {
             last = e.what();
         } catch (const IoError& e) {
@@ -236,13 +250,16 @@ void Router::execute(Target target, const Job& fn) {
         ask_node = -1;
         auto left = remaining(deadline);
         if (left.count() == 0) {
-            throw DatabaseException("command failed after " + std::to_string(attempts) +
-                                    " attempt(s) within " + seconds_text(timing_.cmd_timeout) +
+            std::string where = last_node.empty() ? describe() : "database node " + last_node;
+            throw DatabaseException("command to " + where + " failed after " +
+                                    std::to_string(attempts) + " attempt(s) within " +
+                                    seconds_text(timing_.cmd_timeout) +
                                     " (SR_CMD_TIMEOUT): " + last);
         }
-        log_.log(LogLevel::Info, "retrying in " + std::to_string(timing_.cmd_interval.count()) +
-                                     " ms after: " + last);
-        std::this_thread::sleep_for(std::min(timing_.cmd_interval, left));
+        auto wait = std::min(backoff(attempts, timing_.cmd_interval), left);
+        log_.log(LogLevel::Info,
+                 "retrying in " + std::to_string(wait.count()) + " ms after: " + last);
+        std::this_thread::sleep_for(wait);
     }
 }
 

@@ -1,7 +1,9 @@
 // Where each command goes: the single node of a standalone database, or the node owning a key's
 // hash slot in a cluster (slot map from CLUSTER SLOTS, kept current by MOVED, one-off ASK
-// redirections). Also owns the retry policy: I/O failures reconnect and resend within
-// SR_CMD_TIMEOUT, SR_CMD_INTERVAL apart; error replies reach the caller at once.
+// redirections). Also owns the retry policy: I/O failures, redirections and TRYAGAIN/CLUSTERDOWN/
+// LOADING replies are retried (reconnecting, reloading the slot map) with exponential backoff
+// capped at SR_CMD_INTERVAL until SR_CMD_TIMEOUT is spent; then the error names the node. Other
+// error replies reach the caller at once.
 #pragma once
 
 #include <insitu/reply.h>

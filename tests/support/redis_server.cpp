@@ -57,12 +57,17 @@ void set_receive_timeout(int fd) {
 
 }  // namespace
 
-std::string module_path() { return env_or("INSITU_MODULE", INSITU_MODULE_PATH); }
-std::string redis_server_path() { return env_or("REDIS_PATH", "redis-server"); }
+std::string module_path() {
+    return env_or("INSITU_MODULE", INSITU_MODULE_PATH);
+}
+std::string redis_server_path() {
+    return env_or("REDIS_PATH", "redis-server");
+}
 
 int free_port() {
-    static std::mt19937 rng(static_cast<unsigned>(::getpid()) * 7919u +
-                            static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    static std::mt19937 rng(
+        static_cast<unsigned>(::getpid()) * 7919u +
+        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
     static std::atomic<int> handed{0};
     for (int attempt = 0; attempt < 1000; ++attempt) {
         int port = 20000 + static_cast<int>(rng() % 25000);
@@ -116,6 +121,17 @@ RawConnection::~RawConnection() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+void RawConnection::send_only(const std::vector<std::string>& args) {
+    std::vector<std::string_view> v(args.begin(), args.end());
+    std::string bytes = resp::encode_command(v);
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) throw std::runtime_error("RawConnection: send failed");
+        off += static_cast<std::size_t>(n);
+    }
+}
+
 Reply RawConnection::raw(const std::string& bytes) {
     std::size_t off = 0;
     while (off < bytes.size()) {
@@ -155,7 +171,9 @@ RedisServer::~RedisServer() {
     fs::remove_all(dir_, ec);
 }
 
-bool RedisServer::alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+bool RedisServer::alive() const {
+    return pid_ > 0 && ::kill(pid_, 0) == 0;
+}
 
 std::string RedisServer::log() const {
     std::ifstream in(dir_ + "/redis.log");
@@ -165,11 +183,25 @@ std::string RedisServer::log() const {
 }
 
 void RedisServer::start() {
-    std::vector<std::string> args = {redis_server_path(), "--port", std::to_string(port_),
-                                     "--bind", "127.0.0.1", "--dir", dir_,
-                                     "--logfile", dir_ + "/redis.log", "--daemonize", "no",
-                                     "--save", "", "--appendonly", opts_.appendonly ? "yes" : "no",
-                                     "--protected-mode", "no", "--enable-debug-command", "yes"};
+    std::vector<std::string> args = {redis_server_path(),
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--dir",
+                                     dir_,
+                                     "--logfile",
+                                     dir_ + "/redis.log",
+                                     "--daemonize",
+                                     "no",
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     opts_.appendonly ? "yes" : "no",
+                                     "--protected-mode",
+                                     "no",
+                                     "--enable-debug-command",
+                                     "yes"};
     if (!unix_path_.empty()) {
         args.insert(args.end(), {"--unixsocket", unix_path_, "--unixsocketperm", "700"});
     }
@@ -231,6 +263,7 @@ void RedisServer::wait_ready() {
 
 void RedisServer::stop(bool save) {
     if (pid_ <= 0) return;
+    ::kill(pid_, SIGCONT);  // a paused server could not answer SHUTDOWN
     try {
         RawConnection c(port_);
         c.raw(resp::encode_command({"SHUTDOWN", save ? "SAVE" : "NOSAVE"}));
@@ -248,6 +281,22 @@ void RedisServer::stop(bool save) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     pid_ = -1;
+}
+
+void RedisServer::kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+}
+
+void RedisServer::pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 void RedisServer::restart(bool save) {

@@ -22,7 +22,7 @@ std::string make_temp_dir(const std::string& tag);
 
 // A blocking RESP connection for tests (independent of the client library under test).
 class RawConnection {
-public:
+  public:
     explicit RawConnection(int port, const std::string& host = "127.0.0.1");
     explicit RawConnection(const std::string& unix_path);
     ~RawConnection();
@@ -32,15 +32,17 @@ public:
     Reply command(const std::vector<std::string>& args);
     // Sends raw bytes and reads one reply (for malformed-protocol tests).
     Reply raw(const std::string& bytes);
+    // Sends a command and reads nothing (for clients that disconnect with a request in flight).
+    void send_only(const std::vector<std::string>& args);
 
-private:
+  private:
     int fd_ = -1;
     struct State;
     std::unique_ptr<State> st_;
 };
 
 class RedisServer {
-public:
+  public:
     struct Options {
         bool unix_socket = false;
         bool cluster = false;
@@ -67,11 +69,16 @@ public:
     // port and directory, waiting until it answers PING.
     void restart(bool save = true);
     void stop(bool save = false);
+    // SIGKILL, as a crash would: nothing saved, clients cut off mid-request.
+    void kill();
+    // SIGSTOP / SIGCONT: the server keeps its sockets but answers nothing.
+    void pause();
+    void resume();
     void start();
 
     std::unique_ptr<RawConnection> connect() const;
 
-private:
+  private:
     void wait_ready();
     Options opts_;
     int port_ = 0;
@@ -81,7 +88,7 @@ private:
 
 // Three (or more) shards with the module loaded, slots split evenly, cluster_state:ok everywhere.
 class RedisCluster {
-public:
+  public:
     explicit RedisCluster(int shards = 3, std::vector<std::string> module_args = {});
     ~RedisCluster();
     std::vector<RedisServer*> shards() const;
@@ -90,7 +97,7 @@ public:
     // The shard that owns `key`'s slot.
     RedisServer& owner_of(const std::string& key) const;
 
-private:
+  private:
     std::vector<std::unique_ptr<RedisServer>> shards_;
     std::vector<int> first_slot_;
 };

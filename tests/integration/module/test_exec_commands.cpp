@@ -487,8 +487,11 @@ TEST(ExecModule, RdbRestartThenFirstRunWorks) {
 }
 
 TEST(ExecModule, AofRewriteReplaysModelsAndScripts) {
+  for (const char* preamble : {"yes", "no"}) {
+    SCOPED_TRACE(std::string("aof-use-rdb-preamble ") + preamble);
     auto o = fake_options();
     o.appendonly = true;
+    o.extra_args = {"--aof-use-rdb-preamble", preamble};
     RedisServer s(o);
     {
         auto c = s.connect();
@@ -508,7 +511,11 @@ TEST(ExecModule, AofRewriteReplaysModelsAndScripts) {
     s.restart(/*save=*/false);
     auto c = s.connect();
     EXPECT_EQ(c->command({"AI.MODELGET", "m", "BLOB"}).str, "fake:add");
+    Reply meta = c->command({"AI.MODELGET", "m", "META"});
+    ASSERT_GE(meta.elements.size(), 6u);
+    EXPECT_EQ(meta.elements[5].str, "t");
     EXPECT_EQ(c->command({"AI.SCRIPTGET", "s", "SOURCE"}).str, "def sum(a): ...");
+  }
 }
 
 TEST(ExecModule, OutputsReplicateAsTensorSet) {

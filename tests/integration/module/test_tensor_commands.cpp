@@ -285,33 +285,47 @@ TEST(TensorPersistence, RdbRestartRestoresBitExactly) {
     EXPECT_EQ(h.elements[3].elements.size(), 2u);
 }
 
-TEST(TensorPersistence, AofRewriteReplaysTensors) {
-    RedisServer::Options o;
-    o.appendonly = true;
-    RedisServer server(o);
-    {
-        auto c = server.connect();
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "INT16", "2", "2", "VALUES", "1", "-2", "3", "-4"}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "s", "STRING", "1", "VALUES", "x"}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "z", "FLOAT", "VALUES", "2"}).is_status("OK"));  // rank 0
-        ASSERT_TRUE(c->command({"BGREWRITEAOF"}).type == Reply::Type::status);
-        // Wait until the rewrite is done.
-        for (int i = 0; i < 500; ++i) {
-            Reply info = c->command({"INFO", "persistence"});
-            if (info.str.find("aof_rewrite_in_progress:0") != std::string::npos &&
-                info.str.find("aof_rewrite_scheduled:0") != std::string::npos &&
-                info.str.find("aof_last_bgrewrite_status:ok") != std::string::npos)
-                break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+TEST(TensorPersistence, AofRewriteReplaysTensorsWithAndWithoutRdbPreamble) {
+    // With the preamble the rewritten base is RDB (rdb_save); without it, the commands the
+    // module's aof_rewrite emits. Commands after the rewrite replay from the incremental file.
+    for (const char* preamble : {"yes", "no"}) {
+        SCOPED_TRACE(std::string("aof-use-rdb-preamble ") + preamble);
+        RedisServer::Options o;
+        o.appendonly = true;
+        o.extra_args = {"--aof-use-rdb-preamble", preamble};
+        RedisServer server(o);
+        std::string big(1 << 20, '\0');
+        for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 7) ^ (i >> 9));
+        {
+            auto c = server.connect();
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "INT16", "2", "2", "VALUES", "1", "-2", "3", "-4"}).is_status("OK"));
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "s", "STRING", "1", "VALUES", "x"}).is_status("OK"));
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "z", "FLOAT", "VALUES", "2"}).is_status("OK"));  // rank 0
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "big", "UINT8", std::to_string(big.size()), "BLOB", big}).is_status("OK"));
+            ASSERT_TRUE(c->command({"BGREWRITEAOF"}).type == Reply::Type::status);
+            // Wait until the rewrite is done.
+            for (int i = 0; i < 500; ++i) {
+                Reply info = c->command({"INFO", "persistence"});
+                if (info.str.find("aof_rewrite_in_progress:0") != std::string::npos &&
+                    info.str.find("aof_rewrite_scheduled:0") != std::string::npos &&
+                    info.str.find("aof_last_bgrewrite_status:ok") != std::string::npos)
+                    break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "after", "BFLOAT16", "1", "2", "BLOB", std::string("\x01\x80\xff\x7f", 4)}).is_status("OK"));
         }
+        std::string digest = server.connect()->command({"DEBUG", "DIGEST"}).str;
+        server.restart(/*save=*/false);  // no RDB: the data must come back from the AOF
+        auto c = server.connect();
+        EXPECT_EQ(c->command({"DBSIZE"}).integer, 5);
+        EXPECT_EQ(c->command({"DEBUG", "DIGEST"}).str, digest);
+        Reply v = c->command({"AI.TENSORGET", "a", "META", "VALUES"});
+        ASSERT_EQ(v.elements.size(), 6u);
+        EXPECT_EQ(v.elements[5].elements[3].integer, -4);
+        EXPECT_TRUE(c->command({"AI.TENSORGET", "z", "META"}).elements[3].elements.empty());
+        EXPECT_EQ(c->command({"AI.TENSORGET", "big", "BLOB"}).str, big);
+        EXPECT_EQ(c->command({"AI.TENSORGET", "after", "BLOB"}).str, std::string("\x01\x80\xff\x7f", 4));
     }
-    std::string digest = server.connect()->command({"DEBUG", "DIGEST"}).str;
-    server.restart(/*save=*/false);  // no RDB: the data must come back from the AOF
-    auto c = server.connect();
-    EXPECT_EQ(c->command({"DEBUG", "DIGEST"}).str, digest);
-    Reply v = c->command({"AI.TENSORGET", "a", "META", "VALUES"});
-    EXPECT_EQ(v.elements[5].elements[3].integer, -4);
-    EXPECT_TRUE(c->command({"AI.TENSORGET", "z", "META"}).elements[3].elements.empty());
 }
 
 TEST(TensorReplication, ReplicaReceivesTensors) {
