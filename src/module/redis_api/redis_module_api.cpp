@@ -4,6 +4,7 @@ extern "C" {
 #define INSITU_DEFINE_API(ret, name, args) ret(*RedisModule_##name) args = nullptr;
 INSITU_REDIS_API(INSITU_DEFINE_API)
 #undef INSITU_DEFINE_API
+void (*RedisModule_TrimStringAllocation)(RedisModuleString* str) = nullptr;
 }
 
 namespace insitu::module {
@@ -18,6 +19,9 @@ int init_redis_api(RedisModuleCtx* ctx, const char* name, int version) {
     INSITU_REDIS_API(INSITU_RESOLVE_API)
 #undef INSITU_RESOLVE_API
     if (!ok) return REDISMODULE_ERR;
+    if (get_api("RedisModule_TrimStringAllocation",
+                reinterpret_cast<void*>(&RedisModule_TrimStringAllocation)) != 0)
+        RedisModule_TrimStringAllocation = nullptr;
     if (RedisModule_IsModuleNameBusy(name)) return REDISMODULE_ERR;
     RedisModule_SetModuleAttribs(ctx, name, version, REDISMODULE_APIVER_1);
     return REDISMODULE_OK;

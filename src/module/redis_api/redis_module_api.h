@@ -159,6 +159,9 @@ typedef struct RedisModuleTypeMethods {
 INSITU_REDIS_API(INSITU_DECLARE_API)
 #undef INSITU_DECLARE_API
 
+// Optional (Redis 7.0+): null when the server does not provide it.
+extern void (*RedisModule_TrimStringAllocation)(RedisModuleString* str);
+
 }  // extern "C"
 
 namespace insitu::module {
