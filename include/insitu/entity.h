@@ -3,6 +3,7 @@
 // Entities are descriptions; the Experiment that created them launches and tracks them.
 #pragma once
 
+#include <insitu/batch_settings.h>
 #include <insitu/db_objects.h>
 #include <insitu/run_settings.h>
 
@@ -115,8 +116,13 @@ public:
 
     void set_path(std::string path) { path_ = std::move(path); }
 
+    // Launched as a batch job (Experiment::create_batch_settings) instead of a step.
+    void set_batch_settings(BatchSettings bs) { batch_settings_ = std::move(bs); }
+    const std::optional<BatchSettings>& batch_settings() const { return batch_settings_; }
+
 private:
     void colocate(ColocatedSettings s);
+    std::optional<BatchSettings> batch_settings_;
     RunSettings run_settings_;
     std::map<std::string, std::string> params_;
     bool key_prefixing_ = false;
@@ -143,6 +149,8 @@ public:
     void attach_generator_files(std::vector<std::string> to_copy,
                                 std::vector<std::string> to_symlink = {},
                                 std::vector<std::string> to_configure = {});
+    // Every member (present and added later) is submitted as its own batch job with these.
+    void set_batch_settings(BatchSettings bs);
 
     // Attached to every member (SmartSim semantics).
     void add_ml_model(const DBModel& m);
@@ -151,6 +159,7 @@ public:
                       int devices_per_node = 1, int first_device = 0);
 
 private:
+    std::optional<BatchSettings> batch_settings_;
     std::vector<std::shared_ptr<Model>> models_;
     bool key_prefixing_ = true;
 };

@@ -17,6 +17,7 @@
 // dies.
 #pragma once
 
+#include <insitu/batch_settings.h>
 #include <insitu/entity.h>
 #include <insitu/orchestrator.h>
 #include <insitu/run_settings.h>
@@ -32,7 +33,8 @@ namespace insitu {
 
 class Experiment {
 public:
-    // exp_path "" means <cwd>/<name>. launcher: "local" (Slurm, PBS and LSF slot in later).
+    // exp_path "" means <cwd>/<name>. launcher: "local", "slurm", or "auto" (Slurm inside a Slurm
+    // job, else local; see docs/hpc.md). PBS and LSF have generated commands only.
     explicit Experiment(std::string name, std::string exp_path = "",
                         std::string launcher = "local");
     // Stops whatever this experiment still runs.
@@ -44,11 +46,18 @@ public:
     const std::string& exp_path() const;
     std::string launcher() const;
 
-    // run_command: "" (run directly), "auto" (the same, for the local launcher) or "mpirun".
+    // run_command: "" (run directly), "mpirun"/"mpiexec", "srun" (slurm launcher), or "auto" (srun
+    // under Slurm, "" locally).
     RunSettings create_run_settings(std::string exe, std::vector<std::string> exe_args = {},
-                                    std::string run_command = "",
+                                    std::string run_command = "auto",
                                     std::map<std::string, std::string> run_args = {},
                                     std::map<std::string, std::string> env_vars = {}) const;
+    // Batch settings for this launcher's queue (sbatch under Slurm): nodes, wall time "HH:MM:SS",
+    // queue (partition), account and further batch arguments. Throws for the local launcher.
+    // Give them to Model/Ensemble::set_batch_settings or Orchestrator::set_batch_settings.
+    BatchSettings create_batch_settings(int nodes = 1, std::string time = "", std::string queue = "",
+                                        std::string account = "",
+                                        std::map<std::string, std::string> batch_args = {}) const;
     std::shared_ptr<Model> create_model(std::string name, RunSettings run_settings,
                                         std::map<std::string, std::string> params = {},
                                         std::string path = "", bool enable_key_prefixing = false);

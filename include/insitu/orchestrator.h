@@ -3,9 +3,12 @@
 // Experiment::create_database and started by Experiment::start before any application.
 #pragma once
 
+#include <insitu/batch_settings.h>
 #include <insitu/entity.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,14 @@ struct OrchestratorOptions {
     int threads_per_queue = 0;  // 0: the module's default
     int inter_op_threads = 0;
     int intra_op_threads = 0;
+    // Workload-manager launches (Slurm): the hosts shards go to (shard i on hosts[i % n]; none:
+    // the allocation's nodes, or wherever srun places them), the allocation to run in ("" : the
+    // driver's SLURM_JOB_ID, or a new one per shard), extra srun arguments, and batch settings
+    // (all shards as one batch job) when set.
+    std::vector<std::string> hosts;
+    std::string alloc;
+    std::map<std::string, std::string> run_args;
+    std::optional<BatchSettings> batch_settings;
 };
 
 class Orchestrator : public Entity {
@@ -45,6 +56,16 @@ public:
     void set_max_clients(int clients = 50000);
     void set_max_message_size(std::int64_t bytes = 1LL << 30);  // proto-max-bulk-len
     void set_db_conf(const std::string& key, const std::string& value);
+
+    // Slurm placement and submission (see OrchestratorOptions); refused while it runs. Run and
+    // batch arguments the launcher sets itself (task counts, node list, job name, output files)
+    // are refused with the reason.
+    void set_hosts(std::vector<std::string> hosts);
+    void set_alloc(std::string job_id);
+    void set_run_arg(const std::string& arg, const std::string& value = "");
+    void set_batch_settings(BatchSettings bs);
+    void set_batch_arg(const std::string& arg, const std::string& value = "");
+    void set_walltime(const std::string& hhmmss);
 
     // Set by the experiment while the database runs (empty otherwise).
     void set_addresses(std::vector<std::string> addresses) { addresses_ = std::move(addresses); }

@@ -5,9 +5,10 @@
 
 namespace insitu {
 
-enum class Status { New, Running, Completed, Failed, Cancelled, NeverStarted };
+// Queued: submitted to a workload manager, waiting for resources.
+enum class Status { New, Running, Completed, Failed, Cancelled, NeverStarted, Queued };
 
-// "New", "Running", "Completed", "Failed", "Cancelled", "NeverStarted".
+// "New", "Running", "Completed", "Failed", "Cancelled", "NeverStarted", "Queued".
 std::string to_string(Status s);
 // Completed, Failed or Cancelled.
 inline bool is_terminal(Status s) {

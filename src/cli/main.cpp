@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "launch/slurm/deploy.h"
 #include "insitu/version.h"
 
 namespace {
@@ -23,6 +24,7 @@ void usage() {
         "                                 a mini experiment: store and run one model per built\n"
         "                                 backend, report each (exit 1 if any fails)\n"
         "  run-colocated [opts] -- app    (used by co-located launches) database + application\n"
+        "  run-shard [opts]               (used by Slurm launches) one database shard on this node\n"
         "  version                        print the version");
 }
 
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
         if (cmd == "info") return insitu::cli::info(args);
         if (cmd == "validate") return insitu::cli::validate(args);
         if (cmd == "run-colocated") return insitu::cli::run_colocated(args);
+        if (cmd == "run-shard") return insitu::launch::run_shard(args);
         if (cmd == "version") {
             std::puts("insitu " INSITU_VERSION_STRING);
             return 0;

@@ -149,6 +149,7 @@ std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s, cons
                            std::to_string(s.socket_permissions)});
     }
     a.insert(a.end(), {"--db-cpus", std::to_string(s.db_cpus)});
+    a.insert(a.end(), {"--ssdb-var", s.db_identifier.empty() ? "SSDB" : "SSDB_" + s.db_identifier});
     if (s.custom_pinning) {
         if (s.custom_pinning->empty()) a.push_back("--no-pinning");
         else a.insert(a.end(), {"--pinning", format_cpu_list(*s.custom_pinning)});
@@ -179,6 +180,7 @@ int run_colocated(const std::vector<std::string>& args) {
     bool limit_app = false;
     std::string ifname = "lo";
     std::string manifest, status_file, entity;
+    std::string ssdb_var;
     std::size_t i = 0;
     auto value = [&](const std::string& opt) -> std::string {
         if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
@@ -194,6 +196,7 @@ int run_colocated(const std::vector<std::string>& args) {
         else if (o == "--unix-socket") spec.unix_socket = value(o);
         else if (o == "--socket-perm") spec.socket_permissions = std::stoi(value(o));
         else if (o == "--db-cpus") db_cpus = std::stoi(value(o));
+        else if (o == "--ssdb-var") ssdb_var = value(o);
         else if (o == "--pinning") pinning = parse_cpu_list(value(o));
         else if (o == "--no-pinning") pinning = std::vector<int>{};
         else if (o == "--debug") spec.debug = true;
@@ -247,12 +250,24 @@ int run_colocated(const std::vector<std::string>& args) {
                                         format_cpu_list(db_set) + ")");
     }
 
-    // One database per host: the first wrapper to lock starts it. Every wrapper holds a shared
+    // The node this wrapper runs on: Slurm's node name (several emulated nodes may share a host),
+    // else the host name. A socket path's "%h" becomes it, and the application gets that address.
+    std::string node;
+    if (const char* n = std::getenv("SLURMD_NODENAME"); n && *n) node = n;
+    else {
+        char h[256] = {};
+        ::gethostname(h, sizeof h - 1);
+        node = h;
+    }
+    for (auto p = spec.unix_socket.find("%h"); p != std::string::npos; p = spec.unix_socket.find("%h"))
+        spec.unix_socket.replace(p, 2, node);
+
+    // One database per node: the first wrapper to lock starts it. Every wrapper holds a shared
     // lock on the users file while its application runs; the owner waits for an exclusive lock
     // (every other application done) before stopping the database. flock locks vanish with their
     // process, so a crash leaves no stale lock.
     std::string tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-    std::string base = tmp + "/insitu-colocated-" + lock_key;
+    std::string base = tmp + "/insitu-colocated-" + lock_key + "-" + node;
     int owner_fd = ::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     int users_fd = ::open((base + ".users").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (owner_fd < 0 || users_fd < 0) throw std::runtime_error("cannot create lock files " + base + ".*");
@@ -315,6 +330,7 @@ int run_colocated(const std::vector<std::string>& args) {
         }
     }
 
+    std::string ssdb_address = spec.address();
     int code = 0;
     if (!objects_error.empty()) {
         code = 1;
@@ -328,6 +344,7 @@ int run_colocated(const std::vector<std::string>& args) {
             struct sigaction dfl{};
             dfl.sa_handler = SIG_DFL;
             for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) ::sigaction(s, &dfl, nullptr);
+            if (!ssdb_var.empty()) ::setenv(ssdb_var.c_str(), ssdb_address.c_str(), 1);
             std::vector<char*> argv;
             for (auto& a : app) argv.push_back(const_cast<char*>(a.c_str()));
             argv.push_back(nullptr);

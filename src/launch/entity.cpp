@@ -66,10 +66,16 @@ void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int
                             bool limit_app_cpus, std::string db_identifier,
                             std::map<std::string, std::string> db_args) {
     // The same character set as the peer: the path goes through a shell-free argv, but the
-    // server's config parser and SSDB parsing must not see separators.
+    // server's config parser and SSDB parsing must not see separators. "%h" (the node's name,
+    // expanded on the node) is the one addition.
     if (unix_socket.empty() || unix_socket.size() > 100)
         throw std::invalid_argument("colocated unix_socket: empty or longer than 100 characters");
-    for (char c : unix_socket)
+    std::string checked;
+    for (std::size_t i = 0; i < unix_socket.size(); ++i) {
+        if (unix_socket.compare(i, 2, "%h") == 0) ++i;
+        checked += unix_socket[i];
+    }
+    for (char c : checked)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._:,-/").find(c) !=
                                                                   std::string_view::npos))
             throw std::invalid_argument("colocated unix_socket has a character outside "
@@ -169,7 +175,13 @@ void Ensemble::add_model(std::shared_ptr<Model> model) {
         if (m->name() == model->name())
             throw std::invalid_argument("ensemble " + name_ + " already has a member " + model->name());
     if (key_prefixing_) model->enable_key_prefixing();
+    if (batch_settings_ && !model->batch_settings()) model->set_batch_settings(*batch_settings_);
     models_.push_back(std::move(model));
+}
+
+void Ensemble::set_batch_settings(BatchSettings bs) {
+    for (auto& m : models_) m->set_batch_settings(bs);
+    batch_settings_ = std::move(bs);
 }
 
 void Ensemble::enable_key_prefixing() {

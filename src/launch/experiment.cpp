@@ -20,6 +20,8 @@
 #include "launch/generator.h"
 #include "launch/job_monitor.h"
 #include "launch/launcher.h"
+#include "launch/launchers/slurm.h"
+#include "launch/slurm/deploy.h"
 #include "launch/log.h"
 #include "launch/process.h"
 #include "launch/run_command.h"
@@ -89,25 +91,33 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
     for (const auto& db : dbs)
         if (db.orc == orc) throw std::runtime_error("database " + orc->name() + " is already running");
     RunningDb db{orc, {}};
-    db.deployment.shards = launch::plan_shards(*orc);
     fs::create_directories(orc->path());
-    std::string ports;
-    for (const auto& s : db.deployment.shards) ports += (ports.empty() ? "" : ",") + std::to_string(s.port);
-    launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
-                     (orc->num_shards() > 1 ? " shards" : " shard") + " on " + db.deployment.shards[0].bind[0] +
-                     " port" + (orc->num_shards() > 1 ? "s " : " ") + ports);
     std::vector<std::size_t> job_index;
+    auto record = [&](std::size_t i, const std::string& step) {
+        Job j;
+        j.name = db.deployment.shards[i].name;
+        j.type = "DBNode";
+        j.entity = orc.get();
+        j.step_id = step;
+        j.is_db = true;
+        jobs.add(std::move(j));
+        job_index.push_back(jobs.all().size() - 1);
+    };
     try {
-        launch::deploy(*launcher, db.deployment, [&](std::size_t i, const std::string& step) {
-            Job j;
-            j.name = db.deployment.shards[i].name;
-            j.type = "DBNode";
-            j.entity = orc.get();
-            j.step_id = step;
-            j.is_db = true;
-            jobs.add(std::move(j));
-            job_index.push_back(jobs.all().size() - 1);
-        });
+        if (auto* slurm = dynamic_cast<launch::SlurmLauncher*>(launcher.get())) {
+            launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
+                             (orc->num_shards() > 1 ? " shards" : " shard") + " under Slurm" +
+                             (orc->options().batch_settings ? " (one batch job)" : ""));
+            launch::deploy_slurm(*slurm, *orc, db.deployment, record);
+        } else {
+            db.deployment.shards = launch::plan_shards(*orc);
+            std::string ports;
+            for (const auto& s : db.deployment.shards) ports += (ports.empty() ? "" : ",") + std::to_string(s.port);
+            launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
+                             (orc->num_shards() > 1 ? " shards" : " shard") + " on " +
+                             db.deployment.shards[0].bind[0] + " port" + (orc->num_shards() > 1 ? "s " : " ") + ports);
+            launch::deploy(*launcher, db.deployment, record);
+        }
     } catch (...) {
         jobs.update(*launcher);
         throw;
@@ -164,6 +174,10 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     step.cwd = m->path();
     step.out_path = (fs::path(m->path()) / (m->name() + ".out")).string();
     step.err_path = (fs::path(m->path()) / (m->name() + ".err")).string();
+    step.batch = m->batch_settings();
+    if (step.batch && launcher->batch_command().empty())
+        throw std::invalid_argument("model " + m->name() + " has batch settings, but the " + launcher->name() +
+                                    " launcher has no batch queue");
     std::string id;
     try {
         id = launcher->launch(step);
@@ -322,15 +336,38 @@ RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::st
                                             std::map<std::string, std::string> run_args,
                                             std::map<std::string, std::string> env_vars) const {
     if (exe.empty()) throw std::invalid_argument("create_run_settings: no executable");
-    if (run_command == "auto") run_command = "";
-    if (!launch::is_supported_local_run_command(run_command))
+    if (run_command == "auto") run_command = impl_->launcher->default_run_command();
+    if (!impl_->launcher->supports_run_command(run_command))
         throw std::invalid_argument("run command '" + run_command + "' is not supported by the " +
-                                    impl_->launcher->name() + " launcher (use \"\" or mpirun)");
+                                    impl_->launcher->name() + " launcher (use " +
+                                    (impl_->launcher->name() == "slurm" ? "srun, mpirun or \"\")" : "\"\" or mpirun)"));
     // Resolve the executable now, so that a typo fails here and cwd changes do not matter.
     if (exe.find('/') != std::string::npos) exe = fs::absolute(exe).string();
     else if (std::string found = launch::find_executable(exe); !found.empty()) exe = found;
-    return RunSettings{std::move(exe), std::move(exe_args), std::move(run_command),
-                       std::move(run_args), std::move(env_vars)};
+    RunSettings rs;
+    rs.exe = std::move(exe);
+    rs.exe_args = std::move(exe_args);
+    rs.run_command = std::move(run_command);
+    rs.run_args = std::move(run_args);
+    rs.env_vars = std::move(env_vars);
+    return rs;
+}
+
+BatchSettings Experiment::create_batch_settings(int nodes, std::string time, std::string queue,
+                                               std::string account,
+                                               std::map<std::string, std::string> batch_args) const {
+    std::string cmd = impl_->launcher->batch_command();
+    if (cmd.empty())
+        throw std::invalid_argument("the " + impl_->launcher->name() +
+                                    " launcher has no batch queue (batch settings need launcher \"slurm\")");
+    BatchSettings bs;
+    bs.batch_command = cmd;
+    bs.set_nodes(nodes);
+    if (!time.empty()) bs.set_walltime(time);
+    if (!queue.empty()) bs.set_queue(queue);
+    if (!account.empty()) bs.set_account(account);
+    for (const auto& [k, v] : batch_args) bs.set_batch_arg(k, v);
+    return bs;
 }
 
 std::shared_ptr<Model> Experiment::create_model(std::string name, RunSettings run_settings,

@@ -3,6 +3,7 @@
 // apart from process control so that Slurm/PBS/LSF launchers only add their own of each.
 #pragma once
 
+#include <insitu/batch_settings.h>
 #include <insitu/run_settings.h>
 #include <insitu/status.h>
 
@@ -23,6 +24,8 @@ struct Step {
     std::map<std::string, std::string> env;   // added to the driver's environment
     std::string cwd;
     std::string out_path, err_path;
+    // Submitted to the workload manager's queue as a batch job (launchers with batch support).
+    std::optional<BatchSettings> batch;
 };
 
 struct StepStatus {
@@ -48,9 +51,21 @@ public:
                             std::chrono::milliseconds grace = std::chrono::seconds(5)) = 0;
     // Waits up to `timeout` for the step to finish.
     virtual StepStatus wait(const std::string& step_id, std::chrono::milliseconds timeout) = 0;
+    // The run command "auto" means for this launcher ("" runs the executable directly).
+    virtual std::string default_run_command() const { return ""; }
+    // Whether create_run_settings accepts `run_command` under this launcher.
+    virtual bool supports_run_command(const std::string& run_command) const;
+    // The batch command of create_batch_settings ("" when the launcher has no queue).
+    virtual std::string batch_command() const { return ""; }
 };
 
-// "local" (others are not built yet: an error naming them).
+// "local", "slurm", or "auto" (detect_launcher). "pbs" and "lsf" have settings and generated
+// commands/scripts (launch/hpc) but no launcher here: an error says so.
 std::unique_ptr<Launcher> make_launcher(const std::string& name);
+// The workload manager this process runs under: "slurm" when SLURM_JOB_ID is set and srun/squeue
+// are installed, "pbs" for PBS_JOBID with qsub/qstat, "lsf" for LSB_JOBID with bsub/bjobs, else
+// "local" (installed clients alone do not count: a login node submitting batch jobs names
+// "slurm" explicitly).
+std::string detect_launcher();
 
 }  // namespace insitu::launch

@@ -14,18 +14,9 @@ std::string to_string(Status s) {
         case Status::Failed: return "Failed";
         case Status::Cancelled: return "Cancelled";
         case Status::NeverStarted: return "NeverStarted";
+        case Status::Queued: return "Queued";
     }
     return "?";
-}
-
-void RunSettings::set_tasks(int n) {
-    if (n < 1) throw std::invalid_argument("set_tasks: the task count must be >= 1");
-    run_args["np"] = std::to_string(n);
-}
-
-void RunSettings::set_tasks_per_node(int n) {
-    if (n < 1) throw std::invalid_argument("set_tasks_per_node: the count must be >= 1");
-    run_args["npernode"] = std::to_string(n);
 }
 
 void RunSettings::set(const std::string& arg, const std::string& value) { run_args[arg] = value; }
@@ -39,7 +30,7 @@ void RunSettings::update_env(const std::map<std::string, std::string>& env) {
 }
 
 int RunSettings::tasks() const {
-    for (const char* k : {"np", "n"}) {
+    for (const char* k : {"np", "n", "ntasks"}) {
         auto it = run_args.find(k);
         if (it != run_args.end()) return std::stoi(it->second);
     }

@@ -76,12 +76,4 @@ pid_t LocalLauncher::pid(const std::string& step_id) {
     return it == steps_.end() ? -1 : it->second.proc.pid();
 }
 
-std::unique_ptr<Launcher> make_launcher(const std::string& name) {
-    if (name == "local") return std::make_unique<LocalLauncher>();
-    if (name == "slurm" || name == "pbs" || name == "pals" || name == "lsf" || name == "sge" ||
-        name == "auto")
-        throw std::invalid_argument("launcher '" + name + "' is not available yet (use \"local\")");
-    throw std::invalid_argument("unknown launcher '" + name + "'");
-}
-
 }  // namespace insitu::launch

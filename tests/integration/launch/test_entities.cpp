@@ -108,7 +108,9 @@ TEST(LaunchEntities, StatusesAndExitCodes) {
     exp.start(ok);
     EXPECT_NE(exp.summary().find("| ok   | Model       |"), std::string::npos) << exp.summary();
     EXPECT_THROW(exp.create_model("x", exp.create_run_settings("/bin/true", {}, "srun")), std::invalid_argument);
-    EXPECT_THROW(Experiment("y", dir + "/y", "slurm"), std::invalid_argument);
+    // PBS and LSF have generated commands only (tests/unit/launch/test_hpc_commands.cpp).
+    EXPECT_THROW(Experiment("y", dir + "/y", "pbs"), std::invalid_argument);
+    EXPECT_THROW(Experiment("y", dir + "/y", "lsf"), std::invalid_argument);
 }
 
 TEST(LaunchEntities, MissingExecutableNamesTheModel) {
