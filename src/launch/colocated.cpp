@@ -261,6 +261,10 @@ int run_colocated(const std::vector<std::string>& args) {
     }
     for (auto p = spec.unix_socket.find("%h"); p != std::string::npos; p = spec.unix_socket.find("%h"))
         spec.unix_socket.replace(p, 2, node);
+    // Emulated Slurm nodes (and nodes on a shared file system) write their database's config and
+    // logs into the same run directory: one set per node.
+    const std::string db_name = spec.name;
+    if (std::getenv("SLURMD_NODENAME")) spec.name += "-" + node;
 
     // One database per node: the first wrapper to lock starts it. Every wrapper holds a shared
     // lock on the users file while its application runs; the owner waits for an exclusive lock
@@ -299,7 +303,7 @@ int run_colocated(const std::vector<std::string>& args) {
             try {
                 DBObjects objs = read_db_manifest(manifest);
                 preload_backends({spec.address()}, backends_needed(objs.models, objs.scripts));
-                store_db_objects({spec.address()}, entity.empty() ? spec.name : entity, objs.models,
+                store_db_objects({spec.address()}, entity.empty() ? db_name : entity, objs.models,
                                  objs.scripts);
                 std::printf("insitu run-colocated: stored %zu model(s) and %zu script(s)\n",
                             objs.models.size(), objs.scripts.size());

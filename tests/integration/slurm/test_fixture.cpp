@@ -48,7 +48,7 @@ TEST(SlurmFixture, TeardownAfterAFailedTestLeavesNoProcess) {
         SlurmCluster c;
         dir = c.dir();
         daemons = c.daemon_pids();
-        auto r = c.run({"sbatch", "--parsable", "-o", "/dev/null", "--wrap", "sleep 300"});
+        auto r = c.run({"sbatch", "--parsable", "-o", "/dev/null", "--wrap", "sleep 317"});
         ASSERT_EQ(r.rc, 0) << r.err;
         ASSERT_TRUE(wait_until(
             [&] {
@@ -65,6 +65,6 @@ TEST(SlurmFixture, TeardownAfterAFailedTestLeavesNoProcess) {
     // more.
     EXPECT_TRUE(processes_with(dir).empty()) << join(processes_with(dir));
     EXPECT_TRUE(
-        wait_until([&] { return processes_with("sleep 300").empty(); }, std::chrono::seconds(3)))
-        << join(processes_with("sleep 300"));
+        wait_until([&] { return processes_with("sleep 317").empty(); }, std::chrono::seconds(3)))
+        << join(processes_with("sleep 317"));
 }

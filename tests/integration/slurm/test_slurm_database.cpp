@@ -187,6 +187,11 @@ TEST(SlurmDatabase, MpiApplicationWithOneColocatedDatabasePerNode) {
     // Two databases started and stopped, not four.
     EXPECT_EQ(lines_with(out, "run-colocated: database pid").size(), 2u) << out;
     EXPECT_EQ(lines_with(out, "run-colocated: database stopped").size(), 2u) << out;
+    // Each node's database has its own config and log in the shared run directory.
+    for (const char* n : {"n1", "n2"}) {
+        std::string conf = read_text(dir + "/app/app-db-" + std::string(n) + ".conf");
+        EXPECT_NE(conf.find("db-" + std::string(n) + ".sock"), std::string::npos) << conf;
+    }
     EXPECT_TRUE(wait_until([&] { return processes_with(dir).empty(); }, std::chrono::seconds(5)))
         << join(processes_with(dir));
 }
