@@ -219,3 +219,25 @@ TEST(SlurmLauncher, AutoDetectsSlurmInsideAJobOnly) {
     ::unsetenv("PBS_JOBID");
     EXPECT_THROW(launch::make_launcher("pbs"), std::invalid_argument);
 }
+
+TEST(SlurmLauncher, MpirunInsideABatchJob) {
+    SlurmCluster c;
+    std::string dir = make_temp_dir("exp-slurm-mpirun");
+    Experiment exp("mpirun", dir, "slurm");
+    auto rs = exp.create_run_settings(
+        "/bin/sh",
+        {"-c", "echo rank $OMPI_COMM_WORLD_RANK of $OMPI_COMM_WORLD_SIZE job $SLURM_JOB_ID"},
+        "mpirun");
+    rs.set_tasks(2);
+    auto m = exp.create_model("mpi", rs);
+    m->set_batch_settings(exp.create_batch_settings(1, "00:02:00", "", "", {{"ntasks", "2"}}));
+    exp.start({m});
+    std::string out = read_text(dir + "/mpi/mpi.out");
+    EXPECT_EQ(exp.get_status(*m), std::vector<Status>{Status::Completed})
+        << out << read_text(dir + "/mpi/mpi.err");
+    std::string script = read_text(dir + "/mpi/mpi.sbatch");
+    EXPECT_NE(script.find("mpirun --np 2"), std::string::npos) << script;
+    std::smatch mm;
+    ASSERT_TRUE(std::regex_search(out, mm, std::regex("rank 0 of 2 job ([0-9]+)"))) << out;
+    EXPECT_NE(out.find("rank 1 of 2 job " + mm[1].str()), std::string::npos) << out;
+}
