@@ -219,12 +219,45 @@ void bind_experiment(py::module_& m) {
         .def("update_env", [](RunSettings& r, const py::object& env) { r.update_env(str_map(env)); },
              py::arg("env_vars"))
         .def("tasks", &RunSettings::tasks)
+        // Written as the run command's own arguments (srun --nodes, mpirun --np, ...).
+        .def("set_nodes", &RunSettings::set_nodes, py::arg("nodes"))
+        .def("set_cpus_per_task", &RunSettings::set_cpus_per_task, py::arg("cpus_per_task"))
+        .def("set_hostlist", [](RunSettings& r, const py::object& h) { r.set_hostlist(str_list(h)); },
+             py::arg("host_list"))
+        .def("set_excluded_hosts", [](RunSettings& r, const py::object& h) { r.set_excluded_hosts(str_list(h)); },
+             py::arg("host_list"))
+        .def("set_cpu_bindings", &RunSettings::set_cpu_bindings, py::arg("bindings"))
+        .def("set_memory_per_node", &RunSettings::set_memory_per_node, py::arg("memory_per_node"))
+        .def("set_walltime", &RunSettings::set_walltime, py::arg("walltime"))
+        .def("set_mpi", &RunSettings::set_mpi, py::arg("mpi"))
+        .def("make_mpmd", &RunSettings::make_mpmd, py::arg("settings"))
         .def("__repr__", [](const RunSettings& r) {
             std::string s = r.run_command.empty() ? "" : r.run_command + " ";
             s += r.exe;
             for (const auto& a : r.exe_args) s += " " + a;
             return "<RunSettings " + s + ">";
         });
+
+    py::class_<BatchSettings>(m, "BatchSettings")
+        .def_readwrite("batch_cmd", &BatchSettings::batch_command)
+        .def_readwrite("batch_args", &BatchSettings::batch_args)
+        .def_readwrite("preamble", &BatchSettings::preamble)
+        .def("set_nodes", &BatchSettings::set_nodes, py::arg("num_nodes"))
+        .def("set_walltime", &BatchSettings::set_walltime, py::arg("walltime"))
+        .def("set_queue", &BatchSettings::set_queue, py::arg("queue"))
+        .def("set_partition", &BatchSettings::set_queue, py::arg("partition"))
+        .def("set_account", &BatchSettings::set_account, py::arg("account"))
+        .def("set_ncpus", &BatchSettings::set_ncpus, py::arg("num_cpus"))
+        .def("set_resource", &BatchSettings::set_resource, py::arg("name"), py::arg("value"))
+        .def("set_batch_arg", [](BatchSettings& b, const std::string& k, const py::object& v) {
+                 b.set_batch_arg(k, v.is_none() ? "" : as_str(v));
+             },
+             py::arg("name"), py::arg("value") = py::none())
+        .def("add_preamble", [](BatchSettings& b, const py::object& lines) {
+                 if (py::isinstance<py::str>(lines)) b.add_preamble({as_str(lines)});
+                 else b.add_preamble(str_list(lines));
+             },
+             py::arg("lines"));
 
     py::class_<Entity, std::shared_ptr<Entity>>(m, "Entity")
         .def_property_readonly("name", &Entity::name)
@@ -265,12 +298,14 @@ void bind_experiment(py::module_& m) {
             py::arg("unix_socket") = "/tmp/redis.socket", py::arg("socket_permissions") = 755,
             py::arg("db_cpus") = 1, py::arg("custom_pinning") = py::none(), py::arg("debug") = false,
             py::arg("limit_app_cpus") = false, py::arg("db_identifier") = "");
+    model.def("set_batch_settings", &Model::set_batch_settings, py::arg("batch_settings"));
     bind_db_objects(model);
 
     py::class_<Ensemble, Entity, std::shared_ptr<Ensemble>> ensemble(m, "Ensemble");
     ensemble.def_property_readonly("models", &Ensemble::models)
         .def_property_readonly("entities", &Ensemble::models)
-        .def("add_model", &Ensemble::add_model, py::arg("model"));
+        .def("add_model", &Ensemble::add_model, py::arg("model"))
+        .def("set_batch_settings", &Ensemble::set_batch_settings, py::arg("batch_settings"));
     bind_db_objects(ensemble);
 
     py::class_<Orchestrator, Entity, std::shared_ptr<Orchestrator>>(m, "Orchestrator")
@@ -286,13 +321,15 @@ void bind_experiment(py::module_& m) {
         .def("set_max_clients", &Orchestrator::set_max_clients, py::arg("clients") = 50000)
         .def("set_max_message_size", &Orchestrator::set_max_message_size,
              py::arg("size") = 1LL << 30)
+        .def("set_batch_settings", &Orchestrator::set_batch_settings, py::arg("batch_settings"))
         .def("set_db_conf", [](Orchestrator& o, const std::string& k, const py::object& v) { o.set_db_conf(k, as_str(v)); },
              py::arg("key"), py::arg("value"));
 
     py::class_<Experiment>(m, "Experiment")
         .def(py::init([](const std::string& name, const py::object& exp_path, const std::string& launcher) {
+                 // "auto" detects a workload manager (SLURM_JOB_ID, ...) and falls back to local.
                  return std::make_unique<Experiment>(name, exp_path.is_none() ? "" : as_str(exp_path),
-                                                     launcher == "auto" ? "local" : launcher);
+                                                     launcher);
              }),
              py::arg("name"), py::arg("exp_path") = py::none(), py::arg("launcher") = "local")
         .def_property_readonly("name", &Experiment::name)
@@ -308,6 +345,14 @@ void bind_experiment(py::module_& m) {
             },
             py::arg("exe"), py::arg("exe_args") = py::none(), py::arg("run_command") = "auto",
             py::arg("run_args") = py::none(), py::arg("env_vars") = py::none())
+        .def(
+            "create_batch_settings",
+            [](const Experiment& e, int nodes, const std::string& time, const std::string& queue,
+               const std::string& account, const py::object& batch_args) {
+                return e.create_batch_settings(nodes, time, queue, account, str_map(batch_args));
+            },
+            py::arg("nodes") = 1, py::arg("time") = "", py::arg("queue") = "", py::arg("account") = "",
+            py::arg("batch_args") = py::none())
         .def(
             "create_model",
             [](Experiment& e, const std::string& name, const RunSettings& rs, const py::object& params,
