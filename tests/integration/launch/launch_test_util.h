@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +58,16 @@ inline std::vector<std::string> processes_with(const std::string& marker) {
     }
     ::closedir(d);
     return found;
+}
+
+// The lines of `text` containing `what`, sorted (order-independent checks of logs and outputs).
+inline std::vector<std::string> lines_with(const std::string& text, const std::string& what) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+        if (l.find(what) != std::string::npos) out.push_back(l);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 inline std::string join(const std::vector<std::string>& v) {

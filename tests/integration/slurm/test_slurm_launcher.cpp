@@ -19,15 +19,6 @@ using namespace insitu::testing;
 
 namespace {
 
-std::vector<std::string> lines_with(const std::string& text, const std::string& what) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);)
-        if (l.find(what) != std::string::npos) out.push_back(l);
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 }  // namespace
 
 TEST(SlurmLauncher, ModelViaSrunOnBothNodes) {
