@@ -13,23 +13,17 @@
 #include <thread>
 
 #include "redis_server.h"
+#include "test_model_files.h"
 
 using insitu::Reply;
 using insitu::testing::RawConnection;
 using insitu::testing::RedisServer;
+using insitu::testing::read_test_model;
 using namespace std::chrono_literals;
 
 namespace {
 
 using Command = std::vector<std::string>;
-
-std::string slurp(const std::string& name) {
-    std::ifstream in(std::string(INSITU_MODELS_DIR) + "/" + name, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (ss.str().empty()) throw std::runtime_error("missing test model " + name);
-    return ss.str();
-}
 
 std::string floats(std::size_t n, float base) {
     std::string s(n * 4, '\0');
@@ -98,10 +92,10 @@ void store(RawConnection& c, Names& names, int half) {
         names.tensors.insert(names.tensors.end(), {"in:1x64", "in:2x3a", "in:2x3b", "in:2x4"});
 
         ok({"AI.MODELSTORE", "m:torch", "TORCH", "CPU", "TAG", "v7", "BATCHSIZE", "4",
-            "MINBATCHSIZE", "2", "MINBATCHTIMEOUT", "20", "BLOB", slurp("mlp_traced.pt")});
-        ok({"AI.MODELSTORE", "m:two", "TORCH", "CPU", "BLOB", slurp("two_inputs.pt")});
+            "MINBATCHSIZE", "2", "MINBATCHTIMEOUT", "20", "BLOB", read_test_model("mlp_traced.pt")});
+        ok({"AI.MODELSTORE", "m:two", "TORCH", "CPU", "BLOB", read_test_model("two_inputs.pt")});
         ok({"AI.SCRIPTSTORE", "s:script", "CPU", "TAG", "st", "ENTRY_POINTS", "3", "scale_add",
-            "sums", "pair", "SOURCE", slurp("script.txt")});
+            "sums", "pair", "SOURCE", read_test_model("script.txt")});
         names.models.insert(names.models.end(), {"m:torch", "m:two"});
         names.scripts.push_back("s:script");
         names.runs.push_back(
@@ -117,8 +111,8 @@ void store(RawConnection& c, Names& names, int half) {
     } else {
         // Stored and compared, not run: its forward() takes an optional int the module counts
         // as a second input.
-        ok({"AI.MODELSTORE", "m:scripted", "TORCH", "CPU", "BLOB", slurp("scripted.pt")});
-        ok({"AI.SCRIPTSET", "s:legacy", "CPU", "SOURCE", slurp("script.txt")});
+        ok({"AI.MODELSTORE", "m:scripted", "TORCH", "CPU", "BLOB", read_test_model("scripted.pt")});
+        ok({"AI.SCRIPTSET", "s:legacy", "CPU", "SOURCE", read_test_model("script.txt")});
         names.models.push_back("m:scripted");
         names.scripts.push_back("s:legacy");
         names.runs.push_back({"AI.SCRIPTRUN", "s:legacy", "legacy_add", "INPUTS", "in:2x3a",
@@ -127,8 +121,8 @@ void store(RawConnection& c, Names& names, int half) {
 #ifdef INSITU_HAVE_ONNX
         ok({"AI.TENSORSET", "in:2x64", "FLOAT", "2", "64", "BLOB", floats(128, -0.4f)});
         ok({"AI.TENSORSET", "in:5x4", "FLOAT", "5", "4", "BLOB", floats(20, 0.2f)});
-        ok({"AI.MODELSTORE", "m:onnx", "ONNX", "CPU", "TAG", "o", "BLOB", slurp("mlp.onnx")});
-        ok({"AI.MODELSTORE", "m:rf", "ONNX", "CPU", "BLOB", slurp("rf_classifier.onnx")});
+        ok({"AI.MODELSTORE", "m:onnx", "ONNX", "CPU", "TAG", "o", "BLOB", read_test_model("mlp.onnx")});
+        ok({"AI.MODELSTORE", "m:rf", "ONNX", "CPU", "BLOB", read_test_model("rf_classifier.onnx")});
         names.tensors.insert(names.tensors.end(), {"in:2x64", "in:5x4"});
         names.models.insert(names.models.end(), {"m:onnx", "m:rf"});
         names.runs.push_back(
@@ -140,7 +134,7 @@ void store(RawConnection& c, Names& names, int half) {
 #ifdef INSITU_HAVE_TFLITE
         ok({"AI.TENSORSET", "in:1x4", "FLOAT", "1", "4", "BLOB", floats(4, 0.7f)});
         ok({"AI.TENSORSET", "in:1x3", "FLOAT", "1", "3", "BLOB", floats(3, -0.2f)});
-        ok({"AI.MODELSTORE", "m:tflite", "TFLITE", "CPU", "BLOB", slurp("fc_add_relu.tflite")});
+        ok({"AI.MODELSTORE", "m:tflite", "TFLITE", "CPU", "BLOB", read_test_model("fc_add_relu.tflite")});
         names.tensors.insert(names.tensors.end(), {"in:1x4", "in:1x3"});
         names.models.push_back("m:tflite");
         names.runs.push_back({"AI.MODELEXECUTE", "m:tflite", "INPUTS", "2", "in:1x4", "in:1x3",
@@ -149,7 +143,7 @@ void store(RawConnection& c, Names& names, int half) {
 #endif
 #ifdef INSITU_HAVE_TF
         ok({"AI.MODELSTORE", "m:tf", "TF", "CPU", "INPUTS", "1", "x", "OUTPUTS", "1", "out", "BLOB",
-            slurp("mlp_tf.pb")});
+            read_test_model("mlp_tf.pb")});
         names.models.push_back("m:tf");
         names.runs.push_back(
             {"AI.MODELEXECUTE", "m:tf", "INPUTS", "1", "in:2x4", "OUTPUTS", "1", "o:tf"});

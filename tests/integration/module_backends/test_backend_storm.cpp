@@ -12,21 +12,15 @@
 #include <sstream>
 
 #include "redis_server.h"
+#include "test_model_files.h"
 
 using insitu::Reply;
 using insitu::testing::RedisServer;
+using insitu::testing::read_test_model;
 
 namespace {
 
 using Command = std::vector<std::string>;
-
-std::string slurp(const std::string& name) {
-    std::ifstream in(std::string(INSITU_MODELS_DIR) + "/" + name, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (ss.str().empty()) throw std::runtime_error("missing test model " + name);
-    return ss.str();
-}
 
 std::string floats(std::size_t n, float base) {
     std::string s(n * 4, '\0');
@@ -39,10 +33,10 @@ std::string floats(std::size_t n, float base) {
 
 std::vector<Command> templates(const std::string& script) {
     std::vector<Command> t = {
-        {"AI.MODELSTORE", "storm:m1", "TORCH", "CPU", "BLOB", slurp("mlp_traced.pt")},
+        {"AI.MODELSTORE", "storm:m1", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")},
         {"AI.MODELSTORE", "storm:m1", "TORCH", "CPU", "TAG", "v1", "BATCHSIZE", "4", "MINBATCHSIZE", "2",
-         "MINBATCHTIMEOUT", "10", "BLOB", slurp("scripted.pt")},
-        {"AI.MODELSET", "storm:m2", "TORCH", "CPU", "BLOB", slurp("two_inputs.pt")},
+         "MINBATCHTIMEOUT", "10", "BLOB", read_test_model("scripted.pt")},
+        {"AI.MODELSET", "storm:m2", "TORCH", "CPU", "BLOB", read_test_model("two_inputs.pt")},
         {"AI.MODELEXECUTE", "storm:torch", "INPUTS", "1", "storm:in64", "OUTPUTS", "1", "storm:out", "TIMEOUT", "1000"},
         {"AI.MODELRUN", "storm:torch", "INPUTS", "storm:in64", "OUTPUTS", "storm:out"},
         {"AI.MODELGET", "storm:torch", "META", "BLOB"},
@@ -72,17 +66,17 @@ std::vector<Command> templates(const std::string& script) {
         {"AI.CONFIG", "MODEL_CHUNK_SIZE", "1048576"},
     };
 #ifdef INSITU_HAVE_ONNX
-    t.push_back({"AI.MODELSTORE", "storm:o1", "ONNX", "CPU", "BLOB", slurp("mlp.onnx")});
-    t.push_back({"AI.MODELSTORE", "storm:o2", "ONNX", "CPU", "BLOB", slurp("gbr.onnx")});
-    t.push_back({"AI.MODELSTORE", "storm:o3", "ONNX", "CPU", "BLOB", slurp("rf_classifier.onnx")});
+    t.push_back({"AI.MODELSTORE", "storm:o1", "ONNX", "CPU", "BLOB", read_test_model("mlp.onnx")});
+    t.push_back({"AI.MODELSTORE", "storm:o2", "ONNX", "CPU", "BLOB", read_test_model("gbr.onnx")});
+    t.push_back({"AI.MODELSTORE", "storm:o3", "ONNX", "CPU", "BLOB", read_test_model("rf_classifier.onnx")});
     t.push_back({"AI.MODELEXECUTE", "storm:onnx", "INPUTS", "1", "storm:in4x5", "OUTPUTS", "1", "storm:out"});
 #endif
 #ifdef INSITU_HAVE_TFLITE
-    t.push_back({"AI.MODELSTORE", "storm:l1", "TFLITE", "CPU", "BLOB", slurp("fc_add_relu.tflite")});
+    t.push_back({"AI.MODELSTORE", "storm:l1", "TFLITE", "CPU", "BLOB", read_test_model("fc_add_relu.tflite")});
 #endif
 #ifdef INSITU_HAVE_TF
     t.push_back({"AI.MODELSTORE", "storm:t1", "TF", "CPU", "INPUTS", "1", "x", "OUTPUTS", "1", "out", "BLOB",
-                 slurp("mlp_tf.pb")});
+                 read_test_model("mlp_tf.pb")});
 #endif
     return t;
 }
@@ -150,7 +144,7 @@ TEST(BackendStorm, ServerSurvivesMalformedExecutionCommands) {
     o.module_args = {"BACKENDSPATH", INSITU_BACKENDS_DIR, "TORCH", "libinsitu_backend_torch.so"};
     RedisServer server(o);
     auto c = server.connect();
-    const std::string script = slurp("script.txt");
+    const std::string script = read_test_model("script.txt");
     auto ok = [&](const Command& cmd) {
         Reply r = c->command(cmd);
         ASSERT_FALSE(r.is_error()) << cmd[0] << ": " << r.str;
@@ -160,14 +154,14 @@ TEST(BackendStorm, ServerSurvivesMalformedExecutionCommands) {
     ok({"AI.TENSORSET", "storm:in4x5", "FLOAT", "5", "4", "BLOB", floats(20, 0.1f)});
     ok({"AI.TENSORSET", "storm:x", "FLOAT", "2", "3", "BLOB", floats(6, 1)});
     ok({"AI.TENSORSET", "storm:y", "FLOAT", "2", "3", "BLOB", floats(6, 2)});
-    ok({"AI.MODELSTORE", "storm:torch", "TORCH", "CPU", "BLOB", slurp("mlp_traced.pt")});
+    ok({"AI.MODELSTORE", "storm:torch", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")});
     ok({"AI.SCRIPTSTORE", "storm:script", "CPU", "ENTRY_POINTS", "3", "scale_add", "sums", "pair", "SOURCE", script});
 #ifdef INSITU_HAVE_ONNX
-    ok({"AI.MODELSTORE", "storm:onnx", "ONNX", "CPU", "BLOB", slurp("linreg.onnx")});
+    ok({"AI.MODELSTORE", "storm:onnx", "ONNX", "CPU", "BLOB", read_test_model("linreg.onnx")});
 #endif
     ok({"AI.TENSORSET", "sentinel:in", "FLOAT", "1", "64", "BLOB", floats(64, 0.25f)});
     ok({"AI.TENSORSET", "sentinel:a", "FLOAT", "2", "3", "BLOB", floats(6, 3)});
-    ok({"AI.MODELSTORE", "sentinel:model", "TORCH", "CPU", "BLOB", slurp("mlp_traced.pt")});
+    ok({"AI.MODELSTORE", "sentinel:model", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")});
     ok({"AI.SCRIPTSTORE", "sentinel:script", "CPU", "ENTRY_POINTS", "1", "scale_add", "SOURCE", script});
     ok({"SET", "sentinel:plain", "value"});
     auto sentinel_outputs = [&] {

@@ -7,18 +7,13 @@
 #include <sstream>
 
 #include "redis_server.h"
+#include "test_model_files.h"
 
 using insitu::Reply;
 using insitu::testing::RedisServer;
+using insitu::testing::read_test_model;
 
 namespace {
-
-std::string model_file(const std::string& name) {
-    std::ifstream in(std::string(INSITU_MODELS_DIR) + "/" + name, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 const char* k_source = R"(
 def host(tensors: List[Tensor], keys: List[str], args: List[str]):
@@ -48,7 +43,7 @@ TEST(ScriptHost, RedisExecuteAndModelExecuteFromAScript) {
         std::memcpy(&in[static_cast<std::size_t>(i) * 4], &v, 4);
     }
     ASSERT_TRUE(c->command({"AI.TENSORSET", "in", "FLOAT", "1", "64", "BLOB", in}).is_status("OK"));
-    ASSERT_TRUE(c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", model_file("mlp_traced.pt")}).is_status("OK"));
+    ASSERT_TRUE(c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")}).is_status("OK"));
     Reply st = c->command({"AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", "3", "host", "bad_command",
                            "missing_model", "SOURCE", k_source});
     ASSERT_TRUE(st.is_status("OK")) << st.str;
