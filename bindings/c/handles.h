@@ -5,6 +5,7 @@
 #include <insitu/client.h>
 #include <insitu/config_options.h>
 #include <insitu/dataset.h>
+#include <insitu/logging.h>
 
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@ enum class Tag : std::uint32_t {
     client = 0x43534e49u,   // "INSC"
     config = 0x4f534e49u,   // "INSO"
     dataset = 0x44534e49u,  // "INSD"
+    log_context = 0x4c534e49u,  // "INSL"
 };
 
 struct ClientHandle {
@@ -41,6 +43,12 @@ struct DatasetHandle {
     std::vector<char*> pointers;
     std::vector<std::size_t> lengths;
     explicit DatasetHandle(DataSet d) : dataset(std::move(d)) {}
+};
+
+struct LogContextHandle {
+    Tag tag = Tag::log_context;
+    LogContext context;
+    explicit LogContextHandle(std::string name) : context(std::move(name)) {}
 };
 
 // The handle behind `p`, or ParameterException naming `what`.

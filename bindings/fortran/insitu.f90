@@ -132,7 +132,7 @@ contains
       code = fortran_error("configoptions already created", "create_configoptions_from_environment")
       return
     end if
-    code = c_create_configoptions_from_environment(db_suffix, len(db_suffix, kind=c_size_t), &
+    code = c_create_configoptions_from_environment(db_suffix, len_trim(db_suffix, kind=c_size_t), &
       self%ptr)
   end function
 
@@ -144,7 +144,7 @@ contains
     integer(c_int64_t) :: value
     call clear_fortran_error()
     value = 0
-    code = c_get_integer_option(self%ptr, option_name, len(option_name, kind=c_size_t), value)
+    code = c_get_integer_option(self%ptr, option_name, len_trim(option_name, kind=c_size_t), value)
     result = value
   end function
 
@@ -157,7 +157,7 @@ contains
     integer(c_size_t) :: length
     call clear_fortran_error()
     buffer = c_null_ptr
-    code = c_get_string_option(self%ptr, option_name, len(option_name, kind=c_size_t), buffer, &
+    code = c_get_string_option(self%ptr, option_name, len_trim(option_name, kind=c_size_t), buffer, &
       length)
     result = c_to_fortran_string(buffer)
     call c_free_buffer(buffer)  ! the C API hands the copy to the caller
@@ -171,7 +171,7 @@ contains
     logical(c_bool) :: set
     call clear_fortran_error()
     set = .false.
-    code = c_is_configured(self%ptr, option_name, len(option_name, kind=c_size_t), set)
+    code = c_is_configured(self%ptr, option_name, len_trim(option_name, kind=c_size_t), set)
     result = set
   end function
 
@@ -181,7 +181,7 @@ contains
     integer(int64), intent(in) :: value
     integer :: code
     call clear_fortran_error()
-    code = c_override_integer_option(self%ptr, option_name, len(option_name, kind=c_size_t), &
+    code = c_override_integer_option(self%ptr, option_name, len_trim(option_name, kind=c_size_t), &
       int(value, c_int64_t))
   end function
 
@@ -190,8 +190,8 @@ contains
     character(len=*), intent(in) :: option_name, value
     integer :: code
     call clear_fortran_error()
-    code = c_override_string_option(self%ptr, option_name, len(option_name, kind=c_size_t), &
-      value, len(value, kind=c_size_t))
+    code = c_override_string_option(self%ptr, option_name, len_trim(option_name, kind=c_size_t), &
+      value, len_trim(value, kind=c_size_t))
   end function
 
   function configoptions_destructor(self) result(code)
@@ -212,7 +212,7 @@ contains
     if (c_associated(self%ptr)) then
       code = fortran_error("client already initialized", "initialize")
     else if (present(logger_name)) then
-      code = c_simple_create_client(logger_name, len(logger_name, kind=c_size_t), self%ptr)
+      code = c_simple_create_client(logger_name, len_trim(logger_name, kind=c_size_t), self%ptr)
     else
       code = c_simple_create_client("default", 7_c_size_t, self%ptr)
     end if
@@ -229,7 +229,7 @@ contains
       code = fortran_error("client already initialized", "initialize")
     else if (present(logger_name)) then
       code = c_smartredis_client(logical(cluster, c_bool), logger_name, &
-        len(logger_name, kind=c_size_t), self%ptr)
+        len_trim(logger_name, kind=c_size_t), self%ptr)
     else
       code = c_smartredis_client(logical(cluster, c_bool), "default", 7_c_size_t, self%ptr)
     end if
@@ -245,7 +245,7 @@ contains
     if (c_associated(self%ptr)) then
       code = fortran_error("client already initialized", "initialize")
     else if (present(logger_name)) then
-      code = c_create_client(configoptions%ptr, logger_name, len(logger_name, kind=c_size_t), &
+      code = c_create_client(configoptions%ptr, logger_name, len_trim(logger_name, kind=c_size_t), &
         self%ptr)
     else
       code = c_create_client(configoptions%ptr, "default", 7_c_size_t, self%ptr)
@@ -274,8 +274,8 @@ contains
     character(len=*), intent(in) :: old_name, new_name
     integer :: code
     call clear_fortran_error()
-    code = c_rename_tensor(self%ptr, old_name, len(old_name, kind=c_size_t), new_name, &
-      len(new_name, kind=c_size_t))
+    code = c_rename_tensor(self%ptr, old_name, len_trim(old_name, kind=c_size_t), new_name, &
+      len_trim(new_name, kind=c_size_t))
   end function
 
   function copy_tensor(self, src_name, dest_name) result(code)
@@ -283,8 +283,8 @@ contains
     character(len=*), intent(in) :: src_name, dest_name
     integer :: code
     call clear_fortran_error()
-    code = c_copy_tensor(self%ptr, src_name, len(src_name, kind=c_size_t), dest_name, &
-      len(dest_name, kind=c_size_t))
+    code = c_copy_tensor(self%ptr, src_name, len_trim(src_name, kind=c_size_t), dest_name, &
+      len_trim(dest_name, kind=c_size_t))
   end function
 
   function delete_tensor(self, name) result(code)
@@ -292,7 +292,7 @@ contains
     character(len=*), intent(in) :: name
     integer :: code
     call clear_fortran_error()
-    code = c_delete_tensor(self%ptr, name, len(name, kind=c_size_t))
+    code = c_delete_tensor(self%ptr, name, len_trim(name, kind=c_size_t))
   end function
 
   function tensor_exists(self, name, exists) result(code)
@@ -303,7 +303,7 @@ contains
     logical(c_bool) :: found
     call clear_fortran_error()
     found = .false.
-    code = c_tensor_exists(self%ptr, name, len(name, kind=c_size_t), found)
+    code = c_tensor_exists(self%ptr, name, len_trim(name, kind=c_size_t), found)
     exists = found
   end function
 
@@ -316,7 +316,7 @@ contains
     logical(c_bool) :: found
     call clear_fortran_error()
     found = .false.
-    code = c_poll_tensor(self%ptr, name, len(name, kind=c_size_t), int(poll_frequency_ms, c_int), &
+    code = c_poll_tensor(self%ptr, name, len_trim(name, kind=c_size_t), int(poll_frequency_ms, c_int), &
       int(num_tries, c_int), found)
     exists = found
   end function
@@ -331,7 +331,7 @@ contains
     logical(c_bool) :: found
     call clear_fortran_error()
     found = .false.
-    code = c_key_exists(self%ptr, key, len(key, kind=c_size_t), found)
+    code = c_key_exists(self%ptr, key, len_trim(key, kind=c_size_t), found)
     exists = found
   end function
 
@@ -344,7 +344,7 @@ contains
     logical(c_bool) :: found
     call clear_fortran_error()
     found = .false.
-    code = c_poll_key(self%ptr, key, len(key, kind=c_size_t), int(poll_frequency_ms, c_int), &
+    code = c_poll_key(self%ptr, key, len_trim(key, kind=c_size_t), int(poll_frequency_ms, c_int), &
       int(num_tries, c_int), found)
     exists = found
   end function
@@ -354,7 +354,7 @@ contains
     character(len=*), intent(in) :: source_id
     integer :: code
     call clear_fortran_error()
-    code = c_set_data_source(self%ptr, source_id, len(source_id, kind=c_size_t))
+    code = c_set_data_source(self%ptr, source_id, len_trim(source_id, kind=c_size_t))
   end function
 
   function use_tensor_ensemble_prefix(self, use_prefix) result(code)

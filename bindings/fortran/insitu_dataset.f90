@@ -77,7 +77,7 @@ contains
     type(c_ptr) :: handle
     call clear_fortran_error()
     handle = c_null_ptr
-    code = c_create_dataset(name, len(name, kind=c_size_t), handle)
+    code = c_create_dataset(name, len_trim(name, kind=c_size_t), handle)
     if (code == SRNoError) call dataset_adopt_handle(self, handle)
   end function
 
@@ -105,7 +105,7 @@ contains
     integer(c_int), intent(in) :: type
     integer :: code
     call clear_fortran_error()
-    code = c_add_meta_scalar(self%ptr, name, len(name, kind=c_size_t), value, type)
+    code = c_add_meta_scalar(self%ptr, name, len_trim(name, kind=c_size_t), value, type)
   end function
 
   function add_meta_scalar_i32(self, name, meta) result(code)
@@ -156,7 +156,7 @@ contains
     data = c_null_ptr
     n = 0
     type = 0
-    code = c_get_meta_scalars(self%ptr, name, len(name, kind=c_size_t), n, type, data)
+    code = c_get_meta_scalars(self%ptr, name, len_trim(name, kind=c_size_t), n, type, data)
     if (code /= SRNoError) return
     if (type /= wanted) then
       code = fortran_error("get_meta_scalars: field '" // name // "' holds " // &
@@ -231,8 +231,8 @@ contains
     character(len=*), intent(in) :: name, meta
     integer :: code
     call clear_fortran_error()
-    code = c_add_meta_string(self%ptr, name, len(name, kind=c_size_t), meta, &
-      len(meta, kind=c_size_t))
+    code = c_add_meta_string(self%ptr, name, len_trim(name, kind=c_size_t), meta, &
+      len_trim(meta, kind=c_size_t))
   end function
 
   !> The strings of field `name`, blank-padded to the longest; `lengths` gives each true length.
@@ -246,7 +246,7 @@ contains
     integer(c_size_t) :: n
     call clear_fortran_error()
     n = 0
-    code = c_get_meta_strings(self%ptr, name, len(name, kind=c_size_t), data, n, c_lengths)
+    code = c_get_meta_strings(self%ptr, name, len_trim(name, kind=c_size_t), data, n, c_lengths)
     if (code == SRNoError) call from_c_strings(data, n, c_lengths, meta, lengths)
   end function
 
@@ -258,7 +258,7 @@ contains
     logical(c_bool) :: found
     call clear_fortran_error()
     found = .false.
-    code = c_has_field(self%ptr, name, len(name, kind=c_size_t), found)
+    code = c_has_field(self%ptr, name, len_trim(name, kind=c_size_t), found)
     result = found
   end function
 
@@ -267,7 +267,7 @@ contains
     character(len=*), intent(in) :: name
     integer :: code
     call clear_fortran_error()
-    code = c_clear_field(self%ptr, name, len(name, kind=c_size_t))
+    code = c_clear_field(self%ptr, name, len_trim(name, kind=c_size_t))
   end function
 
   function get_tensor_names(self, names) result(code)
@@ -303,7 +303,7 @@ contains
     integer(c_int) :: t
     call clear_fortran_error()
     t = 0
-    code = c_get_tensor_type(self%ptr, name, len(name, kind=c_size_t), t)
+    code = c_get_tensor_type(self%ptr, name, len_trim(name, kind=c_size_t), t)
     type = t
   end function
 
@@ -316,7 +316,7 @@ contains
     integer(c_int) :: t
     call clear_fortran_error()
     t = 0
-    code = c_get_metadata_field_type(self%ptr, name, len(name, kind=c_size_t), t)
+    code = c_get_metadata_field_type(self%ptr, name, len_trim(name, kind=c_size_t), t)
     type = t
   end function
 
@@ -329,7 +329,7 @@ contains
     integer(c_size_t) :: buffer(16), n
     call clear_fortran_error()
     n = size(buffer, kind=c_size_t)
-    code = c_get_tensor_dims(self%ptr, name, len(name, kind=c_size_t), buffer, n)
+    code = c_get_tensor_dims(self%ptr, name, len_trim(name, kind=c_size_t), buffer, n)
     if (code == SRNoError) dims = int(buffer(1:n))
   end function
 end module insitu_dataset

@@ -11,12 +11,16 @@
 #include <insitu/config_options.h>
 #include <insitu/dataset.h>
 #include <insitu/errors.h>
+#include <insitu/logging.h>
 #include <insitu/reply.h>
 #include <insitu/tensor_types.h>
 
 #include <cstddef>
+#include <cstring>
 #include <functional>
+#include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -130,7 +134,7 @@ public:
                                       int min_batch_timeout = 0, const std::string& tag = "",
                                       const std::vector<std::string>& inputs = {},
                                       const std::vector<std::string>& outputs = {});
-    // The model as the backend re-serializes it; memory owned by the client.
+    // The bytes the model was stored with (AI.MODELGET BLOB); memory owned by the client.
     std::string_view get_model(const std::string& name);
     // AI.MODELEXECUTE ... TIMEOUT <SR_MODEL_TIMEOUT> (default 3600000 ms). A request that waited
     // longer than that in the run queue throws TimeoutException.
@@ -192,6 +196,11 @@ public:
     std::unordered_map<std::string, std::string> get_ai_info(const std::string& address,
                                                              const std::string& key,
                                                              bool reset_stat);
+
+    // ---- logging under the client's logger name (SR_LOG_FILE, SR_LOG_LEVEL) -----------------
+    void log_data(LogLevel level, const std::string& data) const;
+    void log_warning(LogLevel level, const std::string& data) const;  // "WARNING: ..."
+    void log_error(LogLevel level, const std::string& data) const;    // "ERROR: ..."
 
     // ---- insitu extras ------------------------------------------------------------------------
     bool is_cluster() const;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <insitu/errors.h>
+#include <insitu/logging.h>
 #include <insitu/tensor_types.h>
 
 #include <cstddef>
@@ -68,6 +69,17 @@ class DataSet {
     MetaDataType get_metadata_field_type(const std::string& name) const;
 
     const std::string& get_name() const { return name_; }
+
+    // Log lines under the dataset's name (SR_LOG_FILE, SR_LOG_LEVEL).
+    void log_data(LogLevel level, const std::string& data) const {
+        insitu::log_data(name_, level, data);
+    }
+    void log_warning(LogLevel level, const std::string& data) const {
+        insitu::log_warning(name_, level, data);
+    }
+    void log_error(LogLevel level, const std::string& data) const {
+        insitu::log_error(name_, level, data);
+    }
     void set_name(const std::string& name);
     std::string to_string() const;
 

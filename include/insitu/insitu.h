@@ -19,63 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <insitu/sr_enums.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define INSITU_C_API_VERSION 1
-
-/* ---- enumerations (values match SmartRedis; insitu's additions follow) ---------------------- */
-
-typedef enum {
-    SRNoError = 0,
-    SRBadAllocError = 1,
-    SRDatabaseError = 2,  /* the database replied with an error, or the connection failed */
-    SRInternalError = 3,
-    SRRuntimeError = 4,
-    SRParameterError = 5, /* an invalid argument (null pointer, bad address, bad shape, ...) */
-    SRTimeoutError = 6,
-    SRKeyError = 7,       /* the key does not exist */
-    SRInvalidError = 8,
-    SRTypeError = 9       /* dtype or layout mismatch */
-} SRError;
-
-typedef enum {
-    SRTensorTypeInvalid = 0,
-    SRTensorTypeDouble = 1,
-    SRTensorTypeFloat = 2,
-    SRTensorTypeInt8 = 3,
-    SRTensorTypeInt16 = 4,
-    SRTensorTypeInt32 = 5,
-    SRTensorTypeInt64 = 6,
-    SRTensorTypeUint8 = 7,
-    SRTensorTypeUint16 = 8,
-    /* insitu extensions */
-    SRTensorTypeUint32 = 9,
-    SRTensorTypeUint64 = 10,
-    SRTensorTypeFloat16 = 11,
-    SRTensorTypeBFloat16 = 12,
-    SRTensorTypeBool = 13
-} SRTensorType;
-
-typedef enum {
-    SRMemLayoutInvalid = 0,
-    SRMemLayoutNested = 1,            /* row-major, pointer-of-pointers down to contiguous rows */
-    SRMemLayoutContiguous = 2,        /* row-major (C order) */
-    SRMemLayoutFortranNested = 3,     /* not supported (SRParameterError) */
-    SRMemLayoutFortranContiguous = 4  /* column-major; stored row-major in the database */
-} SRMemoryLayout;
-
-typedef enum {
-    SRMetadataTypeInvalid = 0,
-    SRMetadataTypeDouble = 1,
-    SRMetadataTypeFloat = 2,
-    SRMetadataTypeInt32 = 3,
-    SRMetadataTypeInt64 = 4,
-    SRMetadataTypeUint32 = 5,
-    SRMetadataTypeUint64 = 6,
-    SRMetadataTypeString = 7
-} SRMetaDataType;
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
@@ -90,6 +40,36 @@ const char* SRErrorName(SRError code);
 
 /* Releases a buffer that an insitu function handed to the caller (NULL is ignored). */
 void SRFreeBuffer(void* buffer);
+
+/* ---- logging (SmartRedis's C logger) ------------------------------------------------------
+ * Lines go to SR_LOG_FILE (stdout when unset) when `level` is within SR_LOG_LEVEL. `context` is a
+ * client, dataset or log-context handle (its name tags the line); the _string variants take the
+ * context name itself. These never fail: a bad argument is reported on stderr. In C, log_data,
+ * log_warning and log_error name the _noexcept functions, as in SmartRedis. */
+
+/* A named log context; release it with DeallocateLogContext. */
+SRError SmartRedisCLogContext(const char* context, size_t context_length, void** new_logcontext);
+SRError DeallocateLogContext(void** logcontext);
+void log_data_noexcept(const void* context, SRLoggingLevel level, const char* data,
+                       size_t data_length);
+void log_warning_noexcept(const void* context, SRLoggingLevel level, const char* data,
+                          size_t data_length);
+void log_error_noexcept(const void* context, SRLoggingLevel level, const char* data,
+                        size_t data_length);
+void log_data_noexcept_string(const char* context, size_t context_length, SRLoggingLevel level,
+                              const char* data, size_t data_length);
+void log_warning_noexcept_string(const char* context, size_t context_length,
+                                 SRLoggingLevel level, const char* data, size_t data_length);
+void log_error_noexcept_string(const char* context, size_t context_length, SRLoggingLevel level,
+                               const char* data, size_t data_length);
+#ifndef __cplusplus
+#define log_data log_data_noexcept
+#define log_warning log_warning_noexcept
+#define log_error log_error_noexcept
+#define log_data_string log_data_noexcept_string
+#define log_warning_string log_warning_noexcept_string
+#define log_error_string log_error_noexcept_string
+#endif
 
 /* ---- ConfigOptions --------------------------------------------------------------------------- */
 

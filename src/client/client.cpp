@@ -98,6 +98,16 @@ Client::Client(bool cluster, const std::string& logger_name) {
 }
 
 Client::~Client() = default;
+
+void Client::log_data(LogLevel level, const std::string& data) const { impl_->log->log(level, data); }
+
+void Client::log_warning(LogLevel level, const std::string& data) const {
+    impl_->log->log(level, "WARNING: " + data);
+}
+
+void Client::log_error(LogLevel level, const std::string& data) const {
+    impl_->log->log(level, "ERROR: " + data);
+}
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -38,7 +39,7 @@ Logger::~Logger() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-void Logger::log(LogLevel level, std::string_view msg) const {
+void Logger::log_as(std::string_view context, LogLevel level, std::string_view msg) const {
     if (!enabled(level)) return;
     auto now = std::chrono::system_clock::now();
     std::time_t t = std::chrono::system_clock::to_time_t(now);
@@ -51,7 +52,7 @@ void Logger::log(LogLevel level, std::string_view msg) const {
     line += '.';
     line += std::to_string(1000 + ms.count()).substr(1);
     line += "Z ";
-    line += name_;
+    line += context;
     line += ": ";
     line += msg;
     line += '\n';
@@ -68,4 +69,31 @@ void Logger::log(LogLevel level, std::string_view msg) const {
     }
 }
 
+const Logger& environment_logger() {
+    auto env = [](const char* name, const char* fallback) {
+        const char* v = std::getenv(name);
+        return std::string(v ? v : fallback);
+    };
+    // Built once; a configuration error is thrown to each caller until it is fixed.
+    static const Logger logger("default", env("SR_LOG_FILE", ""),
+                               parse_log_level(env("SR_LOG_LEVEL", "INFO")));
+    return logger;
+}
+
 }  // namespace insitu::client
+
+namespace insitu {
+
+void log_data(const std::string& context, LogLevel level, const std::string& data) {
+    client::environment_logger().log_as(context, level, data);
+}
+
+void log_warning(const std::string& context, LogLevel level, const std::string& data) {
+    client::environment_logger().log_as(context, level, "WARNING: " + data);
+}
+
+void log_error(const std::string& context, LogLevel level, const std::string& data) {
+    client::environment_logger().log_as(context, level, "ERROR: " + data);
+}
+
+}  // namespace insitu

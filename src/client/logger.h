@@ -1,13 +1,14 @@
 // A small line logger: timestamped lines tagged with the client's name, to SR_LOG_FILE or stdout.
 #pragma once
 
+#include <insitu/logging.h>
+
 #include <string>
 #include <string_view>
 
 namespace insitu::client {
 
-// Same order and meaning as the peer's SRLoggingLevel.
-enum class LogLevel { Quiet = 1, Info = 2, Debug = 3, Developer = 4 };
+using insitu::LogLevel;
 
 // Parses SR_LOG_LEVEL (case-insensitive); throws ParameterException for an unknown name.
 LogLevel parse_log_level(std::string_view text);
@@ -21,7 +22,9 @@ class Logger {
     Logger& operator=(const Logger&) = delete;
 
     bool enabled(LogLevel level) const { return level_ != LogLevel::Quiet && level <= level_; }
-    void log(LogLevel level, std::string_view msg) const;
+    void log(LogLevel level, std::string_view msg) const { log_as(name_, level, msg); }
+    // A line tagged with `context` instead of the logger's own name.
+    void log_as(std::string_view context, LogLevel level, std::string_view msg) const;
     void warning(std::string_view msg) const {
         log(LogLevel::Info, std::string("WARNING: ") += msg);
     }
@@ -35,5 +38,9 @@ class Logger {
     LogLevel level_;
     int fd_ = -1;  // owned when a file was opened
 };
+
+// The process-wide logger of the free log functions, configured from SR_LOG_FILE / SR_LOG_LEVEL
+// at first use.
+const Logger& environment_logger();
 
 }  // namespace insitu::client

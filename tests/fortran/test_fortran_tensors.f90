@@ -26,11 +26,32 @@ program test_fortran_tensors
   implicit none
   type(client_type) :: client
   type(c_ptr) :: cclient = c_null_ptr
+  character(len=255) :: padded_key
+  real(c_double) :: vals(4), back(4)
+  logical :: found
 
   call expect_code(client%initialize("fortran_tensors"), SRNoError, "initialize")
   call expect_code(c_simple_create_client("c_reader", 8_c_size_t, cclient), SRNoError, &
     "C client")
   include "tensor_calls.inc"
+  ! A key held in a long character variable is the trimmed name (as in SmartRedis): the same key
+  ! a literal, run_model/run_script or another language names.
+  padded_key = "fortran_padded_key"
+  vals = [1.5d0, -2d0, 3.25d0, 4d0]
+  call expect_code(client%put_tensor(padded_key, vals, shape(vals)), SRNoError, "put padded key")
+  call expect_code(client%key_exists("fortran_padded_key", found), SRNoError, "key_exists")
+  call expect(found, "a padded key is stored trimmed")
+  back = 0
+  call expect_code(client%unpack_tensor("fortran_padded_key", back, shape(back)), SRNoError, &
+    "unpack by the trimmed name")
+  call expect(all(back == vals), "values under the trimmed name")
+  back = 0
+  call expect_code(client%unpack_tensor(padded_key, back, shape(back)), SRNoError, &
+    "unpack by the padded name")
+  call expect(all(back == vals), "values under the padded name")
+  call expect_code(client%delete_tensor(padded_key), SRNoError, "delete padded key")
+  call expect_code(client%key_exists("fortran_padded_key", found), SRNoError, "key_exists after")
+  call expect(.not. found, "deleted through the padded name")
   call expect_code(c_delete_client(cclient), SRNoError, "C client delete")
   call expect_code(client%destructor(), SRNoError, "destructor")
   call expect(.not. client%isinitialized(), "destroyed")

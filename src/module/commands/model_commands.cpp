@@ -39,7 +39,7 @@ int store(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) 
             return RedisModule_ReplyWithError(ctx, (std::string("ERR ") + e.what()).c_str());
         }
         auto model = engine::Model::create(api, a.def, blob, engine::backends().settings);
-        value = std::make_unique<ModelValue>(ModelValue{model, blob.size()});
+        value = std::make_unique<ModelValue>(ModelValue{model, std::string(blob)});
         engine::run_queues().ensure(model->queue());
     } catch (const engine::CommandError& e) {
         return RedisModule_ReplyWithError(ctx, e.what());
@@ -134,21 +134,14 @@ int modelget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     ModelValue* mv = nullptr;
     RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/false, &mv);
     if (!key) return REDISMODULE_OK;
-    engine::ModelPtr model = mv->model;
-    RedisModule_CloseKey(key);
-    std::string blob;
-    if (g.blob) {
-        try {
-            blob = model->serialize();
-        } catch (const engine::CommandError& e) {
-            return RedisModule_ReplyWithError(ctx, e.what());
-        }
-    }
+    // Replies are written while the key is open, so the stored bytes are not copied.
+    const std::string& blob = mv->blob;
+    const auto& d = mv->model->def();
     if (!g.meta) {
         reply_blob(ctx, blob);
+        RedisModule_CloseKey(key);
         return REDISMODULE_OK;
     }
-    const auto& d = model->def();
     RedisModule_ReplyWithArray(ctx, g.blob ? 18 : 16);
     RedisModule_ReplyWithCString(ctx, "backend");
     RedisModule_ReplyWithCString(ctx, engine::backend_name(d.backend));
@@ -170,6 +163,7 @@ int modelget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
         RedisModule_ReplyWithCString(ctx, "blob");
         reply_blob(ctx, blob);
     }
+    RedisModule_CloseKey(key);
     return REDISMODULE_OK;
 }
 

@@ -71,8 +71,8 @@ void* model_rdb_load(RedisModuleIO* io, int encver) {
     if (RedisModule_IsIOError(io)) return nullptr;
     try {
         const auto* api = engine::backends().get_or_load(d.backend, config().backends_path);
-        auto* v = new ModelValue{engine::Model::create(api, d, blob, engine::backends().settings),
-                                 blob.size()};
+        auto model = engine::Model::create(api, d, blob, engine::backends().settings);
+        auto* v = new ModelValue{std::move(model), std::move(blob)};
         // The queue exists before the first run after a restart (RedisAI issue #890).
         engine::run_queues().ensure(v->model->queue());
         std::string key = key_name(io);
@@ -87,13 +87,7 @@ void* model_rdb_load(RedisModuleIO* io, int encver) {
 void model_rdb_save(RedisModuleIO* io, void* value) {
     auto* v = static_cast<ModelValue*>(value);
     const auto& d = v->model->def();
-    std::string blob;
-    try {
-        blob = v->model->serialize();
-    } catch (const std::exception& e) {
-        // Nothing sensible to write; the load side then fails loudly instead of silently.
-        RedisModule_LogIOError(io, "warning", "insitu: cannot serialize model: %s", e.what());
-    }
+    const std::string& blob = v->blob;
     RedisModule_SaveUnsigned(io, static_cast<uint64_t>(d.backend));
     save_string(io, d.device);
     save_string(io, d.tag);
@@ -126,13 +120,7 @@ void emit(RedisModuleIO* aof, const char* cmd, RedisModuleString* key,
 void model_aof_rewrite(RedisModuleIO* aof, RedisModuleString* key, void* value) {
     auto* v = static_cast<ModelValue*>(value);
     const auto& d = v->model->def();
-    std::string blob;
-    try {
-        blob = v->model->serialize();
-    } catch (const std::exception& e) {
-        RedisModule_LogIOError(aof, "warning", "insitu: cannot serialize model: %s", e.what());
-        return;
-    }
+    const std::string& blob = v->blob;
     std::vector<std::string> a = {engine::backend_name(d.backend), d.device};
     if (!d.tag.empty()) a.insert(a.end(), {"TAG", d.tag});
     if (d.batch.batchsize > 0) {
@@ -160,7 +148,7 @@ void model_aof_rewrite(RedisModuleIO* aof, RedisModuleString* key, void* value) 
 
 size_t model_mem_usage(const void* value) {
     auto* v = static_cast<const ModelValue*>(value);
-    return sizeof(ModelValue) + sizeof(engine::Model) + v->blob_size;
+    return sizeof(ModelValue) + sizeof(engine::Model) + v->blob.size();
 }
 
 void model_free(void* value) {

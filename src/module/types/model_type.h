@@ -1,7 +1,9 @@
-// The AI__MODEL and AI_SCRIPT Redis data types: RDB save/load (a model is saved as the backend's
-// serialization in MODEL_CHUNK_SIZE chunks and recreated through the backend on load, which also
-// creates its device queue), AOF rewrite (AI.MODELSTORE / AI.SCRIPTSTORE), free, MEMORY USAGE.
+// The AI__MODEL and AI_SCRIPT Redis data types: RDB save/load (a model is saved as the bytes it
+// was stored with, in MODEL_CHUNK_SIZE chunks, and recreated through the backend on load, which
+// also creates its device queue), AOF rewrite (AI.MODELSTORE / AI.SCRIPTSTORE), free, MEMORY USAGE.
 #pragma once
+
+#include <string>
 
 #include "engine/model.h"
 #include "engine/script.h"
@@ -9,10 +11,12 @@
 
 namespace insitu::module {
 
-// Keyspace values: the object is shared with queued jobs.
+// Keyspace values: the object is shared with queued jobs. A model keeps the exact bytes it was
+// stored with: AI.MODELGET BLOB, RDB and AOF give them back unchanged (a backend's own
+// re-serialization differs, e.g. TorchScript renames archive entries).
 struct ModelValue {
     engine::ModelPtr model;
-    std::size_t blob_size = 0;
+    std::string blob;
 };
 struct ScriptValue {
     engine::ScriptPtr script;
