@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/address.h"
 #include "core/hash_slot.h"
 #include "launch/db_command.h"
 #include "launch/log.h"
@@ -52,9 +53,10 @@ void form_cluster(const std::vector<std::string>& addresses) {
         // Distinct epochs from the start, so nodes need not resolve collisions (as redis-cli does).
         db_command(a, {"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(i + 1)}, 5000);
     }
-    auto [host0, port0] = split_address(addresses[0]);
+    const core::Address first = core::parse_address(addresses[0]);
     for (int i = 1; i < n; ++i)
-        must(addresses[static_cast<std::size_t>(i)], {"CLUSTER", "MEET", host0, std::to_string(port0)});
+        must(addresses[static_cast<std::size_t>(i)],
+             {"CLUSTER", "MEET", first.host, std::to_string(first.port)});
 }
 
 void verify_cluster(const std::vector<std::string>& addresses, std::chrono::milliseconds timeout) {

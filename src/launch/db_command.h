@@ -16,7 +16,4 @@ namespace insitu::launch {
 std::optional<Reply> db_command(const std::string& address, const std::vector<std::string>& args,
                                 int timeout_ms = 2000);
 
-// "host:port" -> (host, port); throws std::invalid_argument on a malformed address.
-std::pair<std::string, int> split_address(const std::string& address);
-
 }  // namespace insitu::launch

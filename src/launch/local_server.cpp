@@ -17,22 +17,16 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/address.h"
+#include "core/socket.h"
+
 namespace fs = std::filesystem;
 
 namespace insitu::launch {
 namespace {
 
-bool bindable(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return false;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
+// Strict probe (no SO_REUSEADDR): a port in TIME_WAIT is not handed out again.
+bool bindable(int port) { return core::port_bindable("127.0.0.1", port, /*reuse_addr=*/false); }
 
 std::string getenv_str(const char* n) {
     const char* v = std::getenv(n);
@@ -86,31 +80,26 @@ int pick_free_port() {
 
 std::string simple_command(const std::string& host, int port, const std::string& inline_cmd,
                            int timeout_ms) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd < 0) return "";
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
-        ::close(fd);
+    core::Address address;
+    address.host = host;
+    address.port = port;
+    int fd = -1;
+    try {
+        fd = core::connect_socket(address, core::Clock::now() + std::chrono::milliseconds(timeout_ms));
+    } catch (const core::ConnectError&) {
         return "";
     }
     std::string line;
-    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    std::string cmd = inline_cmd + "\r\n";
     pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLOUT)) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        std::string cmd = inline_cmd + "\r\n";
-        if (err == 0 && ::send(fd, cmd.data(), cmd.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(cmd.size())) {
-            char buf[256];
-            p = {fd, POLLIN, 0};
-            while (line.find("\r\n") == std::string::npos && ::poll(&p, 1, timeout_ms) == 1) {
-                ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-                if (n <= 0) break;
-                line.append(buf, static_cast<std::size_t>(n));
-            }
+    if (::poll(&p, 1, timeout_ms) == 1 &&
+        ::send(fd, cmd.data(), cmd.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(cmd.size())) {
+        char buf[256];
+        p = {fd, POLLIN, 0};
+        while (line.find("\r\n") == std::string::npos && ::poll(&p, 1, timeout_ms) == 1) {
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            line.append(buf, static_cast<std::size_t>(n));
         }
     }
     ::close(fd);

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/socket.h"
 #include "launch/db_command.h"
 #include "launch/log.h"
 
@@ -19,18 +20,8 @@ namespace fs = std::filesystem;
 namespace insitu::launch {
 
 bool port_is_free(const std::string& host, int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) a.sin_addr.s_addr = htonl(INADDR_ANY);
     // The server sets SO_REUSEADDR too: without it here, TIME_WAIT leftovers would look busy.
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
+    return core::port_bindable(host, port, /*reuse_addr=*/true);
 }
 
 std::string shard_log_tail(const ShardSpec& s, std::size_t lines) {
