@@ -1,6 +1,7 @@
 // Per-node administration calls and raw commands.
 #include "client/client_impl.h"
 
+#include "client/server_errors.h"
 #include "core/shard_prefix.h"
 #include "core/text.h"
 
@@ -117,7 +118,7 @@ std::unordered_map<std::string, std::string> Client::get_ai_info(const std::stri
     if (reset_stat) args.push_back("RESETSTAT");
     Reply r = router.command_on_node(node, args);
     if (r.is_error()) {
-        if (r.str.find("cannot find run info") != std::string::npos)
+        if (client::classify_error(r.str) == client::ServerError::no_run_info)
             throw KeyException("get_ai_info: no model or script '" + key + "' on " + node);
         throw DatabaseException("AI.INFO on " + node + " failed: " + r.str);
     }

@@ -1,12 +1,7 @@
 #include "client/connection.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <insitu/errors.h>
@@ -16,6 +11,7 @@
 #include <climits>
 #include <cstring>
 
+#include "client/server_errors.h"
 #include "core/socket.h"
 #include "core/text.h"
 #include "resp/parser.h"
@@ -40,8 +36,9 @@ std::string errno_text(int err) {
 }  // namespace
 
 void check_retryable_error(std::string_view text) {
-    bool moved = text.starts_with("MOVED ");
-    if (moved || text.starts_with("ASK ")) {
+    const ServerError kind = classify_error(text);
+    const bool moved = kind == ServerError::moved;
+    if (moved || kind == ServerError::ask) {
         // "MOVED <slot> <host>:<port>"
         std::string_view rest = text.substr(moved ? 6 : 4);
         auto space = rest.find(' ');
@@ -58,9 +55,7 @@ void check_retryable_error(std::string_view text) {
         }
         throw r;
     }
-    if (text.starts_with("TRYAGAIN") || text.starts_with("CLUSTERDOWN") ||
-        text.starts_with("LOADING"))
-        throw TransientError(std::string(text));
+    if (is_transient(kind)) throw TransientError(std::string(text));
 }
 
 Connection::Connection(int fd, core::Address address, int socket_timeout_ms)
@@ -113,7 +108,7 @@ void Connection::wait(short events) {
 
 // Redis answers an argument longer than its proto-max-bulk-len with this and closes the connection.
 static bool is_bulk_limit_error(std::string_view line) {
-    return line.find("Protocol error: invalid bulk length") != std::string_view::npos;
+    return classify_error(line) == ServerError::bulk_too_long;
 }
 
 [[noreturn]] void Connection::fail_bulk_limit(std::string_view server_text) {

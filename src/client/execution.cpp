@@ -11,6 +11,7 @@
 #include <map>
 
 #include "client/model_checks.h"
+#include "client/server_errors.h"
 #include "core/hash_slot.h"
 #include "core/shard_prefix.h"
 
@@ -22,7 +23,7 @@ using client::LogLevel;
 using Kind = Client::Impl::RunKind;
 
 bool is_crossslot(const Reply& r) {
-    return r.is_error() && r.str.rfind("CROSSSLOT", 0) == 0;
+    return r.is_error() && client::classify_error(r.str) == client::ServerError::cross_slot;
 }
 
 std::vector<std::string> run_args(Kind kind, const std::string& key, const std::string& function,
@@ -89,7 +90,7 @@ void Client::Impl::run(RunKind kind, const std::string& call, const std::string&
                                    std::to_string(model_timeout_ms) +
                                    " ms (SR_MODEL_TIMEOUT) in the server's run queue");
         if (r.is_error()) {
-            if (r.str.find("key is empty") != std::string::npos)
+            if (client::classify_error(r.str) == client::ServerError::missing_key)
                 throw KeyException(call + " '" + name + "' failed: " + r.str);
             throw DatabaseException(call + " '" + name + "' failed: " + r.str);
         }

@@ -6,6 +6,7 @@
 
 #include "client/model_checks.h"
 #include "client/poll.h"
+#include "client/server_errors.h"
 #include "core/hash_slot.h"
 #include "core/shard_prefix.h"
 #include "core/text.h"
@@ -236,7 +237,7 @@ std::string_view Client::get_model(const std::string& name) {
     const std::string key = impl_->first_shard_key(impl_->prefix->get_model_key(name));
     Reply r = impl_->router->command_on_key(key, {"AI.MODELGET", key, "BLOB"});
     if (r.is_error()) {
-        if (r.str.find("key is empty") != std::string::npos)
+        if (client::classify_error(r.str) == client::ServerError::missing_key)
             throw KeyException("get_model: model '" + name + "' does not exist");
         throw DatabaseException("get_model '" + name + "' failed: " + r.str);
     }
@@ -268,8 +269,7 @@ void Client::Impl::delete_on_every_shard(const char* call, const char* command,
     for (const std::string& k : keys) {
         Reply r = router->command_on_key(k, {command, k});
         if (!r.is_error()) continue;
-        if (r.str.find("key is empty") != std::string::npos ||
-            r.str.find("no such key") != std::string::npos)
+        if (client::classify_error(r.str) == client::ServerError::missing_key)
             ++missing;
         else if (failure.empty())
             failure = r.str;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "client/model_checks.h"
+#include "client/server_errors.h"
 #include "core/shard_prefix.h"
 
 namespace insitu {
@@ -74,7 +75,7 @@ std::string_view Client::get_script(const std::string& name) {
     const std::string key = impl_->first_shard_key(impl_->prefix->get_model_key(name));
     Reply r = impl_->router->command_on_key(key, {"AI.SCRIPTGET", key, "SOURCE"});
     if (r.is_error()) {
-        if (r.str.find("key is empty") != std::string::npos)
+        if (client::classify_error(r.str) == client::ServerError::missing_key)
             throw KeyException("get_script: script '" + name + "' does not exist");
         throw DatabaseException("get_script '" + name + "' failed: " + r.str);
     }

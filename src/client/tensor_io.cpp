@@ -2,6 +2,7 @@
 
 #include <insitu/errors.h>
 
+#include "client/server_errors.h"
 #include "core/text.h"
 
 namespace insitu::client {
@@ -39,8 +40,7 @@ void throw_reply_error(const std::string& error, const std::string& label,
                        const std::string& what) {
     // The module's wording for a missing tensor ("tensor key is empty ...") and Redis's
     // ("no such key") both mean KeyException, which callers test for.
-    if (error.find("key is empty") != std::string::npos ||
-        error.find("no such key") != std::string::npos)
+    if (classify_error(error) == ServerError::missing_key)
         throw KeyException(what + ": tensor " + label + " does not exist");
     throw DatabaseException(what + " on tensor " + label + " failed: " + error);
 }
