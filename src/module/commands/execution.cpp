@@ -115,6 +115,19 @@ int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run) {
     return REDISMODULE_OK;
 }
 
+int run_single_op(RedisModuleCtx* ctx, engine::JobOp op, std::int64_t timeout_ms) {
+    auto pending = std::make_unique<PendingRun>();
+    for (const auto& in : op.inputs) {
+        RedisModuleString* name = RedisModule_CreateString(ctx, in.data(), in.size());
+        bool ok = load_input(ctx, name, pending->job, in);
+        RedisModule_FreeString(ctx, name);
+        if (!ok) return REDISMODULE_OK;
+    }
+    pending->job.ops.push_back(std::move(op));
+    pending->job.timeout_ms = timeout_ms;
+    return block_and_run(ctx, std::move(pending));
+}
+
 bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,
                 const std::string& name) {
     engine::Tensor* t = nullptr;

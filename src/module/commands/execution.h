@@ -4,6 +4,7 @@
 // commands.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ bool refuse_if_cannot_block(RedisModuleCtx* ctx);
 
 // Blocks the client and submits the job. Takes ownership of `run`.
 int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run);
+
+// A one-op job (MODELEXECUTE, MODELRUN, SCRIPTEXECUTE, SCRIPTRUN): looks the op's inputs up now,
+// on the main thread, then blocks the client and runs it.
+int run_single_op(RedisModuleCtx* ctx, engine::JobOp op, std::int64_t timeout_ms);
 
 // Copies a keyspace tensor into the job context under `name`. False after replying an error.
 bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,

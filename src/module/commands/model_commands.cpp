@@ -44,14 +44,7 @@ int store(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) 
     } catch (const engine::CommandError& e) {
         return RedisModule_ReplyWithError(ctx, e.what());
     }
-    ModelValue* existing = nullptr;
-    RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/true, &existing);
-    if (!key) return REDISMODULE_OK;
-    attach_stats(std::string(args[0]), *value);
-    RedisModule_ModuleTypeSetValue(key, model_type(), value.release());
-    RedisModule_CloseKey(key);
-    RedisModule_ReplicateVerbatim(ctx);
-    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    return set_stored_object(ctx, argv[1], std::move(value), open_model_key, model_type());
 }
 
 void reply_names(RedisModuleCtx* ctx, const std::vector<std::string>& names) {
@@ -94,23 +87,12 @@ int run(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) {
     } catch (const engine::CommandError& e) {
         return RedisModule_ReplyWithError(ctx, e.what());
     }
-    auto pending = std::make_unique<PendingRun>();
     engine::JobOp op;
     op.kind = legacy ? engine::DagOpKind::modelrun : engine::DagOpKind::modelexecute;
     op.model = model;
-    // Input tensors are looked up now, on the main thread; argv positions follow args + 1.
     for (auto in : r.inputs) op.inputs.emplace_back(in);
     for (auto out : r.outputs) op.outputs.emplace_back(out);
-    for (std::size_t i = 0; i < r.inputs.size(); ++i) {
-        RedisModuleString* name =
-            RedisModule_CreateString(ctx, r.inputs[i].data(), r.inputs[i].size());
-        bool ok = load_input(ctx, name, pending->job, op.inputs[i]);
-        RedisModule_FreeString(ctx, name);
-        if (!ok) return REDISMODULE_OK;
-    }
-    pending->job.ops.push_back(std::move(op));
-    pending->job.timeout_ms = r.timeout_ms;
-    return block_and_run(ctx, std::move(pending));
+    return run_single_op(ctx, std::move(op), r.timeout_ms);
 }
 
 }  // namespace

@@ -35,14 +35,7 @@ int store(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) 
     } catch (const engine::CommandError& e) {
         return RedisModule_ReplyWithError(ctx, e.what());
     }
-    ScriptValue* existing = nullptr;
-    RedisModuleKey* key = open_script_key(ctx, argv[1], /*write=*/true, &existing);
-    if (!key) return REDISMODULE_OK;
-    attach_stats(std::string(args[0]), *value);
-    RedisModule_ModuleTypeSetValue(key, script_type(), value.release());
-    RedisModule_CloseKey(key);
-    RedisModule_ReplicateVerbatim(ctx);
-    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    return set_stored_object(ctx, argv[1], std::move(value), open_script_key, script_type());
 }
 
 std::vector<std::string> strings(const std::vector<std::string_view>& v) {
@@ -69,7 +62,6 @@ int run(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) {
     } catch (const engine::CommandError& e) {
         return RedisModule_ReplyWithError(ctx, e.what());
     }
-    auto pending = std::make_unique<PendingRun>();
     engine::JobOp op;
     op.kind = legacy ? engine::DagOpKind::scriptrun : engine::DagOpKind::scriptexecute;
     op.script = script;
@@ -79,15 +71,7 @@ int run(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) {
     op.keys = strings(r.keys);
     op.args = strings(r.args);
     op.variadic_from = r.variadic_from;
-    for (const auto& in : op.inputs) {
-        RedisModuleString* name = RedisModule_CreateString(ctx, in.data(), in.size());
-        bool ok = load_input(ctx, name, pending->job, in);
-        RedisModule_FreeString(ctx, name);
-        if (!ok) return REDISMODULE_OK;
-    }
-    pending->job.ops.push_back(std::move(op));
-    pending->job.timeout_ms = r.timeout_ms;
-    return block_and_run(ctx, std::move(pending));
+    return run_single_op(ctx, std::move(op), r.timeout_ms);
 }
 
 }  // namespace
