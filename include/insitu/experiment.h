@@ -45,6 +45,12 @@ public:
     const std::string& name() const;
     const std::string& exp_path() const;
     std::string launcher() const;
+    // How long an application step may wait for its resources (Slurm: a queued srun, or an
+    // allocation whose CPUs other steps hold) before it is stopped and Failed with Slurm's reason,
+    // in seconds; 0: no limit. Applies to applications started afterwards whose run settings do
+    // not set their own (RunSettings::set_start_timeout). Default: $INSITU_STEP_START_TIMEOUT,
+    // else 300 s. A step still waiting after 10 s is reported either way.
+    void set_start_timeout(double seconds);
 
     // run_command: "" (run directly), "mpirun"/"mpiexec", "srun" (slurm launcher), or "auto" (srun
     // under Slurm, "" locally).

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,16 @@ struct RunSettings {
     // The rank count given with set_tasks (1 when unset).
     int tasks() const;
 
+    // How long the step may wait for its resources (a workload manager's queue or a busy
+    // allocation) before it is failed with the workload manager's reason, in seconds; 0 waits
+    // without a limit (still reported every minute). Unset: Experiment::set_start_timeout, else
+    // $INSITU_STEP_START_TIMEOUT, else 300 s. Local launches start at once and ignore it.
+    void set_start_timeout(double seconds);
+
     // The further programs of an MPMD launch (make_mpmd).
     std::vector<RunSettings> mpmd{};
+    // set_start_timeout's value.
+    std::optional<double> start_timeout{};
 };
 
 }  // namespace insitu

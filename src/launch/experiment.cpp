@@ -37,6 +37,7 @@ struct Experiment::Impl {
     std::unique_ptr<launch::Launcher> launcher;
     launch::JobMonitor jobs;
     std::set<std::string> db_ids;
+    std::optional<double> start_timeout;  // set_start_timeout
     // Running databases, in start order, with what it takes to stop them.
     struct RunningDb {
         std::shared_ptr<Orchestrator> orc;
@@ -168,6 +169,8 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     launch::Step step;
     step.name = m->name();
     step.argv = launcher->command_line(rs, exe_argv, env);
+    step.request = launcher->resource_request(rs);
+    step.start_timeout = launch::resolve_start_timeout(rs.start_timeout, start_timeout);
     for (const auto& [k, v] : launch::run_command_env(rs)) env.emplace(k, v);
     step.env = env;
     fs::create_directories(m->path());
@@ -330,6 +333,13 @@ Experiment::~Experiment() {
 const std::string& Experiment::name() const { return impl_->name; }
 const std::string& Experiment::exp_path() const { return impl_->exp_path; }
 std::string Experiment::launcher() const { return impl_->launcher->name(); }
+
+void Experiment::set_start_timeout(double seconds) {
+    if (!(seconds >= 0))
+        throw std::invalid_argument("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
+                                    std::to_string(seconds));
+    impl_->start_timeout = seconds;
+}
 
 RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::string> exe_args,
                                             std::string run_command,

@@ -19,6 +19,8 @@ void JobMonitor::set(Job& job, StepStatus st) {
     bool was_running = !is_terminal(job.status);
     job.status = st.status;
     job.returncode = st.returncode;
+    // A failure's reason stays; a waiting step's reason goes once it runs.
+    if (!st.message.empty() || !is_terminal(st.status)) job.message = st.message;
     if (was_running && is_terminal(st.status)) job.ended = std::chrono::steady_clock::now();
 }
 
@@ -73,6 +75,8 @@ std::string JobMonitor::table() const {
     for (auto x : w) out << std::string(x + 2, '-') << "|";
     out << "\n";
     for (std::size_t r = 1; r < rows.size(); ++r) line(rows[r]);
+    for (const auto& j : jobs_)
+        if (!j.message.empty()) out << j.name << " (" << j.step_id << "): " << j.message << "\n";
     return out.str();
 }
 

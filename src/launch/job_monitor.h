@@ -23,6 +23,7 @@ struct Job {
     bool is_db = false;
     Status status = Status::Running;
     std::optional<int> returncode;
+    std::string message;  // why it waits or failed, from the launcher
     std::chrono::steady_clock::time_point started, ended;
 };
 
@@ -37,7 +38,8 @@ public:
     std::vector<Job*> latest(const Entity* entity);
     std::vector<Job*> running();
     const std::vector<Job>& all() const { return jobs_; }
-    // A GitHub-style table: Name, Entity-Type, JobID, RunID, Time, Status, Returncode.
+    // A GitHub-style table: Name, Entity-Type, JobID, RunID, Time, Status, Returncode; then one
+    // line per job with a message ("<name> (<job id>): <message>").
     std::string table() const;
 
 private:

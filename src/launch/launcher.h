@@ -26,12 +26,25 @@ struct Step {
     std::string out_path, err_path;
     // Submitted to the workload manager's queue as a batch job (launchers with batch support).
     std::optional<BatchSettings> batch;
+    // What the step asks the workload manager for, for messages (srun: its options).
+    std::string request;
+    // How long the step may wait for its resources before it is failed (0: no limit); unset:
+    // resolve_start_timeout({}, {}).
+    std::optional<std::chrono::milliseconds> start_timeout;
 };
 
 struct StepStatus {
     Status status = Status::New;
     std::optional<int> returncode;  // exit code, or 128+signal
+    // Why the step waits or why it failed, when the launcher knows more than the status says.
+    std::string message{};
 };
+
+// The start timeout of a step: the run settings' value, else the experiment's, else
+// $INSITU_STEP_START_TIMEOUT (seconds), else 300 s; 0 means no limit. Throws
+// std::invalid_argument naming the variable when it is not a number >= 0.
+std::chrono::milliseconds resolve_start_timeout(std::optional<double> settings,
+                                                std::optional<double> experiment);
 
 class Launcher {
 public:
@@ -51,6 +64,9 @@ public:
                             std::chrono::milliseconds grace = std::chrono::seconds(5)) = 0;
     // Waits up to `timeout` for the step to finish.
     virtual StepStatus wait(const std::string& step_id, std::chrono::milliseconds timeout) = 0;
+    // What a step with these settings asks the workload manager for, for messages ("" when the
+    // launcher has no resource manager).
+    virtual std::string resource_request(const RunSettings&) const { return ""; }
     // The run command "auto" means for this launcher ("" runs the executable directly).
     virtual std::string default_run_command() const { return ""; }
     // Whether create_run_settings accepts `run_command` under this launcher.

@@ -21,6 +21,13 @@ std::string to_string(Status s) {
 
 void RunSettings::set(const std::string& arg, const std::string& value) { run_args[arg] = value; }
 
+void RunSettings::set_start_timeout(double seconds) {
+    if (!(seconds >= 0))  // also NaN
+        throw std::invalid_argument("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
+                                    std::to_string(seconds));
+    start_timeout = seconds;
+}
+
 void RunSettings::add_exe_args(const std::vector<std::string>& args) {
     exe_args.insert(exe_args.end(), args.begin(), args.end());
 }

@@ -231,6 +231,7 @@ void bind_experiment(py::module_& m) {
         .def("set_walltime", &RunSettings::set_walltime, py::arg("walltime"))
         .def("set_mpi", &RunSettings::set_mpi, py::arg("mpi"))
         .def("make_mpmd", &RunSettings::make_mpmd, py::arg("settings"))
+        .def("set_start_timeout", &RunSettings::set_start_timeout, py::arg("seconds"))
         .def("__repr__", [](const RunSettings& r) {
             std::string s = r.run_command.empty() ? "" : r.run_command + " ";
             s += r.exe;
@@ -335,6 +336,7 @@ void bind_experiment(py::module_& m) {
         .def_property_readonly("name", &Experiment::name)
         .def_property_readonly("exp_path", &Experiment::exp_path)
         .def_property_readonly("launcher", &Experiment::launcher)
+        .def("set_start_timeout", &Experiment::set_start_timeout, py::arg("seconds"))
         .def(
             "create_run_settings",
             [](const Experiment& e, const std::string& exe, const py::object& exe_args,

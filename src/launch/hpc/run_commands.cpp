@@ -51,29 +51,56 @@ void check_run_args(const RunSettings& rs) {
     for (const auto& m : rs.mpmd) check_run_args(m);
 }
 
+namespace {
+
+void append_srun_args(std::vector<std::string>& argv, const RunSettings& r) {
+    for (const auto& [k, v] : r.run_args) {
+        if (k.size() == 1) {
+            argv.push_back("-" + k);
+            if (!v.empty()) argv.push_back(v);
+        } else {
+            argv.push_back("--" + k + (v.empty() ? "" : "=" + v));
+        }
+    }
+}
+
+}  // namespace
+
 std::vector<std::string> format_srun(const RunSettings& rs,
                                      const std::vector<std::string>& exe_argv,
                                      const std::string& step_name, const std::string& srun) {
     check_run_args(rs);
     std::vector<std::string> argv = {srun, "--job-name=" + step_name};
-    auto args = [&](const RunSettings& r) {
-        for (const auto& [k, v] : r.run_args) {
-            if (k.size() == 1) {
-                argv.push_back("-" + k);
-                if (!v.empty()) argv.push_back(v);
-            } else {
-                argv.push_back("--" + k + (v.empty() ? "" : "=" + v));
-            }
-        }
-    };
-    args(rs);
+    append_srun_args(argv, rs);
     append_exe(argv, rs, exe_argv);
     for (const auto& m : rs.mpmd) {
         argv.push_back(":");
-        args(m);
+        append_srun_args(argv, m);
         append_exe(argv, m, {});
     }
     return argv;
+}
+
+RunSettings exact_srun_settings(const RunSettings& rs) {
+    RunSettings out = rs;
+    auto exact = [](RunSettings& r) {
+        if (!r.run_args.count("exact") && !r.run_args.count("whole")) r.run_args["exact"] = "";
+    };
+    exact(out);
+    for (auto& m : out.mpmd) exact(m);
+    return out;
+}
+
+std::string srun_request(const RunSettings& rs) {
+    std::vector<std::string> words;
+    append_srun_args(words, rs);
+    for (const auto& m : rs.mpmd) {
+        words.push_back(":");
+        append_srun_args(words, m);
+    }
+    std::string s;
+    for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
+    return s.empty() ? "(no options)" : s;
 }
 
 std::vector<std::string> format_aprun(const RunSettings& rs,

@@ -23,6 +23,15 @@ std::vector<std::string> format_srun(const RunSettings& rs,
                                      const std::vector<std::string>& exe_argv,
                                      const std::string& step_name,
                                      const std::string& srun = "srun");
+// The settings an srun step runs with: `--exact` added to every part (MPMD parts too) that names
+// neither exact nor whole itself. Without it Slurm (21.08 and later) gives a step inside an
+// allocation every CPU the job has on its nodes, so that any other step there (a database shard)
+// makes it wait. Nothing adds --overlap: steps share CPUs only when their settings ask for it.
+RunSettings exact_srun_settings(const RunSettings& rs);
+// srun's options for `rs` as one line, for messages: "--exact --ntasks=1" (MPMD parts joined by
+// " : ").
+std::string srun_request(const RunSettings& rs);
+
 // aprun <run args> <exe> [: <run args> <exe> ...] (-n, -N, -d, -cc, -L, -E, -m, -t; -e K=V for
 // env).
 std::vector<std::string> format_aprun(const RunSettings& rs,

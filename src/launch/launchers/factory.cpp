@@ -1,4 +1,5 @@
 // Choosing a launcher by name, and detecting the workload manager for "auto".
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -12,6 +13,27 @@ namespace insitu::launch {
 
 bool Launcher::supports_run_command(const std::string& rc) const {
     return is_supported_local_run_command(rc);
+}
+
+std::chrono::milliseconds resolve_start_timeout(std::optional<double> settings,
+                                                std::optional<double> experiment) {
+    // Capped (about 30 years) so that a huge value cannot overflow.
+    auto ms = [](double s) {
+        return std::chrono::milliseconds(static_cast<long long>(std::min(s, 1e9) * 1000));
+    };
+    if (settings) return ms(*settings);
+    if (experiment) return ms(*experiment);
+    if (const char* v = std::getenv("INSITU_STEP_START_TIMEOUT"); v && *v) {
+        char* end = nullptr;
+        double s = std::strtod(v, &end);
+        if (end == v || *end != '\0' || !(s >= 0))
+            throw std::invalid_argument(
+                std::string("INSITU_STEP_START_TIMEOUT must be a number of seconds >= 0 (0: no "
+                            "limit), got '") +
+                v + "'");
+        return ms(s);
+    }
+    return std::chrono::seconds(300);
 }
 
 std::string detect_launcher() {

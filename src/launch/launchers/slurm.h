@@ -4,6 +4,9 @@
 // logs and submitted. Status comes from Slurm: squeue for jobs and steps, scontrol show job for
 // finished jobs, the jobcomp/filetxt log for jobs the controller has forgotten; srun's exit code
 // is the step's. stop() is scancel of the step or job, then (for srun) the srun client itself.
+// An srun step that Slurm has not started after 10 s is reported (a warning with Slurm's reason
+// and the step's request, repeated every minute); after its start timeout it is stopped and
+// Failed with that reason (StepStatus::message).
 // mpirun/mpiexec steps (Open MPI inside an allocation) and plain executables run as local
 // children of the driver, as under the local launcher.
 #pragma once
@@ -29,6 +32,7 @@ class SlurmLauncher : public Launcher {
     StepStatus status(const std::string& step_id) override;
     StepStatus stop(const std::string& step_id, std::chrono::milliseconds grace) override;
     StepStatus wait(const std::string& step_id, std::chrono::milliseconds timeout) override;
+    std::string resource_request(const RunSettings& rs) const override;
     std::string default_run_command() const override { return "srun"; }
     bool supports_run_command(const std::string& run_command) const override;
     std::string batch_command() const override { return "sbatch"; }
@@ -51,9 +55,21 @@ class SlurmLauncher : public Launcher {
         bool cancelled = false;
         std::optional<StepStatus> final;
         std::chrono::steady_clock::time_point launched;
+        // srun steps that wait for resources: what they asked for, how long they may wait, when
+        // the next report is due and the latest reason.
+        std::string request;
+        std::string err_path;
+        std::string job_hint;  // the allocation the step goes into ("" for its own)
+        std::chrono::milliseconds start_timeout{0};
+        std::chrono::steady_clock::time_point next_report;
+        std::string reason;
     };
     Entry& find(const std::string& step_id);
     StepStatus status_locked(Entry& e);
+    // The srun step has not started yet: report it when due, fail it after its start timeout.
+    StepStatus waiting_locked(Entry& e);
+    // Slurm's reason why the srun step of `e` has not started.
+    std::string wait_reason_locked(Entry& e);
     const slurm::Queue& queue_locked(bool fresh = false, bool steps = true);
     std::mutex mu_;
     std::map<std::string, Entry> steps_;

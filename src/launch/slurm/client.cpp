@@ -111,6 +111,62 @@ Queue queue(bool with_steps) {
     return q;
 }
 
+JobReason job_reason(const std::string& id) {
+    ToolResult r = call({"squeue", "-h", "-j", id, "-o", "%T|%r"});
+    std::string out = trim(r.out);
+    auto bar = out.find('|');
+    if (r.rc != 0 || bar == std::string::npos) return {};
+    return {out.substr(0, bar), out.substr(bar + 1)};
+}
+
+StepWait step_wait(const std::string& job_id, int srun_pid) {
+    StepWait w;
+    ToolResult steps = call({"scontrol", "-o", "show", "step", job_id});
+    std::istringstream in(steps.out);
+    for (std::string l; std::getline(in, l);) {
+        std::string state = field(l, "State");
+        if (state == "RUNNING") {
+            std::string cpus = field(l, "CPUs");
+            if (!cpus.empty() && cpus.find_first_not_of("0123456789") == std::string::npos)
+                w.held_cpus += std::stoi(cpus);
+            w.running.push_back(field(l, "StepId") + " " + field(l, "Name") + " on " +
+                                field(l, "NodeList"));
+        } else if (state == "PENDING") {
+            std::string host_pid = field(l, "SrunHost:Pid");
+            if (host_pid.substr(host_pid.rfind(':') + 1) != std::to_string(srun_pid)) continue;
+            w.pending = true;
+            w.asked = "Nodes=" + field(l, "Nodes") + " CPUs=" + field(l, "CPUs") +
+                      " Tasks=" + field(l, "Tasks");
+            w.reason = field(l, "Reason");
+        }
+    }
+    ToolResult job = call({"scontrol", "-o", "show", "job", job_id});
+    std::string cpus = field(job.out, "NumCPUs");
+    if (!cpus.empty() && cpus.find_first_not_of("0123456789") == std::string::npos)
+        w.job_cpus = std::stoi(cpus);
+    return w;
+}
+
+std::string srun_wait_reason(const std::string& text) {
+    std::string found;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+        if (l.rfind("srun: ", 0) != 0) continue;
+        if (l.find("step creation") != std::string::npos) {
+            auto open = l.rfind('('), close = l.rfind(')');
+            found = open != std::string::npos && close != std::string::npos && close > open
+                        ? l.substr(open + 1, close - open - 1)
+                        : trim(l.substr(6));
+        } else if (l.find("queued and waiting for resources") != std::string::npos) {
+            found = "queued and waiting for resources";
+        } else if (l.find("Step created for") != std::string::npos ||
+                   l.find("has been allocated resources") != std::string::npos) {
+            found.clear();  // waited, then got through
+        }
+    }
+    return found;
+}
+
 JobInfo scontrol_job(const std::string& id) {
     ToolResult r = call({"scontrol", "-o", "show", "job", id});
     JobInfo j;

@@ -39,6 +39,31 @@ struct Queue {
 };
 // Throws when squeue fails (controller down or too slow).
 Queue queue(bool with_steps = true);
+// squeue's state and reason (%T, %r) of one job: {"PENDING", "Resources"}; {"", ""} when squeue
+// does not know the job.
+struct JobReason {
+    std::string state, reason;
+};
+JobReason job_reason(const std::string& id);
+// An srun step that waits inside a running job, as `scontrol -o show step <job>` and `scontrol -o
+// show job <job>` see it. Slurm 22.05 lists such a step as "StepId=<job>.TDB State=PENDING" with
+// what it asks for and srun's host:pid, but no reason: the reason is what the job's running steps
+// hold.
+struct StepWait {
+    bool pending = false;  // Slurm lists a PENDING step of this srun (matched by its pid)
+    std::string asked;     // "Nodes=2 CPUs=2 Tasks=2" as Slurm counts them
+    std::string reason;    // its Reason= field, where a Slurm version gives one
+    int job_cpus = -1;     // the job's NumCPUs
+    int held_cpus = 0;     // CPUs of the job's running steps
+    std::vector<std::string> running;  // "1.0 orchestrator_0-12-1 on n1"
+};
+StepWait step_wait(const std::string& job_id, int srun_pid);
+// Why srun is still waiting, from what it printed on stderr (Slurm before 22.05): the reason of its
+// last "step creation temporarily disabled, retrying (Requested nodes are busy)" line ("Requested
+// nodes are busy"), "queued and waiting for resources" for its own allocation, or "" when it said
+// nothing.
+std::string srun_wait_reason(const std::string& srun_stderr);
+
 // scontrol show job <id> (the controller keeps finished jobs for MinJobAge seconds).
 JobInfo scontrol_job(const std::string& id);
 // The job completion log (jobcomp/filetxt), for jobs the controller has forgotten.

@@ -71,6 +71,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
     fs::create_directories(orc.path());
 
     std::vector<std::vector<std::string>> commands;
+    std::vector<std::string> requests;
     for (int i = 0; i < o.db_nodes; ++i) {
         ShardSpec s;
         s.name = orc.shard_name(i);
@@ -108,6 +109,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         fs::remove(fs::path(s.dir) / (s.name + ".out"));
         fs::remove(fs::path(s.dir) / (s.name + ".err"));
         commands.push_back(argv);
+        requests.push_back(srun_request(rs));
         d.shards.push_back(std::move(s));
     }
 
@@ -138,6 +140,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
                 Step step;
                 step.name = d.shards[i].name;
                 step.argv = commands[i];
+                step.request = requests[i];
                 step.cwd = d.shards[i].dir;
                 step.out_path = d.shards[i].dir + "/" + step.name + ".out";
                 step.err_path = d.shards[i].dir + "/" + step.name + ".err";
@@ -176,10 +179,11 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
                         "database shard " + s.name + " did not " +
                         (line.empty() ? "report its address" : "answer PING at " + s.address()) +
                         " within " + std::to_string(timeout.count() / 1000) + " s (" +
-                        to_string(st.status) + "); its log ends:\n" + shard_log_tail(s));
+                        to_string(st.status) + (st.message.empty() ? "" : ": " + st.message) +
+                        "); its log ends:\n" + shard_log_tail(s));
                 if (now > next_note) {
                     log_info("waiting for database shard " + s.name + " (" + to_string(st.status) +
-                             ")");
+                             (st.message.empty() ? "" : ": " + st.message) + ")");
                     next_note = now + std::chrono::seconds(5);
                 }
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -6,8 +6,11 @@
 #include <insitu/batch_settings.h>
 #include <insitu/run_settings.h>
 
+#include <algorithm>
+
 #include "launch/hpc/batch_script.h"
 #include "launch/hpc/run_commands.h"
+#include "launch/launchers/slurm.h"
 #include "launch/slurm/client.h"
 
 using namespace insitu;
@@ -88,6 +91,95 @@ TEST(HpcSrun, ReservedArgumentsAreRefusedByName) {
     EXPECT_THROW(rs.set_walltime("1:00"), std::invalid_argument);
     EXPECT_THROW(rs.set_tasks(0), std::invalid_argument);
     EXPECT_THROW(rs.set_hostlist({"a,b"}), std::invalid_argument);
+}
+
+// Since Slurm 21.08 a step without --exact asks for every CPU the job has on its node, so an
+// application next to database shards would wait for them forever (issue 12, item 4).
+TEST(HpcSrun, ApplicationStepsAskForExactlyTheirSettings) {
+    SlurmLauncher slurm;
+    RunSettings rs = settings("srun");
+    rs.set_tasks(1);
+    EXPECT_EQ(slurm.command_line(rs, {}, {}),
+              (V{"srun", "--job-name=", "--exact", "--ntasks=1", "/apps/sim", "--steps", "10"}));
+    EXPECT_EQ(slurm.resource_request(rs), "--exact --ntasks=1");
+    // Default settings: --exact alone (srun takes the rest from the allocation's environment).
+    EXPECT_EQ(slurm.command_line(settings("srun", "/apps/sim", {}), {}, {}),
+              (V{"srun", "--job-name=", "--exact", "/apps/sim"}));
+    // Overlapping CPUs only when the settings ask for it; --exact still bounds the step.
+    RunSettings overlap = rs;
+    overlap.set("overlap");
+    EXPECT_EQ(slurm.command_line(overlap, {}, {}),
+              (V{"srun", "--job-name=", "--exact", "--ntasks=1", "--overlap", "/apps/sim",
+                 "--steps", "10"}));
+    // Whole nodes asked for explicitly: no --exact next to it.
+    RunSettings whole = rs;
+    whole.set("whole");
+    EXPECT_EQ(slurm.command_line(whole, {}, {}),
+              (V{"srun", "--job-name=", "--ntasks=1", "--whole", "/apps/sim", "--steps", "10"}));
+    // Every MPMD part asks for exactly its own share; a co-located wrapper changes nothing.
+    RunSettings a = settings("srun", "/apps/sim", {});
+    a.set_tasks(2);
+    RunSettings b = settings("srun", "/apps/analysis", {});
+    b.set_tasks(1);
+    a.make_mpmd(b);
+    EXPECT_EQ(slurm.command_line(a, {}, {}),
+              (V{"srun", "--job-name=", "--exact", "--ntasks=2", "/apps/sim", ":", "--exact",
+                 "--ntasks=1", "/apps/analysis"}));
+    EXPECT_EQ(slurm.resource_request(a), "--exact --ntasks=2 : --exact --ntasks=1");
+    EXPECT_EQ(slurm.command_line(rs, {"insitu", "run-colocated", "--", "/apps/sim"}, {}),
+              (V{"srun", "--job-name=", "--exact", "--ntasks=1", "insitu", "run-colocated", "--",
+                 "/apps/sim"}));
+    // The settings themselves are not changed; mpirun and plain executables get no srun options.
+    EXPECT_EQ(rs.run_args.count("exact"), 0u);
+    EXPECT_EQ(slurm.resource_request(settings("mpirun")), "");
+    RunSettings mpi = settings("mpirun");
+    mpi.set_tasks(2);
+    V mpi_argv = slurm.command_line(mpi, {}, {});
+    EXPECT_EQ(std::count(mpi_argv.begin(), mpi_argv.end(), "--exact"), 0) << mpi_argv[0];
+}
+
+TEST(HpcSrun, WaitReasonFromSrunsMessages) {
+    EXPECT_EQ(slurm::srun_wait_reason(""), "");
+    EXPECT_EQ(
+        slurm::srun_wait_reason("app output\nsrun: Job 12 step creation temporarily disabled, "
+                                "retrying (Requested nodes are busy)\n"),
+        "Requested nodes are busy");
+    // The latest reason counts, and one that srun got past no longer does.
+    EXPECT_EQ(slurm::srun_wait_reason(
+                  "srun: Job 12 step creation temporarily disabled, retrying (Requested nodes are "
+                  "busy)\nsrun: Job 12 step creation still disabled, retrying (Memory required by "
+                  "task is not available)\n"),
+              "Memory required by task is not available");
+    EXPECT_EQ(slurm::srun_wait_reason("srun: Job 12 step creation temporarily disabled, retrying "
+                                      "(Requested nodes are busy)\nsrun: Step created for "
+                                      "StepId=12.3\n"),
+              "");
+    EXPECT_EQ(slurm::srun_wait_reason("srun: job 13 queued and waiting for resources\n"),
+              "queued and waiting for resources");
+    // Application output that merely mentions the words is not srun's.
+    EXPECT_EQ(slurm::srun_wait_reason("step creation (not srun)\n"), "");
+}
+
+TEST(HpcSrun, StartTimeoutFromSettingsExperimentOrEnvironment) {
+    using std::chrono::milliseconds;
+    ::unsetenv("INSITU_STEP_START_TIMEOUT");
+    EXPECT_EQ(resolve_start_timeout({}, {}), milliseconds(300000));
+    ::setenv("INSITU_STEP_START_TIMEOUT", "2.5", 1);
+    EXPECT_EQ(resolve_start_timeout({}, {}), milliseconds(2500));
+    EXPECT_EQ(resolve_start_timeout({}, 7.0), milliseconds(7000));
+    EXPECT_EQ(resolve_start_timeout(0.0, 7.0), milliseconds(0));  // 0: no limit
+    ::setenv("INSITU_STEP_START_TIMEOUT", "ten", 1);
+    EXPECT_NE(
+        expect_invalid([] { resolve_start_timeout({}, {}); }).find("INSITU_STEP_START_TIMEOUT"),
+        std::string::npos);
+    ::setenv("INSITU_STEP_START_TIMEOUT", "-1", 1);
+    EXPECT_THROW(resolve_start_timeout({}, {}), std::invalid_argument);
+    ::unsetenv("INSITU_STEP_START_TIMEOUT");
+    RunSettings rs = settings("srun");
+    EXPECT_NE(expect_invalid([&] { rs.set_start_timeout(-1); }).find("set_start_timeout"),
+              std::string::npos);
+    rs.set_start_timeout(30);
+    EXPECT_EQ(rs.start_timeout, 30.0);
 }
 
 TEST(HpcOpenMpi, SettersAndWhatItLacks) {
