@@ -54,3 +54,15 @@ def test_srun_settings_write_srun_arguments(tmp_path):
     assert rs.run_args["mpi"] == "pmix"
     with pytest.raises(ValueError):
         rs.set_nodes(0)
+
+
+def test_start_timeouts_are_checked(tmp_path):
+    # How long a step may wait for its resources (docs/hpc.md); negative values are refused.
+    exp = insitu.Experiment("wait", exp_path=str(tmp_path / "wait"), launcher="slurm")
+    exp.set_start_timeout(60)
+    rs = exp.create_run_settings(exe="./app", run_command="srun")
+    rs.set_start_timeout(0)  # no limit
+    with pytest.raises(ValueError, match="set_start_timeout"):
+        rs.set_start_timeout(-1)
+    with pytest.raises(ValueError, match="set_start_timeout"):
+        exp.set_start_timeout(-5)

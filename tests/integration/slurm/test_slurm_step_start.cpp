@@ -59,6 +59,7 @@ TEST(SlurmStepStart, ApplicationNextToAThreeShardDatabaseInSallocRuns) {
     EXPECT_NE(r.out.find("launcher slurm\n"), std::string::npos) << r.out;
     // The application ran at once, on the one CPU the shards left, and used the database.
     double done = first_time(r.out, "status=Completed");
+    std::printf("set_tasks(1) next to 3 shards: completed %.1f s after its launch\n", done);
     EXPECT_GE(done, 0) << r.out << r.err;
     EXPECT_LT(done, 10) << r.out;
     EXPECT_EQ(r.err.find("has not started"), std::string::npos) << r.err;
