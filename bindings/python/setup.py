@@ -67,7 +67,7 @@ setup(
     name="insitu",
     version=version(),
     description="SmartSim-compatible in-situ data exchange: SmartRedis's Python client API",
-    packages=["insitu"],
+    packages=["insitu", "insitu.ml", "insitu.ml.torch"],
     package_dir={"insitu": "insitu"},
     python_requires=">=3.9",
     install_requires=[],  # numpy is needed at run time; Debian's python3-numpy provides it

@@ -9,6 +9,16 @@ from .status import SmartSimStatus
 __version__ = _insitu.__version__
 __all__ = ["Client", "ConfigOptions", "Dataset", "SmartSimStatus"] + list(_error_names)
 
+# The rest of SmartRedis 0.6.1's top-level names: logging and the xarray converter.
+from .srobject import SRObject  # noqa: E402
+from .logcontext import LogContext  # noqa: E402
+from .logger import LLDebug, LLDeveloper, LLInfo, LLQuiet, SRLoggingLevel  # noqa: E402
+from .logger import log_data, log_error, log_warning  # noqa: E402
+from .dataset_utils import DatasetConverter  # noqa: E402
+
+__all__ += ["SRObject", "LogContext", "DatasetConverter", "log_data", "log_warning", "log_error",
+            "LLQuiet", "LLInfo", "LLDebug", "LLDeveloper", "SRLoggingLevel"]
+
 # The driver API (SmartSim's Experiment), when the launch library was built.
 if hasattr(_insitu, "Experiment"):
     from ._insitu import Ensemble, Entity, Experiment, Model, Orchestrator, RunSettings  # noqa: F401

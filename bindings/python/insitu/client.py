@@ -1,12 +1,57 @@
 """insitu.Client: the SmartRedis Python Client API over the C++ client."""
 
 import inspect
+import os
 
 from . import _insitu
-from .error import RedisConnectionError, RedisDatabaseError, RedisTimeoutError
+from .error import (ConnectionParameterError, RedisConnectionError, RedisDatabaseError,
+                    RedisParameterError, RedisTimeoutError)
+from .srobject import SRObject
 
 ConfigOptions = _insitu.ConfigOptions
 Dataset = _insitu.Dataset
+
+_ADDRESS_FORM = ("cluster", "address", "logger_name")
+_STANDARD_FORM = ("config_options", "config", "logger_name")
+
+
+def _constructor_arguments(args, kwargs):
+    """(cluster, address, config, logger_name) from SmartRedis's two constructor forms."""
+    if args and isinstance(args[0], bool) or (
+            not args and ("address" in kwargs or "cluster" in kwargs)):
+        names = _ADDRESS_FORM
+    elif not args or args[0] is None or isinstance(args[0], ConfigOptions):
+        names = ("config_options", "logger_name")
+        if "address" in kwargs or "cluster" in kwargs:
+            raise ValueError("Client: give either config options or address/cluster, not both")
+    else:
+        raise TypeError(f"Client: invalid type for argument 0: {type(args[0]).__name__} "
+                        "(expected ConfigOptions, None or a bool 'cluster')")
+    if len(args) > len(names):
+        raise TypeError(f"Client: at most {len(names)} positional arguments, got {len(args)}")
+    values = dict(zip(names, args))
+    for key, value in kwargs.items():
+        allowed = _ADDRESS_FORM if names is _ADDRESS_FORM else _STANDARD_FORM
+        if key not in allowed:
+            raise TypeError(f"Client: unexpected keyword argument '{key}'")
+        if key == "config":
+            key = "config_options"
+        if key in values:
+            raise TypeError(f"Client: got multiple values for argument '{key}'")
+        values[key] = value
+    config = values.get("config_options")
+    if config is not None and not isinstance(config, ConfigOptions):
+        raise TypeError("Client: config_options must be a ConfigOptions or None")
+    cluster = values.get("cluster")
+    if cluster is not None and not isinstance(cluster, bool):
+        raise TypeError("Client: cluster must be a bool")
+    address = values.get("address")
+    if address is not None and not isinstance(address, str):
+        raise TypeError("Client: address must be a str")
+    logger_name = values.get("logger_name", "Default")
+    if not isinstance(logger_name, str):
+        raise TypeError("Client: logger_name must be a str")
+    return cluster, address, config, logger_name
 
 
 def _names(names):
@@ -27,43 +72,58 @@ def _addresses(addresses):
     return list(addresses)
 
 
-class Client(_insitu.Client):
-    """A client of an insitu (or RedisAI) database.
+def _upper(value, what):
+    """Backends and devices are case-insensitive in SmartRedis (it upper-cases them)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str")
+    return value.upper()
 
-    Client(address=None, cluster=None, config=None, logger_name="default")
-    Client(config_options, logger_name="default")
-    Client(cluster, address=None, logger_name="default")     # SmartRedis's deprecated form
+
+def _existing_file(path):
+    """An absolute path to an existing file; FileNotFoundError otherwise (as SmartRedis)."""
+    path = os.path.abspath(os.fspath(path))
+    if not os.path.isfile(path):
+        raise FileNotFoundError(path)
+    return path
+
+
+class Client(SRObject, _insitu.Client):
+    """A client of an insitu (or RedisAI) database; SmartRedis 0.6.1's constructor forms:
+
+    Client(config_options=None, logger_name="Default")
+    Client(cluster, address=None, logger_name="Default")   # for drivers: bool first
 
     With no address and no options, the configuration comes from the environment (SSDB,
-    SR_DB_TYPE, ...). ``address`` overrides SSDB and ``cluster`` overrides SR_DB_TYPE.
+    SR_DB_TYPE, ...). insitu also takes ``Client(address=..., cluster=None)`` (cluster then from
+    SR_DB_TYPE) and ``config=`` for ``config_options=``. Unlike SmartRedis, ``address`` does not
+    rewrite os.environ["SSDB"]: it applies to this client only.
     """
 
-    def __init__(self, *args, address=None, cluster=None, config=None, config_options=None,
-                 logger_name="default"):
-        args = list(args)
-        if args and isinstance(args[0], bool):            # Client(cluster, address, logger_name)
-            cluster = args.pop(0)
-            if args:
-                address = args.pop(0)
-        elif args and isinstance(args[0], ConfigOptions):  # Client(config_options, logger_name)
-            config = args.pop(0)
-        if args:
-            logger_name = args.pop(0)
-        if args:
-            raise TypeError("Client: too many positional arguments")
-        config = config if config is not None else config_options
+    def __init__(self, *args, **kwargs):
+        cluster, address, config, logger_name = _constructor_arguments(args, kwargs)
         if config is not None and (address is not None or cluster is not None):
             raise ValueError("Client: give either config options or address/cluster, not both")
         if address is not None or cluster is not None:
             config = ConfigOptions.create_from_environment("")
-            if address is not None:
+            if address:
                 config.override_string_option("SSDB", address)
+            elif address is not None:
+                raise ValueError("Client: address must be a non-empty 'host:port' string")
             if cluster is not None:
                 config.override_string_option("SR_DB_TYPE", "Clustered" if cluster else "Standalone")
+        self._name = logger_name
+        self._log_options = config
         try:
-            super().__init__(config, logger_name)
+            _insitu.Client.__init__(self, config, logger_name)
+        except RedisParameterError as e:
+            # A configuration problem (SSDB unset or malformed): SmartRedis raises
+            # RedisConnectionError; this is also still a RedisParameterError (a ValueError).
+            raise ConnectionParameterError(str(e)) from e
         except (RedisDatabaseError, RedisTimeoutError) as e:
             raise RedisConnectionError(str(e)) from e
+
+    def _log_config(self):
+        return self._log_options
 
     def __repr__(self):
         return self.to_string()
@@ -72,22 +132,32 @@ class Client(_insitu.Client):
     def set_model(self, name, model, backend, device="CPU", batch_size=0, min_batch_size=0,
                   min_batch_timeout=0, tag="", inputs=None, outputs=None):
         """Stores a serialized model (bytes) for `backend` (TF, TFLITE, TORCH, ONNX)."""
-        self._set_model(name, bytes(model), backend, device, batch_size, min_batch_size,
-                        min_batch_timeout, tag, _names(inputs), _names(outputs))
+        self._set_model(name, bytes(model), _upper(backend, "backend"), _upper(device, "device"),
+                        batch_size, min_batch_size, min_batch_timeout, tag, _names(inputs),
+                        _names(outputs))
 
     def set_model_from_file(self, name, model_file, backend, device="CPU", batch_size=0,
                             min_batch_size=0, min_batch_timeout=0, tag="", inputs=None,
                             outputs=None):
-        self._set_model_from_file(name, str(model_file), backend, device, batch_size,
-                                  min_batch_size, min_batch_timeout, tag, _names(inputs),
-                                  _names(outputs))
+        self._set_model_from_file(name, _existing_file(model_file), _upper(backend, "backend"),
+                                  _upper(device, "device"), batch_size, min_batch_size,
+                                  min_batch_timeout, tag, _names(inputs), _names(outputs))
 
     def set_model_multigpu(self, name, model, backend, first_gpu, num_gpus, batch_size=0,
                            min_batch_size=0, min_batch_timeout=0, tag="", inputs=None,
                            outputs=None):
-        self._set_model_multigpu(name, bytes(model), backend, first_gpu, num_gpus, batch_size,
-                                 min_batch_size, min_batch_timeout, tag, _names(inputs),
-                                 _names(outputs))
+        self._set_model_multigpu(name, bytes(model), _upper(backend, "backend"), first_gpu,
+                                 num_gpus, batch_size, min_batch_size, min_batch_timeout, tag,
+                                 _names(inputs), _names(outputs))
+
+    def set_model_from_file_multigpu(self, name, model_file, backend, first_gpu, num_gpus,
+                                     batch_size=0, min_batch_size=0, min_batch_timeout=0, tag="",
+                                     inputs=None, outputs=None):
+        """set_model_multigpu with the model read from a file."""
+        self._set_model_from_file_multigpu(name, _existing_file(model_file),
+                                           _upper(backend, "backend"), first_gpu, num_gpus,
+                                           batch_size, min_batch_size, min_batch_timeout, tag,
+                                           _names(inputs), _names(outputs))
 
     def run_model(self, name, inputs=None, outputs=None):
         self._run_model(name, _names(inputs), _names(outputs))
@@ -98,30 +168,33 @@ class Client(_insitu.Client):
 
     def set_script(self, name, script, device="CPU"):
         """Stores TorchScript source."""
-        self._set_script(name, device, script)
+        self._set_script(name, _upper(device, "device"), script)
 
     def set_script_from_file(self, name, file, device="CPU"):
-        self._set_script_from_file(name, device, str(file))
+        self._set_script_from_file(name, _upper(device, "device"), _existing_file(file))
 
     def set_script_multigpu(self, name, script, first_gpu, num_gpus):
         self._set_script_multigpu(name, script, first_gpu, num_gpus)
+
+    def set_script_from_file_multigpu(self, name, file, first_gpu, num_gpus):
+        """set_script_multigpu with the script read from a file."""
+        self._set_script_from_file_multigpu(name, _existing_file(file), first_gpu, num_gpus)
 
     def set_function(self, name, function, device="CPU"):
         """Stores a Python function's source as a TorchScript script (entry: its name)."""
         if not callable(function):
             raise TypeError("set_function: function must be callable")
-        self._set_script(name, device, inspect.getsource(function))
+        self._set_script(name, _upper(device, "device"), inspect.getsource(function))
 
     def set_function_multigpu(self, name, function, first_gpu, num_gpus):
         if not callable(function):
             raise TypeError("set_function_multigpu: function must be callable")
         self._set_script_multigpu(name, inspect.getsource(function), first_gpu, num_gpus)
 
-    def run_script(self, name, fn_name, inputs=None, outputs=None):
+    def run_script(self, name, fn_name, inputs, outputs):
         self._run_script(name, fn_name, _names(inputs), _names(outputs))
 
-    def run_script_multigpu(self, name, fn_name, offset, first_gpu, num_gpus, inputs=None,
-                            outputs=None):
+    def run_script_multigpu(self, name, fn_name, inputs, outputs, offset, first_gpu, num_gpus):
         self._run_script_multigpu(name, fn_name, _names(inputs), _names(outputs), offset,
                                   first_gpu, num_gpus)
 
@@ -133,6 +206,13 @@ class Client(_insitu.Client):
     def get_db_cluster_info(self, addresses):
         """CLUSTER INFO of each node (cluster databases only)."""
         return [self._get_db_cluster_info(a) for a in _addresses(addresses)]
+
+    def get_ai_info(self, address, key, reset_stat=False):
+        """AI.INFO of model or script `key` on each node, as a list of dicts (with reset_stat the
+        statistics are reset and each dict is empty)."""
+        if not isinstance(reset_stat, bool):
+            raise TypeError("get_ai_info: reset_stat must be a bool")
+        return [self._get_ai_info(a, key, reset_stat) for a in _addresses(address)]
 
     def flush_db(self, addresses):
         for a in _addresses(addresses):
@@ -154,4 +234,4 @@ class Client(_insitu.Client):
             self._save(a)
 
 
-__all__ = ["Client", "ConfigOptions", "Dataset"]
+__all__ = ["Client", "ConfigOptions", "Dataset", "SRObject"]

@@ -56,4 +56,10 @@ class RedisConnectionError(RedisReplyError):
     code = 2
 
 
+class ConnectionParameterError(RedisConnectionError, RedisParameterError):
+    """Client() with a missing or malformed configuration (e.g. SSDB unset): SmartRedis raises
+    RedisConnectionError; this is that and a RedisParameterError (a ValueError) too."""
+    code = 5
+
+
 __all__ = [name for name in dir() if name.startswith("Redis")]

@@ -136,6 +136,14 @@ void bind_client(py::module_& m) {
                  }();
                  return to_dict(info);
              })
+        .def("_get_ai_info",
+             [](Client& c, const std::string& address, const std::string& key, bool reset_stat) {
+                 auto info = [&] {
+                     py::gil_scoped_release nogil;
+                     return c.get_ai_info(address, key, reset_stat);
+                 }();
+                 return to_dict(info);
+             })
         .def("_flush_db", &Client::flush_db, R())
         .def("_config_get",
              [](Client& c, const std::string& expression, const std::string& address) {

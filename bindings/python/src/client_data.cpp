@@ -58,6 +58,7 @@ void bind_client_data(py::class_<Client>& c) {
                  c.set_model_multigpu(name, blob, backend, first_gpu, num_gpus, batch_size,
                                       min_batch_size, min_batch_timeout, tag, inputs, outputs);
              })
+        .def("_set_model_from_file_multigpu", &Client::set_model_from_file_multigpu, R())
         .def("get_model",
              [](Client& c, const std::string& name) {
                  std::string_view v = [&] {
@@ -96,6 +97,7 @@ void bind_client_data(py::class_<Client>& c) {
                  }();
                  return std::string(v);
              }, py::arg("name"))
+        .def("_set_script_from_file_multigpu", &Client::set_script_from_file_multigpu, R())
         .def("_run_script", &Client::run_script, R())
         .def("_run_script_multigpu", &Client::run_script_multigpu, R())
         .def("delete_script", &Client::delete_script, py::arg("name"), R())

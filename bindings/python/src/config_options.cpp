@@ -21,7 +21,18 @@ void bind_config_options(py::module_& m) {
              py::arg("option_name"), py::arg("value"))
         .def("override_string_option", &ConfigOptions::override_string_option,
              py::arg("option_name"), py::arg("value"))
-        .def_property_readonly("db_suffix", &ConfigOptions::db_suffix);
+        .def_property_readonly("db_suffix", &ConfigOptions::db_suffix)
+        // SmartRedis's accessors of its wrapped pybind object: here the object itself.
+        .def_static(
+            "from_pybind", [](py::object c) {
+                if (!py::isinstance<ConfigOptions>(c)) throw py::type_error("from_pybind: expected a ConfigOptions");
+                return c;
+            },
+            py::arg("configoptions"))
+        .def("get_data", [](py::object self) { return self; })
+        .def(
+            "set_configoptions", [](ConfigOptions& self, const ConfigOptions& other) { self = other; },
+            py::arg("configoptions"));
 }
 
 }  // namespace insitu::python

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "client/logger.h"
 #include "dtypes.h"
 
 namespace py = pybind11;
@@ -139,7 +140,42 @@ void bind_dataset(py::module_& m) {
         .def("get_name", &DataSet::get_name)
         .def("set_name", &DataSet::set_name, py::arg("name"))
         .def_property_readonly("name", &DataSet::get_name)
-        .def("__str__", &DataSet::to_string);
+        .def("__str__", &DataSet::to_string)
+        .def("to_string", &DataSet::to_string)
+        // SmartRedis's SRObject logging: lines tagged with the dataset's name.
+        .def(
+            "log_data",
+            [](const DataSet& d, client::LogLevel level, const std::string& data) {
+                write_log(d.get_name(), level, data, "", nullptr);
+            },
+            py::arg("level"), py::arg("data"))
+        .def(
+            "log_warning",
+            [](const DataSet& d, client::LogLevel level, const std::string& data) {
+                write_log(d.get_name(), level, data, "WARNING: ", nullptr);
+            },
+            py::arg("level"), py::arg("data"))
+        .def(
+            "log_error",
+            [](const DataSet& d, client::LogLevel level, const std::string& data) {
+                write_log(d.get_name(), level, data, "ERROR: ", nullptr);
+            },
+            py::arg("level"), py::arg("data"))
+        // SmartRedis wraps a pybind object (PyDataset) in its Dataset; here they are one object,
+        // so these accessors of the wrapped object are identities (set_data copies the contents).
+        .def_static(
+            "from_pybind", [](py::object d) {
+                if (!py::isinstance<DataSet>(d)) throw py::type_error("from_pybind: expected a Dataset");
+                return d;
+            }, py::arg("dataset"))
+        .def("get_data", [](py::object self) { return self; })
+        .def("get_srobject", [](py::object self) { return self; })
+        .def(
+            "set_data", [](DataSet& self, const DataSet& other) { self = other; },
+            py::arg("dataset"))
+        .def(
+            "set_srobject", [](DataSet& self, const DataSet& other) { self = other; },
+            py::arg("srobject"));
 }
 
 }  // namespace insitu::python

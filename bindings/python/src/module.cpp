@@ -10,6 +10,7 @@ PYBIND11_MODULE(_insitu, m) {
     m.attr("__version__") = INSITU_VERSION_STRING;
     insitu::python::register_errors(m);
     insitu::python::bind_config_options(m);
+    insitu::python::bind_logging(m);  // before Dataset, whose log methods take SRLoggingLevel
     insitu::python::bind_dataset(m);  // before Client, whose calls take and return datasets
     insitu::python::bind_client(m);
 #ifdef INSITU_PYTHON_HAVE_LAUNCH

@@ -1,0 +1,47 @@
+"""Fixtures for programs written against SmartRedis 0.6.1 / SmartSim 0.8 with only the import
+changed. The database comes from the ctest fixture (SSDB and SR_DB_TYPE in the environment);
+each test starts from an empty database and with logging unset."""
+
+import os
+
+import pytest
+
+import insitu as smartredis
+
+
+@pytest.fixture(scope="session")
+def use_cluster():
+    """SmartRedis's test-suite fixture: whether SSDB is a cluster."""
+    return os.environ.get("SR_DB_TYPE", "Clustered").lower() == "clustered"
+
+
+@pytest.fixture(scope="session")
+def admin(use_cluster):
+    return smartredis.Client(None, logger_name="compat-admin")
+
+
+@pytest.fixture(autouse=True)
+def empty_db(admin, monkeypatch):
+    admin.flush_db(admin.node_addresses())
+    monkeypatch.delenv("SR_LOG_FILE", raising=False)
+    monkeypatch.delenv("SR_LOG_LEVEL", raising=False)
+    yield
+
+
+@pytest.fixture
+def context(request):
+    """SmartRedis's test-suite fixture: a logging context named after the test."""
+    return request.node.name
+
+
+@pytest.fixture
+def log_file(tmp_path, monkeypatch):
+    """SR_LOG_FILE pointing at a fresh file; returns a function giving its lines."""
+    path = tmp_path / "smartredis.log"
+    monkeypatch.setenv("SR_LOG_FILE", str(path))
+
+    def lines():
+        return path.read_text().splitlines() if path.exists() else []
+
+    lines.path = path
+    return lines
