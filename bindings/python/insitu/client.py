@@ -110,7 +110,8 @@ class Client(SRObject, _insitu.Client):
             elif address is not None:
                 raise ValueError("Client: address must be a non-empty 'host:port' string")
             if cluster is not None:
-                config.override_string_option("SR_DB_TYPE", "Clustered" if cluster else "Standalone")
+                config.override_string_option("SR_DB_TYPE",
+                                              "Clustered" if cluster else "Standalone")
         self._name = logger_name
         self._log_options = config
         try:

@@ -39,7 +39,10 @@ class SRObject(metaclass=_SRObjectType):
         """Adopts the logging context of another SRObject."""
         if not isinstance(srobject, SRObject):
             raise TypeError("set_srobject: srobject must be an SRObject")
-        self._name = srobject.get_name() if isinstance(srobject, _insitu.Dataset) else srobject._name
+        if isinstance(srobject, _insitu.Dataset):
+            self._name = srobject.get_name()
+        else:
+            self._name = srobject._name
 
     def log_data(self, level, data):
         """Logs `data` when `level` is at most SR_LOG_LEVEL."""
