@@ -1,5 +1,7 @@
 """Errors map to SmartRedis's exception classes (and ValueError/TypeError for bad arguments)."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,8 @@ def test_wrong_dtype_and_shape(client):
 
 
 def test_bad_addresses(monkeypatch):
+    # Client(address=...) writes SSDB (as SmartRedis does): restore it after this test.
+    monkeypatch.setenv("SSDB", os.environ["SSDB"])
     with pytest.raises(insitu.RedisParameterError, match="SSDB"):
         insitu.Client(address="not an address!", cluster=False)
     with pytest.raises(ValueError):

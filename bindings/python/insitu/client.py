@@ -95,8 +95,8 @@ class Client(SRObject, _insitu.Client):
 
     With no address and no options, the configuration comes from the environment (SSDB,
     SR_DB_TYPE, ...). insitu also takes ``Client(address=..., cluster=None)`` (cluster then from
-    SR_DB_TYPE) and ``config=`` for ``config_options=``. Unlike SmartRedis, ``address`` does not
-    rewrite os.environ["SSDB"]: it applies to this client only.
+    SR_DB_TYPE) and ``config=`` for ``config_options=``. As in SmartRedis, an ``address`` is also
+    written to os.environ["SSDB"], where later clients and launched programs find it.
     """
 
     def __init__(self, *args, **kwargs):
@@ -106,6 +106,8 @@ class Client(SRObject, _insitu.Client):
         if address is not None or cluster is not None:
             config = ConfigOptions.create_from_environment("")
             if address:
+                # As SmartRedis: the address also becomes the process's SSDB, for later clients.
+                os.environ["SSDB"] = address
                 config.override_string_option("SSDB", address)
             elif address is not None:
                 raise ValueError("Client: address must be a non-empty 'host:port' string")
@@ -127,7 +129,8 @@ class Client(SRObject, _insitu.Client):
         return self._log_options
 
     def __repr__(self):
-        return self.to_string()
+        # SmartRedis's repr is the default object one; str() describes the connection.
+        return f"<insitu.Client {self._name!r} at {id(self):#x}>"
 
     # ---- models and scripts (SmartRedis's Python signatures) ---------------------------------
     def set_model(self, name, model, backend, device="CPU", batch_size=0, min_batch_size=0,

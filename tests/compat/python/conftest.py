@@ -23,6 +23,8 @@ def admin(use_cluster):
 @pytest.fixture(autouse=True)
 def empty_db(admin, monkeypatch):
     admin.flush_db(admin.node_addresses())
+    # Client(cluster, address) writes SSDB, as SmartRedis does: restored after each test.
+    monkeypatch.setenv("SSDB", os.environ["SSDB"])
     monkeypatch.delenv("SR_LOG_FILE", raising=False)
     monkeypatch.delenv("SR_LOG_LEVEL", raising=False)
     yield

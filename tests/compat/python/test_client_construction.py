@@ -85,3 +85,20 @@ def test_unreachable_database(monkeypatch):
     monkeypatch.setenv("SR_CONN_INTERVAL", "100")
     with pytest.raises(RedisConnectionError, match="127.0.0.1:1"):
         Client(False, "127.0.0.1:1")
+
+
+def test_serialization(context):
+    c = Client(None, logger_name=context)
+    assert str(c) != repr(c)
+
+
+def test_address_sets_ssdb(context, monkeypatch):
+    """SmartRedis's test_address: Client(cluster, address=...) works without SSDB and leaves the
+    address in os.environ["SSDB"] for later clients."""
+    ssdb = os.environ["SSDB"]
+    monkeypatch.delenv("SSDB")
+    first = Client(os.environ.get("SR_DB_TYPE") == "Clustered", address=ssdb,
+                   logger_name=context)
+    assert os.environ["SSDB"] == ssdb
+    roundtrip(first, "via_address")
+    roundtrip(Client(None, logger_name="from_env"), "via_env")  # finds the address there
