@@ -4,8 +4,8 @@ import inspect
 import os
 
 from . import _insitu
-from .error import (ConnectionParameterError, RedisConnectionError, RedisDatabaseError,
-                    RedisParameterError, RedisTimeoutError)
+from .error import (ConnectionParameterError, ParameterTypeError, RedisConnectionError,
+                    RedisDatabaseError, RedisParameterError, RedisTimeoutError)
 from .srobject import SRObject
 
 ConfigOptions = _insitu.ConfigOptions
@@ -72,11 +72,32 @@ def _addresses(addresses):
     return list(addresses)
 
 
-def _upper(value, what):
-    """Backends and devices are case-insensitive in SmartRedis (it upper-cases them)."""
+def _backend(value):
+    """SmartRedis upper-cases the backend and accepts TF, TFLITE, TORCH and ONNX."""
     if not isinstance(value, str):
-        raise TypeError(f"{what} must be a str")
+        raise TypeError("backend must be a str")
+    if value.upper() not in ("TF", "TFLITE", "TORCH", "ONNX"):
+        raise ParameterTypeError(f"Backend type {value} unsupported (TF, TFLITE, TORCH, ONNX)")
     return value.upper()
+
+
+def _device(value):
+    """SmartRedis upper-cases the device, which must start with CPU or GPU."""
+    if not isinstance(value, str):
+        raise TypeError("device must be a str")
+    if not value.upper().startswith(("CPU", "GPU")):
+        raise ParameterTypeError(f"Device argument must start with either CPU or GPU, got "
+                                 f"'{value}'")
+    return value.upper()
+
+
+def _require(checks):
+    """SmartRedis type-checks every argument before anything else: TypeError names the first
+    argument of the wrong type. `checks` is [(value, name, types)]."""
+    for value, what, types in checks:
+        if not isinstance(value, types) or (types is int and isinstance(value, bool)):
+            raise TypeError(f"Argument provided for {what}, {type(value).__name__}, is not of "
+                            f"the expected type")
 
 
 def _existing_file(path):
@@ -136,21 +157,24 @@ class Client(SRObject, _insitu.Client):
     def set_model(self, name, model, backend, device="CPU", batch_size=0, min_batch_size=0,
                   min_batch_timeout=0, tag="", inputs=None, outputs=None):
         """Stores a serialized model (bytes) for `backend` (TF, TFLITE, TORCH, ONNX)."""
-        self._set_model(name, bytes(model), _upper(backend, "backend"), _upper(device, "device"),
+        self._set_model(name, bytes(model), _backend(backend), _device(device),
                         batch_size, min_batch_size, min_batch_timeout, tag, _names(inputs),
                         _names(outputs))
 
     def set_model_from_file(self, name, model_file, backend, device="CPU", batch_size=0,
                             min_batch_size=0, min_batch_timeout=0, tag="", inputs=None,
                             outputs=None):
-        self._set_model_from_file(name, _existing_file(model_file), _upper(backend, "backend"),
-                                  _upper(device, "device"), batch_size, min_batch_size,
-                                  min_batch_timeout, tag, _names(inputs), _names(outputs))
+        _require([(name, "name", str), (model_file, "model_file", (str, os.PathLike)),
+                  (backend, "backend", str), (device, "device", str)])
+        device, backend = _device(device), _backend(backend)
+        self._set_model_from_file(name, _existing_file(model_file), backend, device, batch_size,
+                                  min_batch_size, min_batch_timeout, tag, _names(inputs),
+                                  _names(outputs))
 
     def set_model_multigpu(self, name, model, backend, first_gpu, num_gpus, batch_size=0,
                            min_batch_size=0, min_batch_timeout=0, tag="", inputs=None,
                            outputs=None):
-        self._set_model_multigpu(name, bytes(model), _upper(backend, "backend"), first_gpu,
+        self._set_model_multigpu(name, bytes(model), _backend(backend), first_gpu,
                                  num_gpus, batch_size, min_batch_size, min_batch_timeout, tag,
                                  _names(inputs), _names(outputs))
 
@@ -158,10 +182,14 @@ class Client(SRObject, _insitu.Client):
                                      batch_size=0, min_batch_size=0, min_batch_timeout=0, tag="",
                                      inputs=None, outputs=None):
         """set_model_multigpu with the model read from a file."""
-        self._set_model_from_file_multigpu(name, _existing_file(model_file),
-                                           _upper(backend, "backend"), first_gpu, num_gpus,
-                                           batch_size, min_batch_size, min_batch_timeout, tag,
-                                           _names(inputs), _names(outputs))
+        _require([(name, "name", str), (model_file, "model_file", (str, os.PathLike)),
+                  (backend, "backend", str), (first_gpu, "first_gpu", int),
+                  (num_gpus, "num_gpus", int)])
+        backend = _backend(backend)
+        self._set_model_from_file_multigpu(name, _existing_file(model_file), backend, first_gpu,
+                                           num_gpus, batch_size, min_batch_size,
+                                           min_batch_timeout, tag, _names(inputs),
+                                           _names(outputs))
 
     def run_model(self, name, inputs=None, outputs=None):
         self._run_model(name, _names(inputs), _names(outputs))
@@ -172,23 +200,28 @@ class Client(SRObject, _insitu.Client):
 
     def set_script(self, name, script, device="CPU"):
         """Stores TorchScript source."""
-        self._set_script(name, _upper(device, "device"), script)
+        self._set_script(name, _device(device), script)
 
     def set_script_from_file(self, name, file, device="CPU"):
-        self._set_script_from_file(name, _upper(device, "device"), _existing_file(file))
+        _require([(name, "name", str), (file, "file", (str, os.PathLike)),
+                  (device, "device", str)])
+        device = _device(device)
+        self._set_script_from_file(name, device, _existing_file(file))
 
     def set_script_multigpu(self, name, script, first_gpu, num_gpus):
         self._set_script_multigpu(name, script, first_gpu, num_gpus)
 
     def set_script_from_file_multigpu(self, name, file, first_gpu, num_gpus):
         """set_script_multigpu with the script read from a file."""
+        _require([(name, "name", str), (file, "file", (str, os.PathLike)),
+                  (first_gpu, "first_gpu", int), (num_gpus, "num_gpus", int)])
         self._set_script_from_file_multigpu(name, _existing_file(file), first_gpu, num_gpus)
 
     def set_function(self, name, function, device="CPU"):
         """Stores a Python function's source as a TorchScript script (entry: its name)."""
         if not callable(function):
             raise TypeError("set_function: function must be callable")
-        self._set_script(name, _upper(device, "device"), inspect.getsource(function))
+        self._set_script(name, _device(device), inspect.getsource(function))
 
     def set_function_multigpu(self, name, function, first_gpu, num_gpus):
         if not callable(function):

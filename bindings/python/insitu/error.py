@@ -56,6 +56,12 @@ class RedisConnectionError(RedisReplyError):
     code = 2
 
 
+class ParameterTypeError(RedisParameterError, TypeError):
+    """A backend or device name that is not one of the accepted ones: SmartRedis raises
+    TypeError; this is that and a RedisParameterError (a ValueError) too."""
+    code = 5
+
+
 class ConnectionParameterError(RedisConnectionError, RedisParameterError):
     """Client() with a missing or malformed configuration (e.g. SSDB unset): SmartRedis raises
     RedisConnectionError; this is that and a RedisParameterError (a ValueError) too."""

@@ -75,3 +75,49 @@ def test_from_file_missing_files(client, tmp_path):
             call()
     with pytest.raises(ValueError):
         client.set_model_from_file_multigpu("m", __file__, "TORCH", 0, 0)  # num_gpus must be > 0
+
+
+def bad_function(data):
+    """Bad function which only raises an exception"""
+    return False
+
+
+def test_argument_errors_as_smartredis(client):
+    """SmartRedis's tests/python/test_errors.py expectations: wrong types and unknown
+    backend/device names raise TypeError (insitu's are also ValueErrors), checked before the
+    file is looked for; invalid GPU ranges raise ValueError."""
+    with pytest.raises(TypeError):
+        client.set_script("key", "some_script", device="not-a-gpu")
+    with pytest.raises(ValueError):
+        client.set_script("key", "some_script", device="not-a-gpu")
+    with pytest.raises(TypeError):
+        client.set_model("m", b"blob", "UNSUPPORTED_ENGINE", "CPU")
+    with pytest.raises(TypeError):
+        client.set_model("m", b"blob", "TORCH", "BAD_DEVICE")
+    with pytest.raises(TypeError):
+        client.set_model("m", b"blob", "TORCH", "CPU", tag=42)
+    with pytest.raises(TypeError):
+        client.set_model("m", b"blob", "TORCH", "CPU", batch_size="not_an_integer")
+    missing = "bad filename but correct parameter type"
+    with pytest.raises(TypeError):
+        client.set_script_from_file(42, missing, "CPU")
+    with pytest.raises(TypeError):
+        client.set_script_from_file("key", missing, 42)
+    with pytest.raises(TypeError):
+        client.set_script_from_file_multigpu("key", missing, "not an integer", 1)
+    with pytest.raises(TypeError):
+        client.set_model_from_file("m", missing, "TORCH", 42)
+    with pytest.raises(TypeError):
+        client.set_model_from_file_multigpu("m", missing, "TORCH", 0, "not an integer")
+    with pytest.raises(FileNotFoundError):
+        client.set_script_from_file("key", "not-a-file")
+    with pytest.raises(TypeError):
+        client.run_script("my_script", "phred", 42, ["out"])
+    with pytest.raises(TypeError):
+        client.set_function_multigpu("key", bad_function, "not an integer", 1)
+    with pytest.raises(ValueError):
+        client.set_function_multigpu("key", bad_function, -1, 1)  # invalid first GPU
+    with pytest.raises(ValueError):
+        client.set_function_multigpu("key", bad_function, 0, 0)  # invalid num GPUs
+    with pytest.raises(TypeError):
+        client.get_model(42)
