@@ -136,7 +136,6 @@ class Client(SRObject, _insitu.Client):
                 config.override_string_option("SR_DB_TYPE",
                                               "Clustered" if cluster else "Standalone")
         self._name = logger_name
-        self._log_options = config
         try:
             _insitu.Client.__init__(self, config, logger_name)
         except RedisParameterError as e:
@@ -146,8 +145,11 @@ class Client(SRObject, _insitu.Client):
         except (RedisDatabaseError, RedisTimeoutError) as e:
             raise RedisConnectionError(str(e)) from e
 
-    def _log_config(self):
-        return self._log_options
+    # The C++ client's own logging (its logger, configured from its ConfigOptions), not
+    # SRObject's process-wide one.
+    log_data = _insitu.Client.log_data
+    log_warning = _insitu.Client.log_warning
+    log_error = _insitu.Client.log_error
 
     def __repr__(self):
         # SmartRedis's repr is the default object one; str() describes the connection.

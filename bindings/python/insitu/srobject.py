@@ -1,9 +1,11 @@
 """SRObject: SmartRedis's base of Client, Dataset and LogContext, the objects that log.
 
 A line is written to SR_LOG_FILE (stdout when unset) when its level is at most SR_LOG_LEVEL
-(default INFO; QUIET writes nothing), through the C++ client's logger: the same format as the
+(default INFO; QUIET writes nothing), through insitu's C++ logging: the same format as the
 client's own lines, ``<UTC time> <context>: <data>``. log_warning prefixes "WARNING: " and
-log_error "ERROR: ", as SmartRedis does.
+log_error "ERROR: ", as SmartRedis does. The free functions (and so SRObject and LogContext)
+read SR_LOG_FILE / SR_LOG_LEVEL once per process, at their first line; a Client logs where its
+ConfigOptions say, read when it is built.
 """
 
 from . import _insitu
@@ -27,10 +29,6 @@ class SRObject(metaclass=_SRObjectType):
             raise TypeError("SRObject: context must be a str")
         self._name = context
 
-    def _log_config(self):
-        """ConfigOptions with SR_LOG_FILE / SR_LOG_LEVEL, or None for the environment."""
-        return None
-
     def get_srobject(self):
         """SmartRedis returns its wrapped pybind object; here the object is its own."""
         return self
@@ -46,15 +44,15 @@ class SRObject(metaclass=_SRObjectType):
 
     def log_data(self, level, data):
         """Logs `data` when `level` is at most SR_LOG_LEVEL."""
-        _insitu._log(self._name, level, data, "", self._log_config())
+        _insitu.log_data(self._name, level, data)
 
     def log_warning(self, level, data):
         """Logs "WARNING: <data>" when `level` is at most SR_LOG_LEVEL."""
-        _insitu._log(self._name, level, data, "WARNING: ", self._log_config())
+        _insitu.log_warning(self._name, level, data)
 
     def log_error(self, level, data):
         """Logs "ERROR: <data>" when `level` is at most SR_LOG_LEVEL."""
-        _insitu._log(self._name, level, data, "ERROR: ", self._log_config())
+        _insitu.log_error(self._name, level, data)
 
 
 __all__ = ["SRObject"]

@@ -155,6 +155,10 @@ void bind_client(py::module_& m) {
              })
         .def("_config_set", &Client::config_set, R())
         .def("_save", &Client::save, R())
+        // Lines under the client's logger name, where its configuration says (SR_LOG_FILE).
+        .def("log_data", &Client::log_data, py::arg("level"), py::arg("data"))
+        .def("log_warning", &Client::log_warning, py::arg("level"), py::arg("data"))
+        .def("log_error", &Client::log_error, py::arg("level"), py::arg("data"))
         .def("is_cluster", &Client::is_cluster)
         .def("node_addresses", &Client::node_addresses)
         .def("__str__", &Client::to_string)

@@ -9,7 +9,6 @@
 
 #include <cstring>
 
-#include "client/logger.h"
 #include "dtypes.h"
 
 namespace py = pybind11;
@@ -143,24 +142,9 @@ void bind_dataset(py::module_& m) {
         .def("__str__", &DataSet::to_string)
         .def("to_string", &DataSet::to_string)
         // SmartRedis's SRObject logging: lines tagged with the dataset's name.
-        .def(
-            "log_data",
-            [](const DataSet& d, client::LogLevel level, const std::string& data) {
-                write_log(d.get_name(), level, data, "", nullptr);
-            },
-            py::arg("level"), py::arg("data"))
-        .def(
-            "log_warning",
-            [](const DataSet& d, client::LogLevel level, const std::string& data) {
-                write_log(d.get_name(), level, data, "WARNING: ", nullptr);
-            },
-            py::arg("level"), py::arg("data"))
-        .def(
-            "log_error",
-            [](const DataSet& d, client::LogLevel level, const std::string& data) {
-                write_log(d.get_name(), level, data, "ERROR: ", nullptr);
-            },
-            py::arg("level"), py::arg("data"))
+        .def("log_data", &DataSet::log_data, py::arg("level"), py::arg("data"))
+        .def("log_warning", &DataSet::log_warning, py::arg("level"), py::arg("data"))
+        .def("log_error", &DataSet::log_error, py::arg("level"), py::arg("data"))
         // SmartRedis wraps a pybind object (PyDataset) in its Dataset; here they are one object,
         // so these accessors of the wrapped object are identities (set_data copies the contents).
         .def_static(

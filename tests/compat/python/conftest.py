@@ -1,6 +1,6 @@
 """Fixtures for programs written against SmartRedis 0.6.1 / SmartSim 0.8 with only the import
 changed. The database comes from the ctest fixture (SSDB and SR_DB_TYPE in the environment);
-each test starts from an empty database and with logging unset."""
+each test starts from an empty database."""
 
 import os
 
@@ -25,8 +25,6 @@ def empty_db(admin, monkeypatch):
     admin.flush_db(admin.node_addresses())
     # Client(cluster, address) writes SSDB, as SmartRedis does: restored after each test.
     monkeypatch.setenv("SSDB", os.environ["SSDB"])
-    monkeypatch.delenv("SR_LOG_FILE", raising=False)
-    monkeypatch.delenv("SR_LOG_LEVEL", raising=False)
     yield
 
 
@@ -35,15 +33,3 @@ def context(request):
     """SmartRedis's test-suite fixture: a logging context named after the test."""
     return request.node.name
 
-
-@pytest.fixture
-def log_file(tmp_path, monkeypatch):
-    """SR_LOG_FILE pointing at a fresh file; returns a function giving its lines."""
-    path = tmp_path / "smartredis.log"
-    monkeypatch.setenv("SR_LOG_FILE", str(path))
-
-    def lines():
-        return path.read_text().splitlines() if path.exists() else []
-
-    lines.path = path
-    return lines
