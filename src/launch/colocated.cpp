@@ -21,6 +21,7 @@
 
 #include "launch/db_command.h"
 #include "launch/db_objects.h"
+#include "launch/install_paths.h"
 #include "launch/launchers/local.h"
 #include "launch/log.h"
 #include "launch/netif.h"
@@ -112,6 +113,11 @@ std::string insitu_cli_path() {
         return v;
     }
     std::vector<fs::path> cands;
+    // An installed tree, wherever it was moved: <bindir>/insitu as seen from this library.
+    if (std::string installed = installed_cli_path(); !installed.empty()) cands.emplace_back(installed);
+#ifdef INSITU_CLI_BUILD_PATH
+    cands.emplace_back(INSITU_CLI_BUILD_PATH);
+#endif
     std::error_code ec;
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
@@ -119,9 +125,6 @@ std::string insitu_cli_path() {
         cands.push_back(exe.parent_path().parent_path() / "insitu");
         cands.push_back(exe.parent_path().parent_path().parent_path() / "insitu");
     }
-#ifdef INSITU_CLI_BUILD_PATH
-    cands.emplace_back(INSITU_CLI_BUILD_PATH);
-#endif
     for (const auto& c : cands)
         if (fs::is_regular_file(c) && ::access(c.c_str(), X_OK) == 0) return c.string();
     std::string p = find_executable("insitu");

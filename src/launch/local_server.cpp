@@ -1,5 +1,7 @@
 #include "launch/local_server.h"
 
+#include "launch/install_paths.h"
+#include "launch/process.h"
 #include "launch/server_config.h"
 
 #include <arpa/inet.h>
@@ -51,15 +53,22 @@ std::string module_path() {
     std::error_code ec;
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     std::vector<fs::path> candidates;
+    // An installed tree, wherever it was moved: <libdir>/insitu next to this library.
+    if (std::string installed = installed_module_path(); !installed.empty()) candidates.emplace_back(installed);
     if (!ec) {
         candidates.push_back(exe.parent_path() / "libinsitu_ai.so");                  // build tree
         candidates.push_back(exe.parent_path().parent_path() / "libinsitu_ai.so");    // build/bench
-        candidates.push_back(exe.parent_path().parent_path() / "lib" / "insitu" / "libinsitu_ai.so");
     }
 #ifdef INSITU_MODULE_BUILD_PATH
     // Programs elsewhere in the build tree (examples, drivers) use the build's module.
     candidates.emplace_back(INSITU_MODULE_BUILD_PATH);
 #endif
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "lib" / "insitu" / "libinsitu_ai.so");
+    // A copy of this library without a module beside it (a venv's wheel): the installed CLI's tree.
+    if (std::string cli = find_executable("insitu"); !cli.empty()) {
+        fs::path bin = fs::canonical(cli, ec).parent_path();
+        if (!ec) candidates.push_back(bin.parent_path() / "lib" / "insitu" / "libinsitu_ai.so");
+    }
     std::string looked;
     for (const auto& c : candidates) {
         if (fs::exists(c)) return c.string();

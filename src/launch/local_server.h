@@ -21,8 +21,9 @@ struct ServerOptions {
 
 // The redis-server binary: $REDIS_PATH, else redis-server on PATH.
 std::string redis_server_binary();
-// The module: $INSITU_MODULE, else $RAI_PATH (SmartSim's name), else next to / installed beside
-// the running executable. Throws naming the places it looked.
+// The module: $INSITU_MODULE, else $RAI_PATH (SmartSim's name), else the installed tree this
+// library belongs to (<libdir>/insitu), the build tree, or the tree of the `insitu` on PATH.
+// Throws naming the places it looked.
 std::string module_path();
 // A TCP port on 127.0.0.1 that is free now (and whose +10000 cluster bus port is free too).
 int pick_free_port();
