@@ -11,7 +11,8 @@ namespace insitu::launch {
 
 std::string launch_library_dir() {
     Dl_info info{};
-    if (!::dladdr(reinterpret_cast<void*>(&launch_library_dir), &info) || !info.dli_fname) return "";
+    if (!::dladdr(reinterpret_cast<void*>(&launch_library_dir), &info) || !info.dli_fname)
+        return "";
     std::error_code ec;
     // canonical: a Python package links to the installed library with a symlink.
     fs::path lib = fs::canonical(info.dli_fname, ec);

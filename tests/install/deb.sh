@@ -18,6 +18,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'echo "deb test: FAILED (line $LINENO: $BASH_COMMAND)" >&2' ERR
 step() { echo "== $*"; }
 unset INSITU_MODULE RAI_PATH INSITU_CLI PYTHONPATH LD_LIBRARY_PATH
 if dpkg-query -W -f='${Status}' insitu 2>/dev/null | grep -q 'ok installed'; then
@@ -34,7 +35,7 @@ echo "  $(basename "$deb"): $(du -h "$deb" | cut -f1)"
 step "control data and contents"
 dpkg-deb -I "$deb" | tee "$work/info.txt"
 depends=$(dpkg-deb -f "$deb" Depends)
-for p in redis-server python3 python3-numpy libopenblas0 'libtorch[0-9.]*' 'libopencv-dnn[0-9.]*' \
+for p in redis-server python3 python3-numpy 'libopenblas0-pthread \| libopenblas0' 'libtorch[0-9.]*' 'libopencv-dnn[0-9.]*' \
     'libgfortran[0-9]*' 'libstdc\+\+6' libc6; do
     echo "$depends" | grep -Eq "(^|, )$p( |,|$)" || fail "Depends lacks $p: $depends"
 done
@@ -54,15 +55,19 @@ case ",$backends," in *,ONNX,*) grep -q ' ./usr/lib/insitu/runtime/libonnxruntim
 case ",$backends," in *,TFLITE,*) grep -q ' ./usr/lib/insitu/runtime/libtensorflowlite_c.so$' "$work/contents.txt" || fail "TFLite not shipped" ;; esac
 # Every path the package holds, and which of them exist before it is installed (/usr, /usr/lib...).
 awk '{ p = $6; sub(/^\./, "", p); sub(/\/$/, "", p); if (p != "") print p }' "$work/contents.txt" | sort -u >"$work/paths.txt"
-while read -r p; do [ -e "$p" ] || [ -L "$p" ] && echo "$p"; done <"$work/paths.txt" | sort >"$work/before.txt"
+while read -r p; do if [ -e "$p" ] || [ -L "$p" ]; then echo "$p"; fi; done <"$work/paths.txt" | sort >"$work/before.txt"
 if grep -v -e '^/usr$' -e '^/usr/[a-z]*$' -e '^/usr/lib/python3$' -e '^/usr/lib/python3/dist-packages$' \
     -e '^/usr/share/doc$' -e '^/usr/lib/pkgconfig$' -e '^/usr/lib/cmake$' "$work/before.txt"; then
     fail "the files above exist before the package is installed"
 fi
 
 step "apt-get install ./$(basename "$deb") (offline)"
+# Offline: every dependency must already be installed (scripts/install-deps), nothing fetched.
+apt-get install -s "$deb" >"$work/apt-sim.log" 2>&1 || { cat "$work/apt-sim.log"; fail "apt-get install -s"; }
+others=$(sed -n 's/^Inst \([^ ]*\).*/\1/p' "$work/apt-sim.log" | grep -vx insitu || true)
+[ -z "$others" ] || fail "installing the package would also install: $others (run scripts/install-deps)"
 installed=1
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download "$deb" >"$work/apt.log" 2>&1 ||
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$work/apt.log" 2>&1 ||
     { cat "$work/apt.log"; fail "apt-get install"; }
 dpkg -L insitu | sort >"$work/dpkg-L.txt"
 missing=$(comm -23 "$work/paths.txt" "$work/dpkg-L.txt")
@@ -75,14 +80,14 @@ cd "$work"
 /usr/bin/insitu validate --require "$backends" | tee "$work/validate.txt"
 grep -q 'insitu validate: OK' "$work/validate.txt" || fail "insitu validate"
 # The Python package from /usr (python3 writes __pycache__ there as root; prerm removes it).
-/usr/bin/python3 -c 'import insitu, sys; assert insitu.__file__.startswith("/usr/lib/python3/dist-packages/insitu/"), insitu.__file__; print("python3: insitu", insitu.__version__, insitu.__file__)'
+env -u PYTHONDONTWRITEBYTECODE /usr/bin/python3 -c 'import insitu, sys; assert insitu.__file__.startswith("/usr/lib/python3/dist-packages/insitu/"), insitu.__file__; print("python3: insitu", insitu.__version__, insitu.__file__)'
 [ -d /usr/lib/python3/dist-packages/insitu/__pycache__ ] || fail "python3 wrote no __pycache__ (the removal check would prove nothing)"
 
 step "apt-get remove, then purge: nothing left"
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -q insitu >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get remove"; }
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q insitu >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get purge"; }
 installed=0
-while read -r p; do [ -e "$p" ] || [ -L "$p" ] && echo "$p"; done <"$work/paths.txt" | sort >"$work/after.txt"
+while read -r p; do if [ -e "$p" ] || [ -L "$p" ]; then echo "$p"; fi; done <"$work/paths.txt" | sort >"$work/after.txt"
 left=$(comm -13 "$work/before.txt" "$work/after.txt")
 [ -z "$left" ] || fail "left behind after purge: $left"
 [ ! -e /usr/lib/python3/dist-packages/insitu ] || fail "/usr/lib/python3/dist-packages/insitu left behind"

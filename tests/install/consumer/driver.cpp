@@ -21,16 +21,19 @@ int main(int argc, char** argv) {
         cfg->override_string_option("SR_DB_TYPE", "Standalone");
         insitu::Client client(cfg.get(), "driver");
         double x[2] = {4.5, -1}, y[2] = {0, 0};
-        client.put_tensor("driver.x", x, {2}, insitu::TensorType::Double, insitu::MemoryLayout::Contiguous);
-        client.unpack_tensor("driver.x", y, {2}, insitu::TensorType::Double, insitu::MemoryLayout::Contiguous);
+        client.put_tensor("driver.x", x, {2}, insitu::TensorType::Double,
+                          insitu::MemoryLayout::Contiguous);
+        client.unpack_tensor("driver.x", y, {2}, insitu::TensorType::Double,
+                             insitu::MemoryLayout::Contiguous);
         // An application gets the database address in its environment.
-        auto app = exp.create_model("app", exp.create_run_settings("/bin/sh", {"-c", "test -n \"$SSDB\""}, ""));
+        auto app = exp.create_model(
+            "app", exp.create_run_settings("/bin/sh", {"-c", "test -n \"$SSDB\""}, ""));
         exp.start(app);
         auto rc = exp.get_returncodes(*app).at(0);
         exp.stop(db);
         bool ok = y[0] == 4.5 && y[1] == -1 && rc && *rc == 0;
-        std::printf("C++ driver: database %s, round trip [%g %g], application exit %d: %s\n", address.c_str(),
-                    y[0], y[1], rc ? *rc : -1, ok ? "ok" : "WRONG");
+        std::printf("C++ driver: database %s, round trip [%g %g], application exit %d: %s\n",
+                    address.c_str(), y[0], y[1], rc ? *rc : -1, ok ? "ok" : "WRONG");
         return ok ? 0 : 1;
     } catch (const std::exception& e) {
         std::printf("driver error: %s\n", e.what());

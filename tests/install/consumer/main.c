@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
     }
     float x[3] = {0, 0, 0};
     size_t dims[1] = {3};
-    if (unpack_tensor(client, argv[1], strlen(argv[1]), x, dims, 1, SRTensorTypeFloat, SRMemLayoutContiguous) != SRNoError) {
+    if (unpack_tensor(client, argv[1], strlen(argv[1]), x, dims, 1, SRTensorTypeFloat,
+                      SRMemLayoutContiguous) != SRNoError) {
         fprintf(stderr, "consumer_c: unpack %s: %s\n", argv[1], SRGetLastError());
         return 3;
     }
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
         ok = ok && x[i] == strtof(argv[3 + i], NULL);
         x[i] *= 2;
     }
-    if (ok && put_tensor(client, argv[2], strlen(argv[2]), x, dims, 1, SRTensorTypeFloat, SRMemLayoutContiguous) != SRNoError) {
+    if (ok && put_tensor(client, argv[2], strlen(argv[2]), x, dims, 1, SRTensorTypeFloat,
+                         SRMemLayoutContiguous) != SRNoError) {
         fprintf(stderr, "consumer_c: put %s: %s\n", argv[2], SRGetLastError());
         return 3;
     }

@@ -19,14 +19,16 @@ int main(int argc, char** argv) {
         insitu::Client client("consumer");
         float want[3] = {1, 2, 3}, got[3] = {0, 0, 0};
         if (mode == "put") {
-            client.put_tensor(argv[2], want, {3}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+            client.put_tensor(argv[2], want, {3}, insitu::TensorType::Float,
+                              insitu::MemoryLayout::Contiguous);
         } else {
             for (int i = 0; i < 3; ++i) want[i] = std::strtof(argv[3 + i], nullptr);
         }
-        client.unpack_tensor(argv[2], got, {3}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+        client.unpack_tensor(argv[2], got, {3}, insitu::TensorType::Float,
+                             insitu::MemoryLayout::Contiguous);
         bool ok = got[0] == want[0] && got[1] == want[1] && got[2] == want[2];
-        std::printf("insitu %s C++ %s %s = [%g %g %g] %s\n", INSITU_VERSION_STRING, mode.c_str(), argv[2],
-                    got[0], got[1], got[2], ok ? "ok" : "WRONG");
+        std::printf("insitu %s C++ %s %s = [%g %g %g] %s\n", INSITU_VERSION_STRING, mode.c_str(),
+                    argv[2], got[0], got[1], got[2], ok ? "ok" : "WRONG");
         return ok ? 0 : 1;
     } catch (const insitu::Exception& e) {
         std::printf("error %d: %s\n", static_cast<int>(e.code()), e.what());
