@@ -3,13 +3,15 @@
 # its control data and contents, installs it with apt-get (offline: scripts/install-deps already
 # installed every dependency), runs `insitu validate` and the Python package from /usr, then
 # `apt-get remove` and `purge`, and checks that no file of the package is left behind.
-# Usage (as root): tests/install/deb.sh <build dir> [BACKEND,...]
+# Usage (as root): tests/install/deb.sh <build dir> [BACKEND,...]   (default: every plugin built)
 set -euo pipefail
 fail() { echo "deb test: FAILED: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "must run as root (it installs the package into /usr with apt-get; uid is $(id -u))"
 [ $# -ge 1 ] || fail "usage: deb.sh <build dir> [BACKEND,...]"
 build=$(cd "$1" && pwd)
-backends=${2:-}
+# The backends whose plugins the build has (each must validate from /usr).
+backends=${2:-$(cd "$build/backends" 2>/dev/null && ls libinsitu_backend_*.so 2>/dev/null |
+    sed 's/libinsitu_backend_\(.*\)\.so/\1/' | tr 'a-z' 'A-Z' | paste -sd, -)}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/insitu-deb.XXXXXX")
 installed=0
@@ -25,7 +27,7 @@ if dpkg-query -W -f='${Status}' insitu 2>/dev/null | grep -q 'ok installed'; the
     fail "a package named insitu is already installed; remove it first (this test removes what it installs)"
 fi
 
-step "cpack -G DEB"
+step "cpack -G DEB (backends: ${backends:-none})"
 (cd "$build" && cpack -G DEB -B "$work/pkg" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; fail "cpack"; }
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
 deb=$work/pkg/insitu_${version}_$(dpkg --print-architecture).deb
