@@ -1,4 +1,4 @@
-# The Debian package: `cpack -G DEB` in the build folder (or scripts/make-deb) writes
+# The Debian package: `cpack -G DEB` in the build folder writes
 # insitu_<version>_<arch>.deb, the install tree of cmake/install.cmake under /usr. Depends: what
 # dpkg-shlibdeps finds for every ELF file (libtorch, OpenCV, gfortran, libstdc++, ...; ONNX
 # Runtime and TFLite are inside, in /usr/lib/insitu/runtime), plus what is run or imported rather
