@@ -134,8 +134,9 @@ endforeach()
 # it (the libraries copied in, RUNPATH $ORIGIN) for `pip install` into a venv, offline.
 if(TARGET insitu_python)
   insitu_install_rpath(insitu_python ${INSITU_INSTALL_PYTHONDIR}/insitu ${INSITU_INSTALL_PYTHONDIR}/insitu)
-  file(GLOB insitu_python_py CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/bindings/python/insitu/*.py)
-  install(FILES ${insitu_python_py} DESTINATION ${INSITU_INSTALL_PYTHONDIR}/insitu)
+  # Every .py file, subpackages (insitu.ml, insitu.ml.torch) included.
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/bindings/python/insitu/ DESTINATION ${INSITU_INSTALL_PYTHONDIR}/insitu
+    FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
   install(TARGETS insitu_python LIBRARY DESTINATION ${INSITU_INSTALL_PYTHONDIR}/insitu)
   file(RELATIVE_PATH py_to_lib /${INSITU_INSTALL_PYTHONDIR}/insitu /${CMAKE_INSTALL_LIBDIR})
   set(py_libs insitu_client)

@@ -46,7 +46,7 @@ dpkg-deb -c "$deb" >"$work/contents.txt"
 for f in ./usr/bin/insitu ./usr/lib/libinsitu_client.so ./usr/lib/libinsitu_launch.so ./usr/lib/libinsitu_c.so \
     ./usr/lib/libinsitu_fortran.so ./usr/lib/insitu/libinsitu_ai.so ./usr/include/insitu/fortran/insitu.mod \
     ./usr/lib/cmake/insitu/insituTargets.cmake ./usr/lib/pkgconfig/insitu-c.pc \
-    ./usr/lib/python3/dist-packages/insitu/__init__.py; do
+    ./usr/lib/python3/dist-packages/insitu/__init__.py ./usr/lib/python3/dist-packages/insitu/ml/torch/__init__.py; do
     grep -q " $f\( \|$\)" "$work/contents.txt" || fail "$f is not in the package"
 done
 for b in ${backends//,/ }; do
@@ -82,8 +82,8 @@ cd "$work"
 /usr/bin/insitu validate --require "$backends" | tee "$work/validate.txt"
 grep -q 'insitu validate: OK' "$work/validate.txt" || fail "insitu validate"
 # The Python package from /usr (python3 writes __pycache__ there as root; prerm removes it).
-env -u PYTHONDONTWRITEBYTECODE /usr/bin/python3 -c 'import insitu, sys; assert insitu.__file__.startswith("/usr/lib/python3/dist-packages/insitu/"), insitu.__file__; print("python3: insitu", insitu.__version__, insitu.__file__)'
-[ -d /usr/lib/python3/dist-packages/insitu/__pycache__ ] || fail "python3 wrote no __pycache__ (the removal check would prove nothing)"
+env -u PYTHONDONTWRITEBYTECODE /usr/bin/python3 -c 'import insitu, insitu.ml, sys; assert insitu.__file__.startswith("/usr/lib/python3/dist-packages/insitu/"), insitu.__file__; print("python3: insitu", insitu.__version__, insitu.__file__)'
+[ -d /usr/lib/python3/dist-packages/insitu/ml/__pycache__ ] || fail "python3 wrote no __pycache__ (the removal check would prove nothing)"
 
 step "apt-get remove, then purge: nothing left"
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -q insitu >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get remove"; }

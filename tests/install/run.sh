@@ -48,7 +48,7 @@ for f in bin/insitu lib/libinsitu_client.so lib/libinsitu_launch.so lib/libinsit
     include/insitu/experiment.h include/insitu/insitu.h include/insitu/fortran/insitu.mod \
     lib/cmake/insitu/insituConfig.cmake lib/cmake/insitu/insituTargets.cmake \
     lib/pkgconfig/insitu.pc lib/pkgconfig/insitu-c.pc lib/pkgconfig/insitu-fortran.pc \
-    lib/python3/dist-packages/insitu/__init__.py; do
+    lib/python3/dist-packages/insitu/__init__.py lib/python3/dist-packages/insitu/ml/torch/__init__.py; do
     [ -e "$P/$f" ] || fail "$f is not installed"
 done
 for b in ${backends//,/ }; do

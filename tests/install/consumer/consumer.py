@@ -7,6 +7,7 @@ import sys
 import numpy as np
 
 import insitu
+import insitu.ml  # a subpackage: installed, and in the wheel
 
 src, dst, *values = sys.argv[1:6]
 want = np.array([float(v) for v in values], dtype=np.float32)
