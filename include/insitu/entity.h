@@ -66,6 +66,13 @@ public:
     const RunSettings& run_settings() const { return run_settings_; }
     const std::map<std::string, std::string>& params() const { return params_; }
 
+    // Params also given to the executable as arguments (SmartSim's params_as_args): params_to_args
+    // appends each as `--name=value` (`-n value` for a one-letter name, kept as given when it
+    // starts with dashes). Throws std::invalid_argument naming a param the model does not have.
+    void set_params_as_args(std::vector<std::string> names) { params_as_args_ = std::move(names); }
+    const std::vector<std::string>& params_as_args() const { return params_as_args_; }
+    void params_to_args();
+
     // SSKEYOUT=<model name> when on (off by default for a Model, on for Ensemble members).
     void enable_key_prefixing() { key_prefixing_ = true; }
     void disable_key_prefixing() { key_prefixing_ = false; }
@@ -125,6 +132,7 @@ private:
     std::optional<BatchSettings> batch_settings_;
     RunSettings run_settings_;
     std::map<std::string, std::string> params_;
+    std::vector<std::string> params_as_args_;
     bool key_prefixing_ = false;
     std::vector<std::string> incoming_;
     GeneratorFiles files_;
@@ -152,15 +160,21 @@ public:
     // Every member (present and added later) is submitted as its own batch job with these.
     void set_batch_settings(BatchSettings bs);
 
-    // Attached to every member (SmartSim semantics).
+    // Attached to every member, present and added later (SmartSim semantics).
     void add_ml_model(const DBModel& m);
     void add_script(const DBScript& s);
     void add_function(std::string name, std::string function, std::string device = "CPU",
                       int devices_per_node = 1, int first_device = 0);
+    // What was attached to the ensemble itself (members may have more of their own).
+    const std::vector<DBModel>& db_models() const { return db_models_; }
+    const std::vector<DBScript>& db_scripts() const { return db_scripts_; }
+    const std::optional<BatchSettings>& batch_settings() const { return batch_settings_; }
 
 private:
     std::optional<BatchSettings> batch_settings_;
     std::vector<std::shared_ptr<Model>> models_;
+    std::vector<DBModel> db_models_;
+    std::vector<DBScript> db_scripts_;
     bool key_prefixing_ = true;
 };
 

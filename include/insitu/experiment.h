@@ -115,6 +115,24 @@ public:
 
     // A table of every job launched: name, type, job id, run, time, status, return code.
     std::string summary() const;
+    // The rows of that table, for other renderings (Python's summary(style=...)).
+    struct JobRecord {
+        std::string name, type, job_id;
+        int run = 0;
+        double time_s = 0;
+        Status status = Status::New;
+        std::optional<int> returncode;
+    };
+    std::vector<JobRecord> jobs() const;
+
+    // Every database this experiment started writes <its path>/smartsim_db.dat when it is ready:
+    // its options, shard addresses and process ids. reconnect_orchestrator reads such a file
+    // (from this or another driver, while that database still runs) and returns an Orchestrator
+    // whose addresses go to the applications started afterwards. Only an explicit stop(db) shuts
+    // a reconnected database down; stop() and the destructor leave it to its owner. Throws
+    // std::invalid_argument for a missing or malformed file, std::runtime_error when the
+    // database no longer answers or one with the same db_identifier is running here already.
+    std::shared_ptr<Orchestrator> reconnect_orchestrator(const std::string& checkpoint_file);
 
     struct Impl;
 

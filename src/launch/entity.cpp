@@ -156,24 +156,77 @@ void Model::add_script(DBScript s) {
     db_scripts_.push_back(std::move(s));
 }
 
-void Ensemble::add_ml_model(const DBModel& m) {
-    for (auto& member : models_) member->add_ml_model(m);
+void Model::params_to_args() {
+    for (const auto& name : params_as_args_) {
+        auto it = params_.find(name);
+        if (it == params_.end())
+            throw std::invalid_argument("model " + name_ + ": param '" + name +
+                                        "' of params_as_args is not among its params");
+        const std::string& v = it->second;
+        if (name.rfind("--", 0) == 0) {
+            run_settings_.exe_args.push_back(name + "=" + v);
+        } else if (name.rfind("-", 0) == 0) {
+            run_settings_.exe_args.push_back(name);
+            run_settings_.exe_args.push_back(v);
+        } else if (name.size() == 1) {
+            run_settings_.exe_args.push_back("-" + name);
+            run_settings_.exe_args.push_back(v);
+        } else {
+            run_settings_.exe_args.push_back("--" + name + "=" + v);
+        }
+    }
 }
 
-void Ensemble::add_script(const DBScript& s) {
+void Ensemble::add_ml_model(const DBModel& model) {
+    DBModel m = model;
+    launch::check_db_model(name_, m);
+    if (!m.model_path.empty()) m.model_path = launch::absolute_path(m.model_path);
+    for (const auto& o : db_models_)
+        if (o.name == m.name)
+            throw std::invalid_argument("ensemble " + name_ + " already has an ML model named " + m.name);
+    for (auto& member : models_) member->add_ml_model(m);
+    db_models_.push_back(m);
+}
+
+void Ensemble::add_script(const DBScript& script) {
+    DBScript s = script;
+    launch::check_db_script(name_, s);
+    if (!s.script_path.empty()) s.script_path = launch::absolute_path(s.script_path);
+    for (const auto& o : db_scripts_)
+        if (o.name == s.name)
+            throw std::invalid_argument("ensemble " + name_ + " already has a script named " + s.name);
     for (auto& member : models_) member->add_script(s);
+    db_scripts_.push_back(s);
 }
 
 void Ensemble::add_function(std::string name, std::string function, std::string device,
                             int devices_per_node, int first_device) {
-    for (auto& member : models_)
-        member->add_function(name, function, device, devices_per_node, first_device);
+    if (function.empty())
+        throw std::invalid_argument("ensemble " + name_ + ": function " + name + " has no source");
+    DBScript s;
+    s.name = std::move(name);
+    s.script = std::move(function);
+    s.device = std::move(device);
+    s.devices_per_node = devices_per_node;
+    s.first_device = first_device;
+    add_script(s);
 }
 
 void Ensemble::add_model(std::shared_ptr<Model> model) {
     for (const auto& m : models_)
         if (m->name() == model->name())
             throw std::invalid_argument("ensemble " + name_ + " already has a member " + model->name());
+    // The ensemble's models and scripts go to the new member too (unless it has its own copy).
+    for (const auto& d : db_models_) {
+        bool has = false;
+        for (const auto& o : model->db_models()) has = has || o.name == d.name;
+        if (!has) model->add_ml_model(d);
+    }
+    for (const auto& d : db_scripts_) {
+        bool has = false;
+        for (const auto& o : model->db_scripts()) has = has || o.name == d.name;
+        if (!has) model->add_script(d);
+    }
     if (key_prefixing_) model->enable_key_prefixing();
     if (batch_settings_ && !model->batch_settings()) model->set_batch_settings(*batch_settings_);
     models_.push_back(std::move(model));

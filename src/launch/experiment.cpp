@@ -2,6 +2,7 @@
 // environment, tracks every step and stops everything.
 #include <insitu/experiment.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,15 +12,18 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "launch/colocated.h"
+#include "launch/db_command.h"
 #include "launch/db_objects.h"
 #include "launch/deploy.h"
 #include "launch/generator.h"
 #include "launch/job_monitor.h"
 #include "launch/launcher.h"
+#include "launch/launchers/local.h"
 #include "launch/launchers/slurm.h"
 #include "launch/slurm/deploy.h"
 #include "launch/log.h"
@@ -44,6 +48,13 @@ struct Experiment::Impl {
         launch::Deployment deployment;
     };
     std::vector<RunningDb> dbs;
+    // Databases started elsewhere and reconnected from their checkpoint file.
+    struct AdoptedDb {
+        std::shared_ptr<Orchestrator> orc;
+        std::vector<std::string> addresses;
+        std::vector<long> pids;  // -1 when unknown (not a local process)
+    };
+    std::vector<AdoptedDb> adopted;
 
     std::map<std::string, std::string> database_env() const;
     void start_database(const std::shared_ptr<Orchestrator>& orc);
@@ -52,6 +63,9 @@ struct Experiment::Impl {
     void wait_for_colocated_objects(const std::shared_ptr<Model>& m, const std::string& step_id,
                                     const std::string& status_file);
     void stop_database(RunningDb& db);
+    void stop_adopted(AdoptedDb& db);
+    void write_checkpoint(const RunningDb& db);
+    void check_db_id_free(const Orchestrator& orc) const;
     void stop_jobs(const std::vector<Job*>& jobs);
     std::vector<Job*> jobs_of(const Entity& e);
 };
@@ -76,21 +90,87 @@ constexpr std::size_t k_max_ssdb_addresses = 128;
 
 std::map<std::string, std::string> Experiment::Impl::database_env() const {
     std::map<std::string, std::string> env;
-    for (const auto& db : dbs) {
-        std::string sfx = env_suffix(db.orc->db_identifier());
+    auto add = [&](const Orchestrator& orc, const std::vector<std::string>& addrs) {
+        std::string sfx = env_suffix(orc.db_identifier());
         std::string ssdb;
-        const auto& addrs = db.deployment.addresses;
         for (std::size_t i = 0; i < addrs.size() && i < k_max_ssdb_addresses; ++i)
             ssdb += (i ? "," : "") + addrs[i];
         env["SSDB" + sfx] = ssdb;
         env["SR_DB_TYPE" + sfx] = addrs.size() > 1 ? "Clustered" : "Standalone";
-    }
+    };
+    for (const auto& db : adopted) add(*db.orc, db.addresses);
+    for (const auto& db : dbs) add(*db.orc, db.deployment.addresses);
     return env;
+}
+
+// Two running databases with one identifier would hand applications the same SSDB variable
+// (SmartSim's SSDBIDConflictError).
+void Experiment::Impl::check_db_id_free(const Orchestrator& orc) const {
+    auto clash = [&](const Orchestrator& other) {
+        if (&other != &orc && other.db_identifier() == orc.db_identifier())
+            throw std::runtime_error("a database with db_identifier '" + orc.db_identifier() +
+                                     "' is already running in this experiment (give each "
+                                     "database its own db_identifier)");
+    };
+    for (const auto& db : dbs) clash(*db.orc);
+    for (const auto& db : adopted) clash(*db.orc);
+}
+
+// <db path>/smartsim_db.dat, one item per line (the name SmartSim's driver looks for; the
+// content is insitu's own: options, then one "shard <name> <address> <pid> <step>" line each).
+void Experiment::Impl::write_checkpoint(const RunningDb& db) {
+    const auto& o = db.orc->options();
+    fs::path file = fs::path(db.orc->path()) / "smartsim_db.dat";
+    fs::path tmp = file;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp);
+        out << "insitu-db-checkpoint 1\n"
+            << "db_identifier " << o.db_identifier << "\n"
+            << "launcher " << launcher->name() << "\n"
+            << "db_nodes " << o.db_nodes << "\n"
+            << "port " << o.port << "\n"
+            << "interface " << o.interface << "\n"
+            << "threads_per_queue " << o.threads_per_queue << "\n"
+            << "inter_op_threads " << o.inter_op_threads << "\n"
+            << "intra_op_threads " << o.intra_op_threads << "\n"
+            << "path " << db.orc->path() << "\n";
+        auto* local = dynamic_cast<launch::LocalLauncher*>(launcher.get());
+        for (std::size_t i = 0; i < db.deployment.addresses.size(); ++i) {
+            const std::string& step = i < db.deployment.step_ids.size() ? db.deployment.step_ids[i] : "-";
+            long pid = local && step != "-" ? static_cast<long>(local->pid(step)) : -1;
+            out << "shard " << (i < db.deployment.shards.size() ? db.deployment.shards[i].name : "-") << " "
+                << db.deployment.addresses[i] << " " << pid << " " << step << "\n";
+        }
+        if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    }
+    fs::rename(tmp, file);
+}
+
+void Experiment::Impl::stop_adopted(AdoptedDb& db) {
+    launch::log_info("stopping reconnected database " + db.orc->name());
+    for (const auto& a : db.addresses) launch::db_command(a, {"SHUTDOWN", "NOSAVE"}, 1000);
+    auto gone = [&] {
+        for (const auto& a : db.addresses) {
+            auto r = launch::db_command(a, {"PING"}, 200);
+            if (r && r->is_status("PONG")) return false;
+        }
+        return true;
+    };
+    for (int i = 0; i < 50 && !gone(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!gone())
+        for (long pid : db.pids)
+            if (pid > 0) {
+                launch::log_warning("database process " + std::to_string(pid) + " ignored SHUTDOWN; killing it");
+                ::kill(static_cast<pid_t>(pid), SIGKILL);
+            }
+    db.orc->set_addresses({});
 }
 
 void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) {
     for (const auto& db : dbs)
         if (db.orc == orc) throw std::runtime_error("database " + orc->name() + " is already running");
+    check_db_id_free(*orc);
     RunningDb db{orc, {}};
     fs::create_directories(orc->path());
     std::vector<std::size_t> job_index;
@@ -128,6 +208,11 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
     for (const auto& a : db.deployment.addresses) addrs += (addrs.empty() ? "" : ",") + a;
     launch::log_info("database " + orc->name() + " ready: SSDB" + env_suffix(orc->db_identifier()) +
                      "=" + addrs);
+    try {
+        write_checkpoint(db);
+    } catch (const std::exception& e) {
+        launch::log_warning(std::string("database checkpoint not written: ") + e.what());
+    }
     dbs.push_back(std::move(db));
 }
 
@@ -247,8 +332,11 @@ void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>
         backends.insert(b.begin(), b.end());
     }
     if (!any) return;
-    for (auto& db : dbs) {
-        launch::preload_backends(db.deployment.addresses, backends);
+    std::vector<std::pair<std::string, std::vector<std::string>>> targets;
+    for (const auto& db : dbs) targets.emplace_back(db.orc->name(), db.deployment.addresses);
+    for (const auto& db : adopted) targets.emplace_back(db.orc->name(), db.addresses);
+    for (const auto& [db_name, addresses] : targets) {
+        launch::preload_backends(addresses, backends);
         // Ensemble members usually share their objects: store each distinct one once.
         std::vector<DBModel> stored_models;
         std::vector<DBScript> stored_scripts;
@@ -262,11 +350,11 @@ void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>
             for (const auto& x : m->db_scripts())
                 if (std::find(stored_scripts.begin(), stored_scripts.end(), x) == stored_scripts.end())
                     ss.push_back(x);
-            launch::store_db_objects(db.deployment.addresses, m->name(), ms, ss);
+            launch::store_db_objects(addresses, m->name(), ms, ss);
             if (!ms.empty() || !ss.empty())
                 launch::log_info("stored " + std::to_string(ms.size()) + " model(s) and " +
                                  std::to_string(ss.size()) + " script(s) of " + m->name() +
-                                 " in database " + db.orc->name());
+                                 " in database " + db_name);
             stored_models.insert(stored_models.end(), ms.begin(), ms.end());
             stored_scripts.insert(stored_scripts.end(), ss.begin(), ss.end());
         }
@@ -488,7 +576,7 @@ void Experiment::start(const EntityList& entities, bool block) {
     for (const auto& m : models) {
         if (m->db_models().empty() && m->db_scripts().empty()) continue;
         launch::check_db_objects_ready(*m);
-        if (!m->is_colocated() && orcs.empty() && impl_->dbs.empty())
+        if (!m->is_colocated() && orcs.empty() && impl_->dbs.empty() && impl_->adopted.empty())
             throw std::runtime_error("model " + m->name() +
                                      " has ML models or scripts attached but no database is "
                                      "running (start one first, or colocate one)");
@@ -574,6 +662,14 @@ std::vector<Status> Experiment::get_status(const Entity& entity) {
         }
         return out;
     }
+    for (const auto& db : impl_->adopted)
+        if (db.orc.get() == &entity) {
+            for (const auto& a : db.addresses) {
+                auto r = launch::db_command(a, {"PING"}, 1000);
+                out.push_back(r && r->is_status("PONG") ? Status::Running : Status::Completed);
+            }
+            return out;
+        }
     auto js = impl_->jobs.latest(&entity);
     if (js.empty()) return {Status::New};
     for (Job* j : js) out.push_back(j->status);
@@ -614,6 +710,13 @@ void Experiment::stop(const EntityList& entities) {
     for (const auto& e : entities) {
         auto o = std::dynamic_pointer_cast<Orchestrator>(e);
         if (!o) continue;
+        auto ad = std::find_if(impl_->adopted.begin(), impl_->adopted.end(),
+                               [&](const Impl::AdoptedDb& d) { return d.orc == o; });
+        if (ad != impl_->adopted.end()) {
+            impl_->stop_adopted(*ad);
+            impl_->adopted.erase(ad);
+            continue;
+        }
         auto it = std::find_if(impl_->dbs.begin(), impl_->dbs.end(),
                                [&](const Impl::RunningDb& d) { return d.orc == o; });
         if (it == impl_->dbs.end()) continue;
@@ -625,6 +728,92 @@ void Experiment::stop(const EntityList& entities) {
 std::string Experiment::summary() const {
     impl_->jobs.update(*impl_->launcher);
     return impl_->jobs.table();
+}
+
+std::vector<Experiment::JobRecord> Experiment::jobs() const {
+    impl_->jobs.update(*impl_->launcher);
+    std::vector<JobRecord> out;
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& j : impl_->jobs.all()) {
+        JobRecord r;
+        r.name = j.name;
+        r.type = j.type;
+        r.job_id = j.step_id;
+        r.run = j.run;
+        r.time_s = std::chrono::duration<double>((is_terminal(j.status) ? j.ended : now) - j.started).count();
+        r.status = j.status;
+        r.returncode = j.returncode;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(const std::string& checkpoint_file) {
+    std::ifstream in(checkpoint_file);
+    if (!in) throw std::invalid_argument("the database checkpoint file " + checkpoint_file + " cannot be read");
+    std::string line;
+    if (!std::getline(in, line) || line != "insitu-db-checkpoint 1")
+        throw std::invalid_argument(checkpoint_file + " is not a database checkpoint written by insitu");
+    OrchestratorOptions o;
+    std::string path;
+    Impl::AdoptedDb db;
+    auto bad = [&](const std::string& why) {
+        return std::invalid_argument("database checkpoint " + checkpoint_file + " is corrupted: " + why);
+    };
+    auto number = [&](const std::string& key, const std::string& v) {
+        try {
+            std::size_t used = 0;
+            int n = std::stoi(v, &used);
+            if (used != v.size()) throw std::invalid_argument(v);
+            return n;
+        } catch (const std::exception&) {
+            throw bad(key + " '" + v + "' is not a number");
+        }
+    };
+    while (std::getline(in, line)) {
+        auto sp = line.find(' ');
+        std::string key = line.substr(0, sp), value = sp == std::string::npos ? "" : line.substr(sp + 1);
+        if (key == "db_identifier") o.db_identifier = value;
+        else if (key == "db_nodes") o.db_nodes = number(key, value);
+        else if (key == "port") o.port = number(key, value);
+        else if (key == "interface") o.interface = value;
+        else if (key == "threads_per_queue") o.threads_per_queue = number(key, value);
+        else if (key == "inter_op_threads") o.inter_op_threads = number(key, value);
+        else if (key == "intra_op_threads") o.intra_op_threads = number(key, value);
+        else if (key == "path") path = value;
+        else if (key == "shard") {
+            std::istringstream f(value);
+            std::string name, address, step;
+            long pid = -1;
+            if (!(f >> name >> address >> pid >> step)) throw bad("shard line '" + line + "'");
+            launch::split_address(address);
+            db.addresses.push_back(address);
+            db.pids.push_back(pid);
+        }
+    }
+    if (db.addresses.empty()) throw bad("no shard addresses");
+    if (static_cast<int>(db.addresses.size()) != o.db_nodes)
+        throw bad(std::to_string(db.addresses.size()) + " shard lines for db_nodes " + std::to_string(o.db_nodes));
+    if (path.empty()) path = fs::absolute(checkpoint_file).parent_path().string();
+    for (const auto& d : impl_->dbs)
+        if (d.orc->db_identifier() == o.db_identifier)
+            throw std::runtime_error("a database with db_identifier '" + o.db_identifier +
+                                     "' is already running in this experiment");
+    for (const auto& d : impl_->adopted)
+        if (d.addresses == db.addresses || d.orc->db_identifier() == o.db_identifier)
+            throw std::runtime_error("the database of " + checkpoint_file + " is reconnected already");
+    db.orc = std::make_shared<Orchestrator>(o, path);
+    db.orc->set_addresses(db.addresses);
+    if (!db.orc->is_active()) {
+        db.orc->set_addresses({});
+        throw std::runtime_error("the database of " + checkpoint_file + " (" + db.addresses[0] +
+                                 (db.addresses.size() > 1 ? ", ..." : "") + ") is not running");
+    }
+    launch::log_info("reconnected to database " + o.db_identifier + " at " + db.addresses[0] +
+                     (db.addresses.size() > 1 ? " and " + std::to_string(db.addresses.size() - 1) + " more" : ""));
+    impl_->db_ids.insert(o.db_identifier);
+    impl_->adopted.push_back(db);
+    return db.orc;
 }
 
 }  // namespace insitu

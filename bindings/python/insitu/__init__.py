@@ -19,8 +19,22 @@ from .dataset_utils import DatasetConverter  # noqa: E402
 __all__ += ["SRObject", "LogContext", "DatasetConverter", "log_data", "log_warning", "log_error",
             "LLQuiet", "LLInfo", "LLDebug", "LLDeveloper", "SRLoggingLevel"]
 
-# The driver API (SmartSim's Experiment), when the launch library was built.
-if hasattr(_insitu, "Experiment"):
-    from ._insitu import Ensemble, Entity, Experiment, Model, Orchestrator, RunSettings  # noqa: F401
+# The driver API (SmartSim's Experiment, settings, entities, Orchestrator), when the launch
+# library was built; insitu.log is SmartSim's smartsim.log.
+from . import log  # noqa: F401,E402
 
-    __all__ += ["Experiment", "Model", "Ensemble", "Orchestrator", "RunSettings", "Entity"]
+if hasattr(_insitu, "Experiment"):
+    from ._insitu import Entity  # noqa: F401,E402
+    from .experiment import (  # noqa: F401,E402
+        BatchSettings,
+        DBModel,
+        DBScript,
+        Ensemble,
+        Experiment,
+        Model,
+        Orchestrator,
+        RunSettings,
+    )
+
+    __all__ += ["Experiment", "Model", "Ensemble", "Orchestrator", "RunSettings", "BatchSettings",
+                "Entity", "DBModel", "DBScript"]

@@ -1,0 +1,5 @@
+"""SmartSim's ``smartsim.database`` names."""
+
+from .experiment import Orchestrator
+
+__all__ = ["Orchestrator"]
