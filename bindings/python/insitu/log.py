@@ -156,8 +156,9 @@ class ContextAwareLogger(logging.Logger):
         if not (file_out and file_err):
             super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel)
             return
+        # smartsim.out: the logger's level up to INFO; smartsim.err: WARNING and up.
         lvl = logging.getLevelName(self.getEffectiveLevel())
-        h_out = log_to_exp_file(str(file_out), self, lvl, EXPERIMENT_LOG_FORMAT, LowPassFilter(lvl))
+        h_out = log_to_exp_file(str(file_out), self, lvl, EXPERIMENT_LOG_FORMAT, LowPassFilter("INFO"))
         h_err = log_to_exp_file(str(file_err), self, "WARNING", EXPERIMENT_LOG_FORMAT)
         try:
             super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel)
@@ -168,7 +169,19 @@ class ContextAwareLogger(logging.Logger):
 
 
 class _StdoutHandler(logging.StreamHandler):
-    """The console handler get_logger installs (one per logger)."""
+    """The console handler get_logger installs (one per logger). It writes to whatever
+    sys.stdout is when a record comes (drivers and test harnesses replace it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def _formatter(fmt: t.Optional[str]) -> logging.Formatter:
@@ -213,10 +226,8 @@ def get_logger(name: str, log_level: t.Optional[str] = None, fmt: t.Optional[str
     logger.setLevel(min(needed))
     handler = next((h for h in logger.handlers if isinstance(h, _StdoutHandler)), None)
     if handler is None:
-        handler = _StdoutHandler(sys.stdout)
+        handler = _StdoutHandler()
         logger.addHandler(handler)
-    elif handler.stream is not sys.stdout:
-        handler.setStream(sys.stdout)
     handler.setLevel(level)
     if fmt is not None or handler.formatter is None:
         handler.setFormatter(_formatter(fmt))

@@ -123,6 +123,9 @@ def test_reconnect_orchestrator_from_a_second_driver_with_preview_and_log_file(w
         assert "Model Parameter: steps = 10" in preview
         assert "== Model: consumer ==" in out  # the second preview was logged
         assert "=== Launch Summary ===" in out
+        # Records logged inside Experiment methods also go to the experiment's log files.
+        exp_log = (workdir / "second_driver" / ".smartsim" / "logs" / "smartsim.out").read_text()
+        assert "{" + str(workdir / "second_driver") + "}" in exp_log and "=== Launch Summary ===" in exp_log
         log = (workdir / "driver.log").read_text()
         assert re.search(r"^\d\d:\d\d:\d\d \S+ insitu\[\d+\] DEBUG debug line for the file only$", log, re.M), log
         assert "debug line for the file only" not in out  # console level stays info
