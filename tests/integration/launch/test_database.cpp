@@ -263,3 +263,64 @@ TEST(LaunchDatabase, RedisPathSelectsTheServerAndRedisConfIsIncluded) {
     EXPECT_NE(cmd.find(dir + "/orchestrator/orchestrator_0.conf"), std::string::npos) << cmd;
     exp.stop();
 }
+
+TEST(LaunchDatabase, CheckpointFileReconnectsFromAnotherExperimentAndOnlyItsStopShutsItDown) {
+    std::string dir = make_temp_dir("exp-reconnect");
+    Experiment owner("owner", dir + "/owner");
+    auto db = owner.create_database(0, 3);
+    owner.start(db);
+    std::string ckpt = db->path() + "/smartsim_db.dat";
+    ASSERT_TRUE(fs::exists(ckpt));
+    {
+        Experiment second("second", dir + "/second");
+        auto again = second.reconnect_orchestrator(ckpt);
+        EXPECT_EQ(again->get_address(), db->get_address());
+        EXPECT_TRUE(again->is_clustered());
+        EXPECT_EQ(second.get_status(*again), std::vector<Status>(3, Status::Running));
+        EXPECT_THROW(second.reconnect_orchestrator(ckpt), std::runtime_error);  // once only
+        // Applications of the second experiment get the reconnected addresses.
+        auto app = second.create_model("printer", second.create_run_settings("/bin/sh", env_printer()));
+        second.start(app);
+        std::string ssdb;
+        for (const auto& a : db->get_address()) ssdb += (ssdb.empty() ? "" : ",") + a;
+        std::string out = read_text(dir + "/second/printer/printer.out");
+        EXPECT_NE(out.find("SSDB=" + ssdb + "\n"), std::string::npos) << out;
+        // stop() without arguments (and the destructor) leaves a reconnected database alone.
+        second.stop();
+        EXPECT_TRUE(db->is_active());
+    }
+    EXPECT_TRUE(db->is_active());
+    {
+        Experiment third("third", dir + "/third");
+        auto again = third.reconnect_orchestrator(ckpt);
+        third.stop(again);
+        EXPECT_FALSE(again->is_active());
+    }
+    EXPECT_FALSE(db->is_active());
+    Experiment fourth("fourth", dir + "/fourth");
+    EXPECT_THROW(fourth.reconnect_orchestrator(ckpt), std::runtime_error);  // no longer running
+    std::ofstream(dir + "/bad.dat") << "insitu-db-checkpoint 1\ndb_nodes 1\nshard x nonsense 1 2\n";
+    EXPECT_THROW(fourth.reconnect_orchestrator(dir + "/bad.dat"), std::invalid_argument);
+    EXPECT_THROW(fourth.reconnect_orchestrator(dir + "/none.dat"), std::invalid_argument);
+    owner.stop();
+    EXPECT_TRUE(wait_until([&] { return processes_with(dir).empty(); }, std::chrono::seconds(5)))
+        << join(processes_with(dir));
+}
+
+TEST(LaunchDatabase, TwoRunningDatabasesCannotShareAnIdentifier) {
+    std::string dir = make_temp_dir("exp-same-id");
+    Experiment exp("same", dir);
+    OrchestratorOptions o;
+    o.port = 0;  // free ports; both keep the default identifier "orchestrator"
+    auto a = std::make_shared<Orchestrator>(o, dir + "/a");
+    auto b = std::make_shared<Orchestrator>(o, dir + "/b");
+    exp.start(a);
+    try {
+        exp.start(b);
+        FAIL() << "a second 'orchestrator' started";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("db_identifier 'orchestrator'"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(b->is_active());
+    exp.stop();
+}

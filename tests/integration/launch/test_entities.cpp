@@ -150,3 +150,25 @@ TEST(LaunchEntities, MpirunCommandLineAndTwoRanks) {
     EXPECT_NE(out.find("rank=1 ssdb=" + ssdb), std::string::npos) << out;
     exp.stop();
 }
+
+TEST(LaunchEntities, ParamsAsArgsAndEnsembleObjectsReachLateMembers) {
+    std::string dir = make_temp_dir("exp-params-args");
+    RunSettings rs{"/bin/echo", {"run"}};
+    Model m("m", rs, {{"steps", "10"}, {"n", "3"}, {"--alpha", "0.5"}, {"-b", "x"}}, dir + "/m");
+    m.set_params_as_args({"steps", "n", "--alpha", "-b"});
+    m.params_to_args();
+    EXPECT_EQ(m.run_settings().exe_args,
+              (std::vector<std::string>{"run", "--steps=10", "-n", "3", "--alpha=0.5", "-b", "x"}));
+    m.set_params_as_args({"missing"});
+    EXPECT_THROW(m.params_to_args(), std::invalid_argument);
+
+    Ensemble ens("ens", dir + "/ens");
+    ens.add_function("twice", "def twice(x):\n    return 2 * x\n");
+    EXPECT_THROW(ens.add_function("twice", "def twice(x):\n    return x\n"), std::invalid_argument);
+    auto late = std::make_shared<Model>("late", rs, std::map<std::string, std::string>{}, dir + "/late");
+    ens.add_model(late);
+    ASSERT_EQ(late->db_scripts().size(), 1u);
+    EXPECT_EQ(late->db_scripts()[0].name, "twice");
+    EXPECT_EQ(ens.db_scripts().size(), 1u);
+    EXPECT_TRUE(late->query_key_prefixing());
+}
