@@ -170,7 +170,7 @@ public:
     const std::vector<DBScript>& db_scripts() const { return db_scripts_; }
     const std::optional<BatchSettings>& batch_settings() const { return batch_settings_; }
 
-private:
+  private:
     std::optional<BatchSettings> batch_settings_;
     std::vector<std::shared_ptr<Model>> models_;
     std::vector<DBModel> db_models_;

@@ -183,7 +183,8 @@ void Ensemble::add_ml_model(const DBModel& model) {
     if (!m.model_path.empty()) m.model_path = launch::absolute_path(m.model_path);
     for (const auto& o : db_models_)
         if (o.name == m.name)
-            throw std::invalid_argument("ensemble " + name_ + " already has an ML model named " + m.name);
+            throw std::invalid_argument("ensemble " + name_ + " already has an ML model named " +
+                                        m.name);
     for (auto& member : models_) member->add_ml_model(m);
     db_models_.push_back(m);
 }
@@ -194,7 +195,8 @@ void Ensemble::add_script(const DBScript& script) {
     if (!s.script_path.empty()) s.script_path = launch::absolute_path(s.script_path);
     for (const auto& o : db_scripts_)
         if (o.name == s.name)
-            throw std::invalid_argument("ensemble " + name_ + " already has a script named " + s.name);
+            throw std::invalid_argument("ensemble " + name_ + " already has a script named " +
+                                        s.name);
     for (auto& member : models_) member->add_script(s);
     db_scripts_.push_back(s);
 }

@@ -25,10 +25,10 @@
 #include "launch/launcher.h"
 #include "launch/launchers/local.h"
 #include "launch/launchers/slurm.h"
-#include "launch/slurm/deploy.h"
 #include "launch/log.h"
 #include "launch/process.h"
 #include "launch/run_command.h"
+#include "launch/slurm/deploy.h"
 
 namespace fs = std::filesystem;
 
@@ -137,9 +137,11 @@ void Experiment::Impl::write_checkpoint(const RunningDb& db) {
             << "path " << db.orc->path() << "\n";
         auto* local = dynamic_cast<launch::LocalLauncher*>(launcher.get());
         for (std::size_t i = 0; i < db.deployment.addresses.size(); ++i) {
-            const std::string& step = i < db.deployment.step_ids.size() ? db.deployment.step_ids[i] : "-";
+            const std::string& step =
+                i < db.deployment.step_ids.size() ? db.deployment.step_ids[i] : "-";
             long pid = local && step != "-" ? static_cast<long>(local->pid(step)) : -1;
-            out << "shard " << (i < db.deployment.shards.size() ? db.deployment.shards[i].name : "-") << " "
+            out << "shard "
+                << (i < db.deployment.shards.size() ? db.deployment.shards[i].name : "-") << " "
                 << db.deployment.addresses[i] << " " << pid << " " << step << "\n";
         }
         if (!out) throw std::runtime_error("cannot write " + tmp.string());
@@ -157,11 +159,13 @@ void Experiment::Impl::stop_adopted(AdoptedDb& db) {
         }
         return true;
     };
-    for (int i = 0; i < 50 && !gone(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 50 && !gone(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!gone())
         for (long pid : db.pids)
             if (pid > 0) {
-                launch::log_warning("database process " + std::to_string(pid) + " ignored SHUTDOWN; killing it");
+                launch::log_warning("database process " + std::to_string(pid) +
+                                    " ignored SHUTDOWN; killing it");
                 ::kill(static_cast<pid_t>(pid), SIGKILL);
             }
     db.orc->set_addresses({});
@@ -740,7 +744,9 @@ std::vector<Experiment::JobRecord> Experiment::jobs() const {
         r.type = j.type;
         r.job_id = j.step_id;
         r.run = j.run;
-        r.time_s = std::chrono::duration<double>((is_terminal(j.status) ? j.ended : now) - j.started).count();
+        r.time_s =
+            std::chrono::duration<double>((is_terminal(j.status) ? j.ended : now) - j.started)
+                .count();
         r.status = j.status;
         r.returncode = j.returncode;
         out.push_back(std::move(r));
@@ -748,17 +754,22 @@ std::vector<Experiment::JobRecord> Experiment::jobs() const {
     return out;
 }
 
-std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(const std::string& checkpoint_file) {
+std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
+    const std::string& checkpoint_file) {
     std::ifstream in(checkpoint_file);
-    if (!in) throw std::invalid_argument("the database checkpoint file " + checkpoint_file + " cannot be read");
+    if (!in)
+        throw std::invalid_argument("the database checkpoint file " + checkpoint_file +
+                                    " cannot be read");
     std::string line;
     if (!std::getline(in, line) || line != "insitu-db-checkpoint 1")
-        throw std::invalid_argument(checkpoint_file + " is not a database checkpoint written by insitu");
+        throw std::invalid_argument(checkpoint_file +
+                                    " is not a database checkpoint written by insitu");
     OrchestratorOptions o;
     std::string path;
     Impl::AdoptedDb db;
     auto bad = [&](const std::string& why) {
-        return std::invalid_argument("database checkpoint " + checkpoint_file + " is corrupted: " + why);
+        return std::invalid_argument("database checkpoint " + checkpoint_file +
+                                     " is corrupted: " + why);
     };
     auto number = [&](const std::string& key, const std::string& v) {
         try {
@@ -772,15 +783,24 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(const std::stri
     };
     while (std::getline(in, line)) {
         auto sp = line.find(' ');
-        std::string key = line.substr(0, sp), value = sp == std::string::npos ? "" : line.substr(sp + 1);
-        if (key == "db_identifier") o.db_identifier = value;
-        else if (key == "db_nodes") o.db_nodes = number(key, value);
-        else if (key == "port") o.port = number(key, value);
-        else if (key == "interface") o.interface = value;
-        else if (key == "threads_per_queue") o.threads_per_queue = number(key, value);
-        else if (key == "inter_op_threads") o.inter_op_threads = number(key, value);
-        else if (key == "intra_op_threads") o.intra_op_threads = number(key, value);
-        else if (key == "path") path = value;
+        std::string key = line.substr(0, sp),
+                    value = sp == std::string::npos ? "" : line.substr(sp + 1);
+        if (key == "db_identifier")
+            o.db_identifier = value;
+        else if (key == "db_nodes")
+            o.db_nodes = number(key, value);
+        else if (key == "port")
+            o.port = number(key, value);
+        else if (key == "interface")
+            o.interface = value;
+        else if (key == "threads_per_queue")
+            o.threads_per_queue = number(key, value);
+        else if (key == "inter_op_threads")
+            o.inter_op_threads = number(key, value);
+        else if (key == "intra_op_threads")
+            o.intra_op_threads = number(key, value);
+        else if (key == "path")
+            path = value;
         else if (key == "shard") {
             std::istringstream f(value);
             std::string name, address, step;
@@ -793,7 +813,8 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(const std::stri
     }
     if (db.addresses.empty()) throw bad("no shard addresses");
     if (static_cast<int>(db.addresses.size()) != o.db_nodes)
-        throw bad(std::to_string(db.addresses.size()) + " shard lines for db_nodes " + std::to_string(o.db_nodes));
+        throw bad(std::to_string(db.addresses.size()) + " shard lines for db_nodes " +
+                  std::to_string(o.db_nodes));
     if (path.empty()) path = fs::absolute(checkpoint_file).parent_path().string();
     for (const auto& d : impl_->dbs)
         if (d.orc->db_identifier() == o.db_identifier)
@@ -801,7 +822,8 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(const std::stri
                                      "' is already running in this experiment");
     for (const auto& d : impl_->adopted)
         if (d.addresses == db.addresses || d.orc->db_identifier() == o.db_identifier)
-            throw std::runtime_error("the database of " + checkpoint_file + " is reconnected already");
+            throw std::runtime_error("the database of " + checkpoint_file +
+                                     " is reconnected already");
     db.orc = std::make_shared<Orchestrator>(o, path);
     db.orc->set_addresses(db.addresses);
     if (!db.orc->is_active()) {
@@ -810,7 +832,9 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(const std::stri
                                  (db.addresses.size() > 1 ? ", ..." : "") + ") is not running");
     }
     launch::log_info("reconnected to database " + o.db_identifier + " at " + db.addresses[0] +
-                     (db.addresses.size() > 1 ? " and " + std::to_string(db.addresses.size() - 1) + " more" : ""));
+                     (db.addresses.size() > 1
+                          ? " and " + std::to_string(db.addresses.size() - 1) + " more"
+                          : ""));
     impl_->db_ids.insert(o.db_identifier);
     impl_->adopted.push_back(db);
     return db.orc;

@@ -279,7 +279,8 @@ TEST(LaunchDatabase, CheckpointFileReconnectsFromAnotherExperimentAndOnlyItsStop
         EXPECT_EQ(second.get_status(*again), std::vector<Status>(3, Status::Running));
         EXPECT_THROW(second.reconnect_orchestrator(ckpt), std::runtime_error);  // once only
         // Applications of the second experiment get the reconnected addresses.
-        auto app = second.create_model("printer", second.create_run_settings("/bin/sh", env_printer()));
+        auto app =
+            second.create_model("printer", second.create_run_settings("/bin/sh", env_printer()));
         second.start(app);
         std::string ssdb;
         for (const auto& a : db->get_address()) ssdb += (ssdb.empty() ? "" : ",") + a;
@@ -319,7 +320,8 @@ TEST(LaunchDatabase, TwoRunningDatabasesCannotShareAnIdentifier) {
         exp.start(b);
         FAIL() << "a second 'orchestrator' started";
     } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("db_identifier 'orchestrator'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("db_identifier 'orchestrator'"), std::string::npos)
+            << e.what();
     }
     EXPECT_FALSE(b->is_active());
     exp.stop();

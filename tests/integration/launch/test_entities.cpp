@@ -165,7 +165,8 @@ TEST(LaunchEntities, ParamsAsArgsAndEnsembleObjectsReachLateMembers) {
     Ensemble ens("ens", dir + "/ens");
     ens.add_function("twice", "def twice(x):\n    return 2 * x\n");
     EXPECT_THROW(ens.add_function("twice", "def twice(x):\n    return x\n"), std::invalid_argument);
-    auto late = std::make_shared<Model>("late", rs, std::map<std::string, std::string>{}, dir + "/late");
+    auto late =
+        std::make_shared<Model>("late", rs, std::map<std::string, std::string>{}, dir + "/late");
     ens.add_model(late);
     ASSERT_EQ(late->db_scripts().size(), 1u);
     EXPECT_EQ(late->db_scripts()[0].name, "twice");
