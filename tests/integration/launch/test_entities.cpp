@@ -153,7 +153,9 @@ TEST(LaunchEntities, MpirunCommandLineAndTwoRanks) {
 
 TEST(LaunchEntities, ParamsAsArgsAndEnsembleObjectsReachLateMembers) {
     std::string dir = make_temp_dir("exp-params-args");
-    RunSettings rs{"/bin/echo", {"run"}};
+    RunSettings rs;
+    rs.exe = "/bin/echo";
+    rs.exe_args = {"run"};
     Model m("m", rs, {{"steps", "10"}, {"n", "3"}, {"--alpha", "0.5"}, {"-b", "x"}}, dir + "/m");
     m.set_params_as_args({"steps", "n", "--alpha", "-b"});
     m.params_to_args();
