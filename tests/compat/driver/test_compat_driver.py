@@ -10,7 +10,7 @@ import sys
 
 from insitu import Experiment, SmartSimStatus
 
-from conftest import free_port, lines_with, report_of, run_driver
+from conftest import free_port, free_port_block, lines_with, report_of, run_driver
 
 
 def test_hello_world_warns_on_local_setters_and_summarises_as_html(workdir):
@@ -74,9 +74,10 @@ def test_ensembles_permutations_params_as_args_and_lookup(workdir):
 
 
 def test_standalone_cluster_and_colocated_databases(workdir):
-    ports = {"DB_PORT": free_port(), "CLUSTER_PORT": free_port(), "COLO_PORT": free_port()}
-    while len(set(ports.values())) < 3 or ports["CLUSTER_PORT"] + 3 > 55000:
-        ports = {k: free_port() for k in ports}
+    ports, used = {}, set()
+    for name, n in (("CLUSTER_PORT", 3), ("DB_PORT", 1), ("COLO_PORT", 1)):
+        ports[name] = free_port_block(n, taken=used)
+        used |= {q for i in range(n) for q in (ports[name] + i, ports[name] + i + 10000)}
     out = run_driver("databases", workdir, env={k: str(v) for k, v in ports.items()})
     exp_dir = workdir / "databases"
     checkpoint, = lines_with(out, "CHECKPOINT")
