@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/address.h"
 #include "launch/colocated.h"
 #include "launch/db_command.h"
 #include "launch/db_objects.h"
@@ -806,7 +807,11 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             std::string name, address, step;
             long pid = -1;
             if (!(f >> name >> address >> pid >> step)) throw bad("shard line '" + line + "'");
-            launch::split_address(address);
+            try {
+                core::parse_address(address);
+            } catch (const std::invalid_argument& e) {
+                throw bad(e.what());
+            }
             db.addresses.push_back(address);
             db.pids.push_back(pid);
         }
