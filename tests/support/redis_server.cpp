@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -62,6 +63,45 @@ std::string module_path() {
 }
 std::string redis_server_path() {
     return env_or("REDIS_PATH", "redis-server");
+}
+
+namespace {
+// "Redis server v=7.0.15 ...", "KeyDB server v=6.3.4 ...", "Valkey server v=8.0.1 ..."
+const std::smatch& server_version_match() {
+    static const std::string out = [] {
+        std::string cmd = "'" + redis_server_path() + "' --version 2>/dev/null";
+        std::string text;
+        if (FILE* p = ::popen(cmd.c_str(), "r")) {
+            char buf[512];
+            while (std::fgets(buf, sizeof buf, p)) text += buf;
+            ::pclose(p);
+        }
+        return text;
+    }();
+    static const std::smatch m = [] {
+        std::smatch r;
+        if (!std::regex_search(out, r, std::regex("^(\\S+) server v=([0-9]+)\\.")))
+            throw std::runtime_error("cannot read the version of " + redis_server_path() +
+                                     " (--version printed: " + out + ")");
+        return r;
+    }();
+    return m;
+}
+}  // namespace
+
+int redis_server_major_version() {
+    return std::stoi(server_version_match()[2]);
+}
+
+std::string redis_server_name() {
+    return server_version_match()[1];
+}
+
+std::vector<std::string> extra_server_args() {
+    std::vector<std::string> words;
+    std::istringstream in(env_or("INSITU_TEST_SERVER_ARGS", ""));
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
 }
 
 int free_port() {
@@ -199,9 +239,11 @@ void RedisServer::start() {
                                      "--appendonly",
                                      opts_.appendonly ? "yes" : "no",
                                      "--protected-mode",
-                                     "no",
-                                     "--enable-debug-command",
-                                     "yes"};
+                                     "no"};
+    // DEBUG (DIGEST, DIGEST-VALUE) is off by default from Redis 7.0, which added this option;
+    // older servers (KeyDB 6.3) allow DEBUG and reject the option.
+    if (redis_server_major_version() >= 7)
+        args.insert(args.end(), {"--enable-debug-command", "yes"});
     if (!unix_path_.empty()) {
         args.insert(args.end(), {"--unixsocket", unix_path_, "--unixsocketperm", "700"});
     }
@@ -215,6 +257,7 @@ void RedisServer::start() {
         for (const auto& a : opts_.module_args) args.push_back(a);
     }
     for (const auto& a : opts_.extra_args) args.push_back(a);
+    for (const auto& a : extra_server_args()) args.push_back(a);
 
     std::string preload = env_or("INSITU_SERVER_PRELOAD", "");
     pid_t parent = ::getpid();
@@ -252,7 +295,11 @@ void RedisServer::wait_ready() {
         }
         try {
             RawConnection c(port_);
-            if (c.command({"PING"}).is_status("PONG")) return;
+            // KeyDB answers PING (and DBSIZE, with 0) while it still loads RDB/AOF; Redis says
+            // -LOADING. Ready means loaded on both.
+            if (c.command({"PING"}).is_status("PONG") &&
+                c.command({"INFO", "persistence"}).str.find("loading:0") != std::string::npos)
+                return;
         } catch (const std::exception&) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -324,7 +371,13 @@ RedisCluster::RedisCluster(int n, std::vector<std::string> module_args) {
         first_slot_.push_back(lo);
         auto c = shards_[static_cast<std::size_t>(i)]->connect();
         Reply r = c->command({"CLUSTER", "ADDSLOTSRANGE", std::to_string(lo), std::to_string(hi)});
-        if (r.is_error()) throw std::runtime_error("ADDSLOTSRANGE: " + r.str);
+        if (r.is_error()) {
+            // ADDSLOTSRANGE is Redis 7.0+; KeyDB 6.3 takes the slots one by one.
+            std::vector<std::string> add = {"CLUSTER", "ADDSLOTS"};
+            for (int slot = lo; slot <= hi; ++slot) add.push_back(std::to_string(slot));
+            r = c->command(add);
+        }
+        if (r.is_error()) throw std::runtime_error("CLUSTER ADDSLOTS: " + r.str);
         if (i > 0) {
             r = c->command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(shards_[0]->port())});
             if (r.is_error()) throw std::runtime_error("CLUSTER MEET: " + r.str);

@@ -14,7 +14,15 @@
 namespace insitu::testing {
 
 std::string module_path();
+// The server binary: $REDIS_PATH, else redis-server on PATH.
 std::string redis_server_path();
+// Its major version, from `--version` (Redis, KeyDB and Valkey print "<Name> server v=X.Y.Z").
+int redis_server_major_version();
+// Its name from `--version`: "Redis", "KeyDB" or "Valkey".
+std::string redis_server_name();
+// $INSITU_TEST_SERVER_ARGS split on whitespace: added to every server the fixtures start (for
+// example `--server-threads 2` for KeyDB in the `servers` label).
+std::vector<std::string> extra_server_args();
 // A free loopback TCP port whose cluster bus port (+10000) is free too.
 int free_port();
 // A fresh empty directory under the build's temporary area.

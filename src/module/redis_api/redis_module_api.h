@@ -2,6 +2,11 @@
 // reference (https://redis.io/docs/reference/modules/modules-api-ref/). The API is an ABI looked up
 // by name at load time: RedisModule_Init() resolves each pointer through the server's GetApi.
 // Only this header and redis_module_api.cpp know that mechanism.
+//
+// INSITU_REDIS_API lists what the module requires: every entry is provided by the oldest supported
+// server, KeyDB 6.3.4 (Redis 6.2's module API); Redis 7.0 and Valkey 8.0 provide them too. A
+// server missing one refuses the module, and the log names the missing calls and the server's
+// version. INSITU_REDIS_API_OPTIONAL lists newer calls, resolved at load with a fallback.
 #pragma once
 
 #include <cstddef>
@@ -45,8 +50,7 @@ typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
 typedef void* (*RedisModuleTypeLoadFunc)(RedisModuleIO* rdb, int encver);
 typedef void (*RedisModuleTypeSaveFunc)(RedisModuleIO* rdb, void* value);
-typedef void (*RedisModuleTypeRewriteFunc)(RedisModuleIO* aof, RedisModuleString* key,
-                                           void* value);
+typedef void (*RedisModuleTypeRewriteFunc)(RedisModuleIO* aof, RedisModuleString* key, void* value);
 typedef size_t (*RedisModuleTypeMemUsageFunc)(const void* value);
 typedef void (*RedisModuleTypeDigestFunc)(RedisModuleDigest* digest, void* value);
 typedef void (*RedisModuleTypeFreeFunc)(void* value);
@@ -83,88 +87,104 @@ typedef struct RedisModuleTypeMethods {
     X(int, CreateCommand,                                                                          \
       (RedisModuleCtx * ctx, const char* name, RedisModuleCmdFunc f, const char* flags, int first, \
        int last, int step))                                                                        \
-    X(void, SetModuleAttribs, (RedisModuleCtx * ctx, const char* name, int ver, int apiver))      \
+    X(void, SetModuleAttribs, (RedisModuleCtx * ctx, const char* name, int ver, int apiver))       \
     X(int, IsModuleNameBusy, (const char* name))                                                   \
     X(int, WrongArity, (RedisModuleCtx * ctx))                                                     \
-    X(int, ReplyWithLongLong, (RedisModuleCtx * ctx, long long ll))                               \
-    X(int, ReplyWithError, (RedisModuleCtx * ctx, const char* err))                               \
-    X(int, ReplyWithSimpleString, (RedisModuleCtx * ctx, const char* msg))                        \
-    X(int, ReplyWithArray, (RedisModuleCtx * ctx, long len))                                      \
-    X(void, ReplySetArrayLength, (RedisModuleCtx * ctx, long len))                                \
-    X(int, ReplyWithStringBuffer, (RedisModuleCtx * ctx, const char* buf, size_t len))            \
-    X(int, ReplyWithCString, (RedisModuleCtx * ctx, const char* buf))                             \
-    X(int, ReplyWithString, (RedisModuleCtx * ctx, RedisModuleString * str))                      \
-    X(int, ReplyWithNull, (RedisModuleCtx * ctx))                                                 \
-    X(int, ReplyWithDouble, (RedisModuleCtx * ctx, double d))                                     \
-    X(int, ReplyWithBigNumber, (RedisModuleCtx * ctx, const char* bignum, size_t len))            \
-    X(void*, OpenKey, (RedisModuleCtx * ctx, RedisModuleString * keyname, int mode))              \
-    X(void, CloseKey, (RedisModuleKey * kp))                                                      \
-    X(int, KeyType, (RedisModuleKey * kp))                                                        \
-    X(int, DeleteKey, (RedisModuleKey * key))                                                     \
-    X(RedisModuleString*, CreateString, (RedisModuleCtx * ctx, const char* ptr, size_t len))      \
-    X(RedisModuleString*, CreateStringFromLongLong, (RedisModuleCtx * ctx, long long ll))         \
-    X(void, FreeString, (RedisModuleCtx * ctx, RedisModuleString * str))                          \
-    X(void, RetainString, (RedisModuleCtx * ctx, RedisModuleString * str))                        \
-    X(const char*, StringPtrLen, (const RedisModuleString* str, size_t* len))                     \
-    X(int, ReplicateVerbatim, (RedisModuleCtx * ctx))                                             \
-    X(int, GetContextFlags, (RedisModuleCtx * ctx))                                               \
-    X(void*, Alloc, (size_t bytes))                                                               \
-    X(void*, Calloc, (size_t nmemb, size_t size))                                                 \
-    X(void*, Realloc, (void* ptr, size_t bytes))                                                  \
-    X(void, Free, (void* ptr))                                                                    \
-    X(RedisModuleType*, CreateDataType,                                                           \
-      (RedisModuleCtx * ctx, const char* name, int encver, RedisModuleTypeMethods* methods))      \
-    X(int, ModuleTypeSetValue, (RedisModuleKey * key, RedisModuleType * mt, void* value))         \
-    X(RedisModuleType*, ModuleTypeGetType, (RedisModuleKey * key))                                \
-    X(void*, ModuleTypeGetValue, (RedisModuleKey * key))                                          \
-    X(void, SaveUnsigned, (RedisModuleIO * io, uint64_t value))                                   \
-    X(uint64_t, LoadUnsigned, (RedisModuleIO * io))                                               \
-    X(void, SaveStringBuffer, (RedisModuleIO * io, const char* str, size_t len))                  \
-    X(RedisModuleString*, LoadString, (RedisModuleIO * io))                                       \
-    X(int, IsIOError, (RedisModuleIO * io))                                                       \
-    X(void, EmitAOF, (RedisModuleIO * io, const char* cmdname, const char* fmt, ...))             \
-    X(void, DigestAddStringBuffer, (RedisModuleDigest * md, const char* ele, size_t len))         \
-    X(void, DigestAddLongLong, (RedisModuleDigest * md, long long ele))                           \
-    X(void, DigestEndSequence, (RedisModuleDigest * md))                                          \
-    X(void, Log, (RedisModuleCtx * ctx, const char* level, const char* fmt, ...))                 \
-    X(void, LogIOError, (RedisModuleIO * io, const char* level, const char* fmt, ...))            \
-    X(int, RegisterInfoFunc, (RedisModuleCtx * ctx, RedisModuleInfoFunc cb))                      \
-    X(int, InfoAddSection, (RedisModuleInfoCtx * ctx, const char* name))                          \
-    X(int, InfoAddFieldCString, (RedisModuleInfoCtx * ctx, const char* field, const char* value)) \
-    X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char* field, long long value)) \
-    X(int, InfoAddFieldDouble, (RedisModuleInfoCtx * ctx, const char* field, double value))       \
+    X(int, ReplyWithLongLong, (RedisModuleCtx * ctx, long long ll))                                \
+    X(int, ReplyWithError, (RedisModuleCtx * ctx, const char* err))                                \
+    X(int, ReplyWithSimpleString, (RedisModuleCtx * ctx, const char* msg))                         \
+    X(int, ReplyWithArray, (RedisModuleCtx * ctx, long len))                                       \
+    X(void, ReplySetArrayLength, (RedisModuleCtx * ctx, long len))                                 \
+    X(int, ReplyWithStringBuffer, (RedisModuleCtx * ctx, const char* buf, size_t len))             \
+    X(int, ReplyWithCString, (RedisModuleCtx * ctx, const char* buf))                              \
+    X(int, ReplyWithString, (RedisModuleCtx * ctx, RedisModuleString * str))                       \
+    X(int, ReplyWithNull, (RedisModuleCtx * ctx))                                                  \
+    X(int, ReplyWithDouble, (RedisModuleCtx * ctx, double d))                                      \
+    X(void*, OpenKey, (RedisModuleCtx * ctx, RedisModuleString * keyname, int mode))               \
+    X(void, CloseKey, (RedisModuleKey * kp))                                                       \
+    X(int, KeyType, (RedisModuleKey * kp))                                                         \
+    X(int, DeleteKey, (RedisModuleKey * key))                                                      \
+    X(RedisModuleString*, CreateString, (RedisModuleCtx * ctx, const char* ptr, size_t len))       \
+    X(RedisModuleString*, CreateStringFromLongLong, (RedisModuleCtx * ctx, long long ll))          \
+    X(void, FreeString, (RedisModuleCtx * ctx, RedisModuleString * str))                           \
+    X(void, RetainString, (RedisModuleCtx * ctx, RedisModuleString * str))                         \
+    X(const char*, StringPtrLen, (const RedisModuleString* str, size_t* len))                      \
+    X(int, ReplicateVerbatim, (RedisModuleCtx * ctx))                                              \
+    X(int, GetContextFlags, (RedisModuleCtx * ctx))                                                \
+    X(void*, Alloc, (size_t bytes))                                                                \
+    X(void*, Calloc, (size_t nmemb, size_t size))                                                  \
+    X(void*, Realloc, (void* ptr, size_t bytes))                                                   \
+    X(void, Free, (void* ptr))                                                                     \
+    X(RedisModuleType*, CreateDataType,                                                            \
+      (RedisModuleCtx * ctx, const char* name, int encver, RedisModuleTypeMethods* methods))       \
+    X(int, ModuleTypeSetValue, (RedisModuleKey * key, RedisModuleType * mt, void* value))          \
+    X(RedisModuleType*, ModuleTypeGetType, (RedisModuleKey * key))                                 \
+    X(void*, ModuleTypeGetValue, (RedisModuleKey * key))                                           \
+    X(void, SaveUnsigned, (RedisModuleIO * io, uint64_t value))                                    \
+    X(uint64_t, LoadUnsigned, (RedisModuleIO * io))                                                \
+    X(void, SaveStringBuffer, (RedisModuleIO * io, const char* str, size_t len))                   \
+    X(RedisModuleString*, LoadString, (RedisModuleIO * io))                                        \
+    X(int, IsIOError, (RedisModuleIO * io))                                                        \
+    X(void, EmitAOF, (RedisModuleIO * io, const char* cmdname, const char* fmt, ...))              \
+    X(void, DigestAddStringBuffer, (RedisModuleDigest * md, const char* ele, size_t len))          \
+    X(void, DigestAddLongLong, (RedisModuleDigest * md, long long ele))                            \
+    X(void, DigestEndSequence, (RedisModuleDigest * md))                                           \
+    X(void, Log, (RedisModuleCtx * ctx, const char* level, const char* fmt, ...))                  \
+    X(void, LogIOError, (RedisModuleIO * io, const char* level, const char* fmt, ...))             \
+    X(int, RegisterInfoFunc, (RedisModuleCtx * ctx, RedisModuleInfoFunc cb))                       \
+    X(int, InfoAddSection, (RedisModuleInfoCtx * ctx, const char* name))                           \
+    X(int, InfoAddFieldCString, (RedisModuleInfoCtx * ctx, const char* field, const char* value))  \
+    X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char* field, long long value))   \
+    X(int, InfoAddFieldDouble, (RedisModuleInfoCtx * ctx, const char* field, double value))        \
     X(RedisModuleBlockedClient*, BlockClient,                                                      \
       (RedisModuleCtx * ctx, RedisModuleCmdFunc reply_callback,                                    \
        RedisModuleCmdFunc timeout_callback, RedisModuleBlockedFreeFunc free_privdata,              \
        long long timeout_ms))                                                                      \
-    X(int, UnblockClient, (RedisModuleBlockedClient * bc, void* privdata))                        \
-    X(void*, GetBlockedClientPrivateData, (RedisModuleCtx * ctx))                                 \
-    X(int, AbortBlock, (RedisModuleBlockedClient * bc))                                           \
-    X(RedisModuleCtx*, GetThreadSafeContext, (RedisModuleBlockedClient * bc))                     \
-    X(void, FreeThreadSafeContext, (RedisModuleCtx * ctx))                                        \
-    X(void, ThreadSafeContextLock, (RedisModuleCtx * ctx))                                        \
-    X(void, ThreadSafeContextUnlock, (RedisModuleCtx * ctx))                                      \
-    X(RedisModuleCallReply*, Call, (RedisModuleCtx * ctx, const char* cmd, const char* fmt, ...)) \
-    X(const char*, CallReplyProto, (RedisModuleCallReply * reply, size_t* len))                   \
-    X(void, FreeCallReply, (RedisModuleCallReply * reply))                                        \
-    X(int, IsKeysPositionRequest, (RedisModuleCtx * ctx))                                         \
-    X(void, KeyAtPos, (RedisModuleCtx * ctx, int pos))                                            \
-    X(int, Replicate, (RedisModuleCtx * ctx, const char* cmdname, const char* fmt, ...))          \
-    X(const RedisModuleString*, GetKeyNameFromIO, (RedisModuleIO * io))                           \
-    X(void, SaveSigned, (RedisModuleIO * io, int64_t value))                                      \
-    X(int64_t, LoadSigned, (RedisModuleIO * io))                                                  \
+    X(int, UnblockClient, (RedisModuleBlockedClient * bc, void* privdata))                         \
+    X(void*, GetBlockedClientPrivateData, (RedisModuleCtx * ctx))                                  \
+    X(int, AbortBlock, (RedisModuleBlockedClient * bc))                                            \
+    X(RedisModuleCtx*, GetThreadSafeContext, (RedisModuleBlockedClient * bc))                      \
+    X(void, FreeThreadSafeContext, (RedisModuleCtx * ctx))                                         \
+    X(void, ThreadSafeContextLock, (RedisModuleCtx * ctx))                                         \
+    X(void, ThreadSafeContextUnlock, (RedisModuleCtx * ctx))                                       \
+    X(RedisModuleCallReply*, Call, (RedisModuleCtx * ctx, const char* cmd, const char* fmt, ...))  \
+    X(const char*, CallReplyProto, (RedisModuleCallReply * reply, size_t * len))                   \
+    X(void, FreeCallReply, (RedisModuleCallReply * reply))                                         \
+    X(int, IsKeysPositionRequest, (RedisModuleCtx * ctx))                                          \
+    X(void, KeyAtPos, (RedisModuleCtx * ctx, int pos))                                             \
+    X(int, Replicate, (RedisModuleCtx * ctx, const char* cmdname, const char* fmt, ...))           \
+    X(const RedisModuleString*, GetKeyNameFromIO, (RedisModuleIO * io))                            \
+    X(void, SaveSigned, (RedisModuleIO * io, int64_t value))                                       \
+    X(int64_t, LoadSigned, (RedisModuleIO * io))                                                   \
     X(char*, LoadStringBuffer, (RedisModuleIO * io, size_t * lenptr))
+
+// X(ret, name, args, since, fallback, effect): `fallback` is what the pointer is set to when the
+// server lacks the call (nullptr: callers test the pointer and take another path); `effect` is
+// logged at load.
+#define INSITU_REDIS_API_OPTIONAL(X)                                                          \
+    X(int, ReplyWithBigNumber, (RedisModuleCtx * ctx, const char* bignum, size_t len), "7.0", \
+      insitu_reply_big_number_as_bulk,                                                        \
+      "UINT64 values above 2^63-1 reply as bulk strings of their decimal digits")             \
+    X(void, TrimStringAllocation, (RedisModuleString * str), "7.0", nullptr,                  \
+      "retained BLOB arguments are copied")                                                   \
+    X(int, GetServerVersion, (), "6.0.9", nullptr, "the server version is unknown")
 
 #define INSITU_DECLARE_API(ret, name, args) extern ret(*RedisModule_##name) args;
 INSITU_REDIS_API(INSITU_DECLARE_API)
 #undef INSITU_DECLARE_API
+#define INSITU_DECLARE_OPTIONAL_API(ret, name, args, since, fallback, effect) \
+    extern ret(*RedisModule_##name) args;
+INSITU_REDIS_API_OPTIONAL(INSITU_DECLARE_OPTIONAL_API)
+#undef INSITU_DECLARE_OPTIONAL_API
 
-// Optional (Redis 7.0+): null when the server does not provide it.
-extern void (*RedisModule_TrimStringAllocation)(RedisModuleString* str);
+// The fallback for RedisModule_ReplyWithBigNumber: the bytes Redis 7 itself sends a RESP2 client
+// (a bulk string of the digits), which RESP2 clients read as they read Redis 7's reply.
+int insitu_reply_big_number_as_bulk(RedisModuleCtx* ctx, const char* bignum, size_t len);
 
 }  // extern "C"
 
 namespace insitu::module {
-// Resolves every API pointer and registers the module name. Returns REDISMODULE_OK or _ERR.
+// Resolves every API pointer (optional ones to their fallback when the server lacks them), logs
+// what is missing, and registers the module name. Returns REDISMODULE_OK or _ERR.
 int init_redis_api(RedisModuleCtx* ctx, const char* name, int version);
 }  // namespace insitu::module

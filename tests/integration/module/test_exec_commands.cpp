@@ -531,6 +531,14 @@ TEST(ExecModule, OutputsReplicateAsTensorSet) {
     ASSERT_TRUE(pc->command({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "r"})
                     .is_status("OK"));
     ASSERT_EQ(pc->command({"WAIT", "1", "5000"}).integer, 1);
+    if (insitu::testing::redis_server_major_version() < 7) {
+        // Before Redis 7.0 (KeyDB 6.3), WAIT does not count what a blocked command wrote from
+        // its unblock callback (the client's wait offset is not moved past it), so it can return
+        // before the outputs reach the replica: wait for them here instead.
+        auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (rc->command({"EXISTS", "x"}).integer == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(10ms);
+    }
     EXPECT_EQ(as_floats(rc->command({"AI.TENSORGET", "x", "BLOB"}).str), (std::vector<float>{2, 4}));
     EXPECT_EQ(rc->command({"AI.MODELGET", "m", "BLOB"}).str, "fake:double");
     // The replica received the results, never the execution.
@@ -561,8 +569,17 @@ TEST(ExecModule, ClusterRunsWhereModelAndTensorsShareASlot) {
             local_model = k;
     }
     ASSERT_TRUE(c->command({"AI.MODELSTORE", local_model, "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
-    ASSERT_TRUE(c->command({"AI.MODELEXECUTE", local_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r}).is_status("OK"));
-    EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", x, "BLOB"}).str), (std::vector<float>{6, 8}));
+    Reply local = c->command({"AI.MODELEXECUTE", local_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r});
+    if (insitu::testing::redis_server_name() == "Valkey" &&
+        insitu::testing::redis_server_major_version() >= 8) {
+        // Known difference: Valkey 8 keeps one keyspace per slot and, while a command runs,
+        // looks every key up in the slot of the command's declared keys (the tensors), so a
+        // model under another slot is not found (docs/compatibility.md, "Swapping the server").
+        EXPECT_EQ(local.str, "ERR model key is empty");
+    } else {
+        ASSERT_TRUE(local.is_status("OK")) << local.str;
+        EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", x, "BLOB"}).str), (std::vector<float>{6, 8}));
+    }
     // A model that is not on the tensors' shard is reported as missing there.
     std::string remote_model;
     for (int i = 0; remote_model.empty(); ++i) {
