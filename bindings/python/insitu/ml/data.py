@@ -69,20 +69,8 @@ class DataInfo:
         return "\n".join(lines)
 
 
-class TrainingDataUploader:
-    """The producer side: publish_info() once, then put_batch(samples, targets) per batch."""
-
-    def __init__(self, list_name="training_data", sample_name="samples", target_name="targets",
-                 num_classes=None, cluster=True, address=None, rank=None, verbose=False):
-        if not list_name:
-            raise ValueError("Name can not be empty")
-        if not sample_name:
-            raise ValueError("Sample name can not be empty")
-        self.client = Client(cluster, address, logger_name="TrainingDataUploader")
-        self.verbose = verbose
-        self.batch_idx = 0
-        self.rank = rank
-        self._info = DataInfo(list_name, sample_name, target_name, num_classes)
+class _DataInfoNames:
+    """list_name, sample_name, target_name and num_classes, read from the DataInfo in _info."""
 
     @property
     def list_name(self):
@@ -99,6 +87,22 @@ class TrainingDataUploader:
     @property
     def num_classes(self):
         return self._info.num_classes
+
+
+class TrainingDataUploader(_DataInfoNames):
+    """The producer side: publish_info() once, then put_batch(samples, targets) per batch."""
+
+    def __init__(self, list_name="training_data", sample_name="samples", target_name="targets",
+                 num_classes=None, cluster=True, address=None, rank=None, verbose=False):
+        if not list_name:
+            raise ValueError("Name can not be empty")
+        if not sample_name:
+            raise ValueError("Sample name can not be empty")
+        self.client = Client(cluster, address, logger_name="TrainingDataUploader")
+        self.verbose = verbose
+        self.batch_idx = 0
+        self.rank = rank
+        self._info = DataInfo(list_name, sample_name, target_name, num_classes)
 
     def publish_info(self):
         self._info.publish(self.client)
@@ -120,7 +124,7 @@ class TrainingDataUploader:
         self.batch_idx += 1
 
 
-class DataDownloader:
+class DataDownloader(_DataInfoNames):
     """The trainer side: the batches of a list as one growing set of samples.
 
     Iterating yields shuffled mini-batches of `batch_size` (samples, or (samples, targets));
@@ -180,22 +184,6 @@ class DataDownloader:
     @property
     def autoencoding(self):
         return self.sample_name == self.target_name
-
-    @property
-    def list_name(self):
-        return self._info.list_name
-
-    @property
-    def sample_name(self):
-        return self._info.sample_name
-
-    @property
-    def target_name(self):
-        return self._info.target_name
-
-    @property
-    def num_classes(self):
-        return self._info.num_classes
 
     @property
     def need_targets(self):
