@@ -153,7 +153,10 @@ TEST(SlurmDatabase, MpiApplicationWithOneColocatedDatabasePerNode) {
     rs.set("kill-on-bad-exit");
     rs.set_walltime("00:02:00");
     // Two emulated nodes share one host: Open MPI's shared-memory segment names would collide.
+    // Its TCP transport stays on loopback: in CI's network namespace a connect to eth0's address
+    // hung ("Operation now in progress") and the rank then crashed inside Open MPI.
     rs.update_env({{"OMPI_MCA_btl", "self,tcp"},
+                   {"OMPI_MCA_btl_tcp_if_include", "lo"},
                    {"OMPI_ALLOW_RUN_AS_ROOT", "1"},
                    {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"}});
     auto app = exp.create_model("app", rs);
