@@ -75,7 +75,7 @@ if(NOT TARGET insitu_client)
 endif()
 
 # Libraries and the CLI. The launch library finds the module and the CLI relative to itself
-# (src/launch/install_paths.cpp), so programs linked to an installed tree need no INSITU_MODULE.
+# (src/launch/os/install_paths.cpp), so programs linked to an installed tree need no INSITU_MODULE.
 set_target_properties(insitu_client PROPERTIES EXPORT_NAME client)
 set(insitu_exported insitu_client)
 target_compile_features(insitu_client INTERFACE cxx_std_20)

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "launch/db_command.h"
+#include "launch/db/db_command.h"
 
 namespace fs = std::filesystem;
 

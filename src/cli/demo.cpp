@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "launch/local_server.h"
+#include "launch/db/local_server.h"
 
 namespace fs = std::filesystem;
 

@@ -11,9 +11,9 @@
 
 #include "cli/commands.h"
 #include "insitu/version.h"
-#include "launch/colocated.h"
-#include "launch/local_server.h"
-#include "launch/process.h"
+#include "launch/db/colocated.h"
+#include "launch/db/local_server.h"
+#include "launch/os/process.h"
 
 namespace fs = std::filesystem;
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "launch/slurm/deploy.h"
+#include "launch/launchers/slurm/slurm_deploy.h"
 #include "insitu/version.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // `insitu run-colocated [options] -- app args...`: the wrapper co-located launches put in front of
-// every application process (see launch/colocated.h; the driver writes its options).
+// every application process (see launch/db/colocated.h; the driver writes its options).
 #include "cli/commands.h"
-#include "launch/colocated.h"
+#include "launch/db/colocated.h"
 
 namespace insitu::cli {
 

@@ -21,7 +21,7 @@
 
 #include "cli/commands.h"
 #include "cli/validate_models.h"
-#include "launch/db_objects.h"
+#include "launch/db/db_objects.h"
 
 namespace fs = std::filesystem;
 

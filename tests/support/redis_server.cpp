@@ -268,7 +268,7 @@ void RedisServer::start() {
         if (::getppid() != parent) ::_exit(1);
         ::setpgid(0, 0);
         if (!preload.empty()) ::setenv("LD_PRELOAD", preload.c_str(), 1);
-        // As the launcher does (launch/server_config.h): 2 MiB pages for large tensor buffers.
+        // As the launcher does (launch/db/server_config.h): 2 MiB pages for large tensor buffers.
         ::setenv("MALLOC_CONF", "thp:always", 0);
         int devnull = ::open("/dev/null", O_RDWR);
         ::dup2(devnull, 0);

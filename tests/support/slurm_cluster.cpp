@@ -19,9 +19,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "launch/local_server.h"
-#include "launch/process.h"
-#include "launch/tool.h"
+#include "launch/db/local_server.h"
+#include "launch/os/process.h"
+#include "launch/os/tool.h"
 #include "redis_server.h"
 
 namespace fs = std::filesystem;

@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "launch/launcher.h"
-#include "launch/launchers/local.h"
-#include "launch/launchers/slurm.h"
-#include "launch/process.h"
-#include "launch/run_command.h"
+#include "launch/launchers/launcher.h"
+#include "launch/launchers/local/local_launcher.h"
+#include "launch/launchers/slurm/slurm_launcher.h"
+#include "launch/os/process.h"
+#include "launch/launchers/run_command.h"
 
 namespace insitu::launch {
 

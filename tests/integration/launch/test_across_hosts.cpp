@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "launch/colocated.h"
-#include "launch/db_command.h"
-#include "launch/process.h"
-#include "launch/tool.h"
+#include "launch/db/colocated.h"
+#include "launch/db/db_command.h"
+#include "launch/os/process.h"
+#include "launch/os/tool.h"
 #include "launch_test_util.h"
 
 namespace fs = std::filesystem;

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "launch/colocated.h"
-#include "launch/db_command.h"
-#include "launch/process.h"
+#include "launch/db/colocated.h"
+#include "launch/db/db_command.h"
+#include "launch/os/process.h"
 #include "launch_test_util.h"
 #include "redis_server.h"
 

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "launch/db_command.h"
+#include "launch/db/db_command.h"
 #include "launch_test_util.h"
 #include "redis_server.h"
 
@@ -55,7 +55,7 @@ TEST(LaunchDatabase, StandaloneStartsAnswersAndStopsLeavingNoProcess) {
         EXPECT_EQ(config_value(addr[0], "save"), "");
         EXPECT_GE(std::stoll(config_value(addr[0], "proto-max-bulk-len")), 1LL << 31);
         EXPECT_EQ(config_value(addr[0], "appendonly"), "no");
-        // jemalloc backs large tensor buffers with huge pages (launch/server_config.h); the
+        // jemalloc backs large tensor buffers with huge pages (launch/db/server_config.h); the
         // allocator's own statistics show the option it runs with.
         if (std::getenv("MALLOC_CONF") == nullptr) {
             auto stats = launch::db_command(addr[0], {"MEMORY", "MALLOC-STATS"});

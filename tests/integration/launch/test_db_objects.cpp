@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "launch/db_command.h"
-#include "launch/db_objects.h"
+#include "launch/db/db_command.h"
+#include "launch/db/db_objects.h"
 #include "launch_test_util.h"
 #include "redis_server.h"
 

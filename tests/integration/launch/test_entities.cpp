@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "launch/generator.h"
-#include "launch/process.h"
-#include "launch/run_command.h"
+#include "launch/api/generator.h"
+#include "launch/os/process.h"
+#include "launch/launchers/run_command.h"
 #include "launch_test_util.h"
 #include "redis_server.h"
 

@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include "launch/db_command.h"
-#include "launch/server_config.h"
+#include "launch/db/db_command.h"
+#include "launch/db/server_config.h"
 #include "launch_test_util.h"
 #include "redis_server.h"
 

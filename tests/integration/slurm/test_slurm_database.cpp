@@ -11,7 +11,7 @@
 #include <regex>
 #include <set>
 
-#include "launch/db_command.h"
+#include "launch/db/db_command.h"
 #include "launch_test_util.h"
 #include "slurm_cluster.h"
 

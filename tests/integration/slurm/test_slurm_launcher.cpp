@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "launch/launcher.h"
+#include "launch/launchers/launcher.h"
 #include "launch_test_util.h"
 #include "slurm_cluster.h"
 

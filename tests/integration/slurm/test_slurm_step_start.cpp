@@ -9,7 +9,7 @@
 #include <regex>
 #include <thread>
 
-#include "launch/tool.h"
+#include "launch/os/tool.h"
 #include "launch_test_util.h"
 #include "slurm_cluster.h"
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "core/hash_slot.h"
-#include "launch/cluster.h"
-#include "launch/db_command.h"
+#include "launch/db/cluster.h"
+#include "launch/db/db_command.h"
 
 namespace {
 

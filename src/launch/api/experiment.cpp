@@ -1,0 +1,848 @@
+// Experiment: creates entities, starts databases before applications, hands addresses over in the
+// environment, tracks every step and stops everything.
+#include <insitu/experiment.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/address.h"
+#include "launch/db/colocated.h"
+#include "launch/db/db_command.h"
+#include "launch/db/db_objects.h"
+#include "launch/db/deploy.h"
+#include "launch/api/generator.h"
+#include "launch/api/job_monitor.h"
+#include "launch/launchers/launcher.h"
+#include "launch/launchers/local/local_launcher.h"
+#include "launch/launchers/slurm/slurm_launcher.h"
+#include "launch/os/log.h"
+#include "launch/os/process.h"
+#include "launch/launchers/run_command.h"
+#include "launch/launchers/slurm/slurm_deploy.h"
+
+namespace fs = std::filesystem;
+
+namespace insitu {
+
+using launch::Job;
+
+struct Experiment::Impl {
+    std::string name, exp_path;
+    std::unique_ptr<launch::Launcher> launcher;
+    launch::JobMonitor jobs;
+    std::set<std::string> db_ids;
+    std::optional<double> start_timeout;  // set_start_timeout
+    // Running databases, in start order, with what it takes to stop them.
+    struct RunningDb {
+        std::shared_ptr<Orchestrator> orc;
+        launch::Deployment deployment;
+    };
+    std::vector<RunningDb> dbs;
+    // Databases started elsewhere and reconnected from their checkpoint file.
+    struct AdoptedDb {
+        std::shared_ptr<Orchestrator> orc;
+        std::vector<std::string> addresses;
+        std::vector<long> pids;  // -1 when unknown (not a local process)
+    };
+    std::vector<AdoptedDb> adopted;
+
+    std::map<std::string, std::string> database_env() const;
+    void start_database(const std::shared_ptr<Orchestrator>& orc);
+    void start_model(const std::shared_ptr<Model>& m);
+    void store_db_objects(const std::vector<std::shared_ptr<Model>>& models);
+    void wait_for_colocated_objects(const std::shared_ptr<Model>& m, const std::string& step_id,
+                                    const std::string& status_file);
+    void stop_database(RunningDb& db);
+    void stop_adopted(AdoptedDb& db);
+    void write_checkpoint(const RunningDb& db);
+    void check_db_id_free(const Orchestrator& orc) const;
+    void stop_jobs(const std::vector<Job*>& jobs);
+    std::vector<Job*> jobs_of(const Entity& e);
+};
+
+namespace {
+
+// Models to launch: a Model, or an Ensemble's members.
+std::vector<std::shared_ptr<Model>> models_of(const EntityPtr& e) {
+    if (auto m = std::dynamic_pointer_cast<Model>(e)) return {m};
+    if (auto ens = std::dynamic_pointer_cast<Ensemble>(e)) return ens->models();
+    return {};
+}
+
+std::string env_suffix(const std::string& db_identifier) {
+    return db_identifier.empty() || db_identifier == "orchestrator" ? "" : "_" + db_identifier;
+}
+
+// SmartSim caps the SSDB list at 128 addresses; clients discover the rest from the cluster.
+constexpr std::size_t k_max_ssdb_addresses = 128;
+
+}  // namespace
+
+std::map<std::string, std::string> Experiment::Impl::database_env() const {
+    std::map<std::string, std::string> env;
+    auto add = [&](const Orchestrator& orc, const std::vector<std::string>& addrs) {
+        std::string sfx = env_suffix(orc.db_identifier());
+        std::string ssdb;
+        for (std::size_t i = 0; i < addrs.size() && i < k_max_ssdb_addresses; ++i)
+            ssdb += (i ? "," : "") + addrs[i];
+        env["SSDB" + sfx] = ssdb;
+        env["SR_DB_TYPE" + sfx] = addrs.size() > 1 ? "Clustered" : "Standalone";
+    };
+    for (const auto& db : adopted) add(*db.orc, db.addresses);
+    for (const auto& db : dbs) add(*db.orc, db.deployment.addresses);
+    return env;
+}
+
+// Two running databases with one identifier would hand applications the same SSDB variable
+// (SmartSim's SSDBIDConflictError).
+void Experiment::Impl::check_db_id_free(const Orchestrator& orc) const {
+    auto clash = [&](const Orchestrator& other) {
+        if (&other != &orc && other.db_identifier() == orc.db_identifier())
+            throw std::runtime_error("a database with db_identifier '" + orc.db_identifier() +
+                                     "' is already running in this experiment (give each "
+                                     "database its own db_identifier)");
+    };
+    for (const auto& db : dbs) clash(*db.orc);
+    for (const auto& db : adopted) clash(*db.orc);
+}
+
+// <db path>/smartsim_db.dat, one item per line (the name SmartSim's driver looks for; the
+// content is insitu's own: options, then one "shard <name> <address> <pid> <step>" line each).
+void Experiment::Impl::write_checkpoint(const RunningDb& db) {
+    const auto& o = db.orc->options();
+    fs::path file = fs::path(db.orc->path()) / "smartsim_db.dat";
+    fs::path tmp = file;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp);
+        out << "insitu-db-checkpoint 1\n"
+            << "db_identifier " << o.db_identifier << "\n"
+            << "launcher " << launcher->name() << "\n"
+            << "db_nodes " << o.db_nodes << "\n"
+            << "port " << o.port << "\n"
+            << "interface " << o.interface << "\n"
+            << "threads_per_queue " << o.threads_per_queue << "\n"
+            << "inter_op_threads " << o.inter_op_threads << "\n"
+            << "intra_op_threads " << o.intra_op_threads << "\n"
+            << "path " << db.orc->path() << "\n";
+        auto* local = dynamic_cast<launch::LocalLauncher*>(launcher.get());
+        for (std::size_t i = 0; i < db.deployment.addresses.size(); ++i) {
+            const std::string& step =
+                i < db.deployment.step_ids.size() ? db.deployment.step_ids[i] : "-";
+            long pid = local && step != "-" ? static_cast<long>(local->pid(step)) : -1;
+            out << "shard "
+                << (i < db.deployment.shards.size() ? db.deployment.shards[i].name : "-") << " "
+                << db.deployment.addresses[i] << " " << pid << " " << step << "\n";
+        }
+        if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    }
+    fs::rename(tmp, file);
+}
+
+void Experiment::Impl::stop_adopted(AdoptedDb& db) {
+    launch::log_info("stopping reconnected database " + db.orc->name());
+    for (const auto& a : db.addresses) launch::db_command(a, {"SHUTDOWN", "NOSAVE"}, 1000);
+    auto gone = [&] {
+        for (const auto& a : db.addresses) {
+            auto r = launch::db_command(a, {"PING"}, 200);
+            if (r && r->is_status("PONG")) return false;
+        }
+        return true;
+    };
+    for (int i = 0; i < 50 && !gone(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!gone())
+        for (long pid : db.pids)
+            if (pid > 0) {
+                launch::log_warning("database process " + std::to_string(pid) +
+                                    " ignored SHUTDOWN; killing it");
+                ::kill(static_cast<pid_t>(pid), SIGKILL);
+            }
+    db.orc->set_addresses({});
+}
+
+void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) {
+    for (const auto& db : dbs)
+        if (db.orc == orc) throw std::runtime_error("database " + orc->name() + " is already running");
+    check_db_id_free(*orc);
+    RunningDb db{orc, {}};
+    fs::create_directories(orc->path());
+    std::vector<std::size_t> job_index;
+    auto record = [&](std::size_t i, const std::string& step) {
+        Job j;
+        j.name = db.deployment.shards[i].name;
+        j.type = "DBNode";
+        j.entity = orc.get();
+        j.step_id = step;
+        j.is_db = true;
+        jobs.add(std::move(j));
+        job_index.push_back(jobs.all().size() - 1);
+    };
+    try {
+        if (auto* slurm = dynamic_cast<launch::SlurmLauncher*>(launcher.get())) {
+            launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
+                             (orc->num_shards() > 1 ? " shards" : " shard") + " under Slurm" +
+                             (orc->options().batch_settings ? " (one batch job)" : ""));
+            launch::deploy_slurm(*slurm, *orc, db.deployment, record);
+        } else {
+            db.deployment.shards = launch::plan_shards(*orc);
+            std::string ports;
+            for (const auto& s : db.deployment.shards) ports += (ports.empty() ? "" : ",") + std::to_string(s.port);
+            launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
+                             (orc->num_shards() > 1 ? " shards" : " shard") + " on " +
+                             db.deployment.shards[0].bind[0] + " port" + (orc->num_shards() > 1 ? "s " : " ") + ports);
+            launch::deploy(*launcher, db.deployment, record);
+        }
+    } catch (...) {
+        jobs.update(*launcher);
+        throw;
+    }
+    orc->set_addresses(db.deployment.addresses);
+    std::string addrs;
+    for (const auto& a : db.deployment.addresses) addrs += (addrs.empty() ? "" : ",") + a;
+    launch::log_info("database " + orc->name() + " ready: SSDB" + env_suffix(orc->db_identifier()) +
+                     "=" + addrs);
+    try {
+        write_checkpoint(db);
+    } catch (const std::exception& e) {
+        launch::log_warning(std::string("database checkpoint not written: ") + e.what());
+    }
+    dbs.push_back(std::move(db));
+}
+
+void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
+    for (Job* j : jobs.latest(m.get()))
+        if (!is_terminal(j->status)) throw std::runtime_error("model " + m->name() + " is already running");
+    const RunSettings& rs = m->run_settings();
+    std::map<std::string, std::string> env = database_env();
+    if (!m->incoming_entities().empty()) {
+        std::string in;
+        for (const auto& n : m->incoming_entities()) in += (in.empty() ? "" : ",") + n;
+        env["SSKEYIN"] = in;
+    }
+    if (m->query_key_prefixing()) env["SSKEYOUT"] = m->name();
+    std::vector<std::string> exe_argv;
+    std::string manifest, status_file;
+    if (m->is_colocated()) {
+        const auto& c = *m->colocated_settings();
+        std::string sfx = c.db_identifier.empty() ? "" : "_" + c.db_identifier;
+        env["SSDB" + sfx] = launch::colocated_address(c);
+        env["SR_DB_TYPE" + sfx] = "Standalone";
+        // Unique per launch, so that a host's ranks share one database and runs never do.
+        std::string key = m->name() + "-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(jobs.all().size());
+        fs::create_directories(m->path());
+        if (!m->db_models().empty() || !m->db_scripts().empty()) {
+            fs::path meta = fs::path(m->path()) / ".insitu";
+            manifest = (meta / (m->name() + ".dbobjects")).string();
+            status_file = (meta / (m->name() + "-db.status")).string();
+            launch::write_db_manifest(*m, manifest);
+            fs::remove(status_file);
+        }
+        exe_argv = launch::colocated_wrapper_argv(c, key, m->path(), m->name() + "-db", manifest,
+                                                  status_file, m->name());
+        exe_argv.push_back(rs.exe);
+        exe_argv.insert(exe_argv.end(), rs.exe_args.begin(), rs.exe_args.end());
+    }
+    for (const auto& [k, v] : rs.env_vars) env[k] = v;
+    launch::Step step;
+    step.name = m->name();
+    step.argv = launcher->command_line(rs, exe_argv, env);
+    step.request = launcher->resource_request(rs);
+    step.start_timeout = launch::resolve_start_timeout(rs.start_timeout, start_timeout);
+    for (const auto& [k, v] : launch::run_command_env(rs)) env.emplace(k, v);
+    step.env = env;
+    fs::create_directories(m->path());
+    step.cwd = m->path();
+    step.out_path = (fs::path(m->path()) / (m->name() + ".out")).string();
+    step.err_path = (fs::path(m->path()) / (m->name() + ".err")).string();
+    step.batch = m->batch_settings();
+    if (step.batch && launcher->batch_command().empty())
+        throw std::invalid_argument("model " + m->name() + " has batch settings, but the " + launcher->name() +
+                                    " launcher has no batch queue");
+    std::string id;
+    try {
+        id = launcher->launch(step);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("model " + m->name() + ": " + e.what());
+    }
+    Job j;
+    j.name = m->name();
+    j.type = "Model";
+    j.entity = m.get();
+    j.step_id = id;
+    jobs.add(std::move(j));
+    launch::log_debug("launched " + m->name() + " (step " + id + ")");
+    if (!status_file.empty()) wait_for_colocated_objects(m, id, status_file);
+}
+
+// The co-located start-up step reports in status_file whether the models and scripts are stored;
+// a failure stops the job and fails start() with the step's message.
+void Experiment::Impl::wait_for_colocated_objects(const std::shared_ptr<Model>& m,
+                                                  const std::string& step_id,
+                                                  const std::string& status_file) {
+    auto start = std::chrono::steady_clock::now();
+    auto next_note = start + std::chrono::seconds(5);
+    auto fail = [&](const std::string& why) {
+        for (Job* j : jobs.latest(m.get())) {
+            launch::StepStatus st = launcher->stop(j->step_id, std::chrono::seconds(5));
+            if (!is_terminal(st.status)) st.status = Status::Failed;
+            jobs.set(*j, st);
+        }
+        throw std::runtime_error(why);
+    };
+    for (;;) {
+        if (fs::exists(status_file)) {
+            std::ifstream in(status_file);
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (text.rfind("ok", 0) == 0) return;
+            while (!text.empty() && text.back() == '\n') text.pop_back();
+            fail(text.rfind("error: ", 0) == 0 ? text.substr(7) : text);
+        }
+        launch::StepStatus st = launcher->status(step_id);
+        if (st.status != Status::Running && !fs::exists(status_file))
+            fail("model " + m->name() + ": the co-located database exited before storing its "
+                 "models and scripts (see " + m->path() + "/" + m->name() + ".err)");
+        auto now = std::chrono::steady_clock::now();
+        if (now - start > std::chrono::seconds(300))
+            fail("model " + m->name() + ": the co-located database did not store its models "
+                 "and scripts within 300 s");
+        if (now >= next_note) {
+            launch::log_info("waiting for the co-located database of " + m->name() +
+                             " to load its models and scripts...");
+            next_note = now + std::chrono::seconds(5);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>>& models) {
+    std::set<std::string> backends;
+    bool any = false;
+    for (const auto& m : models) {
+        if (m->is_colocated() || (m->db_models().empty() && m->db_scripts().empty())) continue;
+        any = true;
+        auto b = launch::backends_needed(m->db_models(), m->db_scripts());
+        backends.insert(b.begin(), b.end());
+    }
+    if (!any) return;
+    std::vector<std::pair<std::string, std::vector<std::string>>> targets;
+    for (const auto& db : dbs) targets.emplace_back(db.orc->name(), db.deployment.addresses);
+    for (const auto& db : adopted) targets.emplace_back(db.orc->name(), db.addresses);
+    for (const auto& [db_name, addresses] : targets) {
+        launch::preload_backends(addresses, backends);
+        // Ensemble members usually share their objects: store each distinct one once.
+        std::vector<DBModel> stored_models;
+        std::vector<DBScript> stored_scripts;
+        for (const auto& m : models) {
+            if (m->is_colocated()) continue;
+            std::vector<DBModel> ms;
+            std::vector<DBScript> ss;
+            for (const auto& x : m->db_models())
+                if (std::find(stored_models.begin(), stored_models.end(), x) == stored_models.end())
+                    ms.push_back(x);
+            for (const auto& x : m->db_scripts())
+                if (std::find(stored_scripts.begin(), stored_scripts.end(), x) == stored_scripts.end())
+                    ss.push_back(x);
+            launch::store_db_objects(addresses, m->name(), ms, ss);
+            if (!ms.empty() || !ss.empty())
+                launch::log_info("stored " + std::to_string(ms.size()) + " model(s) and " +
+                                 std::to_string(ss.size()) + " script(s) of " + m->name() +
+                                 " in database " + db_name);
+            stored_models.insert(stored_models.end(), ms.begin(), ms.end());
+            stored_scripts.insert(stored_scripts.end(), ss.begin(), ss.end());
+        }
+    }
+}
+
+std::vector<Job*> Experiment::Impl::jobs_of(const Entity& e) {
+    if (auto* ens = dynamic_cast<const Ensemble*>(&e)) {
+        std::vector<Job*> out;
+        for (const auto& m : ens->models()) {
+            auto js = jobs.latest(m.get());
+            out.insert(out.end(), js.begin(), js.end());
+        }
+        return out;
+    }
+    return jobs.latest(&e);
+}
+
+void Experiment::Impl::stop_jobs(const std::vector<Job*>& js) {
+    for (Job* j : js) {
+        if (is_terminal(j->status)) continue;
+        launch::StepStatus st = launcher->stop(j->step_id, std::chrono::seconds(5));
+        st.status = Status::Cancelled;
+        jobs.set(*j, st);
+    }
+}
+
+void Experiment::Impl::stop_database(RunningDb& db) {
+    launch::log_info("stopping database " + db.orc->name());
+    std::vector<Job*> running;
+    for (Job* j : jobs.latest(db.orc.get()))
+        if (!is_terminal(j->status)) running.push_back(j);
+    launch::shut_down(*launcher, db.deployment);
+    for (Job* j : running) {
+        launch::StepStatus st = launcher->status(j->step_id);
+        st.status = Status::Cancelled;
+        jobs.set(*j, st);
+    }
+    db.orc->set_addresses({});
+}
+
+// ---- Experiment ----------------------------------------------------------------------------
+
+Experiment::Experiment(std::string name, std::string exp_path, std::string launcher)
+    : impl_(std::make_unique<Impl>()) {
+    if (name.empty()) throw std::invalid_argument("an experiment needs a name");
+    impl_->name = std::move(name);
+    impl_->exp_path = fs::absolute(exp_path.empty() ? fs::current_path() / impl_->name
+                                                    : fs::path(exp_path))
+                          .lexically_normal()
+                          .string();
+    impl_->launcher = launch::make_launcher(launcher);
+    fs::create_directories(impl_->exp_path);
+}
+
+Experiment::~Experiment() {
+    try {
+        stop();
+    } catch (const std::exception& e) {
+        launch::log_warning(std::string("stopping the experiment: ") + e.what());
+    }
+}
+
+const std::string& Experiment::name() const { return impl_->name; }
+const std::string& Experiment::exp_path() const { return impl_->exp_path; }
+std::string Experiment::launcher() const { return impl_->launcher->name(); }
+
+void Experiment::set_start_timeout(double seconds) {
+    if (!(seconds >= 0))
+        throw std::invalid_argument("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
+                                    std::to_string(seconds));
+    impl_->start_timeout = seconds;
+}
+
+RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::string> exe_args,
+                                            std::string run_command,
+                                            std::map<std::string, std::string> run_args,
+                                            std::map<std::string, std::string> env_vars) const {
+    if (exe.empty()) throw std::invalid_argument("create_run_settings: no executable");
+    if (run_command == "auto") run_command = impl_->launcher->default_run_command();
+    if (!impl_->launcher->supports_run_command(run_command))
+        throw std::invalid_argument("run command '" + run_command + "' is not supported by the " +
+                                    impl_->launcher->name() + " launcher (use " +
+                                    (impl_->launcher->name() == "slurm" ? "srun, mpirun or \"\")" : "\"\" or mpirun)"));
+    // Resolve the executable now, so that a typo fails here and cwd changes do not matter.
+    if (exe.find('/') != std::string::npos) exe = fs::absolute(exe).string();
+    else if (std::string found = launch::find_executable(exe); !found.empty()) exe = found;
+    RunSettings rs;
+    rs.exe = std::move(exe);
+    rs.exe_args = std::move(exe_args);
+    rs.run_command = std::move(run_command);
+    rs.run_args = std::move(run_args);
+    rs.env_vars = std::move(env_vars);
+    return rs;
+}
+
+BatchSettings Experiment::create_batch_settings(int nodes, std::string time, std::string queue,
+                                               std::string account,
+                                               std::map<std::string, std::string> batch_args) const {
+    std::string cmd = impl_->launcher->batch_command();
+    if (cmd.empty())
+        throw std::invalid_argument("the " + impl_->launcher->name() +
+                                    " launcher has no batch queue (batch settings need launcher \"slurm\")");
+    BatchSettings bs;
+    bs.batch_command = cmd;
+    bs.set_nodes(nodes);
+    if (!time.empty()) bs.set_walltime(time);
+    if (!queue.empty()) bs.set_queue(queue);
+    if (!account.empty()) bs.set_account(account);
+    for (const auto& [k, v] : batch_args) bs.set_batch_arg(k, v);
+    return bs;
+}
+
+std::shared_ptr<Model> Experiment::create_model(std::string name, RunSettings run_settings,
+                                                std::map<std::string, std::string> params,
+                                                std::string path, bool enable_key_prefixing) {
+    if (path.empty()) path = (fs::path(impl_->exp_path) / name).string();
+    return std::make_shared<Model>(std::move(name), std::move(run_settings), std::move(params),
+                                   fs::absolute(path).string(), enable_key_prefixing);
+}
+
+std::shared_ptr<Ensemble> Experiment::create_ensemble(
+    std::string name, std::map<std::string, std::vector<std::string>> params,
+    RunSettings run_settings, int replicas, std::string perm_strategy, std::string path) {
+    if (path.empty()) path = (fs::path(impl_->exp_path) / name).string();
+    path = fs::absolute(path).string();
+    auto ens = std::make_shared<Ensemble>(name, path);
+    std::vector<std::map<std::string, std::string>> members;
+    if (!params.empty()) {
+        if (perm_strategy == "all_perm") {
+            members = {{}};
+            for (const auto& [k, values] : params) {
+                if (values.empty()) throw std::invalid_argument("ensemble param " + k + " has no values");
+                std::vector<std::map<std::string, std::string>> next;
+                for (const auto& m : members)
+                    for (const auto& v : values) {
+                        auto c = m;
+                        c[k] = v;
+                        next.push_back(std::move(c));
+                    }
+                members = std::move(next);
+            }
+        } else if (perm_strategy == "step") {
+            std::size_t n = params.begin()->second.size();
+            for (const auto& [k, values] : params)
+                if (values.size() != n)
+                    throw std::invalid_argument("perm_strategy step needs the same number of values "
+                                                "for every param");
+            for (std::size_t i = 0; i < n; ++i) {
+                std::map<std::string, std::string> m;
+                for (const auto& [k, values] : params) m[k] = values[i];
+                members.push_back(std::move(m));
+            }
+        } else {
+            throw std::invalid_argument("unknown perm_strategy '" + perm_strategy +
+                                        "' (all_perm or step)");
+        }
+        // Params and replicas: every combination, replicated.
+        if (replicas > 1) {
+            std::vector<std::map<std::string, std::string>> rep;
+            for (const auto& m : members)
+                for (int r = 0; r < replicas; ++r) rep.push_back(m);
+            members = std::move(rep);
+        }
+    } else {
+        if (replicas < 1) throw std::invalid_argument("create_ensemble needs params or replicas >= 1");
+        members.assign(static_cast<std::size_t>(replicas), {});
+    }
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        std::string mname = name + "_" + std::to_string(i);
+        ens->add_model(std::make_shared<Model>(mname, run_settings, members[i],
+                                               (fs::path(path) / mname).string(), true));
+    }
+    return ens;
+}
+
+std::shared_ptr<Orchestrator> Experiment::create_database(int port, int db_nodes, std::string interface,
+                                                          std::string db_identifier,
+                                                          int threads_per_queue, int inter_op_threads,
+                                                          int intra_op_threads) {
+    if (impl_->db_ids.count(db_identifier))
+        throw std::invalid_argument("a database with db_identifier '" + db_identifier +
+                                    "' already exists in this experiment");
+    OrchestratorOptions o;
+    o.port = port;
+    o.db_nodes = db_nodes;
+    o.interface = std::move(interface);
+    o.db_identifier = db_identifier;
+    o.threads_per_queue = threads_per_queue;
+    o.inter_op_threads = inter_op_threads;
+    o.intra_op_threads = intra_op_threads;
+    auto orc = std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / db_identifier).string());
+    impl_->db_ids.insert(db_identifier);
+    return orc;
+}
+
+void Experiment::generate(const EntityList& entities, bool overwrite, const std::string& tag) {
+    for (const auto& e : entities) {
+        if (auto ens = std::dynamic_pointer_cast<Ensemble>(e)) {
+            launch::prepare_dir(ens->path(), overwrite);
+            for (const auto& m : ens->models()) launch::generate_model_dir(*m, m->path(), overwrite, tag);
+        } else if (auto m = std::dynamic_pointer_cast<Model>(e)) {
+            launch::generate_model_dir(*m, m->path(), overwrite, tag);
+        } else if (e) {
+            launch::prepare_dir(e->path(), overwrite);
+        }
+    }
+}
+
+void Experiment::start(const EntityList& entities, bool block) {
+    std::vector<std::shared_ptr<Orchestrator>> orcs;
+    std::vector<std::shared_ptr<Model>> models;
+    for (const auto& e : entities) {
+        if (!e) throw std::invalid_argument("start: null entity");
+        if (auto o = std::dynamic_pointer_cast<Orchestrator>(e)) orcs.push_back(o);
+        for (auto& m : models_of(e)) models.push_back(m);
+    }
+    // Attached models and scripts are checked before anything starts.
+    for (const auto& m : models) {
+        if (m->db_models().empty() && m->db_scripts().empty()) continue;
+        launch::check_db_objects_ready(*m);
+        if (!m->is_colocated() && orcs.empty() && impl_->dbs.empty() && impl_->adopted.empty())
+            throw std::runtime_error("model " + m->name() +
+                                     " has ML models or scripts attached but no database is "
+                                     "running (start one first, or colocate one)");
+    }
+    std::vector<std::shared_ptr<Orchestrator>> started;
+    try {
+        for (const auto& o : orcs) {
+            impl_->start_database(o);
+            started.push_back(o);
+        }
+        impl_->store_db_objects(models);
+    } catch (...) {
+        // What this call started goes away with the failure.
+        EntityList undo(started.begin(), started.end());
+        if (!undo.empty()) stop(undo);
+        throw;
+    }
+    std::vector<std::shared_ptr<Model>> launched;
+    try {
+        for (const auto& m : models) {
+            impl_->start_model(m);
+            launched.push_back(m);
+        }
+    } catch (...) {
+        EntityList undo(launched.begin(), launched.end());
+        undo.insert(undo.end(), started.begin(), started.end());
+        if (!undo.empty()) stop(undo);
+        throw;
+    }
+    if (block && !models.empty()) {
+        for (;;) {
+            impl_->jobs.update(*impl_->launcher);
+            bool done = true;
+            for (const auto& m : models)
+                for (Job* j : impl_->jobs.latest(m.get())) done = done && is_terminal(j->status);
+            if (done) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+}
+
+void Experiment::poll(double interval_s, bool verbose) {
+    auto next = std::chrono::steady_clock::now();
+    for (;;) {
+        impl_->jobs.update(*impl_->launcher);
+        std::vector<Job*> apps;
+        for (Job* j : impl_->jobs.running())
+            if (!j->is_db) apps.push_back(j);
+        if (apps.empty()) return;
+        if (verbose && std::chrono::steady_clock::now() >= next) {
+            for (Job* j : apps) launch::log_info(j->name + "(" + j->step_id + "): " + to_string(j->status));
+            next += std::chrono::milliseconds(static_cast<long>(interval_s * 1000));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+bool Experiment::applications_running(bool log) {
+    impl_->jobs.update(*impl_->launcher);
+    bool any = false;
+    for (Job* j : impl_->jobs.running()) {
+        if (j->is_db) continue;
+        any = true;
+        if (log) launch::log_info(j->name + "(" + j->step_id + "): " + to_string(j->status));
+    }
+    return any;
+}
+
+bool Experiment::finished(const Entity& entity) {
+    impl_->jobs.update(*impl_->launcher);
+    auto js = impl_->jobs_of(entity);
+    if (js.empty()) throw std::invalid_argument(entity.name() + " was not launched by this experiment");
+    return std::all_of(js.begin(), js.end(), [](Job* j) { return is_terminal(j->status); });
+}
+
+std::vector<Status> Experiment::get_status(const Entity& entity) {
+    impl_->jobs.update(*impl_->launcher);
+    std::vector<Status> out;
+    if (auto* ens = dynamic_cast<const Ensemble*>(&entity)) {
+        for (const auto& m : ens->models()) {
+            auto js = impl_->jobs.latest(m.get());
+            out.push_back(js.empty() ? Status::New : js.front()->status);
+        }
+        return out;
+    }
+    for (const auto& db : impl_->adopted)
+        if (db.orc.get() == &entity) {
+            for (const auto& a : db.addresses) {
+                auto r = launch::db_command(a, {"PING"}, 1000);
+                out.push_back(r && r->is_status("PONG") ? Status::Running : Status::Completed);
+            }
+            return out;
+        }
+    auto js = impl_->jobs.latest(&entity);
+    if (js.empty()) return {Status::New};
+    for (Job* j : js) out.push_back(j->status);
+    return out;
+}
+
+std::vector<std::optional<int>> Experiment::get_returncodes(const Entity& entity) {
+    impl_->jobs.update(*impl_->launcher);
+    std::vector<std::optional<int>> out;
+    if (auto* ens = dynamic_cast<const Ensemble*>(&entity)) {
+        for (const auto& m : ens->models()) {
+            auto js = impl_->jobs.latest(m.get());
+            out.push_back(js.empty() ? std::nullopt : js.front()->returncode);
+        }
+        return out;
+    }
+    for (Job* j : impl_->jobs.latest(&entity)) out.push_back(j->returncode);
+    if (out.empty()) out.push_back(std::nullopt);
+    return out;
+}
+
+void Experiment::stop(const EntityList& entities) {
+    impl_->jobs.update(*impl_->launcher);
+    if (entities.empty()) {
+        std::vector<Job*> apps;
+        for (Job* j : impl_->jobs.running())
+            if (!j->is_db) apps.push_back(j);
+        impl_->stop_jobs(apps);
+        // Newest database first.
+        while (!impl_->dbs.empty()) {
+            impl_->stop_database(impl_->dbs.back());
+            impl_->dbs.pop_back();
+        }
+        return;
+    }
+    for (const auto& e : entities)
+        if (!std::dynamic_pointer_cast<Orchestrator>(e)) impl_->stop_jobs(impl_->jobs_of(*e));
+    for (const auto& e : entities) {
+        auto o = std::dynamic_pointer_cast<Orchestrator>(e);
+        if (!o) continue;
+        auto ad = std::find_if(impl_->adopted.begin(), impl_->adopted.end(),
+                               [&](const Impl::AdoptedDb& d) { return d.orc == o; });
+        if (ad != impl_->adopted.end()) {
+            impl_->stop_adopted(*ad);
+            impl_->adopted.erase(ad);
+            continue;
+        }
+        auto it = std::find_if(impl_->dbs.begin(), impl_->dbs.end(),
+                               [&](const Impl::RunningDb& d) { return d.orc == o; });
+        if (it == impl_->dbs.end()) continue;
+        impl_->stop_database(*it);
+        impl_->dbs.erase(it);
+    }
+}
+
+std::string Experiment::summary() const {
+    impl_->jobs.update(*impl_->launcher);
+    return impl_->jobs.table();
+}
+
+std::vector<Experiment::JobRecord> Experiment::jobs() const {
+    impl_->jobs.update(*impl_->launcher);
+    std::vector<JobRecord> out;
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& j : impl_->jobs.all()) {
+        JobRecord r;
+        r.name = j.name;
+        r.type = j.type;
+        r.job_id = j.step_id;
+        r.run = j.run;
+        r.time_s =
+            std::chrono::duration<double>((is_terminal(j.status) ? j.ended : now) - j.started)
+                .count();
+        r.status = j.status;
+        r.returncode = j.returncode;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
+    const std::string& checkpoint_file) {
+    std::ifstream in(checkpoint_file);
+    if (!in)
+        throw std::invalid_argument("the database checkpoint file " + checkpoint_file +
+                                    " cannot be read");
+    std::string line;
+    if (!std::getline(in, line) || line != "insitu-db-checkpoint 1")
+        throw std::invalid_argument(checkpoint_file +
+                                    " is not a database checkpoint written by insitu");
+    OrchestratorOptions o;
+    std::string path;
+    Impl::AdoptedDb db;
+    auto bad = [&](const std::string& why) {
+        return std::invalid_argument("database checkpoint " + checkpoint_file +
+                                     " is corrupted: " + why);
+    };
+    auto number = [&](const std::string& key, const std::string& v) {
+        try {
+            std::size_t used = 0;
+            int n = std::stoi(v, &used);
+            if (used != v.size()) throw std::invalid_argument(v);
+            return n;
+        } catch (const std::exception&) {
+            throw bad(key + " '" + v + "' is not a number");
+        }
+    };
+    while (std::getline(in, line)) {
+        auto sp = line.find(' ');
+        std::string key = line.substr(0, sp),
+                    value = sp == std::string::npos ? "" : line.substr(sp + 1);
+        if (key == "db_identifier")
+            o.db_identifier = value;
+        else if (key == "db_nodes")
+            o.db_nodes = number(key, value);
+        else if (key == "port")
+            o.port = number(key, value);
+        else if (key == "interface")
+            o.interface = value;
+        else if (key == "threads_per_queue")
+            o.threads_per_queue = number(key, value);
+        else if (key == "inter_op_threads")
+            o.inter_op_threads = number(key, value);
+        else if (key == "intra_op_threads")
+            o.intra_op_threads = number(key, value);
+        else if (key == "path")
+            path = value;
+        else if (key == "shard") {
+            std::istringstream f(value);
+            std::string name, address, step;
+            long pid = -1;
+            if (!(f >> name >> address >> pid >> step)) throw bad("shard line '" + line + "'");
+            try {
+                core::parse_address(address);
+            } catch (const std::invalid_argument& e) {
+                throw bad(e.what());
+            }
+            db.addresses.push_back(address);
+            db.pids.push_back(pid);
+        }
+    }
+    if (db.addresses.empty()) throw bad("no shard addresses");
+    if (static_cast<int>(db.addresses.size()) != o.db_nodes)
+        throw bad(std::to_string(db.addresses.size()) + " shard lines for db_nodes " +
+                  std::to_string(o.db_nodes));
+    if (path.empty()) path = fs::absolute(checkpoint_file).parent_path().string();
+    for (const auto& d : impl_->dbs)
+        if (d.orc->db_identifier() == o.db_identifier)
+            throw std::runtime_error("a database with db_identifier '" + o.db_identifier +
+                                     "' is already running in this experiment");
+    for (const auto& d : impl_->adopted)
+        if (d.addresses == db.addresses || d.orc->db_identifier() == o.db_identifier)
+            throw std::runtime_error("the database of " + checkpoint_file +
+                                     " is reconnected already");
+    db.orc = std::make_shared<Orchestrator>(o, path);
+    db.orc->set_addresses(db.addresses);
+    if (!db.orc->is_active()) {
+        db.orc->set_addresses({});
+        throw std::runtime_error("the database of " + checkpoint_file + " (" + db.addresses[0] +
+                                 (db.addresses.size() > 1 ? ", ..." : "") + ") is not running");
+    }
+    launch::log_info("reconnected to database " + o.db_identifier + " at " + db.addresses[0] +
+                     (db.addresses.size() > 1
+                          ? " and " + std::to_string(db.addresses.size() - 1) + " more"
+                          : ""));
+    impl_->db_ids.insert(o.db_identifier);
+    impl_->adopted.push_back(db);
+    return db.orc;
+}
+
+}  // namespace insitu
