@@ -45,4 +45,10 @@ std::string_view wire_name(TensorType type) noexcept;
 // Parses a wire dtype name, case-insensitively. Returns Invalid for an unknown name.
 TensorType parse_wire_name(std::string_view name) noexcept;
 
+// Float16 / BFloat16 element conversions (round to nearest even), for callers that hold float32.
+std::uint16_t float_to_half(float f) noexcept;
+float half_to_float(std::uint16_t h) noexcept;
+std::uint16_t float_to_bfloat16(float f) noexcept;
+float bfloat16_to_float(std::uint16_t h) noexcept;
+
 }  // namespace insitu

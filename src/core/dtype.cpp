@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 
+#include "core/half.h"
+
 namespace insitu {
 namespace {
 
@@ -53,5 +55,10 @@ TensorType parse_wire_name(std::string_view name) noexcept {
         if (iequals(name, d.name)) return d.type;
     return TensorType::Invalid;
 }
+
+std::uint16_t float_to_half(float f) noexcept { return core::float_to_half(f); }
+float half_to_float(std::uint16_t h) noexcept { return core::half_to_float(h); }
+std::uint16_t float_to_bfloat16(float f) noexcept { return core::float_to_bfloat16(f); }
+float bfloat16_to_float(std::uint16_t h) noexcept { return core::bfloat16_to_float(h); }
 
 }  // namespace insitu

@@ -1,11 +1,10 @@
 #include "dtypes.h"
 
 #include <insitu/errors.h>
+#include <insitu/tensor_types.h>
 
 #include <cstdint>
 #include <string>
-
-#include "core/half.h"
 
 namespace py = pybind11;
 
@@ -88,7 +87,7 @@ py::array to_bfloat16(const py::object& data) {
                   std::vector<py::ssize_t>(f.shape(), f.shape() + f.ndim()));
     const auto* in = static_cast<const float*>(f.data());
     auto* bits = static_cast<std::uint16_t*>(out.mutable_data());
-    for (py::ssize_t i = 0; i < f.size(); ++i) bits[i] = core::float_to_bfloat16(in[i]);
+    for (py::ssize_t i = 0; i < f.size(); ++i) bits[i] = float_to_bfloat16(in[i]);
     return out;
 }
 
@@ -97,7 +96,7 @@ py::array from_bfloat16(const py::array& bits) {
                   std::vector<py::ssize_t>(bits.shape(), bits.shape() + bits.ndim()));
     const auto* in = static_cast<const std::uint16_t*>(bits.data());
     auto* f = static_cast<float*>(out.mutable_data());
-    for (py::ssize_t i = 0; i < bits.size(); ++i) f[i] = core::bfloat16_to_float(in[i]);
+    for (py::ssize_t i = 0; i < bits.size(); ++i) f[i] = bfloat16_to_float(in[i]);
     return out;
 }
 
