@@ -8,14 +8,15 @@
 //   insitu_bench ping_latency --address A [--seconds S]        the same, as latency samples
 //   insitu_bench model_rt --address A --model F [--seconds S]    put 1x64 + run_model + unpack 1x10
 //   insitu_bench model_io --address A [--seconds S]              put 1x64 + unpack 1x10 (no run)
-//   insitu_bench inproc  --plugin P --model F [--seconds S]     the backend plugin alone, in process
-//   insitu_bench batch   --address A --model F --clients N --batch B [--seconds S]
+//   insitu_bench inproc  --plugin P --model F [--seconds S]     the backend plugin alone, in
+//   process insitu_bench batch   --address A --model F --clients N --batch B [--seconds S]
 //                          N threads each running the model; model stored with BATCHSIZE B (0: off)
 //                          [--width W]: the model's input is 1 x W (default 64)
 //   insitu_bench clients --address A --clients N --size N [--seconds S]
 //                          N threads, one client each, put_tensor + unpack_tensor of their own key
-//   insitu_bench dataset --address A [--seconds S]   put_dataset / get_dataset, 4 x 1 KiB + metadata
-//   insitu_bench list    --address A --count N        get_datasets_from_list of N such datasets
+//   insitu_bench dataset --address A [--seconds S]   put_dataset / get_dataset, 4 x 1 KiB +
+//   metadata insitu_bench list    --address A --count N        get_datasets_from_list of N such
+//   datasets
 //
 // --cluster 1 connects with SR_DB_TYPE=Clustered (A is any shard); model_rt then uses keys with a
 // common hash tag so the run is slot-aligned, and reports the tensor bytes the client moved.
@@ -63,17 +64,28 @@ Options parse(int argc, char** argv) {
     o.scenario = argv[1];
     for (int i = 2; i + 1 < argc; i += 2) {
         std::string k = argv[i], v = argv[i + 1];
-        if (k == "--size") o.size = std::stoull(v);
-        else if (k == "--address") o.address = v;
-        else if (k == "--seconds") o.seconds = std::stod(v);
-        else if (k == "--model") o.model = v;
-        else if (k == "--plugin") o.plugin = v;
-        else if (k == "--clients") o.clients = std::stoi(v);
-        else if (k == "--batch") o.batch = std::stoi(v);
-        else if (k == "--count") o.count = std::stoi(v);
-        else if (k == "--width") o.width = std::stoi(v);
-        else if (k == "--cluster") o.cluster = v == "1";
-        else throw std::invalid_argument("unknown option " + k);
+        if (k == "--size")
+            o.size = std::stoull(v);
+        else if (k == "--address")
+            o.address = v;
+        else if (k == "--seconds")
+            o.seconds = std::stod(v);
+        else if (k == "--model")
+            o.model = v;
+        else if (k == "--plugin")
+            o.plugin = v;
+        else if (k == "--clients")
+            o.clients = std::stoi(v);
+        else if (k == "--batch")
+            o.batch = std::stoi(v);
+        else if (k == "--count")
+            o.count = std::stoi(v);
+        else if (k == "--width")
+            o.width = std::stoi(v);
+        else if (k == "--cluster")
+            o.cluster = v == "1";
+        else
+            throw std::invalid_argument("unknown option " + k);
     }
     return o;
 }
@@ -84,7 +96,8 @@ struct Result {
 };
 
 // Runs put() then get() alternately; times each half separately.
-Result run_pairs(double seconds, const std::function<void()>& put, const std::function<void()>& get) {
+Result run_pairs(double seconds, const std::function<void()>& put,
+                 const std::function<void()>& get) {
     for (int i = 0; i < 2; ++i) {  // warm-up
         put();
         get();
@@ -142,10 +155,11 @@ void latency(const Options& o, const char* name, const std::function<void()>& op
     double sum = 0;
     for (double u : us) sum += u;
     std::sort(us.begin(), us.end());
-    std::printf("{\"scenario\":\"%s\",\"samples\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,"
-                "\"p99_us\":%.2f}\n",
-                name, us.size(), sum / static_cast<double>(us.size()), us[us.size() / 2],
-                us[us.size() * 99 / 100]);
+    std::printf(
+        "{\"scenario\":\"%s\",\"samples\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,"
+        "\"p99_us\":%.2f}\n",
+        name, us.size(), sum / static_cast<double>(us.size()), us[us.size() / 2],
+        us[us.size() * 99 / 100]);
 }
 
 int model_scenarios(const Options& o) {
@@ -171,7 +185,8 @@ int model_scenarios(const Options& o) {
         insitu_tensor_view v{static_cast<int>(TensorType::Float), 2, shape, in.data(), 256};
         latency(o, "inproc", [&] {
             insitu_output res{};
-            if (api->model_run(model, &v, 1, &res, 1, &err) != 0) throw std::runtime_error(err.message);
+            if (api->model_run(model, &v, 1, &res, 1, &err) != 0)
+                throw std::runtime_error(err.message);
             if (res.release) res.release(res.owner);
         });
         api->model_free(model);
@@ -184,10 +199,13 @@ int model_scenarios(const Options& o) {
     }
     auto c = connect(o.address, o.cluster);
     if (o.scenario == "model_io") {
-        c->put_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
+        c->put_tensor("bench:out", out.data(), out_dims, TensorType::Float,
+                      MemoryLayout::Contiguous);
         latency(o, "model_io", [&] {
-            c->put_tensor("bench:in", in.data(), in_dims, TensorType::Float, MemoryLayout::Contiguous);
-            c->unpack_tensor("bench:out", out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
+            c->put_tensor("bench:in", in.data(), in_dims, TensorType::Float,
+                          MemoryLayout::Contiguous);
+            c->unpack_tensor("bench:out", out.data(), out_dims, TensorType::Float,
+                             MemoryLayout::Contiguous);
         });
         return 0;
     }
@@ -214,9 +232,11 @@ int model_scenarios(const Options& o) {
         for (int t = 0; t < o.clients; ++t) {
             threads.emplace_back([&, t] {
                 auto cc = connect(o.address);
-                std::string ik = "bench:bin" + std::to_string(t), ok = "bench:bout" + std::to_string(t);
+                std::string ik = "bench:bin" + std::to_string(t),
+                            ok = "bench:bout" + std::to_string(t);
                 std::vector<float> x(static_cast<std::size_t>(o.width), 0.5f);
-                cc->put_tensor(ik, x.data(), {1, x.size()}, TensorType::Float, MemoryLayout::Contiguous);
+                cc->put_tensor(ik, x.data(), {1, x.size()}, TensorType::Float,
+                               MemoryLayout::Contiguous);
                 while (!stop) {
                     cc->run_model("bench:mlpb", {ik}, {ok});
                     ++runs;
@@ -231,8 +251,10 @@ int model_scenarios(const Options& o) {
         double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
         stop = true;
         for (auto& th : threads) th.join();
-        std::printf("{\"scenario\":\"batch\",\"clients\":%d,\"batch\":%d,\"width\":%d,\"runs_per_s\":%.1f}\n",
-                    o.clients, o.batch, o.width, static_cast<double>(done) / secs);
+        std::printf(
+            "{\"scenario\":\"batch\",\"clients\":%d,\"batch\":%d,\"width\":%d,\"runs_per_s\":%.1f}"
+            "\n",
+            o.clients, o.batch, o.width, static_cast<double>(done) / secs);
         return 0;
     }
     throw std::invalid_argument("unknown scenario " + o.scenario);
@@ -242,7 +264,8 @@ insitu::DataSet make_dataset(const std::string& name, int seed) {
     insitu::DataSet ds(name);
     std::vector<float> t(256);
     for (int k = 0; k < 4; ++k) {
-        for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(seed * 1000 + k) + 0.5f * static_cast<float>(i);
+        for (std::size_t i = 0; i < t.size(); ++i)
+            t[i] = static_cast<float>(seed * 1000 + k) + 0.5f * static_cast<float>(i);
         ds.add_tensor("t" + std::to_string(k), t.data(), {256}, insitu::TensorType::Float,
                       insitu::MemoryLayout::Contiguous);
     }
@@ -256,8 +279,10 @@ insitu::DataSet make_dataset(const std::string& name, int seed) {
 
 void check_dataset(const insitu::DataSet& ds, int seed) {
     std::vector<float> t(256);
-    ds.unpack_tensor("t3", t.data(), {256}, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
-    if (t[10] != static_cast<float>(seed * 1000 + 3) + 5.0f) throw std::runtime_error("dataset: data mismatch");
+    ds.unpack_tensor("t3", t.data(), {256}, insitu::TensorType::Float,
+                     insitu::MemoryLayout::Contiguous);
+    if (t[10] != static_cast<float>(seed * 1000 + 3) + 5.0f)
+        throw std::runtime_error("dataset: data mismatch");
 }
 
 // Datasets: single put/get latency, and one list read of o.count datasets (the whole call).
@@ -278,7 +303,8 @@ int dataset_scenarios(const Options& o) {
     }
     latency(o, "list_get", [&] {
         auto all = c->get_datasets_from_list(list);
-        if (all.size() != static_cast<std::size_t>(o.count)) throw std::runtime_error("list: wrong length");
+        if (all.size() != static_cast<std::size_t>(o.count))
+            throw std::runtime_error("list: wrong length");
         check_dataset(all.back(), o.count - 1);
     });
     return 0;
@@ -300,8 +326,10 @@ int clients_scenario(const Options& o) {
                 std::vector<std::size_t> dims = {o.size / 4};
                 std::string key = "bench:c" + std::to_string(t);
                 auto pair = [&] {
-                    c->put_tensor(key, src.data(), dims, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
-                    c->unpack_tensor(key, dst.data(), dims, insitu::TensorType::Float, insitu::MemoryLayout::Contiguous);
+                    c->put_tensor(key, src.data(), dims, insitu::TensorType::Float,
+                                  insitu::MemoryLayout::Contiguous);
+                    c->unpack_tensor(key, dst.data(), dims, insitu::TensorType::Float,
+                                     insitu::MemoryLayout::Contiguous);
                 };
                 pair();
                 ++ready;
@@ -328,9 +356,10 @@ int clients_scenario(const Options& o) {
     for (auto& e : errors)
         if (!e.empty()) throw std::runtime_error("client: " + e);
     double bytes = 2.0 * static_cast<double>(o.size) * static_cast<double>(done);
-    std::printf("{\"scenario\":\"clients\",\"clients\":%d,\"size\":%zu,\"pairs\":%ld,"
-                "\"pair_ops\":%.1f,\"gbps\":%.4f}\n",
-                o.clients, o.size, done, static_cast<double>(done) / secs, bytes / secs / 1e9);
+    std::printf(
+        "{\"scenario\":\"clients\",\"clients\":%d,\"size\":%zu,\"pairs\":%ld,"
+        "\"pair_ops\":%.1f,\"gbps\":%.4f}\n",
+        o.clients, o.size, done, static_cast<double>(done) / secs, bytes / secs / 1e9);
     return 0;
 }
 
@@ -343,14 +372,17 @@ int main(int argc, char** argv) try {
 
     if (o.scenario == "memcpy") {
         // Both directions are the same operation; report it as put and get for a uniform table.
-        auto r = run_pairs(o.seconds, [&] { std::memcpy(dst.data(), src.data(), o.size); },
-                           [&] { std::memcpy(src.data(), dst.data(), o.size); });
+        auto r = run_pairs(
+            o.seconds, [&] { std::memcpy(dst.data(), src.data(), o.size); },
+            [&] { std::memcpy(src.data(), dst.data(), o.size); });
         print(o, r, "put", "get");
     } else if (o.scenario == "raw") {
         insitu::bench::RawClient c(o.address);
-        auto r = run_pairs(o.seconds, [&] { c.set("bench:raw", src.data(), o.size); },
-                           [&] { c.get("bench:raw", dst.data(), o.size); });
-        if (std::memcmp(src.data(), dst.data(), o.size) != 0) throw std::runtime_error("raw: data mismatch");
+        auto r = run_pairs(
+            o.seconds, [&] { c.set("bench:raw", src.data(), o.size); },
+            [&] { c.get("bench:raw", dst.data(), o.size); });
+        if (std::memcmp(src.data(), dst.data(), o.size) != 0)
+            throw std::runtime_error("raw: data mismatch");
         print(o, r, "put", "get");
     } else if (o.scenario == "tensor") {
         if (o.size % 4) throw std::invalid_argument("tensor size must be a multiple of 4");
@@ -361,15 +393,21 @@ int main(int argc, char** argv) try {
         std::vector<std::size_t> dims = {o.size / 4};
         auto r = run_pairs(
             o.seconds,
-            [&] { c.put_tensor("bench:tensor", src.data(), dims, insitu::TensorType::Float,
-                               insitu::MemoryLayout::Contiguous); },
-            [&] { c.unpack_tensor("bench:tensor", dst.data(), dims, insitu::TensorType::Float,
-                                  insitu::MemoryLayout::Contiguous); });
-        if (std::memcmp(src.data(), dst.data(), o.size) != 0) throw std::runtime_error("tensor: data mismatch");
+            [&] {
+                c.put_tensor("bench:tensor", src.data(), dims, insitu::TensorType::Float,
+                             insitu::MemoryLayout::Contiguous);
+            },
+            [&] {
+                c.unpack_tensor("bench:tensor", dst.data(), dims, insitu::TensorType::Float,
+                                insitu::MemoryLayout::Contiguous);
+            });
+        if (std::memcmp(src.data(), dst.data(), o.size) != 0)
+            throw std::runtime_error("tensor: data mismatch");
         print(o, r, "put", "get");
     } else if (o.scenario == "ping") {
         insitu::bench::RawClient c(o.address);
-        auto r = run_pairs(o.seconds, [&] { c.ping(); }, [&] { c.ping(); });
+        auto r = run_pairs(
+            o.seconds, [&] { c.ping(); }, [&] { c.ping(); });
         print(o, r, "put", "get");
     } else if (o.scenario == "dataset" || o.scenario == "list") {
         return dataset_scenarios(o);

@@ -8,7 +8,7 @@
 namespace insitu::bench {
 
 class RawClient {
-public:
+  public:
     // "host:port" or "unix:///path".
     explicit RawClient(const std::string& address);
     ~RawClient();
@@ -20,8 +20,9 @@ public:
     void get(const std::string& key, void* out, std::size_t len);
     void ping();
 
-private:
-    void send_all(const std::string& head, const void* data, std::size_t len, const std::string& tail);
+  private:
+    void send_all(const std::string& head, const void* data, std::size_t len,
+                  const std::string& tail);
     std::string read_line();
     void read_exact(void* dst, std::size_t n);
 

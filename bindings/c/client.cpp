@@ -17,9 +17,8 @@ void create(void** new_client, A&&... args) {
 extern "C" {
 
 SRError SimpleCreateClient(const char* logger_name, size_t logger_name_length, void** new_client) {
-    return guard("SimpleCreateClient", [&] {
-        create(new_client, str(logger_name, logger_name_length, "logger_name"));
-    });
+    return guard("SimpleCreateClient",
+                 [&] { create(new_client, str(logger_name, logger_name_length, "logger_name")); });
 }
 
 SRError CreateClient(void* configoptions, const char* logger_name, size_t logger_name_length,

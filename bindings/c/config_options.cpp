@@ -11,8 +11,8 @@ SRError create_configoptions_from_environment(const char* db_suffix, size_t db_s
     return guard("create_configoptions_from_environment", [&] {
         void** o = out(new_configoptions, "new_configoptions");
         auto h = std::make_unique<ConfigHandle>();
-        h->options = ConfigOptions::create_from_environment(
-            str(db_suffix, db_suffix_length, "db_suffix"));
+        h->options =
+            ConfigOptions::create_from_environment(str(db_suffix, db_suffix_length, "db_suffix"));
         *o = h.release();
     });
 }
@@ -31,8 +31,8 @@ SRError get_integer_option(void* configoptions, const char* option_name, size_t 
                            int64_t* option_result) {
     return guard("get_integer_option", [&] {
         int64_t* o = out(option_result, "option_result");
-        *o = config(configoptions).get_integer_option(
-            str(option_name, option_name_len, "option_name"));
+        *o = config(configoptions)
+                 .get_integer_option(str(option_name, option_name_len, "option_name"));
     });
 }
 
@@ -41,8 +41,8 @@ SRError get_string_option(void* configoptions, const char* option_name, size_t o
     return guard("get_string_option", [&] {
         char** o = out(option_result, "option_result");
         size_t* n = out(option_result_len, "option_result_len");
-        std::string v =
-            config(configoptions).get_string_option(str(option_name, option_name_len, "option_name"));
+        std::string v = config(configoptions)
+                            .get_string_option(str(option_name, option_name_len, "option_name"));
         *o = malloc_copy(v);
         *n = v.size();
     });
@@ -64,8 +64,8 @@ SRError override_integer_option(void* configoptions, const char* option_name,
     });
 }
 
-SRError override_string_option(void* configoptions, const char* option_name,
-                               size_t option_name_len, const char* value, size_t value_length) {
+SRError override_string_option(void* configoptions, const char* option_name, size_t option_name_len,
+                               const char* value, size_t value_length) {
     return guard("override_string_option", [&] {
         config(configoptions)
             .override_string_option(str(option_name, option_name_len, "option_name"),

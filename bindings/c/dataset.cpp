@@ -57,10 +57,9 @@ SRError add_tensor(void* dataset, const char* name, size_t name_length, void* da
                    const size_t* dims, size_t n_dims, SRTensorType type,
                    SRMemoryLayout mem_layout) {
     return guard("add_tensor", [&] {
-        dataset_handle(dataset).dataset.add_tensor(str(name, name_length, "name"), data,
-                                                   shape(dims, n_dims),
-                                                   static_cast<TensorType>(type),
-                                                   static_cast<MemoryLayout>(mem_layout));
+        dataset_handle(dataset).dataset.add_tensor(
+            str(name, name_length, "name"), data, shape(dims, n_dims),
+            static_cast<TensorType>(type), static_cast<MemoryLayout>(mem_layout));
     });
 }
 
@@ -102,10 +101,9 @@ SRError unpack_dataset_tensor(void* dataset, const char* name, size_t name_lengt
                               const size_t* dims, size_t n_dims, SRTensorType type,
                               SRMemoryLayout mem_layout) {
     return guard("unpack_dataset_tensor", [&] {
-        dataset_handle(dataset).dataset.unpack_tensor(str(name, name_length, "name"), data,
-                                                      shape(dims, n_dims),
-                                                      static_cast<TensorType>(type),
-                                                      static_cast<MemoryLayout>(mem_layout));
+        dataset_handle(dataset).dataset.unpack_tensor(
+            str(name, name_length, "name"), data, shape(dims, n_dims),
+            static_cast<TensorType>(type), static_cast<MemoryLayout>(mem_layout));
     });
 }
 
@@ -140,8 +138,7 @@ SRError get_tensor_names(void* dataset, char*** data, size_t* n_strings, size_t*
     });
 }
 
-SRError get_metadata_field_names(void* dataset, char*** data, size_t* n_strings,
-                                 size_t** lengths) {
+SRError get_metadata_field_names(void* dataset, char*** data, size_t* n_strings, size_t** lengths) {
     return guard("get_metadata_field_names", [&] {
         DatasetHandle& h = dataset_handle(dataset);
         hand_out(h, h.dataset.get_metadata_field_names(), data, n_strings, lengths);

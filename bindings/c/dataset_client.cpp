@@ -12,7 +12,8 @@ namespace {
 void hand_out(std::vector<DataSet> list, void*** datasets, size_t* num) {
     void*** d = out(datasets, "datasets");
     size_t* n = out(num, "num_datasets");
-    void** array = static_cast<void**>(std::malloc(sizeof(void*) * (list.empty() ? 1 : list.size())));
+    void** array =
+        static_cast<void**>(std::malloc(sizeof(void*) * (list.empty() ? 1 : list.size())));
     if (array == nullptr) throw BadAllocException("no memory for the dataset list");
     std::size_t made = 0;
     try {
@@ -118,8 +119,7 @@ SRError get_list_length(void* c_client, const char* list_name, size_t list_name_
 }
 
 SRError poll_list_length(void* c_client, const char* list_name, size_t list_name_length,
-                         int list_length, int poll_frequency_ms, int num_tries,
-                         bool* poll_result) {
+                         int list_length, int poll_frequency_ms, int num_tries, bool* poll_result) {
     return guard("poll_list_length", [&] {
         bool* o = out(poll_result, "poll_result");
         *o = client(c_client).poll_list_length(str(list_name, list_name_length, "list_name"),
@@ -152,9 +152,9 @@ SRError get_datasets_from_list(void* c_client, const char* list_name, size_t lis
     return guard("get_datasets_from_list", [&] {
         out(datasets, "datasets");
         out(num_datasets, "num_datasets");
-        hand_out(client(c_client).get_datasets_from_list(
-                     str(list_name, list_name_length, "list_name")),
-                 datasets, num_datasets);
+        hand_out(
+            client(c_client).get_datasets_from_list(str(list_name, list_name_length, "list_name")),
+            datasets, num_datasets);
     });
 }
 

@@ -28,25 +28,41 @@ SRError set_last_error(SRError code, const char* what, const char* where) noexce
 
 extern "C" {
 
-const char* SRGetLastError(void) { return insitu::capi::last_error.c_str(); }
-const char* SRGetLastErrorLocation(void) { return insitu::capi::last_location.c_str(); }
+const char* SRGetLastError(void) {
+    return insitu::capi::last_error.c_str();
+}
+const char* SRGetLastErrorLocation(void) {
+    return insitu::capi::last_location.c_str();
+}
 
 const char* SRErrorName(SRError code) {
     switch (code) {
-    case SRNoError: return "SRNoError";
-    case SRBadAllocError: return "SRBadAllocError";
-    case SRDatabaseError: return "SRDatabaseError";
-    case SRInternalError: return "SRInternalError";
-    case SRRuntimeError: return "SRRuntimeError";
-    case SRParameterError: return "SRParameterError";
-    case SRTimeoutError: return "SRTimeoutError";
-    case SRKeyError: return "SRKeyError";
-    case SRInvalidError: return "SRInvalidError";
-    case SRTypeError: return "SRTypeError";
+        case SRNoError:
+            return "SRNoError";
+        case SRBadAllocError:
+            return "SRBadAllocError";
+        case SRDatabaseError:
+            return "SRDatabaseError";
+        case SRInternalError:
+            return "SRInternalError";
+        case SRRuntimeError:
+            return "SRRuntimeError";
+        case SRParameterError:
+            return "SRParameterError";
+        case SRTimeoutError:
+            return "SRTimeoutError";
+        case SRKeyError:
+            return "SRKeyError";
+        case SRInvalidError:
+            return "SRInvalidError";
+        case SRTypeError:
+            return "SRTypeError";
     }
     return "SRUnknownError";
 }
 
-void SRFreeBuffer(void* buffer) { std::free(buffer); }
+void SRFreeBuffer(void* buffer) {
+    std::free(buffer);
+}
 
 }  // extern "C"

@@ -52,8 +52,8 @@ T* out(T* p, const char* what) {
 // A malloc'ed NUL-terminated copy the caller releases with SRFreeBuffer.
 inline char* malloc_copy(const std::string& s) {
     char* p = static_cast<char*>(std::malloc(s.size() + 1));
-    if (p == nullptr) throw BadAllocException("no memory for a " + std::to_string(s.size()) +
-                                              "-byte string");
+    if (p == nullptr)
+        throw BadAllocException("no memory for a " + std::to_string(s.size()) + "-byte string");
     std::memcpy(p, s.data(), s.size());
     p[s.size()] = '\0';
     return p;

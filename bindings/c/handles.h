@@ -17,9 +17,9 @@
 namespace insitu::capi {
 
 enum class Tag : std::uint32_t {
-    client = 0x43534e49u,   // "INSC"
-    config = 0x4f534e49u,   // "INSO"
-    dataset = 0x44534e49u,  // "INSD"
+    client = 0x43534e49u,       // "INSC"
+    config = 0x4f534e49u,       // "INSO"
+    dataset = 0x44534e49u,      // "INSD"
     log_context = 0x4c534e49u,  // "INSL"
 };
 
@@ -60,7 +60,9 @@ H& handle(void* p, Tag tag, const char* what) {
                                  " (wrong or deleted handle)");
     return *static_cast<H*>(p);
 }
-inline Client& client(void* p) { return handle<ClientHandle>(p, Tag::client, "client").client; }
+inline Client& client(void* p) {
+    return handle<ClientHandle>(p, Tag::client, "client").client;
+}
 inline DatasetHandle& dataset_handle(void* p) {
     return handle<DatasetHandle>(p, Tag::dataset, "dataset");
 }

@@ -17,9 +17,12 @@ enum class Kind { data, warning, error };
 void write(Kind kind, const std::string& context, SRLoggingLevel level, const std::string& data) {
     auto l = static_cast<LogLevel>(level);
     switch (kind) {
-        case Kind::data: return insitu::log_data(context, l, data);
-        case Kind::warning: return insitu::log_warning(context, l, data);
-        case Kind::error: return insitu::log_error(context, l, data);
+        case Kind::data:
+            return insitu::log_data(context, l, data);
+        case Kind::warning:
+            return insitu::log_warning(context, l, data);
+        case Kind::error:
+            return insitu::log_error(context, l, data);
     }
 }
 
@@ -28,9 +31,12 @@ template <class Object>
 void write_to(const Object& o, Kind kind, SRLoggingLevel level, const std::string& data) {
     auto l = static_cast<LogLevel>(level);
     switch (kind) {
-        case Kind::data: return o.log_data(l, data);
-        case Kind::warning: return o.log_warning(l, data);
-        case Kind::error: return o.log_error(l, data);
+        case Kind::data:
+            return o.log_data(l, data);
+        case Kind::warning:
+            return o.log_warning(l, data);
+        case Kind::error:
+            return o.log_error(l, data);
     }
 }
 
@@ -38,12 +44,15 @@ void write_handle(const void* p, Kind kind, SRLoggingLevel level, const std::str
     if (p == nullptr) throw ParameterException("log context handle is null");
     void* h = const_cast<void*>(p);
     switch (*static_cast<const Tag*>(p)) {
-        case Tag::client: return write_to(client(h), kind, level, data);
-        case Tag::dataset: return write_to(dataset_handle(h).dataset, kind, level, data);
+        case Tag::client:
+            return write_to(client(h), kind, level, data);
+        case Tag::dataset:
+            return write_to(dataset_handle(h).dataset, kind, level, data);
         case Tag::log_context:
             return write_to(handle<LogContextHandle>(h, Tag::log_context, "log context").context,
                             kind, level, data);
-        default: throw ParameterException("log context is not a client, dataset or log context");
+        default:
+            throw ParameterException("log context is not a client, dataset or log context");
     }
 }
 

@@ -15,12 +15,12 @@ std::vector<std::string> strings(const char** p, const size_t* lengths, size_t n
         throw ParameterException(std::string(what) + " is null but its count is " +
                                  std::to_string(n));
     for (size_t i = 0; i < n; ++i)
-        v.push_back(str(p[i], lengths[i], (std::string(what) + "[" + std::to_string(i) + "]").c_str()));
+        v.push_back(
+            str(p[i], lengths[i], (std::string(what) + "[" + std::to_string(i) + "]").c_str()));
     return v;
 }
 
 }  // namespace
-
 
 extern "C" {
 
@@ -32,13 +32,12 @@ SRError set_model(void* c_client, const char* name, size_t name_length, const ch
                   const size_t* output_lengths, size_t n_outputs) {
     return guard("set_model", [&] {
         if (model == nullptr) throw ParameterException("model is null");
-        client(c_client).set_model(str(name, name_length, "name"),
-                                   std::string_view(model, model_length),
-                                   str(backend, backend_length, "backend"),
-                                   str(device, device_length, "device"), batch_size,
-                                   min_batch_size, min_batch_timeout, str(tag, tag_length, "tag"),
-                                   strings(inputs, input_lengths, n_inputs, "inputs"),
-                                   strings(outputs, output_lengths, n_outputs, "outputs"));
+        client(c_client).set_model(
+            str(name, name_length, "name"), std::string_view(model, model_length),
+            str(backend, backend_length, "backend"), str(device, device_length, "device"),
+            batch_size, min_batch_size, min_batch_timeout, str(tag, tag_length, "tag"),
+            strings(inputs, input_lengths, n_inputs, "inputs"),
+            strings(outputs, output_lengths, n_outputs, "outputs"));
     });
 }
 
@@ -59,13 +58,12 @@ SRError set_model_from_file(void* c_client, const char* name, size_t name_length
     });
 }
 
-SRError set_model_multigpu(void* c_client, const char* name, size_t name_length,
-                           const char* model, size_t model_length, const char* backend,
-                           size_t backend_length, int first_gpu, int num_gpus, int batch_size,
-                           int min_batch_size, int min_batch_timeout, const char* tag,
-                           size_t tag_length, const char** inputs, const size_t* input_lengths,
-                           size_t n_inputs, const char** outputs, const size_t* output_lengths,
-                           size_t n_outputs) {
+SRError set_model_multigpu(void* c_client, const char* name, size_t name_length, const char* model,
+                           size_t model_length, const char* backend, size_t backend_length,
+                           int first_gpu, int num_gpus, int batch_size, int min_batch_size,
+                           int min_batch_timeout, const char* tag, size_t tag_length,
+                           const char** inputs, const size_t* input_lengths, size_t n_inputs,
+                           const char** outputs, const size_t* output_lengths, size_t n_outputs) {
     return guard("set_model_multigpu", [&] {
         if (model == nullptr) throw ParameterException("model is null");
         client(c_client).set_model_multigpu(
@@ -103,10 +101,9 @@ SRError run_model_multigpu(void* c_client, const char* name, size_t name_length,
                            const char** outputs, const size_t* output_lengths, size_t n_outputs,
                            int offset, int first_gpu, int num_gpus) {
     return guard("run_model_multigpu", [&] {
-        client(c_client).run_model_multigpu(str(name, name_length, "name"),
-                                            strings(inputs, input_lengths, n_inputs, "inputs"),
-                                            strings(outputs, output_lengths, n_outputs, "outputs"),
-                                            offset, first_gpu, num_gpus);
+        client(c_client).run_model_multigpu(
+            str(name, name_length, "name"), strings(inputs, input_lengths, n_inputs, "inputs"),
+            strings(outputs, output_lengths, n_outputs, "outputs"), offset, first_gpu, num_gpus);
     });
 }
 
@@ -118,8 +115,7 @@ SRError delete_model(void* c_client, const char* name, size_t name_length) {
 SRError delete_model_multigpu(void* c_client, const char* name, size_t name_length, int first_gpu,
                               int num_gpus) {
     return guard("delete_model_multigpu", [&] {
-        client(c_client).delete_model_multigpu(str(name, name_length, "name"), first_gpu,
-                                               num_gpus);
+        client(c_client).delete_model_multigpu(str(name, name_length, "name"), first_gpu, num_gpus);
     });
 }
 
@@ -164,8 +160,7 @@ SRError set_script_from_file(void* c_client, const char* name, size_t name_lengt
 }
 
 SRError set_script_multigpu(void* c_client, const char* name, size_t name_length,
-                            const char* script, size_t script_length, int first_gpu,
-                            int num_gpus) {
+                            const char* script, size_t script_length, int first_gpu, int num_gpus) {
     return guard("set_script_multigpu", [&] {
         client(c_client).set_script_multigpu(str(name, name_length, "name"),
                                              str(script, script_length, "script"), first_gpu,
@@ -214,8 +209,8 @@ SRError delete_script(void* c_client, const char* name, size_t name_length) {
                  [&] { client(c_client).delete_script(str(name, name_length, "name")); });
 }
 
-SRError delete_script_multigpu(void* c_client, const char* name, size_t name_length,
-                               int first_gpu, int num_gpus) {
+SRError delete_script_multigpu(void* c_client, const char* name, size_t name_length, int first_gpu,
+                               int num_gpus) {
     return guard("delete_script_multigpu", [&] {
         client(c_client).delete_script_multigpu(str(name, name_length, "name"), first_gpu,
                                                 num_gpus);

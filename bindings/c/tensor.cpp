@@ -33,8 +33,8 @@ SRError put_tensor(void* c_client, const char* name, size_t name_length, void* d
     });
 }
 
-SRError get_tensor(void* c_client, const char* name, size_t name_length, void** data,
-                   size_t** dims, size_t* n_dims, SRTensorType* type, SRMemoryLayout mem_layout) {
+SRError get_tensor(void* c_client, const char* name, size_t name_length, void** data, size_t** dims,
+                   size_t* n_dims, SRTensorType* type, SRMemoryLayout mem_layout) {
     return guard("get_tensor", [&] {
         void** d = out(data, "data");
         size_t** s = out(dims, "dims");
@@ -69,7 +69,8 @@ SRError get_tensor_copy(void* c_client, const char* name, size_t name_length, vo
                 for (std::size_t x : ds) bytes *= x;
                 buf.reset(std::malloc(bytes == 0 ? 1 : bytes));
                 shp.reset(std::malloc(sizeof(std::size_t) * (ds.empty() ? 1 : ds.size())));
-                if (!buf || !shp) throw BadAllocException("get_tensor_copy: no memory for the tensor");
+                if (!buf || !shp)
+                    throw BadAllocException("get_tensor_copy: no memory for the tensor");
                 std::copy(ds.begin(), ds.end(), static_cast<std::size_t*>(shp.get()));
                 rank = ds.size();
                 t_v = tt;
@@ -86,8 +87,8 @@ SRError unpack_tensor(void* c_client, const char* name, size_t name_length, void
                       const size_t* dims, size_t n_dims, SRTensorType type,
                       SRMemoryLayout mem_layout) {
     return guard("unpack_tensor", [&] {
-        client(c_client).unpack_tensor(str(name, name_length, "name"), result,
-                                       shape(dims, n_dims), static_cast<TensorType>(type),
+        client(c_client).unpack_tensor(str(name, name_length, "name"), result, shape(dims, n_dims),
+                                       static_cast<TensorType>(type),
                                        static_cast<MemoryLayout>(mem_layout));
     });
 }

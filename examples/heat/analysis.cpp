@@ -41,9 +41,11 @@ Field read_field(insitu::Client& client, long step, int ranks, int ny, int nx) {
     std::size_t offset = 0;
     for (int r = 0; r < ranks; ++r) {
         int rows = ny / ranks + (r < ny % ranks ? 1 : 0);
-        std::vector<std::size_t> dims = {static_cast<std::size_t>(rows), static_cast<std::size_t>(nx)};
-        client.unpack_tensor("field." + std::to_string(step) + "." + std::to_string(r), f.data.data() + offset,
-                             dims, insitu::TensorType::Double, insitu::MemoryLayout::Contiguous);
+        std::vector<std::size_t> dims = {static_cast<std::size_t>(rows),
+                                         static_cast<std::size_t>(nx)};
+        client.unpack_tensor("field." + std::to_string(step) + "." + std::to_string(r),
+                             f.data.data() + offset, dims, insitu::TensorType::Double,
+                             insitu::MemoryLayout::Contiguous);
         offset += static_cast<std::size_t>(rows) * nx;
     }
     return f;
@@ -61,7 +63,7 @@ def features(f):
     return torch.stack([gx.abs().mean() + gy.abs().mean(), lap.abs().mean()])
 )";
 
-std::string g_onnx_model;  // path given with --onnx; empty: no ONNX step
+std::string g_onnx_model;    // path given with --onnx; empty: no ONNX step
 bool g_onnx_stored = false;  // --onnx-stored: the driver attached it (add_ml_model), already stored
 
 void store_models(insitu::Client& client) {
@@ -91,14 +93,18 @@ void run_models(insitu::Client& client, const Field& f, StepResult& r) {
     double grad = 0, lap = 0;
     auto at = [&](std::size_t y, std::size_t x) { return f.data[y * nx + x]; };
     for (std::size_t y = 0; y + 1 < ny; ++y)
-        for (std::size_t x = 0; x < nx; ++x) grad += std::fabs(at(y + 1, x) - at(y, x)) / ((ny - 1) * nx);
+        for (std::size_t x = 0; x < nx; ++x)
+            grad += std::fabs(at(y + 1, x) - at(y, x)) / ((ny - 1) * nx);
     for (std::size_t y = 0; y < ny; ++y)
-        for (std::size_t x = 0; x + 1 < nx; ++x) grad += std::fabs(at(y, x + 1) - at(y, x)) / (ny * (nx - 1));
+        for (std::size_t x = 0; x + 1 < nx; ++x)
+            grad += std::fabs(at(y, x + 1) - at(y, x)) / (ny * (nx - 1));
     for (std::size_t y = 1; y + 1 < ny; ++y)
         for (std::size_t x = 1; x + 1 < nx; ++x)
-            lap += std::fabs(at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1) - 4 * at(y, x)) /
+            lap += std::fabs(at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1) -
+                             4 * at(y, x)) /
                    ((ny - 2) * (nx - 2));
-    if (std::fabs(feat[0] - grad) > 1e-9 * (1 + grad) || std::fabs(feat[1] - lap) > 1e-9 * (1 + lap))
+    if (std::fabs(feat[0] - grad) > 1e-9 * (1 + grad) ||
+        std::fabs(feat[1] - lap) > 1e-9 * (1 + lap))
         throw std::runtime_error("TorchScript features differ from the local computation");
     r.model_outputs["torch_grad"] = feat[0];
     r.model_outputs["torch_laplacian"] = feat[1];
@@ -140,7 +146,8 @@ StepResult analyze_step(insitu::Client& client, const Field& f) {
 void write_field(const std::string& path, const Field& f) {
     std::ofstream out(path);
     for (int y = 0; y < f.ny; ++y) {
-        for (int x = 0; x < f.nx; ++x) out << (x ? "," : "") << f.data[static_cast<std::size_t>(y) * f.nx + x];
+        for (int x = 0; x < f.nx; ++x)
+            out << (x ? "," : "") << f.data[static_cast<std::size_t>(y) * f.nx + x];
         out << "\n";
     }
 }
@@ -151,10 +158,14 @@ int main(int argc, char** argv) {
     std::string plot = "plot.py";
     int timeout_s = 300;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--plot") && i + 1 < argc) plot = argv[++i];
-        else if (!std::strcmp(argv[i], "--timeout") && i + 1 < argc) timeout_s = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--onnx") && i + 1 < argc) g_onnx_model = argv[++i];
-        else if (!std::strcmp(argv[i], "--onnx-stored")) g_onnx_stored = true;
+        if (!std::strcmp(argv[i], "--plot") && i + 1 < argc)
+            plot = argv[++i];
+        else if (!std::strcmp(argv[i], "--timeout") && i + 1 < argc)
+            timeout_s = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--onnx") && i + 1 < argc)
+            g_onnx_model = argv[++i];
+        else if (!std::strcmp(argv[i], "--onnx-stored"))
+            g_onnx_stored = true;
     }
     try {
         insitu::Client client("analysis");
@@ -164,13 +175,15 @@ int main(int argc, char** argv) {
         long next = 0, last = -1;
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
         for (;;) {
-            if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("timed out waiting for steps");
+            if (std::chrono::steady_clock::now() > deadline)
+                throw std::runtime_error("timed out waiting for steps");
             std::int64_t meta[4] = {-1, 0, 0, 0};
             if (client.tensor_exists("latest_step"))
                 client.unpack_tensor("latest_step", meta, {4}, insitu::TensorType::Int64,
                                      insitu::MemoryLayout::Contiguous);
             if (last < 0 && client.tensor_exists("done")) {
-                client.unpack_tensor("done", &last, {1}, insitu::TensorType::Int64, insitu::MemoryLayout::Contiguous);
+                client.unpack_tensor("done", &last, {1}, insitu::TensorType::Int64,
+                                     insitu::MemoryLayout::Contiguous);
             }
             // Every step published so far that we have not analysed (the simulation does not wait).
             bool progressed = false;
@@ -180,14 +193,17 @@ int main(int argc, char** argv) {
                     ++next;  // not a streamed step number
                     continue;
                 }
-                Field f = read_field(client, next, static_cast<int>(meta[1]), static_cast<int>(meta[2]),
-                                     static_cast<int>(meta[3]));
+                Field f = read_field(client, next, static_cast<int>(meta[1]),
+                                     static_cast<int>(meta[2]), static_cast<int>(meta[3]));
                 results.push_back(analyze_step(client, f));
                 const auto& r = results.back();
-                std::printf("analysis: step %5ld  mean %.4f  max %.4f  min %.4f\n", r.step, r.mean, r.max, r.min);
+                std::printf("analysis: step %5ld  mean %.4f  max %.4f  min %.4f\n", r.step, r.mean,
+                            r.max, r.min);
                 std::fflush(stdout);
-                if (snapshots.empty() || snapshots.size() < 2) snapshots.push_back(std::move(f));
-                else snapshots.back() = std::move(f);  // first, second and the latest
+                if (snapshots.empty() || snapshots.size() < 2)
+                    snapshots.push_back(std::move(f));
+                else
+                    snapshots.back() = std::move(f);  // first, second and the latest
                 ++next;
                 progressed = true;
             }
@@ -212,16 +228,19 @@ int main(int argc, char** argv) {
         {
             std::ofstream txt("report.txt");
             txt << "heat analysis report\n"
-                << "steps analysed: " << results.size() << " (step " << a.step << " to " << b.step << ")\n"
+                << "steps analysed: " << results.size() << " (step " << a.step << " to " << b.step
+                << ")\n"
                 << "grid: " << snapshots.back().ny << " x " << snapshots.back().nx << "\n"
                 << "max temperature: " << a.max << " -> " << b.max << "\n"
                 << "mean temperature: " << a.mean << " -> " << b.mean << "\n"
-                << "heat lost through the boundary: " << 100.0 * (1.0 - b.energy / a.energy) << " %\n";
+                << "heat lost through the boundary: " << 100.0 * (1.0 - b.energy / a.energy)
+                << " %\n";
         }
-        std::string cmd = "/usr/bin/python3 '" + plot + "' report.csv field_first.csv field_last.csv report.png";
+        std::string cmd =
+            "/usr/bin/python3 '" + plot + "' report.csv field_first.csv field_last.csv report.png";
         int prc = std::system(cmd.c_str());
-        std::printf("analysis: %zu steps, max %.3f -> %.3f, report.txt report.csv%s\n", results.size(),
-                    a.max, b.max, prc == 0 ? " report.png" : " (plot failed)");
+        std::printf("analysis: %zu steps, max %.3f -> %.3f, report.txt report.csv%s\n",
+                    results.size(), a.max, b.max, prc == 0 ? " report.png" : " (plot failed)");
         // Monotone decay is what diffusion with cold boundaries must give.
         for (std::size_t i = 1; i < results.size(); ++i)
             if (results[i].max > results[i - 1].max + 1e-9)

@@ -41,20 +41,26 @@ int main(int argc, char** argv) {
     std::string exp_dir = (fs::current_path() / "heat-experiment").string();
     int steps = 600, every = 20, nx = 128;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--exp-dir") && i + 1 < argc) exp_dir = argv[++i];
-        else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--every") && i + 1 < argc) every = std::atoi(argv[++i]);
-        else if (!std::strcmp(argv[i], "--quick")) steps = 100, every = 10, nx = 48;
+        if (!std::strcmp(argv[i], "--exp-dir") && i + 1 < argc)
+            exp_dir = argv[++i];
+        else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc)
+            steps = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--every") && i + 1 < argc)
+            every = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--quick"))
+            steps = 100, every = 10, nx = 48;
         else {
-            std::fprintf(stderr, "usage: %s [--exp-dir DIR] [--steps N] [--every K] [--quick]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--exp-dir DIR] [--steps N] [--every K] [--quick]\n",
+                         argv[0]);
             return 2;
         }
     }
     // The applications are built next to the driver; plot.py is copied into the analysis' run dir.
     fs::path here = fs::read_symlink("/proc/self/exe").parent_path();
     std::string heat = (here / "heat_sim").string(), analysis = (here / "heat_analysis").string();
-    std::vector<std::string> sim_args = {"--steps", std::to_string(steps), "--every", std::to_string(every),
-                                         "--nx", std::to_string(nx), "--ny", std::to_string(nx)};
+    std::vector<std::string> sim_args = {
+        "--steps", std::to_string(steps), "--every", std::to_string(every),
+        "--nx",    std::to_string(nx),    "--ny",    std::to_string(nx)};
     try {
         insitu::Experiment exp("heat", exp_dir);
         // port 0: free ports (a workstation may already run something on 6379).
@@ -103,7 +109,8 @@ int main(int argc, char** argv) {
             std::printf("heat demo: report %s, plot %s\n", report.c_str(),
                         (fs::path(an->path()) / "report.png").c_str());
         }
-        std::printf("heat demo: %s (logs under %s)\n", ok ? "OK" : "FAILED", exp.exp_path().c_str());
+        std::printf("heat demo: %s (logs under %s)\n", ok ? "OK" : "FAILED",
+                    exp.exp_path().c_str());
         return ok ? 0 : 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "heat demo: error: %s\n", e.what());

@@ -26,12 +26,18 @@ Options parse(int argc, char** argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
         auto next = [&]() { return i + 1 < argc ? argv[++i] : "0"; };
-        if (!std::strcmp(argv[i], "--nx")) o.nx = std::atoi(next());
-        else if (!std::strcmp(argv[i], "--ny")) o.ny = std::atoi(next());
-        else if (!std::strcmp(argv[i], "--steps")) o.steps = std::atoi(next());
-        else if (!std::strcmp(argv[i], "--every")) o.every = std::atoi(next());
-        else if (!std::strcmp(argv[i], "--alpha")) o.alpha = std::atof(next());
-        else if (!std::strcmp(argv[i], "--verify")) o.verify = true;
+        if (!std::strcmp(argv[i], "--nx"))
+            o.nx = std::atoi(next());
+        else if (!std::strcmp(argv[i], "--ny"))
+            o.ny = std::atoi(next());
+        else if (!std::strcmp(argv[i], "--steps"))
+            o.steps = std::atoi(next());
+        else if (!std::strcmp(argv[i], "--every"))
+            o.every = std::atoi(next());
+        else if (!std::strcmp(argv[i], "--alpha"))
+            o.alpha = std::atof(next());
+        else if (!std::strcmp(argv[i], "--verify"))
+            o.verify = true;
     }
     return o;
 }
@@ -58,28 +64,33 @@ int main(int argc, char** argv) {
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < nx; ++c) {
                 double y = (row0 + r + 0.5) / o.ny, x = (c + 0.5) / nx;
-                at(u, r, c) = 100.0 * std::exp(-80 * ((x - 0.3) * (x - 0.3) + (y - 0.35) * (y - 0.35))) +
-                              60.0 * std::exp(-120 * ((x - 0.7) * (x - 0.7) + (y - 0.7) * (y - 0.7)));
+                at(u, r, c) =
+                    100.0 * std::exp(-80 * ((x - 0.3) * (x - 0.3) + (y - 0.35) * (y - 0.35))) +
+                    60.0 * std::exp(-120 * ((x - 0.7) * (x - 0.7) + (y - 0.7) * (y - 0.7)));
             }
         insitu::Client client("heat");  // SSDB, SR_DB_TYPE, SSKEYOUT from the driver
-        int up = rank > 0 ? rank - 1 : MPI_PROC_NULL, down = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
+        int up = rank > 0 ? rank - 1 : MPI_PROC_NULL,
+            down = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
         int verified = 0;
         for (int step = 0; step <= o.steps; ++step) {
             if (step % o.every == 0) {
                 std::string key = "field." + std::to_string(step) + "." + std::to_string(rank);
-                std::vector<std::size_t> dims = {static_cast<std::size_t>(rows), static_cast<std::size_t>(nx)};
+                std::vector<std::size_t> dims = {static_cast<std::size_t>(rows),
+                                                 static_cast<std::size_t>(nx)};
                 client.put_tensor(key, &at(u, 0, 0), dims, insitu::TensorType::Double,
                                   insitu::MemoryLayout::Contiguous);
                 if (o.verify) {
                     std::vector<double> back(static_cast<std::size_t>(rows * nx));
                     // Reads use SSKEYIN's prefix: read our own keys under our own prefix.
-                    if (const char* out = std::getenv("SSKEYOUT")) key = std::string(out) + "." + key;
+                    if (const char* out = std::getenv("SSKEYOUT"))
+                        key = std::string(out) + "." + key;
                     client.use_tensor_ensemble_prefix(false);
                     client.unpack_tensor(key, back.data(), dims, insitu::TensorType::Double,
                                          insitu::MemoryLayout::Contiguous);
                     client.use_tensor_ensemble_prefix(true);
                     if (std::memcmp(back.data(), &at(u, 0, 0), back.size() * sizeof(double)) != 0)
-                        throw std::runtime_error("read back differs at step " + std::to_string(step));
+                        throw std::runtime_error("read back differs at step " +
+                                                 std::to_string(step));
                     ++verified;
                 }
                 MPI_Barrier(MPI_COMM_WORLD);
@@ -90,10 +101,10 @@ int main(int argc, char** argv) {
                 }
             }
             if (step == o.steps) break;
-            MPI_Sendrecv(&at(u, 0, 0), nx, MPI_DOUBLE, up, 0, &at(u, rows, 0), nx, MPI_DOUBLE, down, 0,
-                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            MPI_Sendrecv(&at(u, rows - 1, 0), nx, MPI_DOUBLE, down, 1, &at(u, -1, 0), nx, MPI_DOUBLE, up, 1,
-                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Sendrecv(&at(u, 0, 0), nx, MPI_DOUBLE, up, 0, &at(u, rows, 0), nx, MPI_DOUBLE, down,
+                         0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Sendrecv(&at(u, rows - 1, 0), nx, MPI_DOUBLE, down, 1, &at(u, -1, 0), nx,
+                         MPI_DOUBLE, up, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             for (int r = 0; r < rows; ++r)
                 for (int c = 0; c < nx; ++c) {
                     int g = row0 + r;
@@ -101,19 +112,22 @@ int main(int argc, char** argv) {
                         at(un, r, c) = 0.0;
                         continue;
                     }
-                    at(un, r, c) = at(u, r, c) + o.alpha * (at(u, r - 1, c) + at(u, r + 1, c) +
-                                                            at(u, r, c - 1) + at(u, r, c + 1) - 4 * at(u, r, c));
+                    at(un, r, c) = at(u, r, c) +
+                                   o.alpha * (at(u, r - 1, c) + at(u, r + 1, c) + at(u, r, c - 1) +
+                                              at(u, r, c + 1) - 4 * at(u, r, c));
                 }
             std::swap(u, un);
         }
         MPI_Barrier(MPI_COMM_WORLD);
         if (rank == 0) {
             std::int64_t last = o.steps - o.steps % o.every;
-            client.put_tensor("done", &last, {1}, insitu::TensorType::Int64, insitu::MemoryLayout::Contiguous);
+            client.put_tensor("done", &last, {1}, insitu::TensorType::Int64,
+                              insitu::MemoryLayout::Contiguous);
         }
-        std::printf("heat rank %d/%d: rows %d-%d, %d steps, streamed every %d%s\n", rank, size, row0,
-                    row0 + rows - 1, o.steps, o.every,
-                    o.verify ? (", verified " + std::to_string(verified) + " read-backs").c_str() : "");
+        std::printf(
+            "heat rank %d/%d: rows %d-%d, %d steps, streamed every %d%s\n", rank, size, row0,
+            row0 + rows - 1, o.steps, o.every,
+            o.verify ? (", verified " + std::to_string(verified) + " read-backs").c_str() : "");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "heat rank %d: error: %s\n", rank, e.what());
         rc = 1;

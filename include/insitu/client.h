@@ -34,15 +34,15 @@ inline std::string hash_tagged(const std::string& tag, const std::string& name) 
 }
 
 class Client {
-public:
+  public:
     // Configuration from the environment.
     explicit Client(const std::string& logger_name = "default");
     explicit Client(const char* logger_name) : Client(std::string(logger_name)) {}
     // Configuration from `cfg` (the client copies what it needs; cfg may be destroyed after).
     explicit Client(const ConfigOptions* cfg, const std::string& logger_name = "default");
     // Deprecated SmartRedis form: the cluster flag overrides SR_DB_TYPE.
-    [[deprecated("use Client(logger_name) with SR_DB_TYPE")]] Client(bool cluster,
-                                                                     const std::string& logger_name);
+    [[deprecated("use Client(logger_name) with SR_DB_TYPE")]] Client(
+        bool cluster, const std::string& logger_name);
     ~Client();
     Client(Client&&) noexcept;
     Client& operator=(Client&&) noexcept;
@@ -116,8 +116,8 @@ public:
                    const std::vector<std::string>& outputs = {});
     void set_model_from_file(const std::string& name, const std::string& model_file,
                              const std::string& backend, const std::string& device,
-                             int batch_size = 0, int min_batch_size = 0,
-                             int min_batch_timeout = 0, const std::string& tag = "",
+                             int batch_size = 0, int min_batch_size = 0, int min_batch_timeout = 0,
+                             const std::string& tag = "",
                              const std::vector<std::string>& inputs = {},
                              const std::vector<std::string>& outputs = {});
     // One copy per GPU first_gpu .. first_gpu+num_gpus-1 under "<name>.GPU:<i>" (device GPU:<i>),
@@ -224,7 +224,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -11,10 +11,11 @@
 namespace insitu {
 
 class ConfigOptions {
-public:
+  public:
     // Options from the environment. With a suffix, "<NAME>_<suffix>" is read for every option
     // except SR_LOG_FILE and SR_LOG_LEVEL.
-    static std::unique_ptr<ConfigOptions> create_from_environment(const std::string& db_suffix = "");
+    static std::unique_ptr<ConfigOptions> create_from_environment(
+        const std::string& db_suffix = "");
     // Options set only in code (nothing read from the environment).
     static std::unique_ptr<ConfigOptions> create_empty();
 
@@ -30,7 +31,7 @@ public:
 
     const std::string& db_suffix() const { return suffix_; }
 
-private:
+  private:
     ConfigOptions(bool from_env, std::string suffix)
         : from_env_(from_env), suffix_(std::move(suffix)) {}
     std::optional<std::string> lookup(const std::string& name) const;

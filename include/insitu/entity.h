@@ -16,7 +16,7 @@
 namespace insitu {
 
 class Entity {
-public:
+  public:
     virtual ~Entity() = default;
     const std::string& name() const { return name_; }
     // The run directory: stdout/stderr go to <path>/<name>.out|.err.
@@ -24,7 +24,7 @@ public:
     // "Model", "Ensemble" or "Orchestrator" (shown by Experiment::summary).
     virtual std::string type() const = 0;
 
-protected:
+  protected:
     Entity(std::string name, std::string path) : name_(std::move(name)), path_(std::move(path)) {}
     std::string name_, path_;
 };
@@ -41,23 +41,23 @@ struct GeneratorFiles {
 // A database started on the application's host, before it, by `insitu run-colocated`, and stopped
 // when the application's processes there end (see Model::colocate_db_tcp).
 struct ColocatedSettings {
-    int port = 0;                    // TCP port; 0 when on a Unix socket
-    std::string ifname = "lo";       // extra interfaces to bind, besides loopback
-    std::string unix_socket;         // empty: TCP
-    int socket_permissions = 755;    // octal digits, as redis' unixsocketperm
+    int port = 0;                  // TCP port; 0 when on a Unix socket
+    std::string ifname = "lo";     // extra interfaces to bind, besides loopback
+    std::string unix_socket;       // empty: TCP
+    int socket_permissions = 755;  // octal digits, as redis' unixsocketperm
     int db_cpus = 1;
     // nullopt: the first db_cpus CPUs; an empty list: no pinning; else exactly these CPUs.
     std::optional<std::vector<int>> custom_pinning;
-    bool debug = false;              // server loglevel verbose
-    bool limit_app_cpus = false;     // the application runs on the CPUs the database does not use
-    std::string db_identifier;       // env suffix (SSDB_<id>); empty: none
+    bool debug = false;           // server loglevel verbose
+    bool limit_app_cpus = false;  // the application runs on the CPUs the database does not use
+    std::string db_identifier;    // env suffix (SSDB_<id>); empty: none
     // threads_per_queue / inter_op_parallelism / intra_op_parallelism go to the module; anything
     // else becomes `--<name-with-dashes> value` for the server (e.g. maxclients).
     std::map<std::string, std::string> db_args;
 };
 
 class Model : public Entity {
-public:
+  public:
     Model(std::string name, RunSettings run_settings, std::map<std::string, std::string> params,
           std::string path, bool enable_key_prefixing = false);
     std::string type() const override { return "Model"; }
@@ -127,7 +127,7 @@ public:
     void set_batch_settings(BatchSettings bs) { batch_settings_ = std::move(bs); }
     const std::optional<BatchSettings>& batch_settings() const { return batch_settings_; }
 
-private:
+  private:
     void colocate(ColocatedSettings s);
     std::optional<BatchSettings> batch_settings_;
     RunSettings run_settings_;
@@ -142,7 +142,7 @@ private:
 };
 
 class Ensemble : public Entity {
-public:
+  public:
     Ensemble(std::string name, std::string path) : Entity(std::move(name), std::move(path)) {}
     std::string type() const override { return "Ensemble"; }
 

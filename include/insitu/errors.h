@@ -10,29 +10,29 @@ namespace insitu {
 enum class ErrorCode : int {
     None = 0,
     BadAlloc = 1,
-    Database = 2,   // the database answered with an error, or the connection failed
+    Database = 2,  // the database answered with an error, or the connection failed
     Internal = 3,
     Runtime = 4,
     Parameter = 5,  // the caller passed an invalid argument
     Timeout = 6,    // a connection, command or poll ran out of time
     Key = 7,        // a key does not exist (or exists where it must not)
     Invalid = 8,
-    Type = 9,       // a dtype or layout does not match
+    Type = 9,  // a dtype or layout does not match
 };
 
 class Exception : public std::runtime_error {
-public:
+  public:
     Exception(ErrorCode code, const std::string& what) : std::runtime_error(what), code_(code) {}
     ErrorCode code() const noexcept { return code_; }
 
-private:
+  private:
     ErrorCode code_;
 };
 
-#define INSITU_DEFINE_EXCEPTION(name, code)                                                  \
-    class name : public Exception {                                                         \
-    public:                                                                                  \
-        explicit name(const std::string& what) : Exception(ErrorCode::code, what) {}        \
+#define INSITU_DEFINE_EXCEPTION(name, code)                                          \
+    class name : public Exception {                                                  \
+      public:                                                                        \
+        explicit name(const std::string& what) : Exception(ErrorCode::code, what) {} \
     };
 INSITU_DEFINE_EXCEPTION(BadAllocException, BadAlloc)
 INSITU_DEFINE_EXCEPTION(DatabaseException, Database)

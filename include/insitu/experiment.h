@@ -32,7 +32,7 @@
 namespace insitu {
 
 class Experiment {
-public:
+  public:
     // exp_path "" means <cwd>/<name>. launcher: "local", "slurm", or "auto" (Slurm inside a Slurm
     // job, else local; see docs/hpc.md). PBS and LSF have generated commands only.
     explicit Experiment(std::string name, std::string exp_path = "",
@@ -61,8 +61,8 @@ public:
     // Batch settings for this launcher's queue (sbatch under Slurm): nodes, wall time "HH:MM:SS",
     // queue (partition), account and further batch arguments. Throws for the local launcher.
     // Give them to Model/Ensemble::set_batch_settings or Orchestrator::set_batch_settings.
-    BatchSettings create_batch_settings(int nodes = 1, std::string time = "", std::string queue = "",
-                                        std::string account = "",
+    BatchSettings create_batch_settings(int nodes = 1, std::string time = "",
+                                        std::string queue = "", std::string account = "",
                                         std::map<std::string, std::string> batch_args = {}) const;
     std::shared_ptr<Model> create_model(std::string name, RunSettings run_settings,
                                         std::map<std::string, std::string> params = {},
@@ -87,14 +87,18 @@ public:
     // configure with `<tag>param<tag>` replaced). Throws if a directory exists, unless overwrite.
     void generate(const EntityList& entities, bool overwrite = false, const std::string& tag = ";");
     template <class... E>
-    void generate(const std::shared_ptr<E>&... entities) { generate(EntityList{entities...}); }
+    void generate(const std::shared_ptr<E>&... entities) {
+        generate(EntityList{entities...});
+    }
 
     // Databases first: every shard started, answering, the cluster formed and verified; then the
     // applications with the database addresses in their environment. With block, waits until the
     // applications (not the databases) finish.
     void start(const EntityList& entities, bool block = true);
     template <class... E>
-    void start(const std::shared_ptr<E>&... entities) { start(EntityList{entities...}, true); }
+    void start(const std::shared_ptr<E>&... entities) {
+        start(EntityList{entities...}, true);
+    }
 
     // Waits until every launched application has finished, printing status every `interval_s`.
     void poll(double interval_s = 10, bool verbose = true);
@@ -111,7 +115,9 @@ public:
     // Stops the given entities (none: everything this experiment started; applications first).
     void stop(const EntityList& entities = {});
     template <class... E>
-    void stop(const std::shared_ptr<E>&... entities) { stop(EntityList{entities...}); }
+    void stop(const std::shared_ptr<E>&... entities) {
+        stop(EntityList{entities...});
+    }
 
     // A table of every job launched: name, type, job id, run, time, status, return code.
     std::string summary() const;
@@ -136,7 +142,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

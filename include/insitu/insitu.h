@@ -58,8 +58,8 @@ void log_error_noexcept(const void* context, SRLoggingLevel level, const char* d
                         size_t data_length);
 void log_data_noexcept_string(const char* context, size_t context_length, SRLoggingLevel level,
                               const char* data, size_t data_length);
-void log_warning_noexcept_string(const char* context, size_t context_length,
-                                 SRLoggingLevel level, const char* data, size_t data_length);
+void log_warning_noexcept_string(const char* context, size_t context_length, SRLoggingLevel level,
+                                 const char* data, size_t data_length);
 void log_error_noexcept_string(const char* context, size_t context_length, SRLoggingLevel level,
                                const char* data, size_t data_length);
 #ifndef __cplusplus
@@ -92,10 +92,11 @@ SRError is_configured(void* configoptions, const char* option_name, size_t optio
                       bool* cfg_result);
 SRError override_integer_option(void* configoptions, const char* option_name,
                                 size_t option_name_len, int64_t value);
-SRError override_string_option(void* configoptions, const char* option_name,
-                               size_t option_name_len, const char* value, size_t value_length);
+SRError override_string_option(void* configoptions, const char* option_name, size_t option_name_len,
+                               const char* value, size_t value_length);
 
-/* ---- client construction ----------------------------------------------------------------------- */
+/* ---- client construction -----------------------------------------------------------------------
+ */
 
 /* A client configured from the environment (SSDB, SR_DB_TYPE, ...). *new_client is owned by the
  * caller: release it with DeleteCClient. Connection failures give SRDatabaseError or
@@ -119,13 +120,12 @@ SRError is_cluster(void* c_client, bool* cluster);
 /* Stores `data` (shape dims[0..n_dims), element `type`, laid out as `mem_layout`) under the
  * put-prefixed `name`. The data is only read; it is not retained after the call. */
 SRError put_tensor(void* c_client, const char* name, size_t name_length, void* data,
-                   const size_t* dims, size_t n_dims, SRTensorType type,
-                   SRMemoryLayout mem_layout);
+                   const size_t* dims, size_t n_dims, SRTensorType type, SRMemoryLayout mem_layout);
 /* Reads the tensor `name`. *data (a contiguous buffer, or a pointer tree for SRMemLayoutNested)
  * and *dims are OWNED BY THE CLIENT and stay valid until DeleteCClient (SmartRedis semantics; a
  * long-running loop should use unpack_tensor, or get_tensor_copy, which does not accumulate). */
-SRError get_tensor(void* c_client, const char* name, size_t name_length, void** data,
-                   size_t** dims, size_t* n_dims, SRTensorType* type, SRMemoryLayout mem_layout);
+SRError get_tensor(void* c_client, const char* name, size_t name_length, void** data, size_t** dims,
+                   size_t* n_dims, SRTensorType* type, SRMemoryLayout mem_layout);
 /* Like get_tensor (contiguous, row-major), but *data and *dims are OWNED BY THE CALLER: release
  * both with SRFreeBuffer. The client retains nothing. */
 SRError get_tensor_copy(void* c_client, const char* name, size_t name_length, void** data,
@@ -146,13 +146,15 @@ SRError tensor_exists(void* c_client, const char* name, size_t name_length, bool
 SRError poll_tensor(void* c_client, const char* name, size_t name_length, int poll_frequency_ms,
                     int num_tries, bool* exists);
 
-/* ---- keys (no prefix applied) ------------------------------------------------------------------ */
+/* ---- keys (no prefix applied) ------------------------------------------------------------------
+ */
 
 SRError key_exists(void* c_client, const char* key, size_t key_length, bool* exists);
 SRError poll_key(void* c_client, const char* key, size_t key_length, int poll_frequency_ms,
                  int num_tries, bool* exists);
 
-/* ---- ensemble prefixing ------------------------------------------------------------------------ */
+/* ---- ensemble prefixing ------------------------------------------------------------------------
+ */
 
 SRError set_data_source(void* c_client, const char* source_id, size_t source_id_length);
 SRError use_tensor_ensemble_prefix(void* c_client, bool use_prefix);
@@ -160,7 +162,8 @@ SRError use_dataset_ensemble_prefix(void* c_client, bool use_prefix);
 SRError use_model_ensemble_prefix(void* c_client, bool use_prefix);
 SRError use_list_ensemble_prefix(void* c_client, bool use_prefix);
 
-/* ---- administration (insitu extension; `address` is "host:port" of one database node) ---------- */
+/* ---- administration (insitu extension; `address` is "host:port" of one database node) ----------
+ */
 
 /* INFO EVERYTHING as a JSON object {"section": {"field": "value", ...}, ...}; values are strings.
  * *info_json is NUL-terminated and owned by the caller (SRFreeBuffer). An address that is not a
@@ -193,8 +196,7 @@ SRError CDataSet(const char* name, size_t name_length, void** new_dataset);
 SRError DeallocateDataSet(void** dataset);
 /* Copies the tensor into the dataset. */
 SRError add_tensor(void* dataset, const char* name, size_t name_length, void* data,
-                   const size_t* dims, size_t n_dims, SRTensorType type,
-                   SRMemoryLayout mem_layout);
+                   const size_t* dims, size_t n_dims, SRTensorType type, SRMemoryLayout mem_layout);
 /* Appends one value (read from `data`, of `type`) to the metadata field `name`. */
 SRError add_meta_scalar(void* dataset, const char* name, size_t name_length, const void* data,
                         SRMetaDataType type);
@@ -211,8 +213,7 @@ SRError get_meta_scalars(void* dataset, const char* name, size_t name_length, si
 SRError get_meta_strings(void* dataset, const char* name, size_t name_length, char*** data,
                          size_t* n_strings, size_t** lengths);
 SRError get_tensor_names(void* dataset, char*** data, size_t* n_strings, size_t** lengths);
-SRError get_metadata_field_names(void* dataset, char*** data, size_t* n_strings,
-                                 size_t** lengths);
+SRError get_metadata_field_names(void* dataset, char*** data, size_t* n_strings, size_t** lengths);
 SRError get_tensor_type(void* dataset, const char* name, size_t name_length, SRTensorType* type);
 SRError get_metadata_field_type(void* dataset, const char* name, size_t name_length,
                                 SRMetaDataType* type);
@@ -268,9 +269,9 @@ SRError get_dataset_list_range(void* c_client, const char* list_name, size_t lis
 SRError set_model(void* c_client, const char* name, size_t name_length, const char* model,
                   size_t model_length, const char* backend, size_t backend_length,
                   const char* device, size_t device_length, int batch_size, int min_batch_size,
-                  int min_batch_timeout, const char* tag, size_t tag_length,
-                  const char** inputs, const size_t* input_lengths, size_t n_inputs,
-                  const char** outputs, const size_t* output_lengths, size_t n_outputs);
+                  int min_batch_timeout, const char* tag, size_t tag_length, const char** inputs,
+                  const size_t* input_lengths, size_t n_inputs, const char** outputs,
+                  const size_t* output_lengths, size_t n_outputs);
 SRError set_model_from_file(void* c_client, const char* name, size_t name_length,
                             const char* model_file, size_t model_file_length, const char* backend,
                             size_t backend_length, const char* device, size_t device_length,
@@ -278,13 +279,12 @@ SRError set_model_from_file(void* c_client, const char* name, size_t name_length
                             const char* tag, size_t tag_length, const char** inputs,
                             const size_t* input_lengths, size_t n_inputs, const char** outputs,
                             const size_t* output_lengths, size_t n_outputs);
-SRError set_model_multigpu(void* c_client, const char* name, size_t name_length,
-                           const char* model, size_t model_length, const char* backend,
-                           size_t backend_length, int first_gpu, int num_gpus, int batch_size,
-                           int min_batch_size, int min_batch_timeout, const char* tag,
-                           size_t tag_length, const char** inputs, const size_t* input_lengths,
-                           size_t n_inputs, const char** outputs, const size_t* output_lengths,
-                           size_t n_outputs);
+SRError set_model_multigpu(void* c_client, const char* name, size_t name_length, const char* model,
+                           size_t model_length, const char* backend, size_t backend_length,
+                           int first_gpu, int num_gpus, int batch_size, int min_batch_size,
+                           int min_batch_timeout, const char* tag, size_t tag_length,
+                           const char** inputs, const size_t* input_lengths, size_t n_inputs,
+                           const char** outputs, const size_t* output_lengths, size_t n_outputs);
 SRError get_model(void* c_client, const char* name, size_t name_length, size_t* model_length,
                   const char** model);
 SRError run_model(void* c_client, const char* name, size_t name_length, const char** inputs,
@@ -308,8 +308,7 @@ SRError set_script_from_file(void* c_client, const char* name, size_t name_lengt
                              const char* device, size_t device_length, const char* script_file,
                              size_t script_file_length);
 SRError set_script_multigpu(void* c_client, const char* name, size_t name_length,
-                            const char* script, size_t script_length, int first_gpu,
-                            int num_gpus);
+                            const char* script, size_t script_length, int first_gpu, int num_gpus);
 SRError get_script(void* c_client, const char* name, size_t name_length, const char** script,
                    size_t* script_length);
 SRError run_script(void* c_client, const char* name, size_t name_length, const char* function,
@@ -322,8 +321,8 @@ SRError run_script_multigpu(void* c_client, const char* name, size_t name_length
                             const size_t* output_lengths, size_t n_outputs, int offset,
                             int first_gpu, int num_gpus);
 SRError delete_script(void* c_client, const char* name, size_t name_length);
-SRError delete_script_multigpu(void* c_client, const char* name, size_t name_length,
-                               int first_gpu, int num_gpus);
+SRError delete_script_multigpu(void* c_client, const char* name, size_t name_length, int first_gpu,
+                               int num_gpus);
 
 #ifdef __cplusplus
 }

@@ -15,8 +15,8 @@
 namespace insitu {
 
 struct OrchestratorOptions {
-    int port = 6379;           // first shard's port; shard i uses port + i. 0: free ports
-    int db_nodes = 1;          // 1, or >= 3 for a cluster
+    int port = 6379;   // first shard's port; shard i uses port + i. 0: free ports
+    int db_nodes = 1;  // 1, or >= 3 for a cluster
     std::string interface = "lo";
     std::string db_identifier = "orchestrator";
     int threads_per_queue = 0;  // 0: the module's default
@@ -33,7 +33,7 @@ struct OrchestratorOptions {
 };
 
 class Orchestrator : public Entity {
-public:
+  public:
     Orchestrator(OrchestratorOptions opts, std::string path);
     std::string type() const override { return "Orchestrator"; }
 
@@ -50,8 +50,8 @@ public:
     bool is_active() const;
 
     // Runtime configuration: CONFIG SET on every shard (the database must be running).
-    void enable_checkpoints(int frequency);  // save "<frequency> 1"
-    void set_max_memory(const std::string& mem);  // "3gb"
+    void enable_checkpoints(int frequency);                 // save "<frequency> 1"
+    void set_max_memory(const std::string& mem);            // "3gb"
     void set_eviction_strategy(const std::string& policy);  // "allkeys-lru", ...
     void set_max_clients(int clients = 50000);
     void set_max_message_size(std::int64_t bytes = 1LL << 30);  // proto-max-bulk-len
@@ -70,7 +70,7 @@ public:
     // Set by the experiment while the database runs (empty otherwise).
     void set_addresses(std::vector<std::string> addresses) { addresses_ = std::move(addresses); }
 
-private:
+  private:
     OrchestratorOptions opts_;
     std::vector<std::string> addresses_;
 };

@@ -10,10 +10,22 @@
 namespace insitu {
 
 struct Reply {
-    enum class Type { bulk, status, error, integer, nil, array, dbl, boolean, map, set, big_number };
+    enum class Type {
+        bulk,
+        status,
+        error,
+        integer,
+        nil,
+        array,
+        dbl,
+        boolean,
+        map,
+        set,
+        big_number
+    };
     Type type = Type::nil;
-    std::string str;            // bulk, status, error, dbl/big_number text
-    long long integer = 0;      // integer, boolean
+    std::string str;              // bulk, status, error, dbl/big_number text
+    long long integer = 0;        // integer, boolean
     std::vector<Reply> elements;  // array, set; map as key,value,key,value...
 
     bool is_error() const { return type == Type::error; }

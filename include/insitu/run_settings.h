@@ -17,8 +17,8 @@ namespace insitu {
 struct RunSettings {
     std::string exe;
     std::vector<std::string> exe_args;
-    std::string run_command;                       // "" or "mpirun"
-    std::map<std::string, std::string> run_args;   // name (no dashes) -> value ("" for a flag)
+    std::string run_command;                      // "" or "mpirun"
+    std::map<std::string, std::string> run_args;  // name (no dashes) -> value ("" for a flag)
     std::map<std::string, std::string> env_vars;
 
     // The number of ranks (srun --ntasks, mpirun --np, aprun -n, jsrun --np).
@@ -27,7 +27,8 @@ struct RunSettings {
     void set_tasks_per_node(int n);
     // Nodes (srun --nodes; Open MPI has none: it follows the host list or allocation).
     void set_nodes(int n);
-    // CPUs per rank (srun --cpus-per-task, mpirun --map-by slot:PE=n, aprun -d, jsrun --cpu_per_rs).
+    // CPUs per rank (srun --cpus-per-task, mpirun --map-by slot:PE=n, aprun -d, jsrun
+    // --cpu_per_rs).
     void set_cpus_per_task(int n);
     // Run on exactly these hosts (srun --nodelist, mpirun --host, aprun -L).
     void set_hostlist(const std::vector<std::string>& hosts);

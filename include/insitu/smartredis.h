@@ -40,21 +40,24 @@ typedef std::unordered_map<std::string, std::string> parsed_reply_map;
 typedef std::unordered_map<std::string, parsed_reply_map> parsed_reply_nested_map;
 
 namespace detail {
-inline insitu::TensorType to_insitu(SRTensorType t) { return static_cast<insitu::TensorType>(t); }
+inline insitu::TensorType to_insitu(SRTensorType t) {
+    return static_cast<insitu::TensorType>(t);
+}
 inline insitu::MemoryLayout to_insitu(SRMemoryLayout l) {
     return static_cast<insitu::MemoryLayout>(l);
 }
 inline insitu::MetaDataType to_insitu(SRMetaDataType t) {
     return static_cast<insitu::MetaDataType>(t);
 }
-inline insitu::LogLevel to_insitu(SRLoggingLevel l) { return static_cast<insitu::LogLevel>(l); }
+inline insitu::LogLevel to_insitu(SRLoggingLevel l) {
+    return static_cast<insitu::LogLevel>(l);
+}
 }  // namespace detail
 
 inline void log_data(const std::string& context, SRLoggingLevel level, const std::string& data) {
     insitu::log_data(context, detail::to_insitu(level), data);
 }
-inline void log_warning(const std::string& context, SRLoggingLevel level,
-                        const std::string& data) {
+inline void log_warning(const std::string& context, SRLoggingLevel level, const std::string& data) {
     insitu::log_warning(context, detail::to_insitu(level), data);
 }
 inline void log_error(const std::string& context, SRLoggingLevel level, const std::string& data) {
@@ -63,10 +66,10 @@ inline void log_error(const std::string& context, SRLoggingLevel level, const st
 
 class LogContext : public insitu::LogContext {
   public:
-    using insitu::LogContext::LogContext;
     using insitu::LogContext::log_data;
     using insitu::LogContext::log_error;
     using insitu::LogContext::log_warning;
+    using insitu::LogContext::LogContext;
     void log_data(SRLoggingLevel level, const std::string& data) const {
         insitu::LogContext::log_data(detail::to_insitu(level), data);
     }
@@ -183,7 +186,9 @@ class Client : public insitu::Client {
         insitu::Client::unpack_tensor(name, data, dims, detail::to_insitu(type),
                                       detail::to_insitu(mem_layout));
     }
-    DataSet get_dataset(const std::string& name) { return insitu::Client::get_dataset(name); }
+    DataSet get_dataset(const std::string& name) {
+        return insitu::Client::get_dataset(name);
+    }
     std::vector<DataSet> get_datasets_from_list(const std::string& list_name) {
         return as_smartredis(insitu::Client::get_datasets_from_list(list_name));
     }

@@ -7,14 +7,14 @@
 typedef enum {
     SRNoError = 0,
     SRBadAllocError = 1,
-    SRDatabaseError = 2,  /* the database replied with an error, or the connection failed */
+    SRDatabaseError = 2, /* the database replied with an error, or the connection failed */
     SRInternalError = 3,
     SRRuntimeError = 4,
     SRParameterError = 5, /* an invalid argument (null pointer, bad address, bad shape, ...) */
     SRTimeoutError = 6,
-    SRKeyError = 7,       /* the key does not exist */
+    SRKeyError = 7, /* the key does not exist */
     SRInvalidError = 8,
-    SRTypeError = 9       /* dtype or layout mismatch */
+    SRTypeError = 9 /* dtype or layout mismatch */
 } SRError;
 
 typedef enum {
@@ -37,10 +37,10 @@ typedef enum {
 
 typedef enum {
     SRMemLayoutInvalid = 0,
-    SRMemLayoutNested = 1,            /* row-major, pointer-of-pointers down to contiguous rows */
-    SRMemLayoutContiguous = 2,        /* row-major (C order) */
-    SRMemLayoutFortranNested = 3,     /* not supported (SRParameterError) */
-    SRMemLayoutFortranContiguous = 4  /* column-major; stored row-major in the database */
+    SRMemLayoutNested = 1,           /* row-major, pointer-of-pointers down to contiguous rows */
+    SRMemLayoutContiguous = 2,       /* row-major (C order) */
+    SRMemLayoutFortranNested = 3,    /* not supported (SRParameterError) */
+    SRMemLayoutFortranContiguous = 4 /* column-major; stored row-major in the database */
 } SRMemoryLayout;
 
 typedef enum {
@@ -56,10 +56,10 @@ typedef enum {
 
 typedef enum {
     LLInvalid = 0,
-    LLQuiet = 1,     /* no logging at all */
-    LLInfo = 2,      /* informational messages (the default) */
-    LLDebug = 3,     /* plus per-call detail */
-    LLDeveloper = 4  /* everything */
+    LLQuiet = 1,    /* no logging at all */
+    LLInfo = 2,     /* informational messages (the default) */
+    LLDebug = 3,    /* plus per-call detail */
+    LLDeveloper = 4 /* everything */
 } SRLoggingLevel;
 
 #endif

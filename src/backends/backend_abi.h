@@ -25,7 +25,8 @@ extern "C" {
 #define INSITU_MAX_DIMS 32
 
 typedef struct insitu_error {
-    char message[1024]; /* NUL-terminated; the module replies "ERR <message>" unless it starts with ERR */
+    char message[1024]; /* NUL-terminated; the module replies "ERR <message>" unless it starts with
+                           ERR */
 } insitu_error;
 
 /* dtype values are insitu::TensorType (include/insitu/tensor_types.h). */
@@ -48,13 +49,13 @@ typedef struct insitu_output {
 } insitu_output;
 
 typedef struct insitu_model_options {
-    const char* device;        /* "CPU", "GPU", "GPU:1", ... (upper-case) */
-    int n_inputs;              /* TF only: input node names */
+    const char* device; /* "CPU", "GPU", "GPU:1", ... (upper-case) */
+    int n_inputs;       /* TF only: input node names */
     const char* const* inputs;
-    int n_outputs;             /* TF only: output node names */
+    int n_outputs; /* TF only: output node names */
     const char* const* outputs;
-    int inter_op_threads;      /* 0 = backend default */
-    int intra_op_threads;      /* 0 = backend default */
+    int inter_op_threads;         /* 0 = backend default */
+    int intra_op_threads;         /* 0 = backend default */
     int64_t execution_timeout_ms; /* ONNX only; 0 = none */
     int64_t memory_limit_mb;      /* ONNX only; 0 = unlimited */
 } insitu_model_options;
@@ -72,7 +73,7 @@ typedef struct insitu_host_api {
 
 typedef struct insitu_backend_api {
     uint32_t abi_version;
-    const char* name;                  /* "TORCH", "ONNX", "TFLITE", "TF" */
+    const char* name; /* "TORCH", "ONNX", "TFLITE", "TF" */
     const char* (*framework_version)(void);
 
     /* Called once after loading; `host` may be NULL. */

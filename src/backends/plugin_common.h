@@ -59,32 +59,60 @@ int guarded(insitu_error* err, Body&& body) noexcept {
 
 inline std::size_t dtype_size(int dtype) noexcept {
     switch (static_cast<TensorType>(dtype)) {
-    case TensorType::Double: case TensorType::Int64: case TensorType::Uint64: return 8;
-    case TensorType::Float: case TensorType::Int32: case TensorType::Uint32: return 4;
-    case TensorType::Int16: case TensorType::Uint16: case TensorType::Float16:
-    case TensorType::BFloat16: return 2;
-    case TensorType::Int8: case TensorType::Uint8: case TensorType::Bool: return 1;
-    default: return 0;  // String, Invalid, unknown
+        case TensorType::Double:
+        case TensorType::Int64:
+        case TensorType::Uint64:
+            return 8;
+        case TensorType::Float:
+        case TensorType::Int32:
+        case TensorType::Uint32:
+            return 4;
+        case TensorType::Int16:
+        case TensorType::Uint16:
+        case TensorType::Float16:
+        case TensorType::BFloat16:
+            return 2;
+        case TensorType::Int8:
+        case TensorType::Uint8:
+        case TensorType::Bool:
+            return 1;
+        default:
+            return 0;  // String, Invalid, unknown
     }
 }
 
 inline const char* dtype_name(int dtype) noexcept {
     switch (static_cast<TensorType>(dtype)) {
-    case TensorType::Double: return "DOUBLE";
-    case TensorType::Float: return "FLOAT";
-    case TensorType::Int8: return "INT8";
-    case TensorType::Int16: return "INT16";
-    case TensorType::Int32: return "INT32";
-    case TensorType::Int64: return "INT64";
-    case TensorType::Uint8: return "UINT8";
-    case TensorType::Uint16: return "UINT16";
-    case TensorType::Uint32: return "UINT32";
-    case TensorType::Uint64: return "UINT64";
-    case TensorType::Float16: return "FLOAT16";
-    case TensorType::BFloat16: return "BFLOAT16";
-    case TensorType::Bool: return "BOOL";
-    case TensorType::String: return "STRING";
-    default: return "INVALID";
+        case TensorType::Double:
+            return "DOUBLE";
+        case TensorType::Float:
+            return "FLOAT";
+        case TensorType::Int8:
+            return "INT8";
+        case TensorType::Int16:
+            return "INT16";
+        case TensorType::Int32:
+            return "INT32";
+        case TensorType::Int64:
+            return "INT64";
+        case TensorType::Uint8:
+            return "UINT8";
+        case TensorType::Uint16:
+            return "UINT16";
+        case TensorType::Uint32:
+            return "UINT32";
+        case TensorType::Uint64:
+            return "UINT64";
+        case TensorType::Float16:
+            return "FLOAT16";
+        case TensorType::BFloat16:
+            return "BFLOAT16";
+        case TensorType::Bool:
+            return "BOOL";
+        case TensorType::String:
+            return "STRING";
+        default:
+            return "INVALID";
     }
 }
 
@@ -107,10 +135,12 @@ inline void check_view(const insitu_tensor_view& v, int index) {
         throw BackendError(format("input %d: invalid number of dimensions %d", index, v.ndim));
     std::size_t es = dtype_size(v.dtype);
     if (es == 0)
-        throw BackendError(format("input %d: unsupported data type %s", index, dtype_name(v.dtype)));
+        throw BackendError(
+            format("input %d: unsupported data type %s", index, dtype_name(v.dtype)));
     auto n = static_cast<std::size_t>(element_count(v.shape, v.ndim));
     if (n * es != v.nbytes || (v.nbytes > 0 && !v.data))
-        throw BackendError(format("input %d: data length does not match tensor shape and type", index));
+        throw BackendError(
+            format("input %d: data length does not match tensor shape and type", index));
 }
 
 inline void clear_outputs(insitu_output* outs, int n) noexcept {
@@ -127,10 +157,12 @@ inline bool parse_device(const char* device, int* gpu_id) {
     *gpu_id = -1;
     auto parse_suffix = [&](std::string_view rest) {
         if (rest.empty()) return;
-        if (rest[0] != ':' || rest.size() < 2) throw BackendError(format("Invalid DEVICE %s", device));
+        if (rest[0] != ':' || rest.size() < 2)
+            throw BackendError(format("Invalid DEVICE %s", device));
         int id = 0;
         for (char c : rest.substr(1)) {
-            if (c < '0' || c > '9' || id > 100000) throw BackendError(format("Invalid DEVICE %s", device));
+            if (c < '0' || c > '9' || id > 100000)
+                throw BackendError(format("Invalid DEVICE %s", device));
             id = id * 10 + (c - '0');
         }
         *gpu_id = id;
@@ -166,18 +198,29 @@ inline void set_string_output(insitu_output* out, std::string bytes) {
 // A plugin defines, in namespace insitu::backends (anonymous namespace allowed), framework_version,
 // init and the model_* functions, then writes INSITU_MODEL_BACKEND("NAME") at file scope, or
 // INSITU_SCRIPT_BACKEND("NAME") when it also defines the script_* functions.
-#define INSITU_BACKEND_TABLE(NAME, CREATE, HAS, RUN, FREE)                                        \
-    namespace insitu::backends {                                                                  \
-    namespace {                                                                                   \
-    const insitu_backend_api k_api = {INSITU_BACKEND_ABI_VERSION, NAME, framework_version, init,  \
-                                      model_create, model_num_inputs, model_num_outputs,          \
-                                      model_run, model_serialize, model_free,                     \
-                                      CREATE, HAS, RUN, FREE};                                    \
-    }                                                                                             \
-    }                                                                                             \
-    extern "C" __attribute__((visibility("default"))) const insitu_backend_api*                   \
-    insitu_backend_get_api(uint32_t host_abi_version) {                                           \
-        return host_abi_version == INSITU_BACKEND_ABI_VERSION ? &insitu::backends::k_api : nullptr; \
+#define INSITU_BACKEND_TABLE(NAME, CREATE, HAS, RUN, FREE)                               \
+    namespace insitu::backends {                                                         \
+    namespace {                                                                          \
+    const insitu_backend_api k_api = {INSITU_BACKEND_ABI_VERSION,                        \
+                                      NAME,                                              \
+                                      framework_version,                                 \
+                                      init,                                              \
+                                      model_create,                                      \
+                                      model_num_inputs,                                  \
+                                      model_num_outputs,                                 \
+                                      model_run,                                         \
+                                      model_serialize,                                   \
+                                      model_free,                                        \
+                                      CREATE,                                            \
+                                      HAS,                                               \
+                                      RUN,                                               \
+                                      FREE};                                             \
+    }                                                                                    \
+    }                                                                                    \
+    extern "C" __attribute__((visibility("default"))) const insitu_backend_api*          \
+    insitu_backend_get_api(uint32_t host_abi_version) {                                  \
+        return host_abi_version == INSITU_BACKEND_ABI_VERSION ? &insitu::backends::k_api \
+                                                              : nullptr;                 \
     }
 #define INSITU_MODEL_BACKEND(NAME) INSITU_BACKEND_TABLE(NAME, nullptr, nullptr, nullptr, nullptr)
 #define INSITU_SCRIPT_BACKEND(NAME) \

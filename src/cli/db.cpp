@@ -43,18 +43,26 @@ DbOptions parse(const std::vector<std::string>& args, std::size_t from) {
             if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
             return args[++i];
         };
-        if (args[i] == "--port") o.port = std::stoi(value());
-        else if (args[i] == "--shards") o.shards = std::stoi(value());
-        else if (args[i] == "--interface") o.interface = value();
-        else if (args[i] == "--dir") o.dir = value();
-        else if (args[i] == "--foreground") o.foreground = true;
-        else throw std::invalid_argument("unknown db option " + args[i]);
+        if (args[i] == "--port")
+            o.port = std::stoi(value());
+        else if (args[i] == "--shards")
+            o.shards = std::stoi(value());
+        else if (args[i] == "--interface")
+            o.interface = value();
+        else if (args[i] == "--dir")
+            o.dir = value();
+        else if (args[i] == "--foreground")
+            o.foreground = true;
+        else
+            throw std::invalid_argument("unknown db option " + args[i]);
     }
     o.dir = fs::absolute(o.dir).string();
     return o;
 }
 
-std::string state_path(const DbOptions& o) { return o.dir + "/insitu-db.state"; }
+std::string state_path(const DbOptions& o) {
+    return o.dir + "/insitu-db.state";
+}
 
 std::map<std::string, std::string> read_state(const DbOptions& o) {
     std::map<std::string, std::string> st;
@@ -67,16 +75,18 @@ std::map<std::string, std::string> read_state(const DbOptions& o) {
 }
 
 std::string export_lines(const std::string& ssdb, int shards) {
-    return "export SSDB=" + ssdb + "\nexport SR_DB_TYPE=" + (shards > 1 ? "Clustered" : "Standalone") +
-           "\n";
+    return "export SSDB=" + ssdb +
+           "\nexport SR_DB_TYPE=" + (shards > 1 ? "Clustered" : "Standalone") + "\n";
 }
 
 volatile sig_atomic_t g_stop = 0;
-void on_stop(int) { g_stop = 1; }
+void on_stop(int) {
+    g_stop = 1;
+}
 
 // Runs the database until SIGTERM/SIGINT. `report(ok, text)` is called once it is up or failed.
 int supervise(const DbOptions& o, const std::function<void(bool, const std::string&)>& report) {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop;
     for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(s, &sa, nullptr);
     std::string ssdb;
@@ -109,8 +119,11 @@ int start(const DbOptions& o) {
                                  "); insitu db stop --dir " + o.dir);
     if (o.foreground) {
         return supervise(o, [&](bool ok, const std::string& text) {
-            if (ok) std::printf("%s(Ctrl-C stops the database)\n", export_lines(text, o.shards).c_str());
-            else std::fprintf(stderr, "insitu db start: error: %s\n", text.c_str());
+            if (ok)
+                std::printf("%s(Ctrl-C stops the database)\n",
+                            export_lines(text, o.shards).c_str());
+            else
+                std::fprintf(stderr, "insitu db start: error: %s\n", text.c_str());
             std::fflush(stdout);
         });
     }
@@ -122,7 +135,8 @@ int start(const DbOptions& o) {
         ::close(fds[0]);
         ::setsid();
         std::string log = o.dir + "/supervisor.log";
-        if (!std::freopen(log.c_str(), "a", stdout) || !std::freopen(log.c_str(), "a", stderr)) ::_exit(1);
+        if (!std::freopen(log.c_str(), "a", stdout) || !std::freopen(log.c_str(), "a", stderr))
+            ::_exit(1);
         std::freopen("/dev/null", "r", stdin);
         int rc = supervise(o, [&](bool ok, const std::string& text) {
             std::string msg = (ok ? "OK " : "ERR ") + text;
@@ -134,7 +148,8 @@ int start(const DbOptions& o) {
     ::close(fds[1]);
     std::string msg;
     char buf[4096];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) msg.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+        msg.append(buf, static_cast<std::size_t>(n));
     ::close(fds[0]);
     if (msg.rfind("OK ", 0) != 0) {
         std::fprintf(stderr, "insitu db start: error: %s\n",
@@ -157,7 +172,8 @@ int stop(const DbOptions& o) {
     pid_t pid = std::stoi(st["pid"]);
     if (::kill(pid, SIGTERM) != 0) {
         fs::remove(state_path(o));
-        std::fprintf(stderr, "insitu db stop: the supervisor (pid %d) was gone\n", static_cast<int>(pid));
+        std::fprintf(stderr, "insitu db stop: the supervisor (pid %d) was gone\n",
+                     static_cast<int>(pid));
         return 1;
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -178,12 +194,14 @@ int status(const DbOptions& o) {
         return 1;
     }
     int shards = std::stoi(st["shards"]);
-    std::printf("insitu db: supervisor pid %s, %d shard%s\n", st["pid"].c_str(), shards, shards > 1 ? "s" : "");
+    std::printf("insitu db: supervisor pid %s, %d shard%s\n", st["pid"].c_str(), shards,
+                shards > 1 ? "s" : "");
     int down = 0;
     std::string ssdb = st["ssdb"];
     for (std::size_t pos = 0; pos <= ssdb.size();) {
         auto comma = ssdb.find(',', pos);
-        std::string a = ssdb.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::string a =
+            ssdb.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         auto r = launch::db_command(a, {"PING"}, 1000);
         bool up = r && r->is_status("PONG");
         down += up ? 0 : 1;

@@ -32,11 +32,14 @@ std::unique_ptr<Client> connect(const std::string& address) {
 void round_trip(Client& client, const std::string& label) {
     // A small "simulation field": 4 x 5 float64, plus a Fortran-ordered copy of it.
     std::vector<double> field(20);
-    for (std::size_t i = 0; i < field.size(); ++i) field[i] = std::sin(0.3 * static_cast<double>(i));
+    for (std::size_t i = 0; i < field.size(); ++i)
+        field[i] = std::sin(0.3 * static_cast<double>(i));
     std::vector<std::size_t> dims = {4, 5};
-    client.put_tensor("demo.field", field.data(), dims, TensorType::Double, MemoryLayout::Contiguous);
+    client.put_tensor("demo.field", field.data(), dims, TensorType::Double,
+                      MemoryLayout::Contiguous);
     std::vector<double> back(20, 0.0);
-    client.unpack_tensor("demo.field", back.data(), dims, TensorType::Double, MemoryLayout::Contiguous);
+    client.unpack_tensor("demo.field", back.data(), dims, TensorType::Double,
+                         MemoryLayout::Contiguous);
     if (back != field) throw std::runtime_error(label + ": the tensor read back differs");
 
     std::vector<double> fortran(20);
@@ -44,8 +47,10 @@ void round_trip(Client& client, const std::string& label) {
         for (std::size_t j = 0; j < 5; ++j) fortran[i + 4 * j] = field[i * 5 + j];
     client.put_tensor("demo.field_f", fortran.data(), dims, TensorType::Double,
                       MemoryLayout::FortranContiguous);
-    client.unpack_tensor("demo.field_f", back.data(), dims, TensorType::Double, MemoryLayout::Contiguous);
-    if (back != field) throw std::runtime_error(label + ": Fortran layout was not stored row-major");
+    client.unpack_tensor("demo.field_f", back.data(), dims, TensorType::Double,
+                         MemoryLayout::Contiguous);
+    if (back != field)
+        throw std::runtime_error(label + ": Fortran layout was not stored row-major");
 
     Reply meta = client.run_command({"AI.TENSORGET", "demo.field", "META"});
     std::printf("  %-12s put_tensor + unpack_tensor of a 4x5 DOUBLE tensor: identical (dtype %s)\n",
@@ -58,9 +63,12 @@ int demo(const std::vector<std::string>& args) {
     launch::ServerOptions opts;
     bool keep = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--port" && i + 1 < args.size()) opts.port = std::stoi(args[++i]);
-        else if (args[i] == "--keep-dir") keep = true;
-        else throw std::invalid_argument("unknown demo option " + args[i]);
+        if (args[i] == "--port" && i + 1 < args.size())
+            opts.port = std::stoi(args[++i]);
+        else if (args[i] == "--keep-dir")
+            keep = true;
+        else
+            throw std::invalid_argument("unknown demo option " + args[i]);
     }
     fs::path dir = fs::temp_directory_path() / ("insitu-demo-" + std::to_string(::getpid()));
     opts.dir = dir.string();
@@ -78,11 +86,13 @@ int demo(const std::vector<std::string>& args) {
         auto uds = connect("unix://" + server.unix_socket());
         // The Unix-socket client sees what the TCP client wrote: one database.
         std::vector<double> back(20);
-        uds->unpack_tensor("demo.field", back.data(), {4, 5}, TensorType::Double, MemoryLayout::Contiguous);
+        uds->unpack_tensor("demo.field", back.data(), {4, 5}, TensorType::Double,
+                           MemoryLayout::Contiguous);
         round_trip(*uds, "Unix socket");
         // A bad request gets a clear error, and the data stays.
         try {
-            uds->unpack_tensor("demo.field", back.data(), {4, 5}, TensorType::Float, MemoryLayout::Contiguous);
+            uds->unpack_tensor("demo.field", back.data(), {4, 5}, TensorType::Float,
+                               MemoryLayout::Contiguous);
             rc = 1;
             std::printf("  ERROR: a dtype mismatch was not reported\n");
         } catch (const TypeException& e) {

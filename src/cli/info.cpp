@@ -32,16 +32,20 @@ std::string first_line_of(const std::string& exe, const std::string& arg) {
     return s;
 }
 
-void row(const char* what, const std::string& value) { std::printf("  %-16s %s\n", what, value.c_str()); }
+void row(const char* what, const std::string& value) {
+    std::printf("  %-16s %s\n", what, value.c_str());
+}
 
 }  // namespace
 
 int info(const std::vector<std::string>&) {
     std::printf("insitu %s\n", INSITU_VERSION_STRING);
     std::string server = launch::find_executable(launch::redis_server_binary());
-    row("server", server.empty() ? "NOT FOUND (" + launch::redis_server_binary() + "; set REDIS_PATH)"
-                                 : server + "  (" + first_line_of(server, "--version") + ")");
-    std::string cli = launch::find_executable(std::getenv("REDIS_CLI_PATH") ? std::getenv("REDIS_CLI_PATH") : "redis-cli");
+    row("server", server.empty()
+                      ? "NOT FOUND (" + launch::redis_server_binary() + "; set REDIS_PATH)"
+                      : server + "  (" + first_line_of(server, "--version") + ")");
+    std::string cli = launch::find_executable(
+        std::getenv("REDIS_CLI_PATH") ? std::getenv("REDIS_CLI_PATH") : "redis-cli");
     row("redis-cli", cli.empty() ? "not found (not needed)" : cli);
     if (const char* conf = std::getenv("REDIS_CONF")) row("base config", conf);
     std::string module;
@@ -57,7 +61,8 @@ int info(const std::vector<std::string>&) {
         row("insitu", "not found");
     }
     std::string mpirun = launch::find_executable("mpirun");
-    row("mpirun", mpirun.empty() ? "not found (apt install openmpi-bin)" : mpirun + "  (" + first_line_of(mpirun, "--version") + ")");
+    row("mpirun", mpirun.empty() ? "not found (apt install openmpi-bin)"
+                                 : mpirun + "  (" + first_line_of(mpirun, "--version") + ")");
     int found = 0;
     if (!module.empty()) {
         fs::path dir = fs::path(module).parent_path() / "backends";
@@ -66,7 +71,8 @@ int info(const std::vector<std::string>&) {
         std::vector<std::string> names;
         for (const auto& e : fs::directory_iterator(dir, ec)) {
             std::string n = e.path().filename().string();
-            if (n.rfind("libinsitu_backend_", 0) == 0 && e.path().extension() == ".so") names.push_back(n);
+            if (n.rfind("libinsitu_backend_", 0) == 0 && e.path().extension() == ".so")
+                names.push_back(n);
         }
         std::sort(names.begin(), names.end());
         for (const auto& n : names) {

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "launch/launchers/slurm/slurm_deploy.h"
 #include "insitu/version.h"
+#include "launch/launchers/slurm/slurm_deploy.h"
 
 namespace {
 
@@ -24,7 +24,8 @@ void usage() {
         "                                 a mini experiment: store and run one model per built\n"
         "                                 backend, report each (exit 1 if any fails)\n"
         "  run-colocated [opts] -- app    (used by co-located launches) database + application\n"
-        "  run-shard [opts]               (used by Slurm launches) one database shard on this node\n"
+        "  run-shard [opts]               (used by Slurm launches) one database shard on this "
+        "node\n"
         "  version                        print the version");
 }
 

@@ -5,6 +5,8 @@
 
 namespace insitu::cli {
 
-int run_colocated(const std::vector<std::string>& args) { return launch::run_colocated(args); }
+int run_colocated(const std::vector<std::string>& args) {
+    return launch::run_colocated(args);
+}
 
 }  // namespace insitu::cli

@@ -99,7 +99,9 @@ Client::Client(bool cluster, const std::string& logger_name) {
 
 Client::~Client() = default;
 
-void Client::log_data(LogLevel level, const std::string& data) const { impl_->log->log(level, data); }
+void Client::log_data(LogLevel level, const std::string& data) const {
+    impl_->log->log(level, data);
+}
 
 void Client::log_warning(LogLevel level, const std::string& data) const {
     impl_->log->log(level, "WARNING: " + data);

@@ -190,7 +190,8 @@ void Connection::fill() {
         rpos_ = 0;
     }
     while (true) {
-        ssize_t n = ::recv(fd_, buf_.data() + wpos_, std::min(buf_.size() - wpos_, k_fill_chunk), 0);
+        ssize_t n =
+            ::recv(fd_, buf_.data() + wpos_, std::min(buf_.size() - wpos_, k_fill_chunk), 0);
         if (n > 0) {
             wpos_ += static_cast<std::size_t>(n);
             awaiting_reply_ = false;

@@ -76,7 +76,8 @@ void validate(const RunCall& r, const std::vector<std::string>& inputs,
 // the caller.
 Reply send(Client::Impl& impl, const RunCall& r, const std::string& route, const std::string& key,
            const std::vector<std::string>& ins, const std::vector<std::string>& outs) {
-    std::vector<std::string> args = run_args(r.kind, key, r.function, ins, outs, r.queue_timeout_ms);
+    std::vector<std::string> args =
+        run_args(r.kind, key, r.function, ins, outs, r.queue_timeout_ms);
     std::vector<std::string_view> views(args.begin(), args.end());
     impl.log->log(LogLevel::Debug, r.call + " " + core::printable_key(key));
     Reply out;
@@ -176,7 +177,8 @@ void Client::Impl::run(RunKind kind, const std::string& call, const std::string&
     const RunCall r{kind, call, name, function, model_timeout_ms, wait_ms};
     validate(r, inputs, outputs);
 
-    if (!router->is_cluster()) return check_reply(r, send(*this, r, model_key, model_key, inputs, outputs));
+    if (!router->is_cluster())
+        return check_reply(r, send(*this, r, model_key, model_key, inputs, outputs));
 
     // Cluster: the shard owning the first key's slot runs its copy of the model.
     const std::string& first = inputs.empty() ? outputs.front() : inputs.front();

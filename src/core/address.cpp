@@ -9,8 +9,8 @@ namespace insitu::core {
 namespace {
 
 [[noreturn]] void bad(std::string_view text, std::string_view why) {
-    throw std::invalid_argument("invalid database address '" + std::string(text) + "': " +
-                                std::string(why));
+    throw std::invalid_argument("invalid database address '" + std::string(text) +
+                                "': " + std::string(why));
 }
 
 bool allowed_char(char c) {

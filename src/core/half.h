@@ -9,7 +9,8 @@ namespace insitu::core {
 inline std::uint16_t float_to_bfloat16(float f) noexcept {
     std::uint32_t u;
     std::memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40);  // NaN
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+        return static_cast<std::uint16_t>((u >> 16) | 0x40);  // NaN
     u += 0x7fffu + ((u >> 16) & 1u);
     return static_cast<std::uint16_t>(u >> 16);
 }

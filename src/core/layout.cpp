@@ -73,14 +73,12 @@ void scatter(const unsigned char*& in, void* node, std::span<const std::size_t> 
 
 }  // namespace
 
-void fortran_to_c(const void* src, void* dst, std::span<const std::size_t> dims,
-                  std::size_t elem) {
+void fortran_to_c(const void* src, void* dst, std::span<const std::size_t> dims, std::size_t elem) {
     transpose(static_cast<const unsigned char*>(src), static_cast<unsigned char*>(dst), dims, elem,
               true);
 }
 
-void c_to_fortran(const void* src, void* dst, std::span<const std::size_t> dims,
-                  std::size_t elem) {
+void c_to_fortran(const void* src, void* dst, std::span<const std::size_t> dims, std::size_t elem) {
     transpose(static_cast<const unsigned char*>(src), static_cast<unsigned char*>(dst), dims, elem,
               false);
 }
@@ -116,7 +114,8 @@ void* build_nested_view(void* data, std::span<const std::size_t> dims, std::size
         std::size_t next_begin = level_begin + count;
         for (std::size_t i = 0; i < count; ++i) {
             if (l + 2 == dims.size())
-                storage[level_begin + i] = static_cast<unsigned char*>(data) + i * dims[l + 1] * elem;
+                storage[level_begin + i] =
+                    static_cast<unsigned char*>(data) + i * dims[l + 1] * elem;
             else
                 storage[level_begin + i] = &storage[next_begin + i * dims[l + 1]];
         }

@@ -19,7 +19,9 @@ std::optional<Backend> parse_backend(std::string_view name) {
     return std::nullopt;
 }
 
-const char* backend_name(Backend b) { return k_names[static_cast<int>(b)]; }
+const char* backend_name(Backend b) {
+    return k_names[static_cast<int>(b)];
+}
 
 std::string backend_file_name(Backend b) {
     return std::string("libinsitu_backend_") + k_files[static_cast<int>(b)] + ".so";
@@ -53,8 +55,8 @@ const insitu_backend_api* BackendRegistry::load(Backend b, const std::string& pa
         return fail(std::string("plugin implements ") + (api->name ? api->name : "?"));
     }
     insitu_error err{};
-    if (api->init && api->init(settings.host, settings.inter_op_threads,
-                               settings.intra_op_threads, &err) != 0) {
+    if (api->init &&
+        api->init(settings.host, settings.inter_op_threads, settings.intra_op_threads, &err) != 0) {
         // Keep the library mapped: a failed init may have started threads inside it.
         return fail(err.message);
     }

@@ -39,7 +39,7 @@ struct BackendSettings {
 };
 
 class BackendRegistry {
-public:
+  public:
     BackendSettings settings;
 
     // Loads the plugin at `path` for `b`. Loading a backend that is already loaded is a no-op
@@ -52,7 +52,7 @@ public:
     // The path a loaded backend came from ("" when not loaded).
     std::string path(Backend b) const;
 
-private:
+  private:
     struct Loaded {
         void* handle = nullptr;
         const insitu_backend_api* api = nullptr;

@@ -10,13 +10,16 @@
 namespace insitu::engine {
 namespace {
 
-[[noreturn]] void fail(const std::string& m) { throw CommandError(m); }
-bool is(std::string_view a, std::string_view b) { return core::iequals(a, b); }
+[[noreturn]] void fail(const std::string& m) {
+    throw CommandError(m);
+}
+bool is(std::string_view a, std::string_view b) {
+    return core::iequals(a, b);
+}
 
 // LOAD n k... / PERSIST n k...; returns the index after the list.
-std::size_t parse_key_list(std::span<const std::string_view> args, std::size_t i,
-                           const char* what, const char* after,
-                           std::vector<std::string_view>& out) {
+std::size_t parse_key_list(std::span<const std::string_view> args, std::size_t i, const char* what,
+                           const char* after, std::vector<std::string_view>& out) {
     if (args.size() - i < 3)
         fail(std::string("ERR missing arguments after ") + what + " keyword in DAG command");
     auto n = core::parse_ll(args[i + 1]);
@@ -78,8 +81,9 @@ DagArgs parse_dag(std::span<const std::string_view> args, DagFlavor flavor) {
         }
     }
     if (!flavor.legacy && !load && !persist && !routing)
-        fail("ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out of "
-             "ROUTING, LOAD, PERSIST keywords");
+        fail(
+            "ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out of "
+            "ROUTING, LOAD, PERSIST keywords");
     if (d.ops.empty()) fail("ERR DAG is empty");
     for (auto& op : d.ops) {
         std::string_view cmd = op.count ? args[op.first] : std::string_view{};

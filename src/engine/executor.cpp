@@ -10,13 +10,13 @@ namespace {
 
 // A window into another blob, keeping the parent alive.
 class SliceBlob final : public Blob {
-public:
+  public:
     SliceBlob(BlobPtr parent, std::size_t offset, std::size_t size) : parent_(std::move(parent)) {
         data_ = parent_->data() + offset;
         size_ = size;
     }
 
-private:
+  private:
     BlobPtr parent_;
 };
 
@@ -51,8 +51,7 @@ void record_error(Job& job, JobOp& op, const std::string& what) {
 
 void finish_ok(Job& job, JobOp& op, std::vector<Tensor> outs, std::int64_t us) {
     std::int64_t samples = -1;  // scripts report -1, like RedisAI
-    if (op.is_model())
-        samples = (!outs.empty() && !outs[0].dims.empty()) ? outs[0].dims[0] : 0;
+    if (op.is_model()) samples = (!outs.empty() && !outs[0].dims.empty()) ? outs[0].dims[0] : 0;
     for (std::size_t i = 0; i < outs.size() && i < op.outputs.size(); ++i)
         job.set_tensor(op.outputs[i], std::move(outs[i]));
     op.status = JobOp::Status::ok;
@@ -68,8 +67,9 @@ void execute_one(Job& job) {
         if (op.is_model()) {
             if (op.model->n_inputs() >= 0 &&
                 static_cast<std::size_t>(op.model->n_inputs()) != ins.size())
-                throw CommandError("Number of keys given as INPUTS here does not match model "
-                                   "definition");
+                throw CommandError(
+                    "Number of keys given as INPUTS here does not match model "
+                    "definition");
             outs = op.model->run(ins, static_cast<int>(op.outputs.size()));
             std::int64_t bs = op.model->def().batch.batchsize > 0 ? request_batch_size(job) : 0;
             for (const auto& o : outs)
@@ -125,8 +125,8 @@ void execute_batch(const std::vector<Job*>& jobs) {
             finish_ok(*jobs[k], jobs[k]->ops[jobs[k]->next], std::move(mine), us);
         }
     } catch (const std::exception& e) {
-        std::string what = dynamic_cast<const CommandError*>(&e) ? e.what()
-                                                                 : std::string("ERR ") + e.what();
+        std::string what =
+            dynamic_cast<const CommandError*>(&e) ? e.what() : std::string("ERR ") + e.what();
         for (Job* j : jobs) record_error(*j, j->ops[j->next], what);
     }
 }
@@ -139,8 +139,10 @@ std::int64_t request_batch_size(const Job& job) {
     for (const auto& name : op.inputs) {
         const Tensor* t = job.find_tensor(name);
         if (!t || t->dims.empty()) return 0;
-        if (bs < 0) bs = t->dims[0];
-        else if (bs != t->dims[0]) return 0;
+        if (bs < 0)
+            bs = t->dims[0];
+        else if (bs != t->dims[0])
+            return 0;
     }
     return bs < 0 ? 0 : bs;
 }
@@ -162,8 +164,10 @@ bool batch_compatible(const Job& a, const Job& b) {
 }
 
 void execute_current_op(const std::vector<Job*>& jobs) {
-    if (jobs.size() == 1) execute_one(*jobs[0]);
-    else execute_batch(jobs);
+    if (jobs.size() == 1)
+        execute_one(*jobs[0]);
+    else
+        execute_batch(jobs);
     for (Job* j : jobs) ++j->next;
 }
 

@@ -5,12 +5,17 @@
 
 namespace insitu::engine {
 namespace {
-[[noreturn]] void fail(const char* m) { throw CommandError(m); }
-bool is(std::string_view a, std::string_view b) { return core::iequals(a, b); }
+[[noreturn]] void fail(const char* m) {
+    throw CommandError(m);
+}
+bool is(std::string_view a, std::string_view b) {
+    return core::iequals(a, b);
+}
 }  // namespace
 
 InfoArgs parse_info(std::span<const std::string_view> args) {
-    if (args.empty() || args.size() > 2) fail("ERR wrong number of arguments for 'AI.INFO' command");
+    if (args.empty() || args.size() > 2)
+        fail("ERR wrong number of arguments for 'AI.INFO' command");
     InfoArgs a{args[0], false};
     if (args.size() == 2) {
         if (!is(args[1], "RESETSTAT")) fail("ERR unsupported subcommand");

@@ -21,8 +21,8 @@ namespace insitu::engine {
 
 struct JobOp {
     DagOpKind kind = DagOpKind::modelexecute;
-    ModelPtr model;    // modelexecute / modelrun
-    ScriptPtr script;  // scriptexecute / scriptrun
+    ModelPtr model;                            // modelexecute / modelrun
+    ScriptPtr script;                          // scriptexecute / scriptrun
     std::vector<std::string> inputs, outputs;  // names in the job's tensor context
     // Scripts only.
     std::string function;
@@ -40,9 +40,7 @@ struct JobOp {
         return kind == DagOpKind::modelexecute || kind == DagOpKind::modelrun ||
                kind == DagOpKind::scriptexecute || kind == DagOpKind::scriptrun;
     }
-    bool is_model() const {
-        return kind == DagOpKind::modelexecute || kind == DagOpKind::modelrun;
-    }
+    bool is_model() const { return kind == DagOpKind::modelexecute || kind == DagOpKind::modelrun; }
     // The run queue this op runs on (upper-cased device).
     const std::string& queue() const;
 };

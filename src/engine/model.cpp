@@ -43,8 +43,7 @@ std::shared_ptr<Model> Model::create(const insitu_backend_api* api, ModelDef def
     opts.execution_timeout_ms = settings.execution_timeout_ms;
     opts.memory_limit_mb = settings.memory_limit_mb;
     insitu_error err{};
-    if (api->model_create(blob.data(), blob.size(), &opts, &m->handle_, &err) != 0 ||
-        !m->handle_) {
+    if (api->model_create(blob.data(), blob.size(), &opts, &m->handle_, &err) != 0 || !m->handle_) {
         m->handle_ = nullptr;
         throw CommandError(backend_error_text(err));
     }

@@ -32,7 +32,7 @@ struct ModelDef {
 // Tensors the plugin returned, wrapped without copying; released from whichever thread drops
 // the last reference (the ABI allows it).
 class PluginBlob final : public Blob {
-public:
+  public:
     explicit PluginBlob(const insitu_output& o) : owner_(o.owner), release_(o.release) {
         data_ = static_cast<const char*>(o.data);
         size_ = o.nbytes;
@@ -43,7 +43,7 @@ public:
     PluginBlob(const PluginBlob&) = delete;
     PluginBlob& operator=(const PluginBlob&) = delete;
 
-private:
+  private:
     void* owner_;
     void (*release_)(void*);
 };
@@ -54,7 +54,7 @@ Tensor tensor_from_output(const insitu_output& o);
 insitu_tensor_view view_of(const Tensor& t);
 
 class Model {
-public:
+  public:
     // Creates the model through the plugin. Throws CommandError with the backend's message.
     static std::shared_ptr<Model> create(const insitu_backend_api* api, ModelDef def,
                                          std::string_view blob, const BackendSettings& settings);
@@ -75,7 +75,7 @@ public:
 
     RunStatsPtr stats;  // set by the adapter when the model gets a key
 
-private:
+  private:
     Model() = default;
     ModelDef def_;
     std::string queue_;

@@ -8,9 +8,13 @@
 namespace insitu::engine {
 namespace {
 
-[[noreturn]] void fail(const std::string& m) { throw CommandError(m); }
+[[noreturn]] void fail(const std::string& m) {
+    throw CommandError(m);
+}
 
-bool is(std::string_view a, std::string_view b) { return core::iequals(a, b); }
+bool is(std::string_view a, std::string_view b) {
+    return core::iequals(a, b);
+}
 
 std::int64_t parse_batch_value(std::string_view v, const char* what) {
     auto n = core::parse_ll(v);
@@ -55,8 +59,7 @@ std::size_t parse_store_head(std::span<const std::string_view> args, ModelDef& d
     return i;
 }
 
-std::size_t parse_blob(std::span<const std::string_view> args, std::size_t i,
-                       ModelStoreArgs& out) {
+std::size_t parse_blob(std::span<const std::string_view> args, std::size_t i, ModelStoreArgs& out) {
     if (i >= args.size()) fail("ERR Insufficient arguments, missing model BLOB");
     if (!is(args[i], "BLOB")) fail("ERR Invalid argument, expected BLOB");
     if (i + 1 >= args.size()) fail("ERR Insufficient arguments, missing model BLOB");
@@ -65,9 +68,8 @@ std::size_t parse_blob(std::span<const std::string_view> args, std::size_t i,
 }
 
 // INPUTS n name... / OUTPUTS n name... with counts (MODELSTORE).
-std::size_t parse_names(std::span<const std::string_view> args, std::size_t i,
-                        const char* what, const char* count_name,
-                        std::vector<std::string>& names) {
+std::size_t parse_names(std::span<const std::string_view> args, std::size_t i, const char* what,
+                        const char* count_name, std::vector<std::string>& names) {
     if (i + 1 >= args.size()) fail(std::string("ERR Invalid argument for ") + count_name);
     auto n = core::parse_ll(args[i + 1]);
     if (!n || *n <= 0) fail(std::string("ERR Invalid argument for ") + count_name);
@@ -137,8 +139,7 @@ ModelStoreArgs parse_modelset(std::span<const std::string_view> args) {
     std::size_t blob = i;
     while (blob < args.size() && !is(args[blob], "BLOB")) ++blob;
     if (blob < args.size()) {
-        if (tf && blob == i)
-            fail("ERR Insufficient arguments, INPUTS and OUTPUTS not specified");
+        if (tf && blob == i) fail("ERR Insufficient arguments, INPUTS and OUTPUTS not specified");
         if (tf) {
             if (!is(args[i], "INPUTS")) fail("ERR INPUTS not specified");
             std::size_t k = i + 1;
@@ -156,9 +157,12 @@ ModelStoreArgs parse_modelset(std::span<const std::string_view> args) {
 ModelGetArgs parse_modelget(std::span<const std::string_view> args) {
     bool meta = false, blob = false;
     for (std::size_t i = 1; i < args.size(); ++i) {
-        if (is(args[i], "META")) meta = true;
-        else if (is(args[i], "BLOB")) blob = true;
-        else fail("ERR unsupported data format");
+        if (is(args[i], "META"))
+            meta = true;
+        else if (is(args[i], "BLOB"))
+            blob = true;
+        else
+            fail("ERR unsupported data format");
     }
     if (!meta && !blob) return {true, true};
     return {meta, blob};
@@ -175,8 +179,9 @@ RunArgs parse_modelexecute(std::span<const std::string_view> args, int model_inp
     if (model_inputs >= 0 && static_cast<std::size_t>(model_inputs) != nin)
         fail("Number of keys given as INPUTS here does not match model definition");
     if (i + nin > args.size())
-        fail("ERR number of input keys to AI.MODELEXECUTE command does not match the number of "
-             "given arguments");
+        fail(
+            "ERR number of input keys to AI.MODELEXECUTE command does not match the number of "
+            "given arguments");
     for (std::size_t k = 0; k < nin; ++k) r.inputs.push_back(args[i++]);
     if (i >= args.size() || !is(args[i++], "OUTPUTS")) fail("ERR OUTPUTS not specified");
     if (i >= args.size()) fail("ERR Invalid argument for output_count");
@@ -185,8 +190,9 @@ RunArgs parse_modelexecute(std::span<const std::string_view> args, int model_inp
     if (model_outputs >= 0 && static_cast<std::size_t>(model_outputs) != nout)
         fail("Number of keys given as OUTPUTS here does not match model definition");
     if (i + nout > args.size())
-        fail("ERR number of output keys to AI.MODELEXECUTE command does not match the number of "
-             "given arguments");
+        fail(
+            "ERR number of output keys to AI.MODELEXECUTE command does not match the number of "
+            "given arguments");
     for (std::size_t k = 0; k < nout; ++k) r.outputs.push_back(args[i++]);
     if (i == args.size()) return r;
     if (!is(args[i], "TIMEOUT")) fail("Invalid argument: " + std::string(args[i]));
@@ -209,8 +215,10 @@ RunArgs parse_modelrun(std::span<const std::string_view> args, int model_inputs,
     if (i >= args.size() || !is(args[i], "INPUTS")) fail("ERR INPUTS not specified");
     bool outputs = false;
     for (++i; i < args.size(); ++i) {
-        if (!outputs && is(args[i], "OUTPUTS")) outputs = true;
-        else (outputs ? r.outputs : r.inputs).push_back(args[i]);
+        if (!outputs && is(args[i], "OUTPUTS"))
+            outputs = true;
+        else
+            (outputs ? r.outputs : r.inputs).push_back(args[i]);
     }
     if (model_inputs >= 0 && static_cast<std::size_t>(model_inputs) != r.inputs.size())
         fail("Number of keys given as INPUTS here does not match model definition");
@@ -246,8 +254,10 @@ std::vector<std::size_t> modelrun_key_positions(std::span<const std::string_view
     while (i < args.size() && !is(args[i], "INPUTS")) ++i;
     bool outputs = false;
     for (++i; i < args.size(); ++i) {
-        if (!outputs && is(args[i], "OUTPUTS")) outputs = true;
-        else keys.push_back(i);
+        if (!outputs && is(args[i], "OUTPUTS"))
+            outputs = true;
+        else
+            keys.push_back(i);
     }
     return keys;
 }

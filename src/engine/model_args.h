@@ -38,8 +38,7 @@ struct RunArgs {
 RunArgs parse_modelexecute(std::span<const std::string_view> args, int model_inputs,
                            int model_outputs);
 // Legacy AI.MODELRUN key [TIMEOUT t] INPUTS ... OUTPUTS ...
-RunArgs parse_modelrun(std::span<const std::string_view> args, int model_inputs,
-                       int model_outputs);
+RunArgs parse_modelrun(std::span<const std::string_view> args, int model_inputs, int model_outputs);
 
 // Positions (indices into args, which exclude the command name) of the keys AI.MODELEXECUTE /
 // AI.MODELRUN declares to Redis: the inputs and the outputs (not the model, which is

@@ -32,8 +32,10 @@ RunQueue::~RunQueue() {
 void RunQueue::push(Job* job, bool front) {
     {
         std::lock_guard lock(mu_);
-        if (front) items_.push_front(job);
-        else items_.push_back(job);
+        if (front)
+            items_.push_front(job);
+        else
+            items_.push_back(job);
     }
     cv_.notify_one();
     if (job->timeout_ms > 0) timer_cv_.notify_one();
@@ -84,8 +86,10 @@ void RunQueue::timer() {
         bool has_wake = false;
         expire(expired, wake, has_wake);
         if (expired.empty()) {
-            if (has_wake) timer_cv_.wait_until(lock, wake);
-            else timer_cv_.wait(lock);
+            if (has_wake)
+                timer_cv_.wait_until(lock, wake);
+            else
+                timer_cv_.wait(lock);
             continue;
         }
         lock.unlock();
@@ -150,8 +154,10 @@ void RunQueue::worker() {
         bool has_wake = false;
         pick(expired, batch, wake, has_wake);
         if (expired.empty() && batch.empty()) {
-            if (has_wake) cv_.wait_until(lock, wake);
-            else cv_.wait(lock);
+            if (has_wake)
+                cv_.wait_until(lock, wake);
+            else
+                cv_.wait(lock);
             continue;
         }
         lock.unlock();

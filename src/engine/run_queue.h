@@ -26,7 +26,7 @@ inline constexpr std::chrono::milliseconds k_default_min_batch_wait{1000};
 class RunQueues;
 
 class RunQueue {
-public:
+  public:
     RunQueue(std::string name, int threads, RunQueues& owner);
     ~RunQueue();  // stops and joins the workers; queued jobs are dropped
     RunQueue(const RunQueue&) = delete;
@@ -38,7 +38,7 @@ public:
     // CPU seconds used by each worker thread so far (INFO MODULES ai_cpu).
     std::vector<double> thread_cpu_seconds() const;
 
-private:
+  private:
     void worker();
     // Answers TIMEOUTs while every worker is busy: a request never waits past its own TIMEOUT.
     void timer();
@@ -63,7 +63,7 @@ private:
 };
 
 class RunQueues {
-public:
+  public:
     explicit RunQueues(int threads_per_queue = 1) : threads_(threads_per_queue) {}
     ~RunQueues();
 
@@ -77,7 +77,7 @@ public:
     std::vector<std::string> names() const;
     RunQueue* find(const std::string& device) const;
 
-private:
+  private:
     friend class RunQueue;
     void route(Job* job, const RunQueue* from);
     int threads_;

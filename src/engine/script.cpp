@@ -40,9 +40,8 @@ std::vector<Tensor> Script::run(const ScriptCall& c) const {
     std::vector<insitu_output> outs(static_cast<std::size_t>(c.n_outputs) + 1);
     int n_out = 0;
     insitu_error err{};
-    if (api_->script_run(handle_, c.function.c_str(), views.data(),
-                         static_cast<int>(views.size()), c.variadic_from, keys.data(),
-                         static_cast<int>(keys.size()), args.data(),
+    if (api_->script_run(handle_, c.function.c_str(), views.data(), static_cast<int>(views.size()),
+                         c.variadic_from, keys.data(), static_cast<int>(keys.size()), args.data(),
                          static_cast<int>(args.size()), outs.data(), c.n_outputs, &n_out,
                          &err) != 0) {
         throw CommandError(backend_error_text(err));

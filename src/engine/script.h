@@ -28,7 +28,7 @@ struct ScriptCall {
 };
 
 class Script {
-public:
+  public:
     // Compiles the script through the plugin. Throws CommandError.
     static std::shared_ptr<Script> create(const insitu_backend_api* api, ScriptDef def);
     ~Script();
@@ -43,7 +43,7 @@ public:
 
     RunStatsPtr stats;
 
-private:
+  private:
     Script() = default;
     ScriptDef def_;
     std::string queue_;

@@ -9,8 +9,12 @@
 namespace insitu::engine {
 namespace {
 
-[[noreturn]] void fail(const std::string& m) { throw CommandError(m); }
-bool is(std::string_view a, std::string_view b) { return core::iequals(a, b); }
+[[noreturn]] void fail(const std::string& m) {
+    throw CommandError(m);
+}
+bool is(std::string_view a, std::string_view b) {
+    return core::iequals(a, b);
+}
 
 std::size_t parse_head(std::span<const std::string_view> args, ScriptDef& d) {
     if (!valid_device(args[1])) fail("ERR Invalid DEVICE");
@@ -66,9 +70,12 @@ ScriptStoreArgs parse_scriptset(std::span<const std::string_view> args) {
 ScriptGetArgs parse_scriptget(std::span<const std::string_view> args) {
     bool meta = false, source = false;
     for (std::size_t i = 1; i < args.size(); ++i) {
-        if (is(args[i], "META")) meta = true;
-        else if (is(args[i], "SOURCE")) source = true;
-        else fail("ERR unsupported data format");
+        if (is(args[i], "META"))
+            meta = true;
+        else if (is(args[i], "SOURCE"))
+            source = true;
+        else
+            fail("ERR unsupported data format");
     }
     if (!meta && !source) return {true, true};
     return {meta, source};
@@ -88,8 +95,9 @@ ScriptRunArgs parse_scriptexecute(std::span<const std::string_view> args, bool i
     while (i < args.size()) {
         if (is(args[i], "TIMEOUT")) {
             if (first && !in_dag)
-                fail("ERR KEYS or INPUTS scope must be provided first for AI.SCRIPTEXECUTE "
-                     "command");
+                fail(
+                    "ERR KEYS or INPUTS scope must be provided first for AI.SCRIPTEXECUTE "
+                    "command");
             if (i + 1 >= args.size()) fail("ERR No value provided for TIMEOUT in AI.SCRIPTEXECUTE");
             r.timeout_ms = parse_timeout(args[i + 1]);
             if (i + 2 != args.size())

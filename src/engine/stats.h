@@ -41,7 +41,7 @@ struct RunStats {
 using RunStatsPtr = std::shared_ptr<RunStats>;
 
 class StatsRegistry {
-public:
+  public:
     // A fresh entry for `key`, replacing any previous one (storing a model resets its stats).
     RunStatsPtr create(const std::string& key, bool is_model, std::string backend,
                        std::string device, std::string tag);
@@ -51,7 +51,7 @@ public:
     // Every entry, ordered by key (AI._MODELSCAN / AI._SCRIPTSCAN).
     std::vector<RunStatsPtr> all() const;
 
-private:
+  private:
     mutable std::mutex mu_;
     std::map<std::string, RunStatsPtr> entries_;
 };

@@ -8,7 +8,9 @@ namespace {
 Allocator g_alloc{&std::malloc, &std::calloc, &std::free};
 }
 
-void set_allocator(const Allocator& a) { g_alloc = a; }
+void set_allocator(const Allocator& a) {
+    g_alloc = a;
+}
 
 HeapBlob::HeapBlob(std::size_t size, bool zeroed) {
     // Never ask an allocator for 0 bytes: some return nullptr for it.
@@ -19,7 +21,9 @@ HeapBlob::HeapBlob(std::size_t size, bool zeroed) {
     size_ = size;
 }
 
-HeapBlob::~HeapBlob() { g_alloc.free(const_cast<char*>(data_)); }
+HeapBlob::~HeapBlob() {
+    g_alloc.free(const_cast<char*>(data_));
+}
 
 std::size_t Tensor::element_count() const {
     std::size_t n = 1;

@@ -14,13 +14,13 @@
 namespace insitu::engine {
 
 class Blob {
-public:
+  public:
     virtual ~Blob() = default;
     std::string_view bytes() const { return {data_, size_}; }
     const char* data() const { return data_; }
     std::size_t size() const { return size_; }
 
-protected:
+  protected:
     const char* data_ = nullptr;
     std::size_t size_ = 0;
 };
@@ -36,7 +36,7 @@ struct Allocator {
 void set_allocator(const Allocator& a);
 
 class HeapBlob final : public Blob {
-public:
+  public:
     explicit HeapBlob(std::size_t size, bool zeroed = false);
     ~HeapBlob() override;
     HeapBlob(const HeapBlob&) = delete;

@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::size_t k_max_rank = 32;
 
-[[noreturn]] void fail(const char* m) { throw CommandError(m); }
+[[noreturn]] void fail(const char* m) {
+    throw CommandError(m);
+}
 
 template <typename T>
 void put(char* dst, std::size_t i, T v) {
@@ -134,29 +136,50 @@ BlobPtr build_blob(const TensorSetArgs& a, std::span<const std::string_view> arg
     for (std::size_t i = 0; i < values.size(); ++i) {
         std::string_view v = values[i];
         switch (a.dtype) {
-            case TensorType::Float: put(dst, i, static_cast<float>(checked_double(v))); break;
-            case TensorType::Double: put(dst, i, checked_double(v)); break;
+            case TensorType::Float:
+                put(dst, i, static_cast<float>(checked_double(v)));
+                break;
+            case TensorType::Double:
+                put(dst, i, checked_double(v));
+                break;
             case TensorType::Float16:
                 put(dst, i, core::float_to_half(static_cast<float>(checked_double(v))));
                 break;
             case TensorType::BFloat16:
                 put(dst, i, core::float_to_bfloat16(static_cast<float>(checked_double(v))));
                 break;
-            case TensorType::Int8: put(dst, i, checked_int<std::int8_t>(v)); break;
-            case TensorType::Int16: put(dst, i, checked_int<std::int16_t>(v)); break;
-            case TensorType::Int32: put(dst, i, checked_int<std::int32_t>(v)); break;
-            case TensorType::Int64: put(dst, i, checked_int<std::int64_t>(v)); break;
-            case TensorType::Uint8: put(dst, i, checked_int<std::uint8_t>(v)); break;
-            case TensorType::Uint16: put(dst, i, checked_int<std::uint16_t>(v)); break;
-            case TensorType::Uint32: put(dst, i, checked_int<std::uint32_t>(v)); break;
-            case TensorType::Uint64: put(dst, i, checked_int<std::uint64_t>(v)); break;
+            case TensorType::Int8:
+                put(dst, i, checked_int<std::int8_t>(v));
+                break;
+            case TensorType::Int16:
+                put(dst, i, checked_int<std::int16_t>(v));
+                break;
+            case TensorType::Int32:
+                put(dst, i, checked_int<std::int32_t>(v));
+                break;
+            case TensorType::Int64:
+                put(dst, i, checked_int<std::int64_t>(v));
+                break;
+            case TensorType::Uint8:
+                put(dst, i, checked_int<std::uint8_t>(v));
+                break;
+            case TensorType::Uint16:
+                put(dst, i, checked_int<std::uint16_t>(v));
+                break;
+            case TensorType::Uint32:
+                put(dst, i, checked_int<std::uint32_t>(v));
+                break;
+            case TensorType::Uint64:
+                put(dst, i, checked_int<std::uint64_t>(v));
+                break;
             case TensorType::Bool: {
                 auto b = checked_int<std::uint8_t>(v);
                 if (b > 1) fail(msg::bool_values);
                 put(dst, i, b);
                 break;
             }
-            default: fail(msg::invalid_dtype);
+            default:
+                fail(msg::invalid_dtype);
         }
     }
     return blob;

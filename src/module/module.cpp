@@ -29,9 +29,17 @@ namespace {
 
 // RedisAI's load-time options.
 constexpr std::string_view k_known_args[] = {
-    "BACKENDSPATH", "TF", "TFLITE", "TORCH", "ONNX", "THREADS_PER_QUEUE",
-    "INTER_OP_PARALLELISM", "INTRA_OP_PARALLELISM", "MODEL_CHUNK_SIZE",
-    "MODEL_EXECUTION_TIMEOUT", "BACKEND_MEMORY_LIMIT",
+    "BACKENDSPATH",
+    "TF",
+    "TFLITE",
+    "TORCH",
+    "ONNX",
+    "THREADS_PER_QUEUE",
+    "INTER_OP_PARALLELISM",
+    "INTRA_OP_PARALLELISM",
+    "MODEL_CHUNK_SIZE",
+    "MODEL_EXECUTION_TIMEOUT",
+    "BACKEND_MEMORY_LIMIT",
     "TENSOR_ALLOC_LIMIT",  // insitu: max bytes of a tensor the server allocates (zeros/VALUES)
 };
 
@@ -42,8 +50,8 @@ bool apply_numeric_arg(RedisModuleCtx* ctx, const std::string& key, const std::s
         const char* name;
         long long min;
     };
-    static const Rule rules[] = {{"THREADS_PER_QUEUE", 1},     {"INTER_OP_PARALLELISM", 1},
-                                 {"INTRA_OP_PARALLELISM", 1},  {"MODEL_CHUNK_SIZE", 1},
+    static const Rule rules[] = {{"THREADS_PER_QUEUE", 1},          {"INTER_OP_PARALLELISM", 1},
+                                 {"INTRA_OP_PARALLELISM", 1},       {"MODEL_CHUNK_SIZE", 1},
                                  {"MODEL_EXECUTION_TIMEOUT", 1000}, {"BACKEND_MEMORY_LIMIT", 0}};
     for (const auto& r : rules) {
         if (key != r.name) continue;
@@ -143,9 +151,10 @@ void add_cpu_section(RedisModuleInfoCtx* ctx) {
         if (!q) continue;
         auto cpu = q->thread_cpu_seconds();
         for (std::size_t i = 0; i < cpu.size(); ++i) {
-            std::string field = "queue_" + name + "_bthread_n" + std::to_string(i + 1) +
-                                "_used_cpu_total";
-            for (auto& c : field) if (c == ':') c = '_';
+            std::string field =
+                "queue_" + name + "_bthread_n" + std::to_string(i + 1) + "_used_cpu_total";
+            for (auto& c : field)
+                if (c == ':') c = '_';
             RedisModule_InfoAddFieldDouble(ctx, field.c_str(), cpu[i]);
         }
     }
@@ -170,9 +179,8 @@ void info_callback(RedisModuleInfoCtx* ctx, int /*for_crash_report*/) {
     RedisModule_InfoAddFieldLongLong(ctx, "backend_memory_limit",
                                      engine::backends().settings.memory_limit_mb);
     RedisModule_InfoAddFieldLongLong(ctx, "model_chunk_size", config().model_chunk_size);
-    RedisModule_InfoAddFieldLongLong(
-        ctx, "tensor_alloc_limit",
-        static_cast<long long>(config().tensor_limits.alloc_limit));
+    RedisModule_InfoAddFieldLongLong(ctx, "tensor_alloc_limit",
+                                     static_cast<long long>(config().tensor_limits.alloc_limit));
     for (const auto& [k, v] : config().load_args) {
         if (!engine::parse_backend(k)) continue;  // the numeric options are shown above
         std::string field = k;
@@ -209,7 +217,8 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
     if (!preload_backends(ctx)) return REDISMODULE_ERR;
     insitu::engine::run_queues().set_threads_per_queue(config().threads_per_queue);
     insitu::engine::run_queues().ensure("CPU");
-    if (register_tensor_type(ctx) != REDISMODULE_OK || register_model_types(ctx) != REDISMODULE_OK) {
+    if (register_tensor_type(ctx) != REDISMODULE_OK ||
+        register_model_types(ctx) != REDISMODULE_OK) {
         RedisModule_Log(ctx, "warning", "insitu: could not register the AI data types");
         return REDISMODULE_ERR;
     }

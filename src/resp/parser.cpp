@@ -9,7 +9,8 @@ long long parse_number(std::string_view s) {
     long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc{} || p != s.data() + s.size())
-        throw ProtocolError("invalid number in RESP header: '" + std::string(s.substr(0, 32)) + "'");
+        throw ProtocolError("invalid number in RESP header: '" + std::string(s.substr(0, 32)) +
+                            "'");
     return v;
 }
 
@@ -27,7 +28,13 @@ std::optional<Header> parse_header(std::string_view buf) {
     h.line = buf.substr(1, nl - 1);
     h.size = nl + 2;
     switch (h.kind) {
-        case '$': case '*': case '%': case '~': case '=': case '!': case '>':
+        case '$':
+        case '*':
+        case '%':
+        case '~':
+        case '=':
+        case '!':
+        case '>':
             h.value = parse_number(h.line);
             if (h.value < -1) throw ProtocolError("negative RESP length");
             if ((h.kind == '$' || h.kind == '=' || h.kind == '!') && h.value > k_max_bulk)
@@ -42,7 +49,11 @@ std::optional<Header> parse_header(std::string_view buf) {
             if (h.line != "t" && h.line != "f") throw ProtocolError("invalid RESP boolean");
             h.value = h.line == "t";
             break;
-        case '+': case '-': case ',': case '(': case '_':
+        case '+':
+        case '-':
+        case ',':
+        case '(':
+        case '_':
             break;
         default:
             throw ProtocolError(std::string("unknown RESP type byte 0x") +
@@ -84,7 +95,9 @@ std::optional<Reply> Parser::next() {
         Reply r;
         std::size_t consumed = h->size;
         switch (h->kind) {
-            case '$': case '=': case '!':
+            case '$':
+            case '=':
+            case '!':
                 if (h->value < 0) {
                     r.type = Reply::Type::nil;
                 } else {
@@ -97,12 +110,15 @@ std::optional<Reply> Parser::next() {
                     consumed += len + 2;
                 }
                 break;
-            case '*': case '%': case '~': case '>':
+            case '*':
+            case '%':
+            case '~':
+            case '>':
                 if (h->value < 0) {
                     r.type = Reply::Type::nil;
                     break;
                 }
-                r.type = h->kind == '%' ? Reply::Type::map
+                r.type = h->kind == '%'   ? Reply::Type::map
                          : h->kind == '~' ? Reply::Type::set
                                           : Reply::Type::array;
                 if (h->value > 0) {
@@ -157,15 +173,24 @@ namespace insitu {
 std::string to_display(const Reply& r, int indent) {
     std::string pad(static_cast<std::size_t>(indent), ' ');
     switch (r.type) {
-        case Reply::Type::bulk: return "\"" + r.str + "\"";
-        case Reply::Type::status: return r.str;
-        case Reply::Type::error: return "(error) " + r.str;
-        case Reply::Type::integer: return "(integer) " + std::to_string(r.integer);
-        case Reply::Type::boolean: return r.integer ? "(true)" : "(false)";
-        case Reply::Type::nil: return "(nil)";
-        case Reply::Type::dbl: return "(double) " + r.str;
-        case Reply::Type::big_number: return "(big number) " + r.str;
-        default: break;
+        case Reply::Type::bulk:
+            return "\"" + r.str + "\"";
+        case Reply::Type::status:
+            return r.str;
+        case Reply::Type::error:
+            return "(error) " + r.str;
+        case Reply::Type::integer:
+            return "(integer) " + std::to_string(r.integer);
+        case Reply::Type::boolean:
+            return r.integer ? "(true)" : "(false)";
+        case Reply::Type::nil:
+            return "(nil)";
+        case Reply::Type::dbl:
+            return "(double) " + r.str;
+        case Reply::Type::big_number:
+            return "(big number) " + r.str;
+        default:
+            break;
     }
     if (r.elements.empty()) return "(empty array)";
     std::string out;

@@ -38,12 +38,12 @@ inline constexpr std::size_t k_max_line = 64 * 1024;
 inline constexpr std::size_t k_max_depth = 64;
 
 class Parser {
-public:
+  public:
     void feed(std::string_view bytes) { buf_.append(bytes); }
     std::optional<Reply> next();
     std::size_t buffered() const { return buf_.size() - pos_; }
 
-private:
+  private:
     struct Frame {
         Reply reply;
         long long remaining;

@@ -27,7 +27,9 @@ void CommandWriter::append_external(std::string_view s) {
     total_ += s.size();
 }
 
-void CommandWriter::add(std::string_view arg) { add_pieces({arg}); }
+void CommandWriter::add(std::string_view arg) {
+    add_pieces({arg});
+}
 
 void CommandWriter::add_pieces(const std::vector<std::string_view>& pieces) {
     std::size_t len = 0;

@@ -13,7 +13,7 @@
 namespace insitu::resp {
 
 class CommandWriter {
-public:
+  public:
     static constexpr std::size_t k_inline_limit = 4096;
 
     CommandWriter() = default;
@@ -32,9 +32,9 @@ public:
     // Flat copy of the whole command (tests and small commands).
     std::string flatten() const;
 
-private:
+  private:
     struct Segment {
-        bool inline_data;     // true: [offset, offset+len) of buf_; false: external pointer
+        bool inline_data;  // true: [offset, offset+len) of buf_; false: external pointer
         std::size_t offset;
         const char* ptr;
         std::size_t len;

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <sys/stat.h>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -9,7 +10,6 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
 
 namespace insitu::test {
 
@@ -27,7 +27,9 @@ const Plugin& load_plugin(const std::string& path) {
     return loaded.emplace(path, p).first->second;
 }
 
-std::string models_dir() { return INSITU_TEST_MODELS_DIR; }
+std::string models_dir() {
+    return INSITU_TEST_MODELS_DIR;
+}
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -39,14 +41,16 @@ std::string read_file(const std::string& path) {
 
 Array load_npy(const std::string& path) {
     std::string raw = read_file(path);
-    if (raw.size() < 10 || raw.compare(0, 6, "\x93NUMPY") != 0) throw std::runtime_error("not npy: " + path);
+    if (raw.size() < 10 || raw.compare(0, 6, "\x93NUMPY") != 0)
+        throw std::runtime_error("not npy: " + path);
     size_t header_len, header_start;
     if (raw[6] == 1) {
         header_len = static_cast<uint8_t>(raw[8]) | (static_cast<uint8_t>(raw[9]) << 8);
         header_start = 10;
     } else {
         header_len = 0;
-        for (int i = 0; i < 4; ++i) header_len |= size_t(static_cast<uint8_t>(raw[8 + i])) << (8 * i);
+        for (int i = 0; i < 4; ++i)
+            header_len |= size_t(static_cast<uint8_t>(raw[8 + i])) << (8 * i);
         header_start = 12;
     }
     std::string header = raw.substr(header_start, header_len);
@@ -62,7 +66,7 @@ Array load_npy(const std::string& path) {
     descr = descr.substr(0, descr.find('\''));
     static const std::map<std::string, TensorType> types = {
         {"<f4", TensorType::Float}, {"<f8", TensorType::Double}, {"<i4", TensorType::Int32},
-        {"<i8", TensorType::Int64}, {"|i1", TensorType::Int8}, {"|u1", TensorType::Uint8},
+        {"<i8", TensorType::Int64}, {"|i1", TensorType::Int8},   {"|u1", TensorType::Uint8},
         {"<i2", TensorType::Int16}, {"|b1", TensorType::Bool}};
     auto t = types.find(descr);
     if (t == types.end()) throw std::runtime_error("unsupported npy dtype " + descr);
@@ -73,7 +77,8 @@ Array load_npy(const std::string& path) {
     std::stringstream ss(shape);
     std::string dim;
     while (std::getline(ss, dim, ','))
-        if (dim.find_first_of("0123456789") != std::string::npos) a.shape.push_back(std::stoll(dim));
+        if (dim.find_first_of("0123456789") != std::string::npos)
+            a.shape.push_back(std::stoll(dim));
     a.bytes = raw.substr(header_start + header_len);
     return a;
 }
@@ -104,14 +109,23 @@ static double value_at(const void* data, size_t i) {
 
 static double element(int dtype, const void* data, size_t i) {
     switch (static_cast<TensorType>(dtype)) {
-    case TensorType::Float: return value_at<float>(data, i);
-    case TensorType::Double: return value_at<double>(data, i);
-    case TensorType::Int32: return value_at<int32_t>(data, i);
-    case TensorType::Int64: return value_at<int64_t>(data, i);
-    case TensorType::Int16: return value_at<int16_t>(data, i);
-    case TensorType::Int8: return value_at<int8_t>(data, i);
-    case TensorType::Uint8: case TensorType::Bool: return value_at<uint8_t>(data, i);
-    default: throw std::runtime_error("element(): unsupported dtype");
+        case TensorType::Float:
+            return value_at<float>(data, i);
+        case TensorType::Double:
+            return value_at<double>(data, i);
+        case TensorType::Int32:
+            return value_at<int32_t>(data, i);
+        case TensorType::Int64:
+            return value_at<int64_t>(data, i);
+        case TensorType::Int16:
+            return value_at<int16_t>(data, i);
+        case TensorType::Int8:
+            return value_at<int8_t>(data, i);
+        case TensorType::Uint8:
+        case TensorType::Bool:
+            return value_at<uint8_t>(data, i);
+        default:
+            throw std::runtime_error("element(): unsupported dtype");
     }
 }
 
@@ -152,7 +166,9 @@ std::string run_model(const insitu_backend_api* api, void* model, const std::vec
     insitu_error err{};
     int rc = api->model_run(model, v.data(), static_cast<int>(v.size()), outs.items.data(),
                             static_cast<int>(outs.items.size()), &err);
-    return rc == 0 ? std::string() : std::string(err.message).empty() ? "<empty error>" : err.message;
+    return rc == 0                            ? std::string()
+           : std::string(err.message).empty() ? "<empty error>"
+                                              : err.message;
 }
 
 void check_case(const insitu_backend_api* api, void* model, const std::string& name, double tol) {

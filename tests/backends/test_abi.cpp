@@ -17,7 +17,9 @@ struct BuiltPlugin {
 };
 
 // Readable test names in ctest output instead of gtest's byte dump.
-void PrintTo(const BuiltPlugin& p, std::ostream* os) { *os << p.name; }
+void PrintTo(const BuiltPlugin& p, std::ostream* os) {
+    *os << p.name;
+}
 
 std::vector<BuiltPlugin> built_plugins() {
     std::vector<BuiltPlugin> v;

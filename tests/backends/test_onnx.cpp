@@ -12,7 +12,7 @@ namespace {
 constexpr int k_float = static_cast<int>(TensorType::Float);
 
 class OnnxTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         api = load_plugin(INSITU_BACKEND_ONNX_PATH).api;
         ASSERT_NE(api, nullptr);
@@ -99,7 +99,8 @@ TEST_F(OnnxTest, GpuWithoutCudaIsAnError) {
     std::string good = read_file(models_dir() + "/linreg.onnx");
     std::string msg = create_error(good, "GPU");
     if (msg.empty()) GTEST_SKIP() << "ONNX Runtime has a CUDA provider and a GPU";
-    EXPECT_NE(msg.find("GPU requested but ONNX Runtime couldn't find CUDA"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("GPU requested but ONNX Runtime couldn't find CUDA"), std::string::npos)
+        << msg;
     EXPECT_NE(create_error(good, "GPU:3"), "");
     EXPECT_NE(create_error(good, "NPU"), "");
 }
@@ -130,7 +131,8 @@ TEST_F(OnnxTest, WrongDtypeAndShape) {
     void* m = model("mlp.onnx");
     ASSERT_NE(m, nullptr);
     Outputs outs(1);
-    auto doubles = make_array(static_cast<int>(TensorType::Double), {1, 64}, std::vector<double>(64, 1.0));
+    auto doubles =
+        make_array(static_cast<int>(TensorType::Double), {1, 64}, std::vector<double>(64, 1.0));
     EXPECT_NE(run_model(api, m, {doubles}, outs), "");
     auto narrow = make_array(k_float, {1, 63}, std::vector<float>(63, 1.f));
     EXPECT_NE(run_model(api, m, {narrow}, outs), "");

@@ -13,7 +13,7 @@ namespace {
 constexpr int k_float = static_cast<int>(TensorType::Float);
 
 class TfTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         api = load_plugin(INSITU_BACKEND_TF_PATH).api;
         ASSERT_NE(api, nullptr);
@@ -22,8 +22,8 @@ protected:
     void TearDown() override {
         for (void* m : models) api->model_free(m);
     }
-    insitu_model_options options(const std::vector<const char*>& in, const std::vector<const char*>& out,
-                                 const char* device = "CPU") {
+    insitu_model_options options(const std::vector<const char*>& in,
+                                 const std::vector<const char*>& out, const char* device = "CPU") {
         ins = in;
         outs_ = out;
         insitu_model_options o = cpu_options();
@@ -87,7 +87,8 @@ TEST_F(TfTest, SerializeReturnsTheStoredBytes) {
 }
 
 TEST_F(TfTest, UnknownNodeNames) {
-    EXPECT_EQ(create_error(blob, options({"nope"}, {"out"})), "Input node named \"nope\" not found in TF graph.");
+    EXPECT_EQ(create_error(blob, options({"nope"}, {"out"})),
+              "Input node named \"nope\" not found in TF graph.");
     EXPECT_EQ(create_error(blob, options({"x"}, {"missing"})),
               "Output node named \"missing\" not found in TF graph.");
     EXPECT_NE(create_error(blob, options({""}, {"out"})), "");
@@ -105,7 +106,8 @@ TEST_F(TfTest, CorruptedAndUnsupportedGraphs) {
     EXPECT_NE(create_error(blob.substr(0, 5), o), "");
     EXPECT_NE(create_error("\xff\xff\xff\xff garbage that is not a GraphDef", o), "");
     EXPECT_NE(create_error(read_file(models_dir() + "/fc_add_relu.tflite"), o), "");
-    std::string msg = create_error(read_file(models_dir() + "/unsupported_tf.pb"), options({"x"}, {"chol"}));
+    std::string msg =
+        create_error(read_file(models_dir() + "/unsupported_tf.pb"), options({"x"}, {"chol"}));
     EXPECT_NE(msg.find("Cholesky"), std::string::npos) << msg;
 }
 
@@ -142,7 +144,8 @@ TEST_F(TfTest, ConcurrentRuns) {
         ts.emplace_back([&] {
             for (int i = 0; i < 30; ++i) {
                 Outputs outs(1);
-                if (!run_model(api, m, in, outs).empty() || outs.items[0].nbytes != expected[0].bytes.size())
+                if (!run_model(api, m, in, outs).empty() ||
+                    outs.items[0].nbytes != expected[0].bytes.size())
                     ++failures;
             }
         });

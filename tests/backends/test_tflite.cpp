@@ -12,7 +12,7 @@ namespace {
 constexpr int k_float = static_cast<int>(TensorType::Float);
 
 class TfliteTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         api = load_plugin(INSITU_BACKEND_TFLITE_PATH).api;
         ASSERT_NE(api, nullptr);

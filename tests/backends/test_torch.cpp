@@ -16,7 +16,7 @@ constexpr int k_int32 = static_cast<int>(TensorType::Int32);
 constexpr int k_int64 = static_cast<int>(TensorType::Int64);
 
 class TorchTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         api = load_plugin(INSITU_BACKEND_TORCH_PATH).api;
         ASSERT_NE(api, nullptr);
@@ -162,7 +162,9 @@ TEST_F(TorchTest, WrongDtypeAndShape) {
     EXPECT_NE(run_model(api, g.m, {ints}, outs), "");
     auto narrow = make_array(k_float, {1, 63}, std::vector<float>(63, 1.f));
     // The cause comes first, ahead of the TorchScript traceback.
-    EXPECT_EQ(run_model(api, g.m, {narrow}, outs).rfind("RuntimeError: mat1 and mat2 shapes cannot be multiplied", 0), 0u);
+    EXPECT_EQ(run_model(api, g.m, {narrow}, outs)
+                  .rfind("RuntimeError: mat1 and mat2 shapes cannot be multiplied", 0),
+              0u);
     // A view whose byte count disagrees with its shape is rejected before reaching torch.
     auto lying = make_array(k_float, {1, 64}, std::vector<float>(8, 1.f));
     EXPECT_NE(run_model(api, g.m, {lying}, outs).find("data length"), std::string::npos);
@@ -183,7 +185,7 @@ TEST_F(TorchTest, WrongOutputCount) {
 // ---- scripts ---------------------------------------------------------------------------------
 
 class TorchScriptTest : public TorchTest {
-protected:
+  protected:
     void SetUp() override {
         TorchTest::SetUp();
         if (HasFatalFailure()) return;
@@ -240,8 +242,8 @@ TEST_F(TorchScriptTest, EntryPoints) {
     EXPECT_FALSE(api->script_has_function(script, "nope"));
     EXPECT_FALSE(api->script_has_function(script, ""));
     check("scale_add", "script_scale_add", {"2.5"});
-    check("sums", "script_sums");   // List[Tensor] result
-    check("pair", "script_pair");   // tuple result, mixed dtypes
+    check("sums", "script_sums");  // List[Tensor] result
+    check("pair", "script_pair");  // tuple result, mixed dtypes
 }
 
 TEST_F(TorchScriptTest, KeysAndArgsReachTheFunction) {
@@ -272,7 +274,8 @@ TEST_F(TorchScriptTest, MissingEntryPoint) {
 TEST_F(TorchScriptTest, WrongEntryPointSignature) {
     std::string msg = create({"legacy_add"});
     EXPECT_EQ(msg.rfind("Wrong inputs type in function legacy_add", 0), 0u) << msg;
-    EXPECT_NE(msg.find("(tensors: List[Tensor], keys: List[str], args: List[str])"), std::string::npos);
+    EXPECT_NE(msg.find("(tensors: List[Tensor], keys: List[str], args: List[str])"),
+              std::string::npos);
     EXPECT_NE(create({"wrong_signature"}).find("Wrong inputs type in function wrong_signature"),
               std::string::npos);
 }
@@ -315,7 +318,8 @@ TEST_F(TorchScriptTest, ScriptRuntimeErrorFromTorch) {
     auto b = make_array(k_float, {4}, std::vector<float>(4, 1.f));
     EXPECT_NE(run("scale_add", {a, b}, outs), "");
     // An argument that is not a number.
-    EXPECT_NE(run("scale_add", load_case("script_scale_add", "in"), outs, nullptr, -1, {}, {"abc"}), "");
+    EXPECT_NE(run("scale_add", load_case("script_scale_add", "in"), outs, nullptr, -1, {}, {"abc"}),
+              "");
 }
 
 TEST_F(TorchScriptTest, UnknownFunctionAtRun) {
@@ -328,7 +332,7 @@ TEST_F(TorchScriptTest, UnknownFunctionAtRun) {
 TEST_F(TorchScriptTest, LegacyPositionalAndVariadic) {
     ASSERT_EQ(create({}), "");  // SCRIPTSET: no entry points
     check("legacy_add", "script_legacy_add");
-    check("legacy_concat", "script_legacy_concat");                   // trailing List[Tensor]
+    check("legacy_concat", "script_legacy_concat");  // trailing List[Tensor]
     check("legacy_concat", "script_legacy_concat", {}, /*variadic_from=*/1);  // explicit '$'
     // Entry-point-shaped functions still get (tensors, keys, args) without being declared.
     check("scale_add", "script_scale_add", {"2.5"});
@@ -421,7 +425,8 @@ def double(tensors: List[Tensor], keys: List[str], args: List[str]):
     Outputs outs3(1);
     auto x = make_array(k_float, {2}, std::vector<float>{1.5f, -2.f});
     msg = run("fail", {x}, outs3, nullptr, -1, {"k"});
-    EXPECT_NE(msg.find("Redis command returned an error: ERR no such thing"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Redis command returned an error: ERR no such thing"), std::string::npos)
+        << msg;
 
     Outputs outs4(1);
     ASSERT_EQ(run("double", {x}, outs4), "");

@@ -11,14 +11,14 @@
 static int check_failures = 0;
 static int check_count = 0;
 
-#define CHECK(cond)                                                                         \
-    do {                                                                                    \
-        ++check_count;                                                                      \
-        if (!(cond)) {                                                                      \
-            ++check_failures;                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: '%s' at '%s')\n",         \
-                    __FILE__, __LINE__, #cond, SRGetLastError(), SRGetLastErrorLocation()); \
-        }                                                                                   \
+#define CHECK(cond)                                                                           \
+    do {                                                                                      \
+        ++check_count;                                                                        \
+        if (!(cond)) {                                                                        \
+            ++check_failures;                                                                 \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: '%s' at '%s')\n", __FILE__, \
+                    __LINE__, #cond, SRGetLastError(), SRGetLastErrorLocation());             \
+        }                                                                                     \
     } while (0)
 
 /* The call must return `code`. */

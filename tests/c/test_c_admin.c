@@ -45,8 +45,8 @@ int main(void) {
     const size_t dims[1] = {1};
     double d = 1.0;
     bool exists = false;
-    CHECK_OK(put_tensor(client, S("c_admin_t"), &d, dims, 1, SRTensorTypeDouble,
-                        SRMemLayoutContiguous));
+    CHECK_OK(
+        put_tensor(client, S("c_admin_t"), &d, dims, 1, SRTensorTypeDouble, SRMemLayoutContiguous));
     CHECK_OK(flush_db(client, addr, alen));
     if (!cluster) {
         CHECK_OK(tensor_exists(client, S("c_admin_t"), &exists));

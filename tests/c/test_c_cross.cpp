@@ -9,13 +9,13 @@
 
 namespace {
 int failures = 0;
-#define EXPECT(cond)                                                                          \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            ++failures;                                                                       \
+#define EXPECT(cond)                                                                             \
+    do {                                                                                         \
+        if (!(cond)) {                                                                           \
+            ++failures;                                                                          \
             std::fprintf(stderr, "%s:%d: failed: %s (last C error: '%s')\n", __FILE__, __LINE__, \
-                         #cond, SRGetLastError());                                            \
-        }                                                                                     \
+                         #cond, SRGetLastError());                                               \
+        }                                                                                        \
     } while (0)
 }  // namespace
 

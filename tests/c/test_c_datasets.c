@@ -60,8 +60,8 @@ static void dataset_handle(void) {
     CHECK_OK(get_dataset_tensor(ds, S("t"), &data, &dp, &nd, &tt, SRMemLayoutContiguous));
     CHECK(nd == 2 && ((float*)data)[5] == 6);
     float out[6] = {0};
-    CHECK_OK(unpack_dataset_tensor(ds, S("t"), out, dims, 2, SRTensorTypeFloat,
-                                   SRMemLayoutContiguous));
+    CHECK_OK(
+        unpack_dataset_tensor(ds, S("t"), out, dims, 2, SRTensorTypeFloat, SRMemLayoutContiguous));
     CHECK(out[4] == 5);
     double wrong[6];
     CHECK_RC(unpack_dataset_tensor(ds, S("t"), wrong, dims, 2, SRTensorTypeDouble,

@@ -31,8 +31,8 @@ int main(void) {
     CHECK_OK(unpack_tensor(member, S("t"), w, dims, 1, SRTensorTypeInt16, SRMemLayoutContiguous));
     CHECK(w[0] == 3 && w[1] == 4);
     /* another data source */
-    CHECK_OK(put_tensor(plain, S("member0.u"), v, dims, 1, SRTensorTypeInt16,
-                        SRMemLayoutContiguous));
+    CHECK_OK(
+        put_tensor(plain, S("member0.u"), v, dims, 1, SRTensorTypeInt16, SRMemLayoutContiguous));
     CHECK_OK(tensor_exists(member, S("u"), &exists));
     CHECK(!exists);
     CHECK_OK(set_data_source(member, S("member0")));

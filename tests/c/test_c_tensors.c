@@ -12,28 +12,60 @@ static void fill(void* p, SRTensorType type, size_t n, int seed) {
     for (size_t i = 0; i < n; ++i) {
         long v = (long)((i * 7 + (size_t)seed) % 100) - 50;
         switch (type) {
-        case SRTensorTypeDouble: ((double*)p)[i] = v * 0.25; break;
-        case SRTensorTypeFloat: ((float*)p)[i] = (float)v * 0.5f; break;
-        case SRTensorTypeInt8: ((int8_t*)p)[i] = (int8_t)v; break;
-        case SRTensorTypeInt16: ((int16_t*)p)[i] = (int16_t)(v * 300); break;
-        case SRTensorTypeInt32: ((int32_t*)p)[i] = (int32_t)(v * 70000); break;
-        case SRTensorTypeInt64: ((int64_t*)p)[i] = (int64_t)v * 5000000000LL; break;
-        case SRTensorTypeUint8: ((uint8_t*)p)[i] = (uint8_t)(v + 50); break;
-        case SRTensorTypeUint16: ((uint16_t*)p)[i] = (uint16_t)((v + 50) * 600); break;
-        case SRTensorTypeUint32: ((uint32_t*)p)[i] = (uint32_t)(v + 50) * 40000000u; break;
-        case SRTensorTypeUint64: ((uint64_t*)p)[i] = (uint64_t)(v + 50) * 100000000000ULL; break;
-        case SRTensorTypeBool: ((uint8_t*)p)[i] = (uint8_t)(v & 1); break;
-        default: break;
+            case SRTensorTypeDouble:
+                ((double*)p)[i] = v * 0.25;
+                break;
+            case SRTensorTypeFloat:
+                ((float*)p)[i] = (float)v * 0.5f;
+                break;
+            case SRTensorTypeInt8:
+                ((int8_t*)p)[i] = (int8_t)v;
+                break;
+            case SRTensorTypeInt16:
+                ((int16_t*)p)[i] = (int16_t)(v * 300);
+                break;
+            case SRTensorTypeInt32:
+                ((int32_t*)p)[i] = (int32_t)(v * 70000);
+                break;
+            case SRTensorTypeInt64:
+                ((int64_t*)p)[i] = (int64_t)v * 5000000000LL;
+                break;
+            case SRTensorTypeUint8:
+                ((uint8_t*)p)[i] = (uint8_t)(v + 50);
+                break;
+            case SRTensorTypeUint16:
+                ((uint16_t*)p)[i] = (uint16_t)((v + 50) * 600);
+                break;
+            case SRTensorTypeUint32:
+                ((uint32_t*)p)[i] = (uint32_t)(v + 50) * 40000000u;
+                break;
+            case SRTensorTypeUint64:
+                ((uint64_t*)p)[i] = (uint64_t)(v + 50) * 100000000000ULL;
+                break;
+            case SRTensorTypeBool:
+                ((uint8_t*)p)[i] = (uint8_t)(v & 1);
+                break;
+            default:
+                break;
         }
     }
 }
 
 static size_t elem_size(SRTensorType t) {
     switch (t) {
-    case SRTensorTypeDouble: case SRTensorTypeInt64: case SRTensorTypeUint64: return 8;
-    case SRTensorTypeFloat: case SRTensorTypeInt32: case SRTensorTypeUint32: return 4;
-    case SRTensorTypeInt16: case SRTensorTypeUint16: return 2;
-    default: return 1;
+        case SRTensorTypeDouble:
+        case SRTensorTypeInt64:
+        case SRTensorTypeUint64:
+            return 8;
+        case SRTensorTypeFloat:
+        case SRTensorTypeInt32:
+        case SRTensorTypeUint32:
+            return 4;
+        case SRTensorTypeInt16:
+        case SRTensorTypeUint16:
+            return 2;
+        default:
+            return 1;
     }
 }
 
@@ -103,14 +135,15 @@ static void layouts(void) {
     size_t* gd = NULL;
     size_t gn = 0;
     SRTensorType gt;
-    CHECK_OK(get_tensor(client, S("c_fortran"), &data, &gd, &gn, &gt, SRMemLayoutFortranContiguous));
+    CHECK_OK(
+        get_tensor(client, S("c_fortran"), &data, &gd, &gn, &gt, SRMemLayoutFortranContiguous));
     CHECK(data != NULL && memcmp(data, col_major, sizeof col_major) == 0);
 
     /* Nested: pointer-of-pointers rows. */
     double r0[3] = {1.5, 2.5, 3.5}, r1[3] = {4.5, 5.5, 6.5};
     double* rows[2] = {r0, r1};
-    CHECK_OK(put_tensor(client, S("c_nested"), rows, dims, 2, SRTensorTypeDouble,
-                        SRMemLayoutNested));
+    CHECK_OK(
+        put_tensor(client, S("c_nested"), rows, dims, 2, SRTensorTypeDouble, SRMemLayoutNested));
     double flat[6];
     CHECK_OK(unpack_tensor(client, S("c_nested"), flat, dims, 2, SRTensorTypeDouble,
                            SRMemLayoutContiguous));
@@ -153,16 +186,16 @@ static void errors(void) {
 
     /* wrong dtype */
     double d[4];
-    CHECK_RC(unpack_tensor(client, S("c_err"), d, dims, 1, SRTensorTypeDouble,
-                           SRMemLayoutContiguous),
-             SRTypeError);
+    CHECK_RC(
+        unpack_tensor(client, S("c_err"), d, dims, 1, SRTensorTypeDouble, SRMemLayoutContiguous),
+        SRTypeError);
     CHECK_ERROR_TEXT("FLOAT");
     /* wrong shape */
     const size_t dims5[1] = {5};
     float f5[5];
-    CHECK_RC(unpack_tensor(client, S("c_err"), f5, dims5, 1, SRTensorTypeFloat,
-                           SRMemLayoutContiguous),
-             SRParameterError);
+    CHECK_RC(
+        unpack_tensor(client, S("c_err"), f5, dims5, 1, SRTensorTypeFloat, SRMemLayoutContiguous),
+        SRParameterError);
     /* bad arguments */
     CHECK_RC(put_tensor(client, S("c_x"), f, dims, 0, SRTensorTypeFloat, SRMemLayoutContiguous),
              SRParameterError);

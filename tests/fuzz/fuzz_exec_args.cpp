@@ -29,24 +29,48 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const int declared = (sel >> 4) % 4 - 1;  // -1 (unknown) .. 2
     try {
         switch (sel % 13) {
-            case 0: parse_modelstore(args); break;
-            case 1: parse_modelset(args); break;
-            case 2: parse_modelget(args); break;
-            case 3: parse_modelexecute(args, declared, declared); break;
-            case 4: parse_modelrun(args, declared, declared); break;
-            case 5: parse_scriptstore(args); break;
-            case 6: parse_scriptset(args); break;
-            case 7: parse_scriptget(args); break;
-            case 8: parse_scriptexecute(args, (sel & 0x80) != 0); break;
-            case 9: parse_scriptrun(args); break;
+            case 0:
+                parse_modelstore(args);
+                break;
+            case 1:
+                parse_modelset(args);
+                break;
+            case 2:
+                parse_modelget(args);
+                break;
+            case 3:
+                parse_modelexecute(args, declared, declared);
+                break;
+            case 4:
+                parse_modelrun(args, declared, declared);
+                break;
+            case 5:
+                parse_scriptstore(args);
+                break;
+            case 6:
+                parse_scriptset(args);
+                break;
+            case 7:
+                parse_scriptget(args);
+                break;
+            case 8:
+                parse_scriptexecute(args, (sel & 0x80) != 0);
+                break;
+            case 9:
+                parse_scriptrun(args);
+                break;
             case 10: {
                 auto d = parse_dag(args, DagFlavor{(sel & 0x40) != 0, (sel & 0x80) != 0});
                 for (const auto& op : d.ops)
                     if (op.first + op.count > args.size()) __builtin_trap();
                 break;
             }
-            case 11: parse_info(args); break;
-            case 12: parse_config(args); break;
+            case 11:
+                parse_info(args);
+                break;
+            case 12:
+                parse_config(args);
+                break;
         }
     } catch (const CommandError&) {
     }

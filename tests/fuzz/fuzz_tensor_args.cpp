@@ -25,8 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             insitu::engine::validate_blob(a, args[a.data_index]);
         } else {
             auto blob = insitu::engine::build_blob(a, args);
-            if (a.dtype == insitu::TensorType::String) insitu::engine::split_strings(blob->bytes());
-            else if (blob->size() != a.nbytes) __builtin_trap();
+            if (a.dtype == insitu::TensorType::String)
+                insitu::engine::split_strings(blob->bytes());
+            else if (blob->size() != a.nbytes)
+                __builtin_trap();
         }
     } catch (const insitu::engine::CommandError&) {
     }

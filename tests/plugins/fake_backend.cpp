@@ -36,7 +36,9 @@ void set_err(insitu_error* e, const std::string& m) {
     std::snprintf(e->message, sizeof e->message, "%s", m.c_str());
 }
 
-void release(void* owner) { delete static_cast<Buffer*>(owner); }
+void release(void* owner) {
+    delete static_cast<Buffer*>(owner);
+}
 
 void make_output(insitu_output* o, std::vector<float> v, std::vector<int64_t> shape) {
     auto* b = new Buffer{std::move(v)};
@@ -59,11 +61,17 @@ bool floats(const insitu_tensor_view& t, std::vector<float>& out, insitu_error* 
     return true;
 }
 
-std::vector<int64_t> shape_of(const insitu_tensor_view& t) { return {t.shape, t.shape + t.ndim}; }
+std::vector<int64_t> shape_of(const insitu_tensor_view& t) {
+    return {t.shape, t.shape + t.ndim};
+}
 
-const char* version() { return "fake-1"; }
+const char* version() {
+    return "fake-1";
+}
 
-int init(const insitu_host_api*, int, int, insitu_error*) { return 0; }
+int init(const insitu_host_api*, int, int, insitu_error*) {
+    return 0;
+}
 
 int model_create(const void* blob, size_t len, const insitu_model_options* opts, void** model,
                  insitu_error* err) {
@@ -87,7 +95,9 @@ int model_create(const void* blob, size_t len, const insitu_model_options* opts,
     return 0;
 }
 
-int model_num_inputs(void* model) { return static_cast<FakeModel*>(model)->op == "add" ? 2 : 1; }
+int model_num_inputs(void* model) {
+    return static_cast<FakeModel*>(model)->op == "add" ? 2 : 1;
+}
 int model_num_outputs(void* model) {
     return static_cast<FakeModel*>(model)->op == "double" ? 2 : 1;
 }
@@ -142,7 +152,9 @@ int model_serialize(void* model, insitu_output* blob, insitu_error*) {
     return 0;
 }
 
-void model_free(void* model) { delete static_cast<FakeModel*>(model); }
+void model_free(void* model) {
+    delete static_cast<FakeModel*>(model);
+}
 
 int script_has_function(void* script, const char* fn) {
     return static_cast<FakeScript*>(script)->source.find(std::string("def ") + fn + "(") !=
@@ -163,7 +175,8 @@ int script_create(const char* src, size_t len, const char* device, const char* c
     }
     for (int i = 0; i < n_eps; ++i) {
         if (!script_has_function(s, eps[i])) {
-            set_err(err, std::string("Function ") + eps[i] + " does not exist in the given script.");
+            set_err(err,
+                    std::string("Function ") + eps[i] + " does not exist in the given script.");
             delete s;
             return 1;
         }
@@ -222,12 +235,25 @@ int script_run(void* script, const char* fn, const insitu_tensor_view* in, int n
     return 0;
 }
 
-void script_free(void* script) { delete static_cast<FakeScript*>(script); }
+void script_free(void* script) {
+    delete static_cast<FakeScript*>(script);
+}
 
 const insitu_backend_api k_api = {
-    INSITU_BACKEND_ABI_VERSION, "TORCH", version, init,
-    model_create, model_num_inputs, model_num_outputs, model_run, model_serialize, model_free,
-    script_create, script_has_function, script_run, script_free,
+    INSITU_BACKEND_ABI_VERSION,
+    "TORCH",
+    version,
+    init,
+    model_create,
+    model_num_inputs,
+    model_num_outputs,
+    model_run,
+    model_serialize,
+    model_free,
+    script_create,
+    script_has_function,
+    script_run,
+    script_free,
 };
 
 }  // namespace

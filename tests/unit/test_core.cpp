@@ -63,7 +63,8 @@ TEST(Layout, FortranRoundTripMatchesIndexFormula) {
     // Fortran element (i,j,k) at i + 2*(j + 3*k) holds value 100*i + 10*j + k.
     for (int i = 0; i < 2; ++i)
         for (int j = 0; j < 3; ++j)
-            for (int k = 0; k < 4; ++k) f[static_cast<std::size_t>(i + 2 * (j + 3 * k))] = 100 * i + 10 * j + k;
+            for (int k = 0; k < 4; ++k)
+                f[static_cast<std::size_t>(i + 2 * (j + 3 * k))] = 100 * i + 10 * j + k;
     core::fortran_to_c(f.data(), c.data(), dims, sizeof(int));
     for (int i = 0; i < 2; ++i)
         for (int j = 0; j < 3; ++j)

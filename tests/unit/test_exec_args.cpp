@@ -38,8 +38,17 @@ std::string error_of(F f) {
 }  // namespace
 
 TEST(ModelStoreArgs, FullFormParses) {
-    Args a{"m", "tf", "gpu:1", "TAG", "v1", "BATCHSIZE", "8", "MINBATCHSIZE", "2",
-           "MINBATCHTIMEOUT", "50", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c", "BLOB", "x", "y"};
+    Args a{"m",     "tf",
+           "gpu:1", "TAG",
+           "v1",    "BATCHSIZE",
+           "8",     "MINBATCHSIZE",
+           "2",     "MINBATCHTIMEOUT",
+           "50",    "INPUTS",
+           "2",     "a",
+           "b",     "OUTPUTS",
+           "1",     "c",
+           "BLOB",  "x",
+           "y"};
     auto r = parse_modelstore(a.span());
     EXPECT_EQ(r.def.backend, Backend::TF);
     EXPECT_EQ(r.def.device, "gpu:1");
@@ -149,16 +158,15 @@ TEST(ScriptArgs, StoreAndSet) {
 }
 
 TEST(ScriptArgs, ExecuteScopes) {
-    Args a{"s", "f", "KEYS", "1", "k", "INPUTS", "2", "a", "b", "ARGS", "1", "3",
-           "OUTPUTS", "1", "o", "TIMEOUT", "9"};
+    Args a{"s",    "f", "KEYS", "1",       "k", "INPUTS", "2",       "a", "b",
+           "ARGS", "1", "3",    "OUTPUTS", "1", "o",      "TIMEOUT", "9"};
     auto r = parse_scriptexecute(a.span(), false);
     EXPECT_EQ(r.function, "f");
     EXPECT_EQ(r.keys.size(), 1u);
     EXPECT_EQ(r.inputs.size(), 2u);
     EXPECT_EQ(r.args[0], "3");
     EXPECT_EQ(r.timeout_ms, 9);
-    EXPECT_EQ(scriptexecute_key_positions(a.span()),
-              (std::vector<std::size_t>{4, 7, 8, 14}));
+    EXPECT_EQ(scriptexecute_key_positions(a.span()), (std::vector<std::size_t>{4, 7, 8, 14}));
     auto e = [](Args x, bool dag = false) {
         return error_of([&] { parse_scriptexecute(x.span(), dag); });
     };
@@ -183,8 +191,27 @@ TEST(ScriptArgs, RunWithVariadic) {
 }
 
 TEST(DagArgs, PrefixAndOps) {
-    Args a{"LOAD", "1", "x", "PERSIST", "1", "y", "TIMEOUT", "50", "|>", "AI.MODELEXECUTE", "m",
-           "INPUTS", "1", "x", "OUTPUTS", "1", "y", "|>", "AI.TENSORGET", "y", "VALUES"};
+    Args a{"LOAD",
+           "1",
+           "x",
+           "PERSIST",
+           "1",
+           "y",
+           "TIMEOUT",
+           "50",
+           "|>",
+           "AI.MODELEXECUTE",
+           "m",
+           "INPUTS",
+           "1",
+           "x",
+           "OUTPUTS",
+           "1",
+           "y",
+           "|>",
+           "AI.TENSORGET",
+           "y",
+           "VALUES"};
     auto d = parse_dag(a.span(), {});
     EXPECT_EQ(d.load.size(), 1u);
     EXPECT_EQ(d.persist[0], "y");
@@ -204,7 +231,8 @@ TEST(DagArgs, ErrorsMatchRedisAI) {
     EXPECT_EQ(e({"ROUTING", "a", "PERSIST", "1", "a", "BAD_ARG"}),
               "ERR Invalid DAG command. Unexpected argument:  BAD_ARG");
     EXPECT_EQ(e({"PERSIST", "3", "a", "b", "c", "ROUTING"}), "ERR Missing ROUTING value");
-    EXPECT_EQ(e({"ROUTING", "a", "LOAD", "1", "a", "|>"}), "ERR Invalid DAG command. Unexpected argument:  |>");
+    EXPECT_EQ(e({"ROUTING", "a", "LOAD", "1", "a", "|>"}),
+              "ERR Invalid DAG command. Unexpected argument:  |>");
     EXPECT_EQ(e({"ROUTING", "a", "LOAD", "2", "a"}),
               "ERR number of keys to LOAD into DAG does not match the number of given arguments");
     EXPECT_EQ(e({"ROUTING", "a", "LOAD", "x", "a"}),
@@ -214,9 +242,9 @@ TEST(DagArgs, ErrorsMatchRedisAI) {
               "Deprecated AI.MODELRUN cannot be used in AI.DAGEXECUTE command");
     EXPECT_EQ(e({"PERSIST", "1", "a", "|>", "AI.TENSORSET", "a", "FLOAT", "1"}, {false, true}),
               "ERR PERSIST cannot be specified in a read-only DAG");
-    EXPECT_EQ(e({"ROUTING", "a", "|>", "AI.SCRIPTEXECUTE", "s", "f", "INPUTS", "1", "a"},
-                {false, true}),
-              "ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG");
+    EXPECT_EQ(
+        e({"ROUTING", "a", "|>", "AI.SCRIPTEXECUTE", "s", "f", "INPUTS", "1", "a"}, {false, true}),
+        "ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG");
     EXPECT_EQ(e({"ROUTING", "a", "LOAD", "1", "a", "x"}),
               "ERR Invalid DAG command. Unexpected argument:  x");
     EXPECT_EQ(e({"PERSIST", "2", "a", "a", "|>", "AI.TENSORSET", "a", "FLOAT", "1"}),
@@ -228,9 +256,13 @@ TEST(DagArgs, ErrorsMatchRedisAI) {
 TEST(DagArgs, NameValidation) {
     Args a{"LOAD", "1", "x", "PERSIST", "1", "z", "|>", "AI.TENSORGET", "x"};
     auto d = parse_dag(a.span(), {});
-    EXPECT_EQ(error_of([&] { validate_dag_names(d, {{{"x"}, {"y"}}}); }),
+    EXPECT_EQ(error_of([&] {
+                  validate_dag_names(d, {{{"x"}, {"y"}}});
+              }),
               "ERR PERSIST key cannot be found in DAG");
-    EXPECT_EQ(error_of([&] { validate_dag_names(d, {{{"q"}, {"z"}}}); }),
+    EXPECT_EQ(error_of([&] {
+                  validate_dag_names(d, {{{"q"}, {"z"}}});
+              }),
               "ERR INPUT key cannot be found in DAG");
     EXPECT_NO_THROW(validate_dag_names(d, {{{"x"}, {"y"}}, {{"y"}, {"z"}}}));
 }
@@ -243,9 +275,13 @@ TEST(InfoConfigArgs, Grammar) {
     EXPECT_EQ(c.backend, Backend::TORCH);
     EXPECT_EQ(error_of([&] { parse_config(Args{"BACKENDSPATH"}.span()); }),
               "ERR BACKENDSPATH: missing path argument");
-    EXPECT_EQ(error_of([&] { parse_config(Args{"MODEL_CHUNK_SIZE", "0"}.span()); }),
+    EXPECT_EQ(error_of([&] {
+                  parse_config(Args{"MODEL_CHUNK_SIZE", "0"}.span());
+              }),
               "ERR MODEL_CHUNK_SIZE: invalid chunk size");
-    EXPECT_EQ(error_of([&] { parse_config(Args{"LOADBACKEND", "X", "p"}.span()); }),
+    EXPECT_EQ(error_of([&] {
+                  parse_config(Args{"LOADBACKEND", "X", "p"}.span());
+              }),
               "ERR unsupported backend");
     EXPECT_EQ(error_of([&] { parse_config(Args{"FOO"}.span()); }), "ERR unsupported subcommand");
 }

@@ -18,7 +18,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const insitu_backend_api* fake() { return insitu_backend_get_api(INSITU_BACKEND_ABI_VERSION); }
+const insitu_backend_api* fake() {
+    return insitu_backend_get_api(INSITU_BACKEND_ABI_VERSION);
+}
 
 ModelPtr make_model(const std::string& blob, BatchOptions b = {}) {
     ModelDef d;

@@ -33,7 +33,8 @@ TEST(TensorSetArgs, ParsesShapeAndSource) {
     EXPECT_EQ(a.count, 6u);
     EXPECT_EQ(a.nbytes, 24u);
     EXPECT_EQ(a.data_index, 5u);
-    std::vector<std::string_view> args = {"k", "int32", "2", "3", "values", "1", "2", "3", "4", "5", "6"};
+    std::vector<std::string_view> args = {"k", "int32", "2", "3", "values", "1",
+                                          "2", "3",     "4", "5", "6"};
     auto blob = build_blob(a, args);
     std::int32_t v[6];
     std::memcpy(v, blob->data(), 24);
@@ -70,7 +71,8 @@ TEST(TensorGetArgs, Formats) {
     EXPECT_TRUE(g.meta && g.blob && !g.values);
     g = parse_tensorget(std::vector<std::string_view>{"k", "values"});
     EXPECT_TRUE(!g.meta && !g.blob && g.values);
-    EXPECT_THROW(parse_tensorget(std::vector<std::string_view>{"k", "blob", "values"}), CommandError);
+    EXPECT_THROW(parse_tensorget(std::vector<std::string_view>{"k", "blob", "values"}),
+                 CommandError);
     EXPECT_THROW(parse_tensorget(std::vector<std::string_view>{"k", "x"}), CommandError);
 }
 

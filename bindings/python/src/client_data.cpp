@@ -16,19 +16,21 @@ void bind_client_data(py::class_<Client>& c) {
     using S = std::vector<std::string>;
     c.def("put_dataset", &Client::put_dataset, py::arg("dataset"), R())
         .def("get_dataset", &Client::get_dataset, py::arg("name"), R())
-        .def("rename_dataset", &Client::rename_dataset, py::arg("old_name"), py::arg("new_name"), R())
+        .def("rename_dataset", &Client::rename_dataset, py::arg("old_name"), py::arg("new_name"),
+             R())
         .def("copy_dataset", &Client::copy_dataset, py::arg("src_name"), py::arg("dest_name"), R())
         .def("delete_dataset", &Client::delete_dataset, py::arg("name"), R())
         .def("dataset_exists", &Client::dataset_exists, py::arg("name"), R())
         .def("poll_dataset", &Client::poll_dataset, py::arg("name"), py::arg("poll_frequency_ms"),
              py::arg("num_tries"), R())
-        .def("append_to_list", &Client::append_to_list, py::arg("list_name"), py::arg("dataset"), R())
+        .def("append_to_list", &Client::append_to_list, py::arg("list_name"), py::arg("dataset"),
+             R())
         .def("delete_list", &Client::delete_list, py::arg("list_name"), R())
         .def("copy_list", &Client::copy_list, py::arg("src_name"), py::arg("dest_name"), R())
         .def("rename_list", &Client::rename_list, py::arg("src_name"), py::arg("dest_name"), R())
         .def("get_list_length", &Client::get_list_length, py::arg("list_name"), R())
-        .def("poll_list_length", &Client::poll_list_length, py::arg("name"),
-             py::arg("list_length"), py::arg("poll_frequency_ms"), py::arg("num_tries"), R())
+        .def("poll_list_length", &Client::poll_list_length, py::arg("name"), py::arg("list_length"),
+             py::arg("poll_frequency_ms"), py::arg("num_tries"), R())
         .def("poll_list_length_gte", &Client::poll_list_length_gte, py::arg("name"),
              py::arg("list_length"), py::arg("poll_frequency_ms"), py::arg("num_tries"), R())
         .def("poll_list_length_lte", &Client::poll_list_length_lte, py::arg("name"),
@@ -59,14 +61,16 @@ void bind_client_data(py::class_<Client>& c) {
                                       min_batch_size, min_batch_timeout, tag, inputs, outputs);
              })
         .def("_set_model_from_file_multigpu", &Client::set_model_from_file_multigpu, R())
-        .def("get_model",
-             [](Client& c, const std::string& name) {
-                 std::string_view v = [&] {
-                     py::gil_scoped_release nogil;
-                     return c.get_model(name);
-                 }();
-                 return py::bytes(v.data(), v.size());
-             }, py::arg("name"))
+        .def(
+            "get_model",
+            [](Client& c, const std::string& name) {
+                std::string_view v = [&] {
+                    py::gil_scoped_release nogil;
+                    return c.get_model(name);
+                }();
+                return py::bytes(v.data(), v.size());
+            },
+            py::arg("name"))
         .def("_run_model", &Client::run_model, R())
         .def("_run_model_multigpu", &Client::run_model_multigpu, R())
         .def("delete_model", &Client::delete_model, py::arg("name"), R())
@@ -89,14 +93,16 @@ void bind_client_data(py::class_<Client>& c) {
                  py::gil_scoped_release nogil;
                  c.set_script_multigpu(name, script, first_gpu, num_gpus);
              })
-        .def("get_script",
-             [](Client& c, const std::string& name) {
-                 std::string_view v = [&] {
-                     py::gil_scoped_release nogil;
-                     return c.get_script(name);
-                 }();
-                 return std::string(v);
-             }, py::arg("name"))
+        .def(
+            "get_script",
+            [](Client& c, const std::string& name) {
+                std::string_view v = [&] {
+                    py::gil_scoped_release nogil;
+                    return c.get_script(name);
+                }();
+                return std::string(v);
+            },
+            py::arg("name"))
         .def("_set_script_from_file_multigpu", &Client::set_script_from_file_multigpu, R())
         .def("_run_script", &Client::run_script, R())
         .def("_run_script_multigpu", &Client::run_script_multigpu, R())

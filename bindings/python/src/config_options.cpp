@@ -24,14 +24,17 @@ void bind_config_options(py::module_& m) {
         .def_property_readonly("db_suffix", &ConfigOptions::db_suffix)
         // SmartRedis's accessors of its wrapped pybind object: here the object itself.
         .def_static(
-            "from_pybind", [](py::object c) {
-                if (!py::isinstance<ConfigOptions>(c)) throw py::type_error("from_pybind: expected a ConfigOptions");
+            "from_pybind",
+            [](py::object c) {
+                if (!py::isinstance<ConfigOptions>(c))
+                    throw py::type_error("from_pybind: expected a ConfigOptions");
                 return c;
             },
             py::arg("configoptions"))
         .def("get_data", [](py::object self) { return self; })
         .def(
-            "set_configoptions", [](ConfigOptions& self, const ConfigOptions& other) { self = other; },
+            "set_configoptions",
+            [](ConfigOptions& self, const ConfigOptions& other) { self = other; },
             py::arg("configoptions"));
 }
 

@@ -148,10 +148,13 @@ void bind_dataset(py::module_& m) {
         // SmartRedis wraps a pybind object (PyDataset) in its Dataset; here they are one object,
         // so these accessors of the wrapped object are identities (set_data copies the contents).
         .def_static(
-            "from_pybind", [](py::object d) {
-                if (!py::isinstance<DataSet>(d)) throw py::type_error("from_pybind: expected a Dataset");
+            "from_pybind",
+            [](py::object d) {
+                if (!py::isinstance<DataSet>(d))
+                    throw py::type_error("from_pybind: expected a Dataset");
                 return d;
-            }, py::arg("dataset"))
+            },
+            py::arg("dataset"))
         .def("get_data", [](py::object self) { return self; })
         .def("get_srobject", [](py::object self) { return self; })
         .def(

@@ -19,9 +19,9 @@ std::array<PyObject*, 10> classes{};
 
 void register_errors(py::module_& m) {
     py::module_ err = py::module_::import("insitu.error");
-    const char* names[10] = {"RedisReplyError",     "RedisBadAllocError", "RedisDatabaseError",
-                             "RedisInternalError",  "RedisRuntimeError",  "RedisParameterError",
-                             "RedisTimeoutError",   "RedisKeyError",      "RedisInvalidError",
+    const char* names[10] = {"RedisReplyError",    "RedisBadAllocError", "RedisDatabaseError",
+                             "RedisInternalError", "RedisRuntimeError",  "RedisParameterError",
+                             "RedisTimeoutError",  "RedisKeyError",      "RedisInvalidError",
                              "RedisTypeError"};
     for (std::size_t i = 0; i < classes.size(); ++i) {
         py::object cls = err.attr(names[i]);

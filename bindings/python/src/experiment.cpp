@@ -22,7 +22,9 @@ namespace insitu::python {
 namespace {
 
 // Python values as the strings the C++ API takes: None -> "", numbers and strings via str().
-std::string as_str(const py::handle& v) { return v.is_none() ? "" : py::str(v).cast<std::string>(); }
+std::string as_str(const py::handle& v) {
+    return v.is_none() ? "" : py::str(v).cast<std::string>();
+}
 
 std::vector<std::string> str_list(const py::object& v) {
     std::vector<std::string> out;
@@ -100,7 +102,8 @@ std::optional<std::vector<int>> pinning_of(const py::object& v) {
     if (v.is_none()) return std::nullopt;
     std::vector<int> cpus;
     for (auto x : v) {
-        if (py::isinstance<py::int_>(x)) cpus.push_back(x.cast<int>());
+        if (py::isinstance<py::int_>(x))
+            cpus.push_back(x.cast<int>());
         else
             for (auto y : x) cpus.push_back(y.cast<int>());
     }
@@ -110,7 +113,8 @@ std::optional<std::vector<int>> pinning_of(const py::object& v) {
 // A function object's source (SmartRedis's set_function sends inspect.getsource).
 std::string function_source(const py::object& f) {
     if (py::isinstance<py::str>(f)) return f.cast<std::string>();
-    if (!PyCallable_Check(f.ptr())) throw py::type_error("add_function: function must be a callable or its source");
+    if (!PyCallable_Check(f.ptr()))
+        throw py::type_error("add_function: function must be a callable or its source");
     auto src = py::module_::import("inspect").attr("getsource")(f);
     return py::module_::import("textwrap").attr("dedent")(src).cast<std::string>();
 }
@@ -158,8 +162,9 @@ void bind_db_objects(py::class_<T, Entity, std::shared_ptr<T>>& c) {
          py::arg("inputs") = py::none(), py::arg("outputs") = py::none())
         .def(
             "add_script",
-            [](T& e, const std::string& name, const py::object& script, const py::object& script_path,
-               const std::string& device, int devices_per_node, int first_device) {
+            [](T& e, const std::string& name, const py::object& script,
+               const py::object& script_path, const std::string& device, int devices_per_node,
+               int first_device) {
                 DBScript s;
                 s.name = name;
                 s.script = script.is_none() ? "" : as_str(script);
@@ -175,7 +180,8 @@ void bind_db_objects(py::class_<T, Entity, std::shared_ptr<T>>& c) {
             "add_function",
             [](T& e, const std::string& name, const py::object& function, const std::string& device,
                int devices_per_node, int first_device) {
-                e.add_function(name, function_source(function), device, devices_per_node, first_device);
+                e.add_function(name, function_source(function), device, devices_per_node,
+                               first_device);
             },
             py::arg("name"), py::arg("function"), py::arg("device") = "CPU",
             py::arg("devices_per_node") = 1, py::arg("first_device") = 0)
@@ -185,8 +191,10 @@ void bind_db_objects(py::class_<T, Entity, std::shared_ptr<T>>& c) {
         .def("register_incoming_entity", &T::register_incoming_entity, py::arg("incoming_entity"))
         .def(
             "attach_generator_files",
-            [](T& e, const py::object& to_copy, const py::object& to_symlink, const py::object& to_configure) {
-                e.attach_generator_files(str_list(to_copy), str_list(to_symlink), str_list(to_configure));
+            [](T& e, const py::object& to_copy, const py::object& to_symlink,
+               const py::object& to_configure) {
+                e.attach_generator_files(str_list(to_copy), str_list(to_symlink),
+                                         str_list(to_configure));
             },
             py::arg("to_copy") = py::none(), py::arg("to_symlink") = py::none(),
             py::arg("to_configure") = py::none());
@@ -200,13 +208,13 @@ std::map<std::string, std::string> db_args_of(const py::kwargs& kw) {
     return out;
 }
 
-void colocate_tcp(Model& m, int port, const py::object& ifname, int db_cpus, const py::object& pinning,
-                  bool debug, bool limit_app_cpus, const std::string& db_identifier, const py::kwargs& kw) {
+void colocate_tcp(Model& m, int port, const py::object& ifname, int db_cpus,
+                  const py::object& pinning, bool debug, bool limit_app_cpus,
+                  const std::string& db_identifier, const py::kwargs& kw) {
     auto ifs = str_list(ifname);
     m.colocate_db_tcp(port, ifs.empty() ? "lo" : ifs[0], db_cpus, pinning_of(pinning), debug,
                       limit_app_cpus, db_identifier, db_args_of(kw));
 }
-
 
 // Waits (GIL released in between) until the applications among `entities` (none: every
 // application launched) are done, checking for Ctrl-C every 50 ms like SmartSim's
@@ -522,15 +530,21 @@ void bind_experiment(py::module_& m) {
         .def("set_account", &BatchSettings::set_account, py::arg("account"))
         .def("set_ncpus", &BatchSettings::set_ncpus, py::arg("num_cpus"))
         .def("set_resource", &BatchSettings::set_resource, py::arg("name"), py::arg("value"))
-        .def("set_batch_arg", [](BatchSettings& b, const std::string& k, const py::object& v) {
-                 b.set_batch_arg(k, v.is_none() ? "" : as_str(v));
-             },
-             py::arg("name"), py::arg("value") = py::none())
-        .def("add_preamble", [](BatchSettings& b, const py::object& lines) {
-                 if (py::isinstance<py::str>(lines)) b.add_preamble({as_str(lines)});
-                 else b.add_preamble(str_list(lines));
-             },
-             py::arg("lines"));
+        .def(
+            "set_batch_arg",
+            [](BatchSettings& b, const std::string& k, const py::object& v) {
+                b.set_batch_arg(k, v.is_none() ? "" : as_str(v));
+            },
+            py::arg("name"), py::arg("value") = py::none())
+        .def(
+            "add_preamble",
+            [](BatchSettings& b, const py::object& lines) {
+                if (py::isinstance<py::str>(lines))
+                    b.add_preamble({as_str(lines)});
+                else
+                    b.add_preamble(str_list(lines));
+            },
+            py::arg("lines"));
 
     py::class_<Entity, std::shared_ptr<Entity>>(m, "Entity")
         .def_property_readonly("name", &Entity::name)
@@ -651,8 +665,8 @@ void bind_experiment(py::module_& m) {
             [](Model& x, const std::string& unix_socket, int socket_permissions, int db_cpus,
                const py::object& pinning, bool debug, bool limit_app_cpus,
                const std::string& db_identifier, const py::kwargs& kw) {
-                x.colocate_db_uds(unix_socket, socket_permissions, db_cpus, pinning_of(pinning), debug,
-                                  limit_app_cpus, db_identifier, db_args_of(kw));
+                x.colocate_db_uds(unix_socket, socket_permissions, db_cpus, pinning_of(pinning),
+                                  debug, limit_app_cpus, db_identifier, db_args_of(kw));
             },
             py::arg("unix_socket") = "/tmp/redis.socket", py::arg("socket_permissions") = 755,
             py::arg("db_cpus") = 1, py::arg("custom_pinning") = py::none(),
@@ -842,8 +856,8 @@ void bind_experiment(py::module_& m) {
         .def(py::init([](const std::string& name, const py::object& exp_path,
                          const std::string& launcher) {
                  // "auto" detects a workload manager (SLURM_JOB_ID, ...) and falls back to local.
-                 return std::make_unique<Experiment>(name, exp_path.is_none() ? "" : as_str(exp_path),
-                                                     launcher);
+                 return std::make_unique<Experiment>(
+                     name, exp_path.is_none() ? "" : as_str(exp_path), launcher);
              }),
              py::arg("name"), py::arg("exp_path") = py::none(), py::arg("launcher") = "local")
         .def_property_readonly("name", &Experiment::name)
@@ -901,8 +915,8 @@ void bind_experiment(py::module_& m) {
                 if (run_settings.is_none())
                     throw py::value_error("create_ensemble needs run_settings");
                 return e.create_ensemble(name, p, run_settings.cast<RunSettings>(),
-                                         replicas.is_none() ? 0 : replicas.cast<int>(), perm_strategy,
-                                         path.is_none() ? "" : as_str(path));
+                                         replicas.is_none() ? 0 : replicas.cast<int>(),
+                                         perm_strategy, path.is_none() ? "" : as_str(path));
             },
             py::arg("name"), py::arg("params") = py::none(), py::arg("run_settings") = py::none(),
             py::arg("replicas") = py::none(), py::arg("perm_strategy") = "all_perm",

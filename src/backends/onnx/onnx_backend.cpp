@@ -27,40 +27,69 @@ Ort::Env& env() {
 
 ONNXTensorElementDataType to_ort_type(int dtype) {
     switch (static_cast<TensorType>(dtype)) {
-    case TensorType::Float: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
-    case TensorType::Double: return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
-    case TensorType::Int8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
-    case TensorType::Int16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
-    case TensorType::Int32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
-    case TensorType::Int64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
-    case TensorType::Uint8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
-    case TensorType::Uint16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
-    case TensorType::Uint32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
-    case TensorType::Uint64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
-    case TensorType::Float16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
-    case TensorType::BFloat16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
-    case TensorType::Bool: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
-    default:
-        throw BackendError(format("data type %s is not supported by the ONNX backend", dtype_name(dtype)));
+        case TensorType::Float:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+        case TensorType::Double:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
+        case TensorType::Int8:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
+        case TensorType::Int16:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
+        case TensorType::Int32:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+        case TensorType::Int64:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+        case TensorType::Uint8:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
+        case TensorType::Uint16:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
+        case TensorType::Uint32:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
+        case TensorType::Uint64:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
+        case TensorType::Float16:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+        case TensorType::BFloat16:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
+        case TensorType::Bool:
+            return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
+        default:
+            throw BackendError(
+                format("data type %s is not supported by the ONNX backend", dtype_name(dtype)));
     }
 }
 
 int from_ort_type(ONNXTensorElementDataType t) {
     switch (t) {
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return static_cast<int>(TensorType::Float);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return static_cast<int>(TensorType::Double);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return static_cast<int>(TensorType::Int8);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return static_cast<int>(TensorType::Int16);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return static_cast<int>(TensorType::Int32);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return static_cast<int>(TensorType::Int64);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return static_cast<int>(TensorType::Uint8);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: return static_cast<int>(TensorType::Uint16);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32: return static_cast<int>(TensorType::Uint32);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64: return static_cast<int>(TensorType::Uint64);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return static_cast<int>(TensorType::Float16);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return static_cast<int>(TensorType::BFloat16);
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return static_cast<int>(TensorType::Bool);
-    default: throw BackendError(format("ONNX output element type %d is not supported", static_cast<int>(t)));
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+            return static_cast<int>(TensorType::Float);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+            return static_cast<int>(TensorType::Double);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+            return static_cast<int>(TensorType::Int8);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16:
+            return static_cast<int>(TensorType::Int16);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+            return static_cast<int>(TensorType::Int32);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+            return static_cast<int>(TensorType::Int64);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+            return static_cast<int>(TensorType::Uint8);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16:
+            return static_cast<int>(TensorType::Uint16);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32:
+            return static_cast<int>(TensorType::Uint32);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64:
+            return static_cast<int>(TensorType::Uint64);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+            return static_cast<int>(TensorType::Float16);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+            return static_cast<int>(TensorType::BFloat16);
+        case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
+            return static_cast<int>(TensorType::Bool);
+        default:
+            throw BackendError(
+                format("ONNX output element type %d is not supported", static_cast<int>(t)));
     }
 }
 
@@ -136,7 +165,7 @@ int model_num_outputs(void* model) {
 
 // Terminates a run that outlives the model's execution timeout.
 class Watchdog {
-public:
+  public:
     Watchdog(Ort::RunOptions& ro, int64_t ms) {
         if (ms <= 0) return;
         thread_ = std::thread([this, &ro, ms] {
@@ -160,7 +189,7 @@ public:
         return fired_;
     }
 
-private:
+  private:
     std::mutex mu_;
     std::condition_variable cv_;
     bool done_ = false;
@@ -173,7 +202,8 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
     return guarded(err, [&] {
         auto* m = static_cast<OnnxModel*>(model);
         int expected = static_cast<int>(m->input_names.size());
-        if (n_inputs != expected) throw BackendError(format("Expected %d inputs but got %d", expected, n_inputs));
+        if (n_inputs != expected)
+            throw BackendError(format("Expected %d inputs but got %d", expected, n_inputs));
         if (n_outputs != static_cast<int>(m->output_names.size()))
             throw BackendError("Model did not generate the expected number of outputs");
         auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
@@ -195,8 +225,9 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
                                          m->output_ptrs.data(), m->output_ptrs.size());
             } catch (const Ort::Exception&) {
                 if (dog.stop())
-                    throw BackendError(format("ONNX model execution exceeded the timeout of %lld ms",
-                                              static_cast<long long>(m->timeout_ms)));
+                    throw BackendError(
+                        format("ONNX model execution exceeded the timeout of %lld ms",
+                               static_cast<long long>(m->timeout_ms)));
                 throw;
             }
         }
@@ -207,12 +238,15 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
             for (; done < n_outputs; ++done) {
                 Ort::Value& v = result[done];
                 if (!v.IsTensor())
-                    throw BackendError(format("ONNX output %d is not a tensor (sequence or map outputs, "
-                                              "e.g. ZipMap, are not supported)", done));
+                    throw BackendError(
+                        format("ONNX output %d is not a tensor (sequence or map outputs, "
+                               "e.g. ZipMap, are not supported)",
+                               done));
                 auto info = v.GetTensorTypeAndShapeInfo();
                 int dtype = from_ort_type(info.GetElementType());
                 auto shape = info.GetShape();
-                if (shape.size() > INSITU_MAX_DIMS) throw BackendError("output tensor has too many dimensions");
+                if (shape.size() > INSITU_MAX_DIMS)
+                    throw BackendError("output tensor has too many dimensions");
                 insitu_output& o = outputs[done];
                 o = insitu_output{};
                 o.dtype = dtype;
@@ -235,7 +269,9 @@ int model_serialize(void* model, insitu_output* blob, insitu_error* err) {
     return guarded(err, [&] { set_string_output(blob, static_cast<OnnxModel*>(model)->blob); });
 }
 
-void model_free(void* model) { delete static_cast<OnnxModel*>(model); }
+void model_free(void* model) {
+    delete static_cast<OnnxModel*>(model);
+}
 
 }  // namespace
 }  // namespace insitu::backends

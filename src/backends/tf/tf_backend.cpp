@@ -64,7 +64,8 @@ int model_create(const void* blob, size_t len, const insitu_model_options* opts,
         *out = nullptr;
         int gpu = -1;
         if (parse_device(opts ? opts->device : "CPU", &gpu))
-            throw BackendError("GPU requested but the TF backend (OpenCV DNN) supports only the CPU");
+            throw BackendError(
+                "GPU requested but the TF backend (OpenCV DNN) supports only the CPU");
         if (!opts || opts->n_inputs <= 0) throw BackendError("INPUTS not specified for TF");
         if (opts->n_outputs <= 0) throw BackendError("OUTPUTS not specified for TF");
         if (!blob || len == 0) throw BackendError("TF model blob is empty");
@@ -95,23 +96,29 @@ int model_create(const void* blob, size_t len, const insitu_model_options* opts,
     });
 }
 
-int model_num_inputs(void* model) { return static_cast<int>(static_cast<TfModel*>(model)->inputs.size()); }
-int model_num_outputs(void* model) { return static_cast<int>(static_cast<TfModel*>(model)->outputs.size()); }
+int model_num_inputs(void* model) {
+    return static_cast<int>(static_cast<TfModel*>(model)->inputs.size());
+}
+int model_num_outputs(void* model) {
+    return static_cast<int>(static_cast<TfModel*>(model)->outputs.size());
+}
 
 int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insitu_output* outputs,
               int n_outputs, insitu_error* err) {
     return cv_guarded(err, [&] {
         auto* m = static_cast<TfModel*>(model);
         int expected = static_cast<int>(m->inputs.size());
-        if (n_inputs != expected) throw BackendError(format("Expected %d inputs but got %d", expected, n_inputs));
+        if (n_inputs != expected)
+            throw BackendError(format("Expected %d inputs but got %d", expected, n_inputs));
         if (n_outputs != static_cast<int>(m->outputs.size()))
             throw BackendError("Model did not generate the expected number of outputs");
         std::vector<cv::Mat> blobs;
         for (int i = 0; i < n_inputs; ++i) {
             check_view(inputs[i], i);
             if (inputs[i].dtype != static_cast<int>(TensorType::Float))
-                throw BackendError(format("input %d: the TF backend (OpenCV DNN) takes FLOAT tensors, not %s",
-                                          i, dtype_name(inputs[i].dtype)));
+                throw BackendError(
+                    format("input %d: the TF backend (OpenCV DNN) takes FLOAT tensors, not %s", i,
+                           dtype_name(inputs[i].dtype)));
             std::vector<int> sizes;
             for (int d = 0; d < inputs[i].ndim; ++d) {
                 if (inputs[i].shape[d] > INT32_MAX) throw BackendError("input dimension too large");
@@ -120,7 +127,8 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
             if (sizes.empty()) sizes.push_back(1);  // a scalar is a 1-element blob
             // Copy: the net keeps its input blobs after the call, the host's view does not live on.
             blobs.push_back(cv::Mat(static_cast<int>(sizes.size()), sizes.data(), CV_32F,
-                                    const_cast<void*>(inputs[i].data)).clone());
+                                    const_cast<void*>(inputs[i].data))
+                                .clone());
         }
         std::vector<cv::Mat> results;
         {
@@ -138,8 +146,10 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
             for (; done < n_outputs; ++done) {
                 cv::Mat& r = results[done];
                 if (r.depth() != CV_32F || r.channels() != 1)
-                    throw BackendError(format("TF output %d has an unsupported element type", done));
-                if (r.dims > INSITU_MAX_DIMS) throw BackendError("output tensor has too many dimensions");
+                    throw BackendError(
+                        format("TF output %d has an unsupported element type", done));
+                if (r.dims > INSITU_MAX_DIMS)
+                    throw BackendError("output tensor has too many dimensions");
                 auto* owner = new cv::Mat(r);
                 insitu_output& o = outputs[done];
                 o = insitu_output{};
@@ -162,7 +172,9 @@ int model_serialize(void* model, insitu_output* blob, insitu_error* err) {
     return cv_guarded(err, [&] { set_string_output(blob, static_cast<TfModel*>(model)->blob); });
 }
 
-void model_free(void* model) { delete static_cast<TfModel*>(model); }
+void model_free(void* model) {
+    delete static_cast<TfModel*>(model);
+}
 
 }  // namespace
 }  // namespace insitu::backends

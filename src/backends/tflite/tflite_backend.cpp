@@ -16,18 +16,30 @@ int g_threads = 0;
 
 int from_tflite_type(TfLiteType t) {
     switch (t) {
-    case kTfLiteFloat32: return static_cast<int>(TensorType::Float);
-    case kTfLiteFloat64: return static_cast<int>(TensorType::Double);
-    case kTfLiteInt8: return static_cast<int>(TensorType::Int8);
-    case kTfLiteInt16: return static_cast<int>(TensorType::Int16);
-    case kTfLiteInt32: return static_cast<int>(TensorType::Int32);
-    case kTfLiteInt64: return static_cast<int>(TensorType::Int64);
-    case kTfLiteUInt8: return static_cast<int>(TensorType::Uint8);
-    case kTfLiteUInt32: return static_cast<int>(TensorType::Uint32);
-    case kTfLiteUInt64: return static_cast<int>(TensorType::Uint64);
-    case kTfLiteFloat16: return static_cast<int>(TensorType::Float16);
-    case kTfLiteBool: return static_cast<int>(TensorType::Bool);
-    default: return static_cast<int>(TensorType::Invalid);
+        case kTfLiteFloat32:
+            return static_cast<int>(TensorType::Float);
+        case kTfLiteFloat64:
+            return static_cast<int>(TensorType::Double);
+        case kTfLiteInt8:
+            return static_cast<int>(TensorType::Int8);
+        case kTfLiteInt16:
+            return static_cast<int>(TensorType::Int16);
+        case kTfLiteInt32:
+            return static_cast<int>(TensorType::Int32);
+        case kTfLiteInt64:
+            return static_cast<int>(TensorType::Int64);
+        case kTfLiteUInt8:
+            return static_cast<int>(TensorType::Uint8);
+        case kTfLiteUInt32:
+            return static_cast<int>(TensorType::Uint32);
+        case kTfLiteUInt64:
+            return static_cast<int>(TensorType::Uint64);
+        case kTfLiteFloat16:
+            return static_cast<int>(TensorType::Float16);
+        case kTfLiteBool:
+            return static_cast<int>(TensorType::Bool);
+        default:
+            return static_cast<int>(TensorType::Invalid);
     }
 }
 
@@ -58,7 +70,9 @@ void report(void* user_data, const char* fmt, va_list args) {
     if (m->last_error.size() < 800) m->last_error += buf;
 }
 
-const char* framework_version() { return TfLiteVersion(); }
+const char* framework_version() {
+    return TfLiteVersion();
+}
 
 int init(const insitu_host_api*, int, int intra_op, insitu_error* err) {
     return guarded(err, [&] { g_threads = intra_op; });
@@ -78,7 +92,8 @@ int model_create(const void* blob, size_t len, const insitu_model_options* opts,
         m->blob.assign(static_cast<const char*>(blob), len);
         // TfLiteModelCreate verifies the flatbuffer before using it.
         m->model = TfLiteModelCreate(m->blob.data(), m->blob.size());
-        if (!m->model) throw BackendError("TFLITE could not parse the model (not a valid .tflite flatbuffer)");
+        if (!m->model)
+            throw BackendError("TFLITE could not parse the model (not a valid .tflite flatbuffer)");
         TfLiteInterpreterOptions* io = TfLiteInterpreterOptionsCreate();
         int threads = opts && opts->intra_op_threads > 0 ? opts->intra_op_threads : g_threads;
         if (threads > 0) TfLiteInterpreterOptionsSetNumThreads(io, threads);
@@ -101,7 +116,8 @@ int model_num_outputs(void* model) {
 
 std::string shape_text(const TfLiteTensor* t) {
     std::string s = "[";
-    for (int d = 0; d < TfLiteTensorNumDims(t); ++d) s += (d ? "," : "") + std::to_string(TfLiteTensorDim(t, d));
+    for (int d = 0; d < TfLiteTensorNumDims(t); ++d)
+        s += (d ? "," : "") + std::to_string(TfLiteTensorDim(t, d));
     return s + "]";
 }
 
@@ -111,8 +127,10 @@ void check_input_shape(const TfLiteTensor* t, const insitu_tensor_view& v, int i
     bool ok = TfLiteTensorNumDims(t) == v.ndim;
     for (int d = 1; ok && d < v.ndim; ++d) ok = TfLiteTensorDim(t, d) == v.shape[d];
     if (!ok)
-        throw BackendError(format("input %d has a shape incompatible with the model's %s (only the "
-                                  "first dimension may vary)", index, shape_text(t).c_str()));
+        throw BackendError(
+            format("input %d has a shape incompatible with the model's %s (only the "
+                   "first dimension may vary)",
+                   index, shape_text(t).c_str()));
 }
 
 bool same_shape(const TfLiteTensor* t, const insitu_tensor_view& v) {
@@ -129,7 +147,8 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
         std::lock_guard lock(m->mu);
         m->last_error.clear();
         int expected = TfLiteInterpreterGetInputTensorCount(m->interp);
-        if (n_inputs != expected) throw BackendError(format("Expected %d inputs but got %d", expected, n_inputs));
+        if (n_inputs != expected)
+            throw BackendError(format("Expected %d inputs but got %d", expected, n_inputs));
         if (n_outputs != TfLiteInterpreterGetOutputTensorCount(m->interp))
             throw BackendError("Model did not generate the expected number of outputs");
         // Resize first (a resize invalidates every tensor's buffer), then allocate once.
@@ -145,10 +164,12 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
             if (!same_shape(t, inputs[i])) {
                 std::vector<int> dims;
                 for (int d = 0; d < inputs[i].ndim; ++d) {
-                    if (inputs[i].shape[d] > INT32_MAX) throw BackendError("input dimension too large");
+                    if (inputs[i].shape[d] > INT32_MAX)
+                        throw BackendError("input dimension too large");
                     dims.push_back(static_cast<int>(inputs[i].shape[d]));
                 }
-                if (TfLiteInterpreterResizeInputTensor(m->interp, i, dims.data(), inputs[i].ndim) != kTfLiteOk)
+                if (TfLiteInterpreterResizeInputTensor(m->interp, i, dims.data(), inputs[i].ndim) !=
+                    kTfLiteOk)
                     m->fail(format("TFLITE could not resize input %d", i));
                 resized = true;
             }
@@ -164,11 +185,14 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
         for (int i = 0; i < n_inputs; ++i) {
             TfLiteTensor* t = TfLiteInterpreterGetInputTensor(m->interp, i);
             if (TfLiteTensorByteSize(t) != inputs[i].nbytes)
-                throw BackendError(format("input %d: data length does not match the model's input", i));
-            if (inputs[i].nbytes && TfLiteTensorCopyFromBuffer(t, inputs[i].data, inputs[i].nbytes) != kTfLiteOk)
+                throw BackendError(
+                    format("input %d: data length does not match the model's input", i));
+            if (inputs[i].nbytes &&
+                TfLiteTensorCopyFromBuffer(t, inputs[i].data, inputs[i].nbytes) != kTfLiteOk)
                 m->fail(format("TFLITE could not copy input %d", i));
         }
-        if (TfLiteInterpreterInvoke(m->interp) != kTfLiteOk) m->fail("TFLITE model execution failed");
+        if (TfLiteInterpreterInvoke(m->interp) != kTfLiteOk)
+            m->fail("TFLITE model execution failed");
         int done = 0;
         try {
             for (; done < n_outputs; ++done) {
@@ -177,7 +201,8 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
                 if (dtype == static_cast<int>(TensorType::Invalid))
                     throw BackendError(format("TFLITE output %d has an unsupported type", done));
                 int nd = TfLiteTensorNumDims(t);
-                if (nd > INSITU_MAX_DIMS) throw BackendError("output tensor has too many dimensions");
+                if (nd > INSITU_MAX_DIMS)
+                    throw BackendError("output tensor has too many dimensions");
                 const char* data = static_cast<const char*>(TfLiteTensorData(t));
                 size_t n = TfLiteTensorByteSize(t);
                 // Copy out: the interpreter reuses its buffers on the next run.
@@ -197,7 +222,9 @@ int model_serialize(void* model, insitu_output* blob, insitu_error* err) {
     return guarded(err, [&] { set_string_output(blob, static_cast<TfliteModel*>(model)->blob); });
 }
 
-void model_free(void* model) { delete static_cast<TfliteModel*>(model); }
+void model_free(void* model) {
+    delete static_cast<TfliteModel*>(model);
+}
 
 }  // namespace
 }  // namespace insitu::backends

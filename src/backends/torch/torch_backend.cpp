@@ -2,12 +2,12 @@
 // from source. The only translation unit that includes torch headers (each costs ~8 s to build).
 #include "backends/plugin_common.h"
 
-#include <torch/cuda.h>
-#include <torch/script.h>
-#include <torch/csrc/api/include/torch/version.h>
 #include <ATen/Parallel.h>
+#include <torch/csrc/api/include/torch/version.h>
 #include <torch/csrc/jit/frontend/resolver.h>
 #include <torch/csrc/jit/frontend/sugared_value.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
 
 #include <atomic>
 #include <istream>
@@ -30,7 +30,8 @@ const insitu_host_api* g_host = nullptr;
 // Interpreter errors put a long TorchScript traceback first and the cause on the last line; the
 // cause goes first so that it survives the 1 KiB error buffer.
 std::string readable(std::string msg) {
-    static const std::string interp = "The following operation failed in the TorchScript interpreter.";
+    static const std::string interp =
+        "The following operation failed in the TorchScript interpreter.";
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     if (msg.rfind(interp, 0) != 0) return msg;
     auto nl = msg.rfind('\n');
@@ -58,36 +59,57 @@ int torch_guarded(insitu_error* err, Body&& body) noexcept {
 
 c10::ScalarType to_scalar_type(int dtype) {
     switch (static_cast<TensorType>(dtype)) {
-    case TensorType::Double: return c10::kDouble;
-    case TensorType::Float: return c10::kFloat;
-    case TensorType::Int8: return c10::kChar;
-    case TensorType::Int16: return c10::kShort;
-    case TensorType::Int32: return c10::kInt;
-    case TensorType::Int64: return c10::kLong;
-    case TensorType::Uint8: return c10::kByte;
-    case TensorType::Float16: return c10::kHalf;
-    case TensorType::BFloat16: return c10::kBFloat16;
-    case TensorType::Bool: return c10::kBool;
-    default:
-        throw BackendError(format("data type %s is not supported by the Torch backend", dtype_name(dtype)));
+        case TensorType::Double:
+            return c10::kDouble;
+        case TensorType::Float:
+            return c10::kFloat;
+        case TensorType::Int8:
+            return c10::kChar;
+        case TensorType::Int16:
+            return c10::kShort;
+        case TensorType::Int32:
+            return c10::kInt;
+        case TensorType::Int64:
+            return c10::kLong;
+        case TensorType::Uint8:
+            return c10::kByte;
+        case TensorType::Float16:
+            return c10::kHalf;
+        case TensorType::BFloat16:
+            return c10::kBFloat16;
+        case TensorType::Bool:
+            return c10::kBool;
+        default:
+            throw BackendError(
+                format("data type %s is not supported by the Torch backend", dtype_name(dtype)));
     }
 }
 
 int from_scalar_type(c10::ScalarType t) {
     switch (t) {
-    case c10::kDouble: return static_cast<int>(TensorType::Double);
-    case c10::kFloat: return static_cast<int>(TensorType::Float);
-    case c10::kChar: return static_cast<int>(TensorType::Int8);
-    case c10::kShort: return static_cast<int>(TensorType::Int16);
-    case c10::kInt: return static_cast<int>(TensorType::Int32);
-    case c10::kLong: return static_cast<int>(TensorType::Int64);
-    case c10::kByte: return static_cast<int>(TensorType::Uint8);
-    case c10::kHalf: return static_cast<int>(TensorType::Float16);
-    case c10::kBFloat16: return static_cast<int>(TensorType::BFloat16);
-    case c10::kBool: return static_cast<int>(TensorType::Bool);
-    default:
-        throw BackendError(std::string("output tensor type ") + c10::toString(t) +
-                           " is not supported");
+        case c10::kDouble:
+            return static_cast<int>(TensorType::Double);
+        case c10::kFloat:
+            return static_cast<int>(TensorType::Float);
+        case c10::kChar:
+            return static_cast<int>(TensorType::Int8);
+        case c10::kShort:
+            return static_cast<int>(TensorType::Int16);
+        case c10::kInt:
+            return static_cast<int>(TensorType::Int32);
+        case c10::kLong:
+            return static_cast<int>(TensorType::Int64);
+        case c10::kByte:
+            return static_cast<int>(TensorType::Uint8);
+        case c10::kHalf:
+            return static_cast<int>(TensorType::Float16);
+        case c10::kBFloat16:
+            return static_cast<int>(TensorType::BFloat16);
+        case c10::kBool:
+            return static_cast<int>(TensorType::Bool);
+        default:
+            throw BackendError(std::string("output tensor type ") + c10::toString(t) +
+                               " is not supported");
     }
 }
 
@@ -95,10 +117,12 @@ c10::Device to_device(const char* device) {
     int id = -1;
     if (!parse_device(device, &id)) return c10::Device(c10::kCPU);
     // Never fall back to the CPU silently: the user asked for a GPU.
-    if (!torch::cuda::is_available()) throw BackendError("GPU requested but Torch couldn't find CUDA");
+    if (!torch::cuda::is_available())
+        throw BackendError("GPU requested but Torch couldn't find CUDA");
     auto count = static_cast<int>(torch::cuda::device_count());
     if (id >= count)
-        throw BackendError(format("GPU:%d requested but Torch found only %d CUDA device(s)", id, count));
+        throw BackendError(
+            format("GPU:%d requested but Torch found only %d CUDA device(s)", id, count));
     return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(id < 0 ? 0 : id));
 }
 
@@ -166,7 +190,7 @@ struct MemoryBuf : std::streambuf {
         setg(b, b, b + n);
     }
     pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
-        char* target = dir == std::ios_base::beg ? eback() + off
+        char* target = dir == std::ios_base::beg   ? eback() + off
                        : dir == std::ios_base::cur ? gptr() + off
                                                    : egptr() + off;
         if (target < eback() || target > egptr()) return pos_type(off_type(-1));
@@ -196,29 +220,40 @@ struct RespReader {
         if (p >= end) throw BackendError("malformed reply from Redis");
         char type = *p++;
         switch (type) {
-        case '+': return c10::IValue(line());
-        case '-': throw BackendError("Redis command returned an error: " + line());
-        case ':': return c10::IValue(static_cast<int64_t>(std::stoll(line())));
-        case ',': return c10::IValue(std::stod(line()));
-        case '#': return c10::IValue(line() == "t");
-        case '_': line(); return c10::IValue();
-        case '$': {
-            long long n = std::stoll(line());
-            if (n < 0) return c10::IValue();
-            if (end - p < n + 2) throw BackendError("malformed reply from Redis");
-            std::string s(p, static_cast<size_t>(n));
-            p += n + 2;
-            return c10::IValue(std::move(s));
-        }
-        case '*': case '~': case '>': case '%': {
-            long long n = std::stoll(line());
-            if (n < 0) return c10::IValue();
-            if (type == '%') n *= 2;  // maps become flat [k, v, ...] lists, as in RESP2
-            c10::impl::GenericList list(c10::AnyType::get());
-            for (long long i = 0; i < n; ++i) list.push_back(value());
-            return c10::IValue(list);
-        }
-        default: throw BackendError("unsupported reply type from Redis");
+            case '+':
+                return c10::IValue(line());
+            case '-':
+                throw BackendError("Redis command returned an error: " + line());
+            case ':':
+                return c10::IValue(static_cast<int64_t>(std::stoll(line())));
+            case ',':
+                return c10::IValue(std::stod(line()));
+            case '#':
+                return c10::IValue(line() == "t");
+            case '_':
+                line();
+                return c10::IValue();
+            case '$': {
+                long long n = std::stoll(line());
+                if (n < 0) return c10::IValue();
+                if (end - p < n + 2) throw BackendError("malformed reply from Redis");
+                std::string s(p, static_cast<size_t>(n));
+                p += n + 2;
+                return c10::IValue(std::move(s));
+            }
+            case '*':
+            case '~':
+            case '>':
+            case '%': {
+                long long n = std::stoll(line());
+                if (n < 0) return c10::IValue();
+                if (type == '%') n *= 2;  // maps become flat [k, v, ...] lists, as in RESP2
+                c10::impl::GenericList list(c10::AnyType::get());
+                for (long long i = 0; i < n; ++i) list.push_back(value());
+                return c10::IValue(list);
+            }
+            default:
+                throw BackendError("unsupported reply type from Redis");
         }
     }
 };
@@ -234,8 +269,8 @@ c10::IValue redis_execute(const std::string& cmd, const std::vector<std::string>
     }
     const char* reply = nullptr;
     size_t reply_len = 0;
-    if (g_host->execute_command(g_host->ctx, static_cast<int>(argv.size()), argv.data(), lens.data(),
-                                &reply, &reply_len) != 0)
+    if (g_host->execute_command(g_host->ctx, static_cast<int>(argv.size()), argv.data(),
+                                lens.data(), &reply, &reply_len) != 0)
         throw BackendError("redis.execute failed to run " + cmd);
     RespReader r{reply, reply + reply_len};
     return r.value();
@@ -264,8 +299,9 @@ std::vector<at::Tensor> redisai_model_execute(const std::string& key,
                          shapes[i].data(), cpu[i].data_ptr(), cpu[i].nbytes()});
     std::vector<insitu_output> outs(static_cast<size_t>(num_outputs));
     insitu_error err{};
-    if (g_host->model_execute(g_host->ctx, key.c_str(), views.data(), static_cast<int>(views.size()),
-                              outs.data(), static_cast<int>(num_outputs), &err) != 0)
+    if (g_host->model_execute(g_host->ctx, key.c_str(), views.data(),
+                              static_cast<int>(views.size()), outs.data(),
+                              static_cast<int>(num_outputs), &err) != 0)
         throw BackendError(err.message);
     std::vector<at::Tensor> result;
     for (auto& o : outs) {
@@ -292,11 +328,11 @@ struct TorchModuleValue : torch::jit::BuiltinModule {
                                                    torch::jit::GraphFunction& m,
                                                    const std::string& field) override {
         static const std::unordered_map<std::string, c10::ScalarType> dtypes = {
-            {"float32", c10::kFloat}, {"float", c10::kFloat}, {"float64", c10::kDouble},
-            {"double", c10::kDouble}, {"float16", c10::kHalf}, {"half", c10::kHalf},
-            {"bfloat16", c10::kBFloat16}, {"int64", c10::kLong}, {"long", c10::kLong},
-            {"int32", c10::kInt}, {"int", c10::kInt}, {"int16", c10::kShort},
-            {"short", c10::kShort}, {"int8", c10::kChar}, {"uint8", c10::kByte},
+            {"float32", c10::kFloat},     {"float", c10::kFloat},  {"float64", c10::kDouble},
+            {"double", c10::kDouble},     {"float16", c10::kHalf}, {"half", c10::kHalf},
+            {"bfloat16", c10::kBFloat16}, {"int64", c10::kLong},   {"long", c10::kLong},
+            {"int32", c10::kInt},         {"int", c10::kInt},      {"int16", c10::kShort},
+            {"short", c10::kShort},       {"int8", c10::kChar},    {"uint8", c10::kByte},
             {"bool", c10::kBool}};
         auto it = dtypes.find(field);
         if (it != dtypes.end())
@@ -308,16 +344,16 @@ struct TorchModuleValue : torch::jit::BuiltinModule {
 
 // Resolves the `redis` and `redisAI` names in script source to the operators above.
 struct ScriptResolver : torch::jit::Resolver {
-    std::shared_ptr<torch::jit::SugaredValue> resolveValue(const std::string& name,
-                                                           torch::jit::GraphFunction& m,
-                                                           const torch::jit::SourceRange& loc) override {
+    std::shared_ptr<torch::jit::SugaredValue> resolveValue(
+        const std::string& name, torch::jit::GraphFunction& m,
+        const torch::jit::SourceRange& loc) override {
         if (name == "redis" || name == "redisAI")
             return std::make_shared<torch::jit::BuiltinModule>(name);
         if (name == "torch") return std::make_shared<TorchModuleValue>();
         // Python's resolver supplies the builtin exception classes; the C++ one does not.
         static const std::unordered_set<std::string> exceptions = {
-            "Exception", "RuntimeError", "ValueError", "TypeError", "KeyError", "IndexError",
-            "AssertionError", "NotImplementedError", "ZeroDivisionError"};
+            "Exception",  "RuntimeError",   "ValueError",          "TypeError",        "KeyError",
+            "IndexError", "AssertionError", "NotImplementedError", "ZeroDivisionError"};
         if (exceptions.count(name)) return std::make_shared<torch::jit::ExceptionValue>(name);
         return torch::jit::nativeResolver()->resolveValue(name, m, loc);
     }
@@ -346,7 +382,9 @@ int declared_outputs(const c10::TypePtr& t) {
     return -1;  // List[Tensor] and friends: only known after running
 }
 
-const char* framework_version() { return TORCH_VERSION; }
+const char* framework_version() {
+    return TORCH_VERSION;
+}
 
 int init(const insitu_host_api* host, int inter_op, int intra_op, insitu_error* err) {
     return torch_guarded(err, [&] {
@@ -385,13 +423,18 @@ int model_create(const void* blob, size_t len, const insitu_model_options* opts,
         m->min_inputs = 0;
         for (size_t i = 1; i < args.size(); ++i)
             if (!args[i].default_value()) m->min_inputs = static_cast<int>(i);
-        if (schema.returns().size() == 1) m->n_outputs = declared_outputs(schema.returns()[0].type());
+        if (schema.returns().size() == 1)
+            m->n_outputs = declared_outputs(schema.returns()[0].type());
         *out = m.release();
     });
 }
 
-int model_num_inputs(void* model) { return static_cast<TorchModel*>(model)->max_inputs; }
-int model_num_outputs(void* model) { return static_cast<TorchModel*>(model)->n_outputs; }
+int model_num_inputs(void* model) {
+    return static_cast<TorchModel*>(model)->max_inputs;
+}
+int model_num_outputs(void* model) {
+    return static_cast<TorchModel*>(model)->n_outputs;
+}
 
 int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insitu_output* outputs,
               int n_outputs, insitu_error* err) {
@@ -401,7 +444,8 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
             throw BackendError(format("Expected %d inputs but got %d", m->max_inputs, n_inputs));
         c10::InferenceMode guard;
         std::vector<c10::IValue> stack;
-        for (int i = 0; i < n_inputs; ++i) stack.emplace_back(view_to_tensor(inputs[i], i, m->device));
+        for (int i = 0; i < n_inputs; ++i)
+            stack.emplace_back(view_to_tensor(inputs[i], i, m->device));
         c10::IValue result = m->module.forward(std::move(stack));
         std::vector<at::Tensor> ts;
         flatten_outputs(result, ts);
@@ -419,7 +463,9 @@ int model_serialize(void* model, insitu_output* blob, insitu_error* err) {
     });
 }
 
-void model_free(void* model) { delete static_cast<TorchModel*>(model); }
+void model_free(void* model) {
+    delete static_cast<TorchModel*>(model);
+}
 
 // ---- scripts -------------------------------------------------------------------------------
 
@@ -441,8 +487,9 @@ bool has_entry_signature(const c10::FunctionSchema& s) {
            is_list_of(a[2].type(), c10::TypeKind::StringType);
 }
 
-int script_create(const char* source, size_t len, const char* device, const char* const* entry_points,
-                  int n_entry_points, void** out, insitu_error* err) {
+int script_create(const char* source, size_t len, const char* device,
+                  const char* const* entry_points, int n_entry_points, void** out,
+                  insitu_error* err) {
     return torch_guarded(err, [&] {
         *out = nullptr;
         auto s = std::make_unique<TorchScript>();
@@ -455,7 +502,8 @@ int script_create(const char* source, size_t len, const char* device, const char
             std::string name = entry_points[i] ? entry_points[i] : "";
             if (name.empty()) throw BackendError("Entry point name must not be empty.");
             auto* fn = s->cu->find_function(name);
-            if (!fn) throw BackendError("Function " + name + " does not exist in the given script.");
+            if (!fn)
+                throw BackendError("Function " + name + " does not exist in the given script.");
             if (!has_entry_signature(fn->getSchema()))
                 throw BackendError("Wrong inputs type in function " + name +
                                    ". Expected signature similar to: def " + name +
@@ -481,7 +529,8 @@ std::vector<c10::IValue> legacy_stack(const std::string& name, const c10::Functi
     size_t fixed = has_list ? n_params - 1 : n_params;
     for (size_t i = 0; i < fixed; ++i)
         if (args[i].type()->kind() != c10::TypeKind::TensorType)
-            throw BackendError("Function " + name + " must take only Tensor arguments (and a trailing "
+            throw BackendError("Function " + name +
+                               " must take only Tensor arguments (and a trailing "
                                "List[Tensor]) to be called without an entry-point signature");
     size_t split = variadic_from >= 0 ? static_cast<size_t>(variadic_from) : fixed;
     if (variadic_from >= 0 && !has_list)
@@ -507,10 +556,12 @@ int script_run(void* script, const char* fn, const insitu_tensor_view* inputs, i
         if (n_outputs) *n_outputs = 0;
         std::string name = fn ? fn : "";
         auto* function = name.empty() ? nullptr : s->cu->find_function(name);
-        if (!function) throw BackendError("Function " + name + " does not exist in the given script.");
+        if (!function)
+            throw BackendError("Function " + name + " does not exist in the given script.");
         c10::InferenceMode guard;
         std::vector<at::Tensor> tensors;
-        for (int i = 0; i < n_inputs; ++i) tensors.push_back(view_to_tensor(inputs[i], i, s->device));
+        for (int i = 0; i < n_inputs; ++i)
+            tensors.push_back(view_to_tensor(inputs[i], i, s->device));
         const auto& schema = function->getSchema();
         std::vector<c10::IValue> stack;
         if (s->entry_points.count(name) || has_entry_signature(schema)) {
@@ -519,7 +570,8 @@ int script_run(void* script, const char* fn, const insitu_tensor_view* inputs, i
             c10::List<std::string> ks, as;
             for (int i = 0; i < n_keys; ++i) ks.push_back(keys[i] ? keys[i] : "");
             for (int i = 0; i < n_args; ++i) as.push_back(args[i] ? args[i] : "");
-            stack = {c10::IValue(std::move(ts)), c10::IValue(std::move(ks)), c10::IValue(std::move(as))};
+            stack = {c10::IValue(std::move(ts)), c10::IValue(std::move(ks)),
+                     c10::IValue(std::move(as))};
         } else {
             stack = legacy_stack(name, schema, std::move(tensors), variadic_from);
         }
@@ -531,7 +583,9 @@ int script_run(void* script, const char* fn, const insitu_tensor_view* inputs, i
     });
 }
 
-void script_free(void* script) { delete static_cast<TorchScript*>(script); }
+void script_free(void* script) {
+    delete static_cast<TorchScript*>(script);
+}
 
 }  // namespace
 }  // namespace insitu::backends

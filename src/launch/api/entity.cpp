@@ -15,7 +15,8 @@ Model::Model(std::string name, RunSettings run_settings, std::map<std::string, s
       params_(std::move(params)),
       key_prefixing_(enable_key_prefixing) {
     if (name_.empty()) throw std::invalid_argument("a model needs a name");
-    if (run_settings_.exe.empty()) throw std::invalid_argument("model " + name_ + ": no executable");
+    if (run_settings_.exe.empty())
+        throw std::invalid_argument("model " + name_ + ": no executable");
 }
 
 void Model::register_incoming_entity(const Entity& other) {
@@ -36,7 +37,8 @@ void Model::attach_generator_files(std::vector<std::string> to_copy,
 }
 
 void Model::colocate(ColocatedSettings s) {
-    if (colocated_) throw std::runtime_error("model " + name_ + " already has a co-located database");
+    if (colocated_)
+        throw std::runtime_error("model " + name_ + " already has a co-located database");
     if (s.db_cpus < 1) throw std::invalid_argument("colocated db_cpus must be >= 1");
     if (s.custom_pinning)
         for (int c : *s.custom_pinning)
@@ -76,10 +78,12 @@ void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int
         checked += unix_socket[i];
     }
     for (char c : checked)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._:,-/").find(c) !=
-                                                                  std::string_view::npos))
-            throw std::invalid_argument("colocated unix_socket has a character outside "
-                                        "[A-Za-z0-9._:,-/]: " + unix_socket);
+        if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+              std::string_view("._:,-/").find(c) != std::string_view::npos))
+            throw std::invalid_argument(
+                "colocated unix_socket has a character outside "
+                "[A-Za-z0-9._:,-/]: " +
+                unix_socket);
     for (char c : std::to_string(socket_permissions))
         if (c < '0' || c > '7')
             throw std::invalid_argument("socket_permissions must be octal digits (e.g. 755)");
@@ -122,7 +126,8 @@ void Model::add_ml_model(DBModel m) {
     launch::check_db_model(name_, m);
     for (const auto& o : db_models_)
         if (o.name == m.name)
-            throw std::invalid_argument("model " + name_ + " already has an ML model named " + m.name);
+            throw std::invalid_argument("model " + name_ + " already has an ML model named " +
+                                        m.name);
     if (!m.model_path.empty()) m.model_path = launch::absolute_path(m.model_path);
     db_models_.push_back(std::move(m));
 }
@@ -217,7 +222,8 @@ void Ensemble::add_function(std::string name, std::string function, std::string 
 void Ensemble::add_model(std::shared_ptr<Model> model) {
     for (const auto& m : models_)
         if (m->name() == model->name())
-            throw std::invalid_argument("ensemble " + name_ + " already has a member " + model->name());
+            throw std::invalid_argument("ensemble " + name_ + " already has a member " +
+                                        model->name());
     // The ensemble's models and scripts go to the new member too (unless it has its own copy).
     for (const auto& d : db_models_) {
         bool has = false;

@@ -17,19 +17,19 @@
 #include <thread>
 
 #include "core/address.h"
+#include "launch/api/generator.h"
+#include "launch/api/job_monitor.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
 #include "launch/db/db_objects.h"
 #include "launch/db/deploy.h"
-#include "launch/api/generator.h"
-#include "launch/api/job_monitor.h"
 #include "launch/launchers/launcher.h"
 #include "launch/launchers/local/local_launcher.h"
+#include "launch/launchers/run_command.h"
+#include "launch/launchers/slurm/slurm_deploy.h"
 #include "launch/launchers/slurm/slurm_launcher.h"
 #include "launch/os/log.h"
 #include "launch/os/process.h"
-#include "launch/launchers/run_command.h"
-#include "launch/launchers/slurm/slurm_deploy.h"
 
 namespace fs = std::filesystem;
 
@@ -174,7 +174,8 @@ void Experiment::Impl::stop_adopted(AdoptedDb& db) {
 
 void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) {
     for (const auto& db : dbs)
-        if (db.orc == orc) throw std::runtime_error("database " + orc->name() + " is already running");
+        if (db.orc == orc)
+            throw std::runtime_error("database " + orc->name() + " is already running");
     check_db_id_free(*orc);
     RunningDb db{orc, {}};
     fs::create_directories(orc->path());
@@ -191,17 +192,21 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
     };
     try {
         if (auto* slurm = dynamic_cast<launch::SlurmLauncher*>(launcher.get())) {
-            launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
+            launch::log_info("starting database " + orc->name() + ": " +
+                             std::to_string(orc->num_shards()) +
                              (orc->num_shards() > 1 ? " shards" : " shard") + " under Slurm" +
                              (orc->options().batch_settings ? " (one batch job)" : ""));
             launch::deploy_slurm(*slurm, *orc, db.deployment, record);
         } else {
             db.deployment.shards = launch::plan_shards(*orc);
             std::string ports;
-            for (const auto& s : db.deployment.shards) ports += (ports.empty() ? "" : ",") + std::to_string(s.port);
-            launch::log_info("starting database " + orc->name() + ": " + std::to_string(orc->num_shards()) +
+            for (const auto& s : db.deployment.shards)
+                ports += (ports.empty() ? "" : ",") + std::to_string(s.port);
+            launch::log_info("starting database " + orc->name() + ": " +
+                             std::to_string(orc->num_shards()) +
                              (orc->num_shards() > 1 ? " shards" : " shard") + " on " +
-                             db.deployment.shards[0].bind[0] + " port" + (orc->num_shards() > 1 ? "s " : " ") + ports);
+                             db.deployment.shards[0].bind[0] + " port" +
+                             (orc->num_shards() > 1 ? "s " : " ") + ports);
             launch::deploy(*launcher, db.deployment, record);
         }
     } catch (...) {
@@ -223,7 +228,8 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
 
 void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     for (Job* j : jobs.latest(m.get()))
-        if (!is_terminal(j->status)) throw std::runtime_error("model " + m->name() + " is already running");
+        if (!is_terminal(j->status))
+            throw std::runtime_error("model " + m->name() + " is already running");
     const RunSettings& rs = m->run_settings();
     std::map<std::string, std::string> env = database_env();
     if (!m->incoming_entities().empty()) {
@@ -240,8 +246,8 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
         env["SSDB" + sfx] = launch::colocated_address(c);
         env["SR_DB_TYPE" + sfx] = "Standalone";
         // Unique per launch, so that a host's ranks share one database and runs never do.
-        std::string key = m->name() + "-" + std::to_string(::getpid()) + "-" +
-                          std::to_string(jobs.all().size());
+        std::string key =
+            m->name() + "-" + std::to_string(::getpid()) + "-" + std::to_string(jobs.all().size());
         fs::create_directories(m->path());
         if (!m->db_models().empty() || !m->db_scripts().empty()) {
             fs::path meta = fs::path(m->path()) / ".insitu";
@@ -269,8 +275,8 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     step.err_path = (fs::path(m->path()) / (m->name() + ".err")).string();
     step.batch = m->batch_settings();
     if (step.batch && launcher->batch_command().empty())
-        throw std::invalid_argument("model " + m->name() + " has batch settings, but the " + launcher->name() +
-                                    " launcher has no batch queue");
+        throw std::invalid_argument("model " + m->name() + " has batch settings, but the " +
+                                    launcher->name() + " launcher has no batch queue");
     std::string id;
     try {
         id = launcher->launch(step);
@@ -305,18 +311,22 @@ void Experiment::Impl::wait_for_colocated_objects(const std::shared_ptr<Model>& 
     for (;;) {
         if (fs::exists(status_file)) {
             std::ifstream in(status_file);
-            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
             if (text.rfind("ok", 0) == 0) return;
             while (!text.empty() && text.back() == '\n') text.pop_back();
             fail(text.rfind("error: ", 0) == 0 ? text.substr(7) : text);
         }
         launch::StepStatus st = launcher->status(step_id);
         if (st.status != Status::Running && !fs::exists(status_file))
-            fail("model " + m->name() + ": the co-located database exited before storing its "
-                 "models and scripts (see " + m->path() + "/" + m->name() + ".err)");
+            fail("model " + m->name() +
+                 ": the co-located database exited before storing its "
+                 "models and scripts (see " +
+                 m->path() + "/" + m->name() + ".err)");
         auto now = std::chrono::steady_clock::now();
         if (now - start > std::chrono::seconds(300))
-            fail("model " + m->name() + ": the co-located database did not store its models "
+            fail("model " + m->name() +
+                 ": the co-located database did not store its models "
                  "and scripts within 300 s");
         if (now >= next_note) {
             launch::log_info("waiting for the co-located database of " + m->name() +
@@ -353,7 +363,8 @@ void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>
                 if (std::find(stored_models.begin(), stored_models.end(), x) == stored_models.end())
                     ms.push_back(x);
             for (const auto& x : m->db_scripts())
-                if (std::find(stored_scripts.begin(), stored_scripts.end(), x) == stored_scripts.end())
+                if (std::find(stored_scripts.begin(), stored_scripts.end(), x) ==
+                    stored_scripts.end())
                     ss.push_back(x);
             launch::store_db_objects(addresses, m->name(), ms, ss);
             if (!ms.empty() || !ss.empty())
@@ -407,10 +418,10 @@ Experiment::Experiment(std::string name, std::string exp_path, std::string launc
     : impl_(std::make_unique<Impl>()) {
     if (name.empty()) throw std::invalid_argument("an experiment needs a name");
     impl_->name = std::move(name);
-    impl_->exp_path = fs::absolute(exp_path.empty() ? fs::current_path() / impl_->name
-                                                    : fs::path(exp_path))
-                          .lexically_normal()
-                          .string();
+    impl_->exp_path =
+        fs::absolute(exp_path.empty() ? fs::current_path() / impl_->name : fs::path(exp_path))
+            .lexically_normal()
+            .string();
     impl_->launcher = launch::make_launcher(launcher);
     fs::create_directories(impl_->exp_path);
 }
@@ -423,9 +434,15 @@ Experiment::~Experiment() {
     }
 }
 
-const std::string& Experiment::name() const { return impl_->name; }
-const std::string& Experiment::exp_path() const { return impl_->exp_path; }
-std::string Experiment::launcher() const { return impl_->launcher->name(); }
+const std::string& Experiment::name() const {
+    return impl_->name;
+}
+const std::string& Experiment::exp_path() const {
+    return impl_->exp_path;
+}
+std::string Experiment::launcher() const {
+    return impl_->launcher->name();
+}
 
 void Experiment::set_start_timeout(double seconds) {
     if (!(seconds >= 0))
@@ -441,12 +458,15 @@ RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::st
     if (exe.empty()) throw std::invalid_argument("create_run_settings: no executable");
     if (run_command == "auto") run_command = impl_->launcher->default_run_command();
     if (!impl_->launcher->supports_run_command(run_command))
-        throw std::invalid_argument("run command '" + run_command + "' is not supported by the " +
-                                    impl_->launcher->name() + " launcher (use " +
-                                    (impl_->launcher->name() == "slurm" ? "srun, mpirun or \"\")" : "\"\" or mpirun)"));
+        throw std::invalid_argument(
+            "run command '" + run_command + "' is not supported by the " + impl_->launcher->name() +
+            " launcher (use " +
+            (impl_->launcher->name() == "slurm" ? "srun, mpirun or \"\")" : "\"\" or mpirun)"));
     // Resolve the executable now, so that a typo fails here and cwd changes do not matter.
-    if (exe.find('/') != std::string::npos) exe = fs::absolute(exe).string();
-    else if (std::string found = launch::find_executable(exe); !found.empty()) exe = found;
+    if (exe.find('/') != std::string::npos)
+        exe = fs::absolute(exe).string();
+    else if (std::string found = launch::find_executable(exe); !found.empty())
+        exe = found;
     RunSettings rs;
     rs.exe = std::move(exe);
     rs.exe_args = std::move(exe_args);
@@ -456,13 +476,14 @@ RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::st
     return rs;
 }
 
-BatchSettings Experiment::create_batch_settings(int nodes, std::string time, std::string queue,
-                                               std::string account,
-                                               std::map<std::string, std::string> batch_args) const {
+BatchSettings Experiment::create_batch_settings(
+    int nodes, std::string time, std::string queue, std::string account,
+    std::map<std::string, std::string> batch_args) const {
     std::string cmd = impl_->launcher->batch_command();
     if (cmd.empty())
-        throw std::invalid_argument("the " + impl_->launcher->name() +
-                                    " launcher has no batch queue (batch settings need launcher \"slurm\")");
+        throw std::invalid_argument(
+            "the " + impl_->launcher->name() +
+            " launcher has no batch queue (batch settings need launcher \"slurm\")");
     BatchSettings bs;
     bs.batch_command = cmd;
     bs.set_nodes(nodes);
@@ -492,7 +513,8 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
         if (perm_strategy == "all_perm") {
             members = {{}};
             for (const auto& [k, values] : params) {
-                if (values.empty()) throw std::invalid_argument("ensemble param " + k + " has no values");
+                if (values.empty())
+                    throw std::invalid_argument("ensemble param " + k + " has no values");
                 std::vector<std::map<std::string, std::string>> next;
                 for (const auto& m : members)
                     for (const auto& v : values) {
@@ -506,8 +528,9 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
             std::size_t n = params.begin()->second.size();
             for (const auto& [k, values] : params)
                 if (values.size() != n)
-                    throw std::invalid_argument("perm_strategy step needs the same number of values "
-                                                "for every param");
+                    throw std::invalid_argument(
+                        "perm_strategy step needs the same number of values "
+                        "for every param");
             for (std::size_t i = 0; i < n; ++i) {
                 std::map<std::string, std::string> m;
                 for (const auto& [k, values] : params) m[k] = values[i];
@@ -525,7 +548,8 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
             members = std::move(rep);
         }
     } else {
-        if (replicas < 1) throw std::invalid_argument("create_ensemble needs params or replicas >= 1");
+        if (replicas < 1)
+            throw std::invalid_argument("create_ensemble needs params or replicas >= 1");
         members.assign(static_cast<std::size_t>(replicas), {});
     }
     for (std::size_t i = 0; i < members.size(); ++i) {
@@ -536,10 +560,9 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
     return ens;
 }
 
-std::shared_ptr<Orchestrator> Experiment::create_database(int port, int db_nodes, std::string interface,
-                                                          std::string db_identifier,
-                                                          int threads_per_queue, int inter_op_threads,
-                                                          int intra_op_threads) {
+std::shared_ptr<Orchestrator> Experiment::create_database(
+    int port, int db_nodes, std::string interface, std::string db_identifier, int threads_per_queue,
+    int inter_op_threads, int intra_op_threads) {
     if (impl_->db_ids.count(db_identifier))
         throw std::invalid_argument("a database with db_identifier '" + db_identifier +
                                     "' already exists in this experiment");
@@ -551,7 +574,8 @@ std::shared_ptr<Orchestrator> Experiment::create_database(int port, int db_nodes
     o.threads_per_queue = threads_per_queue;
     o.inter_op_threads = inter_op_threads;
     o.intra_op_threads = intra_op_threads;
-    auto orc = std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / db_identifier).string());
+    auto orc =
+        std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / db_identifier).string());
     impl_->db_ids.insert(db_identifier);
     return orc;
 }
@@ -560,7 +584,8 @@ void Experiment::generate(const EntityList& entities, bool overwrite, const std:
     for (const auto& e : entities) {
         if (auto ens = std::dynamic_pointer_cast<Ensemble>(e)) {
             launch::prepare_dir(ens->path(), overwrite);
-            for (const auto& m : ens->models()) launch::generate_model_dir(*m, m->path(), overwrite, tag);
+            for (const auto& m : ens->models())
+                launch::generate_model_dir(*m, m->path(), overwrite, tag);
         } else if (auto m = std::dynamic_pointer_cast<Model>(e)) {
             launch::generate_model_dir(*m, m->path(), overwrite, tag);
         } else if (e) {
@@ -632,7 +657,8 @@ void Experiment::poll(double interval_s, bool verbose) {
             if (!j->is_db) apps.push_back(j);
         if (apps.empty()) return;
         if (verbose && std::chrono::steady_clock::now() >= next) {
-            for (Job* j : apps) launch::log_info(j->name + "(" + j->step_id + "): " + to_string(j->status));
+            for (Job* j : apps)
+                launch::log_info(j->name + "(" + j->step_id + "): " + to_string(j->status));
             next += std::chrono::milliseconds(static_cast<long>(interval_s * 1000));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -653,7 +679,8 @@ bool Experiment::applications_running(bool log) {
 bool Experiment::finished(const Entity& entity) {
     impl_->jobs.update(*impl_->launcher);
     auto js = impl_->jobs_of(entity);
-    if (js.empty()) throw std::invalid_argument(entity.name() + " was not launched by this experiment");
+    if (js.empty())
+        throw std::invalid_argument(entity.name() + " was not launched by this experiment");
     return std::all_of(js.begin(), js.end(), [](Job* j) { return is_terminal(j->status); });
 }
 

@@ -41,7 +41,8 @@ fs::path checked_source(const std::string& file, const std::string& model) {
 
 }  // namespace
 
-std::string configure_text(const std::string& text, const std::map<std::string, std::string>& params,
+std::string configure_text(const std::string& text,
+                           const std::map<std::string, std::string>& params,
                            const std::string& tag) {
     if (tag.empty()) throw std::invalid_argument("the generator tag must not be empty");
     std::string out;
@@ -70,10 +71,12 @@ std::string configure_text(const std::string& text, const std::map<std::string, 
 
 void prepare_dir(const std::string& dir, bool overwrite) {
     if (fs::exists(dir)) {
-        if (overwrite) fs::remove_all(dir);
+        if (overwrite)
+            fs::remove_all(dir);
         else if (!fs::is_empty(dir))
-            throw std::runtime_error("run directory " + dir +
-                                     " already exists (generate with overwrite=true to replace it)");
+            throw std::runtime_error(
+                "run directory " + dir +
+                " already exists (generate with overwrite=true to replace it)");
     }
     fs::create_directories(dir);
 }

@@ -9,7 +9,8 @@
 namespace insitu::launch {
 
 // `text` with every <tag><param><tag> replaced by the param's value; other tags are left as is.
-std::string configure_text(const std::string& text, const std::map<std::string, std::string>& params,
+std::string configure_text(const std::string& text,
+                           const std::map<std::string, std::string>& params,
                            const std::string& tag);
 // Creates `dir` (removing it first when overwrite; throwing when it exists and is not empty
 // otherwise) and places the model's files: copies, symlinks (to absolute paths) and configured

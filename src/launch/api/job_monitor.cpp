@@ -54,8 +54,7 @@ std::string JobMonitor::table() const {
     for (const auto& j : jobs_) {
         auto end = is_terminal(j.status) ? j.ended : now;
         char t[32];
-        std::snprintf(t, sizeof t, "%.2f",
-                      std::chrono::duration<double>(end - j.started).count());
+        std::snprintf(t, sizeof t, "%.2f", std::chrono::duration<double>(end - j.started).count());
         rows.push_back({std::to_string(i++), j.name, j.type, j.step_id, std::to_string(j.run), t,
                         to_string(j.status),
                         j.returncode ? std::to_string(*j.returncode) : std::string("-")});

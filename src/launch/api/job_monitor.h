@@ -15,11 +15,11 @@
 namespace insitu::launch {
 
 struct Job {
-    std::string name;            // model name, or shard name for databases
-    std::string type;            // "Model", "DBNode"
+    std::string name;  // model name, or shard name for databases
+    std::string type;  // "Model", "DBNode"
     const Entity* entity = nullptr;
     std::string step_id;
-    int run = 0;                 // 0 for the first launch of this entity, then 1, 2, ...
+    int run = 0;  // 0 for the first launch of this entity, then 1, 2, ...
     bool is_db = false;
     Status status = Status::Running;
     std::optional<int> returncode;
@@ -28,7 +28,7 @@ struct Job {
 };
 
 class JobMonitor {
-public:
+  public:
     Job& add(Job job);
     // Refreshes every job still running.
     void update(Launcher& launcher);
@@ -42,7 +42,7 @@ public:
     // line per job with a message ("<name> (<job id>): <message>").
     std::string table() const;
 
-private:
+  private:
     std::vector<Job> jobs_;
 };
 

@@ -15,15 +15,20 @@ Orchestrator::Orchestrator(OrchestratorOptions opts, std::string path)
         throw std::invalid_argument("db_nodes must be 1 (standalone) or >= 3 (cluster); got " +
                                     std::to_string(opts_.db_nodes));
     if (opts_.port < 0 || opts_.port + opts_.db_nodes > 55535)
-        throw std::invalid_argument("database port out of range (the cluster bus uses port + 10000)");
+        throw std::invalid_argument(
+            "database port out of range (the cluster bus uses port + 10000)");
     if (opts_.db_identifier.empty()) throw std::invalid_argument("db_identifier must not be empty");
     for (char c : opts_.db_identifier)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
-            throw std::invalid_argument("db_identifier must be [A-Za-z0-9_] (it suffixes variable "
-                                        "names): " + opts_.db_identifier);
+            throw std::invalid_argument(
+                "db_identifier must be [A-Za-z0-9_] (it suffixes variable "
+                "names): " +
+                opts_.db_identifier);
 }
 
-std::string Orchestrator::shard_name(int i) const { return opts_.db_identifier + "_" + std::to_string(i); }
+std::string Orchestrator::shard_name(int i) const {
+    return opts_.db_identifier + "_" + std::to_string(i);
+}
 
 std::vector<std::string> Orchestrator::get_address() const {
     if (addresses_.empty())
@@ -47,7 +52,8 @@ bool Orchestrator::is_active() const {
 void Orchestrator::set_db_conf(const std::string& key, const std::string& value) {
     for (const auto& a : get_address()) {
         auto r = launch::db_command(a, {"CONFIG", "SET", key, value}, 5000);
-        if (!r) throw std::runtime_error("database shard " + a + " did not answer CONFIG SET " + key);
+        if (!r)
+            throw std::runtime_error("database shard " + a + " did not answer CONFIG SET " + key);
         if (r->is_error())
             throw std::runtime_error("database shard " + a + ": CONFIG SET " + key + " " + value +
                                      ": " + r->str);
@@ -59,7 +65,9 @@ void Orchestrator::enable_checkpoints(int frequency) {
     set_db_conf("save", std::to_string(frequency) + " 1");
 }
 
-void Orchestrator::set_max_memory(const std::string& mem) { set_db_conf("maxmemory", mem); }
+void Orchestrator::set_max_memory(const std::string& mem) {
+    set_db_conf("maxmemory", mem);
+}
 
 void Orchestrator::set_eviction_strategy(const std::string& policy) {
     set_db_conf("maxmemory-policy", policy);

@@ -8,18 +8,27 @@ namespace insitu {
 
 std::string to_string(Status s) {
     switch (s) {
-        case Status::New: return "New";
-        case Status::Running: return "Running";
-        case Status::Completed: return "Completed";
-        case Status::Failed: return "Failed";
-        case Status::Cancelled: return "Cancelled";
-        case Status::NeverStarted: return "NeverStarted";
-        case Status::Queued: return "Queued";
+        case Status::New:
+            return "New";
+        case Status::Running:
+            return "Running";
+        case Status::Completed:
+            return "Completed";
+        case Status::Failed:
+            return "Failed";
+        case Status::Cancelled:
+            return "Cancelled";
+        case Status::NeverStarted:
+            return "NeverStarted";
+        case Status::Queued:
+            return "Queued";
     }
     return "?";
 }
 
-void RunSettings::set(const std::string& arg, const std::string& value) { run_args[arg] = value; }
+void RunSettings::set(const std::string& arg, const std::string& value) {
+    run_args[arg] = value;
+}
 
 void RunSettings::set_start_timeout(double seconds) {
     if (!(seconds >= 0))  // also NaN

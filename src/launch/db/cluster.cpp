@@ -15,8 +15,9 @@ constexpr int k_slots = 16384;
 
 Reply must(const std::string& address, const std::vector<std::string>& args) {
     auto r = db_command(address, args, 5000);
-    if (!r) throw std::runtime_error("database node " + address + " did not answer " + args[0] + " " +
-                                     (args.size() > 1 ? args[1] : ""));
+    if (!r)
+        throw std::runtime_error("database node " + address + " did not answer " + args[0] + " " +
+                                 (args.size() > 1 ? args[1] : ""));
     if (r->is_error())
         throw std::runtime_error("database node " + address + ": " + args[0] + " " +
                                  (args.size() > 1 ? args[1] : "") + " failed: " + r->str);
@@ -32,7 +33,9 @@ std::string info_field(const std::string& info, const std::string& field) {
 
 }  // namespace
 
-int first_slot(int i, int n) { return static_cast<int>(static_cast<long>(k_slots) * i / n); }
+int first_slot(int i, int n) {
+    return static_cast<int>(static_cast<long>(k_slots) * i / n);
+}
 
 void form_cluster(const std::vector<std::string>& addresses) {
     const int n = static_cast<int>(addresses.size());
@@ -41,15 +44,20 @@ void form_cluster(const std::vector<std::string>& addresses) {
     for (int i = 0; i < n; ++i) {
         const auto& a = addresses[static_cast<std::size_t>(i)];
         int lo = first_slot(i, n), hi = first_slot(i + 1, n) - 1;
-        auto r = db_command(a, {"CLUSTER", "ADDSLOTSRANGE", std::to_string(lo), std::to_string(hi)}, 5000);
+        auto r = db_command(a, {"CLUSTER", "ADDSLOTSRANGE", std::to_string(lo), std::to_string(hi)},
+                            5000);
         if (r && r->is_error() && r->str.find("nknown") != std::string::npos) {
             // Servers older than Redis 7 (or forks without the subcommand).
             std::vector<std::string> args = {"CLUSTER", "ADDSLOTS"};
             for (int s = lo; s <= hi; ++s) args.push_back(std::to_string(s));
             r = db_command(a, args, 5000);
         }
-        if (!r) throw std::runtime_error("database node " + a + " did not answer CLUSTER ADDSLOTSRANGE");
-        if (r->is_error()) throw std::runtime_error("database node " + a + ": CLUSTER ADDSLOTSRANGE failed: " + r->str);
+        if (!r)
+            throw std::runtime_error("database node " + a +
+                                     " did not answer CLUSTER ADDSLOTSRANGE");
+        if (r->is_error())
+            throw std::runtime_error("database node " + a +
+                                     ": CLUSTER ADDSLOTSRANGE failed: " + r->str);
         // Distinct epochs from the start, so nodes need not resolve collisions (as redis-cli does).
         db_command(a, {"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(i + 1)}, 5000);
     }
@@ -103,10 +111,12 @@ void verify_cluster(const std::vector<std::string>& addresses, std::chrono::mill
         must(a, {"SET", key, value});
         Reply got = must(a, {"GET", key});
         if (got.str != value)
-            throw std::runtime_error("database node " + a + ": read back '" + got.str + "' for " + key);
+            throw std::runtime_error("database node " + a + ": read back '" + got.str + "' for " +
+                                     key);
         must(a, {"DEL", key});
     }
-    log_info("cluster of " + std::to_string(n) + " shards ok (cluster_state:ok, write/read on every shard)");
+    log_info("cluster of " + std::to_string(n) +
+             " shards ok (cluster_state:ok, write/read on every shard)");
 }
 
 }  // namespace insitu::launch

@@ -23,7 +23,8 @@ std::vector<int> parse_cpu_list(const std::string& s) {
     std::size_t pos = 0;
     while (pos < s.size()) {
         auto comma = s.find(',', pos);
-        std::string part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::string part =
+            s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         if (!part.empty()) {
             auto dash = part.find('-');
             int lo = std::stoi(part.substr(0, dash));
@@ -51,12 +52,14 @@ std::string format_cpu_list(const std::vector<int>& cpus) {
 
 std::string insitu_cli_path() {
     if (const char* v = std::getenv("INSITU_CLI"); v && *v) {
-        if (::access(v, X_OK) != 0) throw std::runtime_error(std::string("INSITU_CLI is not executable: ") + v);
+        if (::access(v, X_OK) != 0)
+            throw std::runtime_error(std::string("INSITU_CLI is not executable: ") + v);
         return v;
     }
     std::vector<fs::path> cands;
     // An installed tree, wherever it was moved: <bindir>/insitu as seen from this library.
-    if (std::string installed = installed_cli_path(); !installed.empty()) cands.emplace_back(installed);
+    if (std::string installed = installed_cli_path(); !installed.empty())
+        cands.emplace_back(installed);
 #ifdef INSITU_CLI_BUILD_PATH
     cands.emplace_back(INSITU_CLI_BUILD_PATH);
 #endif
@@ -71,22 +74,27 @@ std::string insitu_cli_path() {
         if (fs::is_regular_file(c) && ::access(c.c_str(), X_OK) == 0) return c.string();
     std::string p = find_executable("insitu");
     if (!p.empty()) return p;
-    throw std::runtime_error("the insitu executable (for co-located databases) was not found; set INSITU_CLI");
+    throw std::runtime_error(
+        "the insitu executable (for co-located databases) was not found; set INSITU_CLI");
 }
 
 std::string colocated_address(const ColocatedSettings& s) {
-    return s.unix_socket.empty() ? "127.0.0.1:" + std::to_string(s.port) : "unix://" + s.unix_socket;
+    return s.unix_socket.empty() ? "127.0.0.1:" + std::to_string(s.port)
+                                 : "unix://" + s.unix_socket;
 }
 
-std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s, const std::string& lock_key,
-                                                const std::string& dir, const std::string& db_name,
+std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s,
+                                                const std::string& lock_key, const std::string& dir,
+                                                const std::string& db_name,
                                                 const std::string& manifest,
                                                 const std::string& status_file,
                                                 const std::string& entity) {
-    std::vector<std::string> a = {insitu_cli_path(), "run-colocated", "--name", db_name, "--dir",
-                                  fs::absolute(dir).string(), "--lock", lock_key};
+    std::vector<std::string> a = {insitu_cli_path(), "run-colocated", "--name",
+                                  db_name,           "--dir",         fs::absolute(dir).string(),
+                                  "--lock",          lock_key};
     if (!manifest.empty())
-        a.insert(a.end(), {"--db-objects", manifest, "--status-file", status_file, "--entity", entity});
+        a.insert(a.end(),
+                 {"--db-objects", manifest, "--status-file", status_file, "--entity", entity});
     if (s.unix_socket.empty()) {
         a.insert(a.end(), {"--port", std::to_string(s.port), "--ifname", s.ifname});
     } else {
@@ -96,8 +104,10 @@ std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s, cons
     a.insert(a.end(), {"--db-cpus", std::to_string(s.db_cpus)});
     a.insert(a.end(), {"--ssdb-var", s.db_identifier.empty() ? "SSDB" : "SSDB_" + s.db_identifier});
     if (s.custom_pinning) {
-        if (s.custom_pinning->empty()) a.push_back("--no-pinning");
-        else a.insert(a.end(), {"--pinning", format_cpu_list(*s.custom_pinning)});
+        if (s.custom_pinning->empty())
+            a.push_back("--no-pinning");
+        else
+            a.insert(a.end(), {"--pinning", format_cpu_list(*s.custom_pinning)});
     }
     if (s.debug) a.push_back("--debug");
     if (s.limit_app_cpus) a.push_back("--limit-app-cpus");

@@ -21,8 +21,9 @@ std::string insitu_cli_path();
 // `lock_key` must be unique per launch; the database logs go to <dir>/<db_name>.out|.err.
 // With a manifest (launch/db/db_objects.h), the database's models and scripts are stored before any
 // application runs, and "ok" or "error: <why>" is written to status_file.
-std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s, const std::string& lock_key,
-                                                const std::string& dir, const std::string& db_name,
+std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s,
+                                                const std::string& lock_key, const std::string& dir,
+                                                const std::string& db_name,
                                                 const std::string& manifest = "",
                                                 const std::string& status_file = "",
                                                 const std::string& entity = "");

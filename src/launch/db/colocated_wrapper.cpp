@@ -63,29 +63,46 @@ WrapperOptions parse_options(const std::vector<std::string>& args) {
     };
     for (; i < args.size() && args[i] != "--"; ++i) {
         const std::string& o = args[i];
-        if (o == "--name") spec.name = value(o);
-        else if (o == "--dir") spec.dir = value(o);
-        else if (o == "--lock") w.lock_key = value(o);
-        else if (o == "--port") spec.port = std::stoi(value(o));
-        else if (o == "--ifname") w.ifname = value(o);
-        else if (o == "--unix-socket") spec.unix_socket = value(o);
-        else if (o == "--socket-perm") spec.socket_permissions = std::stoi(value(o));
-        else if (o == "--db-cpus") w.db_cpus = std::stoi(value(o));
-        else if (o == "--ssdb-var") w.ssdb_var = value(o);
-        else if (o == "--pinning") w.pinning = parse_cpu_list(value(o));
-        else if (o == "--no-pinning") w.pinning = std::vector<int>{};
-        else if (o == "--debug") spec.debug = true;
-        else if (o == "--db-objects") w.manifest = value(o);
-        else if (o == "--status-file") w.status_file = value(o);
-        else if (o == "--entity") w.entity = value(o);
-        else if (o == "--limit-app-cpus") w.limit_app = true;
+        if (o == "--name")
+            spec.name = value(o);
+        else if (o == "--dir")
+            spec.dir = value(o);
+        else if (o == "--lock")
+            w.lock_key = value(o);
+        else if (o == "--port")
+            spec.port = std::stoi(value(o));
+        else if (o == "--ifname")
+            w.ifname = value(o);
+        else if (o == "--unix-socket")
+            spec.unix_socket = value(o);
+        else if (o == "--socket-perm")
+            spec.socket_permissions = std::stoi(value(o));
+        else if (o == "--db-cpus")
+            w.db_cpus = std::stoi(value(o));
+        else if (o == "--ssdb-var")
+            w.ssdb_var = value(o);
+        else if (o == "--pinning")
+            w.pinning = parse_cpu_list(value(o));
+        else if (o == "--no-pinning")
+            w.pinning = std::vector<int>{};
+        else if (o == "--debug")
+            spec.debug = true;
+        else if (o == "--db-objects")
+            w.manifest = value(o);
+        else if (o == "--status-file")
+            w.status_file = value(o);
+        else if (o == "--entity")
+            w.entity = value(o);
+        else if (o == "--limit-app-cpus")
+            w.limit_app = true;
         else if (o == "--module-arg") {
             spec.module_args.push_back(value(o));
             spec.module_args.push_back(value(o));
         } else if (o == "--server-arg") {
             std::string k = value(o);
             spec.extra.emplace_back(k, value(o));
-        } else throw std::invalid_argument("run-colocated: unknown option " + o);
+        } else
+            throw std::invalid_argument("run-colocated: unknown option " + o);
     }
     if (i >= args.size() || i + 1 >= args.size())
         throw std::invalid_argument("run-colocated: no application after --");
@@ -100,7 +117,7 @@ WrapperOptions parse_options(const std::vector<std::string>& args) {
 // Signals (from the launcher stopping the job, or mpirun) reach the application; the wrapper then
 // stops the database. If our parent dies, we get SIGTERM and do the same.
 void forward_signals() {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_signal;
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) ::sigaction(s, &sa, nullptr);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -150,9 +167,9 @@ CpuPlan plan_cpus(const WrapperOptions& w) {
         for (int c : p.allowed)
             if (std::find(p.db.begin(), p.db.end(), c) == p.db.end()) p.app.push_back(c);
         if (p.app.empty())
-            throw std::invalid_argument("limit_app_cpus: no CPU left for the application (available " +
-                                        format_cpu_list(p.allowed) + ", database " +
-                                        format_cpu_list(p.db) + ")");
+            throw std::invalid_argument(
+                "limit_app_cpus: no CPU left for the application (available " +
+                format_cpu_list(p.allowed) + ", database " + format_cpu_list(p.db) + ")");
     }
     return p;
 }
@@ -169,7 +186,8 @@ std::string node_name() {
 // Slurm nodes (and nodes on a shared file system) write their database's config and logs into the
 // same run directory: one set per node. TCP databases also listen on the named interface.
 void place_on_node(ShardSpec& spec, const std::string& node, const std::string& ifname) {
-    for (auto p = spec.unix_socket.find("%h"); p != std::string::npos; p = spec.unix_socket.find("%h"))
+    for (auto p = spec.unix_socket.find("%h"); p != std::string::npos;
+         p = spec.unix_socket.find("%h"))
         spec.unix_socket.replace(p, 2, node);
     if (std::getenv("SLURMD_NODENAME")) spec.name += "-" + node;
     if (spec.port != 0) {
@@ -186,7 +204,7 @@ void place_on_node(ShardSpec& spec, const std::string& node, const std::string& 
 // application done) before stopping the database. flock locks vanish with their process, so a
 // crash leaves no stale lock.
 class NodeLock {
-public:
+  public:
     NodeLock(const std::string& lock_key, const std::string& node) {
         std::string tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
         base_ = tmp + "/insitu-colocated-" + lock_key + "-" + node;
@@ -216,7 +234,7 @@ public:
         for (const char* ext : {".users", ".ready", ".lock"}) ::unlink((base_ + ext).c_str());
     }
 
-private:
+  private:
     void close_fds() {
         if (users_fd_ >= 0) ::close(users_fd_);
         if (owner_fd_ >= 0) ::close(owner_fd_);
@@ -313,7 +331,7 @@ int run_application(const WrapperOptions& w, const CpuPlan& cpus) {
     if (pid == 0) {
         // Same process group as the wrapper, so stopping the job's group reaches it too.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        struct sigaction dfl{};
+        struct sigaction dfl {};
         dfl.sa_handler = SIG_DFL;
         for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) ::sigaction(s, &dfl, nullptr);
         if (!w.ssdb_var.empty()) ::setenv(w.ssdb_var.c_str(), address.c_str(), 1);
@@ -359,13 +377,18 @@ int run_colocated(const std::vector<std::string>& args) {
     NodeLock lock(w.lock_key, node);
     LocalLauncher launcher;
     std::string db_step, objects_error;
-    if (lock.owner()) std::tie(db_step, objects_error) = start_database(launcher, w, cpus, db_name, lock);
-    else objects_error = join_database(w, lock);
+    if (lock.owner())
+        std::tie(db_step, objects_error) = start_database(launcher, w, cpus, db_name, lock);
+    else
+        objects_error = join_database(w, lock);
 
     int code = 0;
-    if (!objects_error.empty()) code = 1;
-    else if (!g_signal) code = run_application(w, cpus);
-    else code = 128 + g_signal;
+    if (!objects_error.empty())
+        code = 1;
+    else if (!g_signal)
+        code = run_application(w, cpus);
+    else
+        code = 128 + g_signal;
 
     lock.release_use();
     if (lock.owner()) {

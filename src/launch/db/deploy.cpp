@@ -6,9 +6,9 @@
 #include "launch/db/cluster.h"
 #include "launch/db/db_command.h"
 #include "launch/db/local_server.h"
+#include "launch/db/shard.h"
 #include "launch/os/log.h"
 #include "launch/os/netif.h"
-#include "launch/db/shard.h"
 
 namespace fs = std::filesystem;
 
@@ -48,7 +48,8 @@ void deploy(Launcher& launcher, Deployment& d,
         for (std::size_t i = 0; i < d.shards.size(); ++i) {
             const auto& s = d.shards[i];
             if (s.cluster)
-                fs::remove(fs::path(s.dir) / ("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf"));
+                fs::remove(fs::path(s.dir) /
+                           ("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf"));
             d.step_ids.push_back(launch_shard(launcher, s));
             on_launch(i, d.step_ids.back());
         }

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "launch/launchers/launcher.h"
 #include "launch/db/server_config.h"
+#include "launch/launchers/launcher.h"
 
 namespace insitu::launch {
 

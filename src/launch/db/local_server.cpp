@@ -1,8 +1,8 @@
 #include "launch/db/local_server.h"
 
+#include "launch/db/server_config.h"
 #include "launch/os/install_paths.h"
 #include "launch/os/process.h"
-#include "launch/db/server_config.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,7 +28,9 @@ namespace insitu::launch {
 namespace {
 
 // Strict probe (no SO_REUSEADDR): a port in TIME_WAIT is not handed out again.
-bool bindable(int port) { return core::port_bindable("127.0.0.1", port, /*reuse_addr=*/false); }
+bool bindable(int port) {
+    return core::port_bindable("127.0.0.1", port, /*reuse_addr=*/false);
+}
 
 std::string getenv_str(const char* n) {
     const char* v = std::getenv(n);
@@ -46,7 +48,8 @@ std::string module_path() {
     for (const char* var : {"INSITU_MODULE", "RAI_PATH"}) {
         std::string v = getenv_str(var);
         if (!v.empty()) {
-            if (!fs::exists(v)) throw std::runtime_error(std::string(var) + " points to a missing file: " + v);
+            if (!fs::exists(v))
+                throw std::runtime_error(std::string(var) + " points to a missing file: " + v);
             return v;
         }
     }
@@ -54,16 +57,19 @@ std::string module_path() {
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     std::vector<fs::path> candidates;
     // An installed tree, wherever it was moved: <libdir>/insitu next to this library.
-    if (std::string installed = installed_module_path(); !installed.empty()) candidates.emplace_back(installed);
+    if (std::string installed = installed_module_path(); !installed.empty())
+        candidates.emplace_back(installed);
     if (!ec) {
-        candidates.push_back(exe.parent_path() / "libinsitu_ai.so");                  // build tree
-        candidates.push_back(exe.parent_path().parent_path() / "libinsitu_ai.so");    // build/bench
+        candidates.push_back(exe.parent_path() / "libinsitu_ai.so");                // build tree
+        candidates.push_back(exe.parent_path().parent_path() / "libinsitu_ai.so");  // build/bench
     }
 #ifdef INSITU_MODULE_BUILD_PATH
     // Programs elsewhere in the build tree (examples, drivers) use the build's module.
     candidates.emplace_back(INSITU_MODULE_BUILD_PATH);
 #endif
-    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "lib" / "insitu" / "libinsitu_ai.so");
+    if (!ec)
+        candidates.push_back(exe.parent_path().parent_path() / "lib" / "insitu" /
+                             "libinsitu_ai.so");
     // A copy of this library without a module beside it (a venv's wheel): the installed CLI's tree.
     if (std::string cli = find_executable("insitu"); !cli.empty()) {
         fs::path bin = fs::canonical(cli, ec).parent_path();
@@ -78,8 +84,9 @@ std::string module_path() {
 }
 
 int pick_free_port() {
-    std::mt19937 rng(static_cast<unsigned>(::getpid()) ^
-                     static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::mt19937 rng(
+        static_cast<unsigned>(::getpid()) ^
+        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
     for (int i = 0; i < 1000; ++i) {
         int port = 20000 + static_cast<int>(rng() % 25000);
         if (bindable(port) && bindable(port + 10000)) return port;
@@ -94,7 +101,8 @@ std::string simple_command(const std::string& host, int port, const std::string&
     address.port = port;
     int fd = -1;
     try {
-        fd = core::connect_socket(address, core::Clock::now() + std::chrono::milliseconds(timeout_ms));
+        fd = core::connect_socket(address,
+                                  core::Clock::now() + std::chrono::milliseconds(timeout_ms));
     } catch (const core::ConnectError&) {
         return "";
     }
@@ -121,13 +129,29 @@ LocalServer::LocalServer(ServerOptions opts) : opts_(std::move(opts)) {
     if (opts_.dir.empty()) throw std::invalid_argument("LocalServer needs a working directory");
     fs::create_directories(opts_.dir);
     if (!bindable(opts_.port) && opts_.bind == "127.0.0.1")
-        throw std::runtime_error("port " + std::to_string(opts_.port) + " is already in use on 127.0.0.1");
+        throw std::runtime_error("port " + std::to_string(opts_.port) +
+                                 " is already in use on 127.0.0.1");
     ProcessSpec spec;
-    spec.argv = {redis_server_binary(), "--port", std::to_string(opts_.port), "--bind", opts_.bind,
-                 "--dir", opts_.dir, "--logfile", "redis.log", "--daemonize", "no",
-                 "--save", "", "--appendonly", "no", "--protected-mode", "no"};
+    spec.argv = {redis_server_binary(),
+                 "--port",
+                 std::to_string(opts_.port),
+                 "--bind",
+                 opts_.bind,
+                 "--dir",
+                 opts_.dir,
+                 "--logfile",
+                 "redis.log",
+                 "--daemonize",
+                 "no",
+                 "--save",
+                 "",
+                 "--appendonly",
+                 "no",
+                 "--protected-mode",
+                 "no"};
     if (!opts_.unix_socket.empty())
-        spec.argv.insert(spec.argv.end(), {"--unixsocket", opts_.unix_socket, "--unixsocketperm", "700"});
+        spec.argv.insert(spec.argv.end(),
+                         {"--unixsocket", opts_.unix_socket, "--unixsocketperm", "700"});
     spec.argv.push_back("--loadmodule");
     spec.argv.push_back(module_path());
     spec.argv.insert(spec.argv.end(), opts_.module_args.begin(), opts_.module_args.end());
@@ -149,7 +173,9 @@ LocalServer::LocalServer(ServerOptions opts) : opts_(std::move(opts)) {
     throw std::runtime_error("redis-server did not answer PING within 20 s:\n" + log_tail());
 }
 
-LocalServer::~LocalServer() { stop(); }
+LocalServer::~LocalServer() {
+    stop();
+}
 
 std::string LocalServer::log_tail(std::size_t max_bytes) const {
     std::stringstream ss;
@@ -164,8 +190,10 @@ std::string LocalServer::log_tail(std::size_t max_bytes) const {
 void LocalServer::stop() {
     if (!proc_.running()) return;
     simple_command("127.0.0.1", opts_.port, "SHUTDOWN NOSAVE", 1000);
-    if (!proc_.wait_for(std::chrono::seconds(5))) proc_.stop();
-    else proc_.stop(std::chrono::milliseconds(0));  // reap the group
+    if (!proc_.wait_for(std::chrono::seconds(5)))
+        proc_.stop();
+    else
+        proc_.stop(std::chrono::milliseconds(0));  // reap the group
 }
 
 }  // namespace insitu::launch

@@ -11,10 +11,10 @@
 namespace insitu::launch {
 
 struct ServerOptions {
-    int port = 0;                // 0: pick a free loopback port
+    int port = 0;  // 0: pick a free loopback port
     std::string bind = "127.0.0.1";
-    std::string unix_socket;     // empty: none
-    std::string dir;             // working directory (logs, RDB); created if missing
+    std::string unix_socket;  // empty: none
+    std::string dir;          // working directory (logs, RDB); created if missing
     std::vector<std::string> module_args;
     std::vector<std::string> extra_args;  // passed to redis-server as is
 };
@@ -29,7 +29,7 @@ std::string module_path();
 int pick_free_port();
 
 class LocalServer {
-public:
+  public:
     // Starts the server and waits (up to 20 s) until it answers PING. Throws with the server's log
     // tail when it exits during start-up (e.g. "port in use", a bad module).
     explicit LocalServer(ServerOptions opts);
@@ -48,7 +48,7 @@ public:
     // SHUTDOWN NOSAVE, falling back to SIGTERM/SIGKILL of the process group.
     void stop();
 
-private:
+  private:
     ServerOptions opts_;
     Process proc_;
 };

@@ -31,7 +31,9 @@ std::string ShardSpec::address() const {
     return (bind.empty() ? std::string("127.0.0.1") : bind[0]) + ":" + std::to_string(port);
 }
 
-std::string shard_module_path() { return module_path(); }
+std::string shard_module_path() {
+    return module_path();
+}
 
 int default_io_threads(unsigned cpus) {
     int n = static_cast<int>(cpus / 4);
@@ -60,7 +62,8 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
       << "databases 16\n"
       << "loglevel " << (s.debug ? "verbose" : "notice") << "\n";
     if (const char* base = std::getenv("REDIS_CONF"); base && *base) {
-        if (!fs::exists(base)) throw std::runtime_error("REDIS_CONF points to a missing file: " + std::string(base));
+        if (!fs::exists(base))
+            throw std::runtime_error("REDIS_CONF points to a missing file: " + std::string(base));
         c << "include " << quote(fs::absolute(base).string()) << "\n";
     }
     c << "# Per shard.\n";
@@ -76,11 +79,12 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
       // The config path in the process title lets anyone find this experiment's servers.
       << "proc-title-template \"{title} {listen-addr} {server-mode} {config-file}\"\n";
     if (!s.unix_socket.empty())
-        c << "unixsocket " << quote(s.unix_socket) << "\nunixsocketperm " << s.socket_permissions << "\n";
+        c << "unixsocket " << quote(s.unix_socket) << "\nunixsocketperm " << s.socket_permissions
+          << "\n";
     if (s.cluster) {
         c << "cluster-enabled yes\n"
-          << "cluster-config-file " << quote("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf")
-          << "\n"
+          << "cluster-config-file "
+          << quote("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf") << "\n"
           << "cluster-node-timeout 5000\n"
           << "cluster-require-full-coverage yes\n";
     }
@@ -106,7 +110,8 @@ std::vector<std::string> server_argv(const std::string& conf_path) {
 
 std::map<std::string, std::string> server_environment() {
     if (std::getenv("MALLOC_CONF") != nullptr) return {};
-    // JE_MALLOC_CONF: the name jemalloc reads when built with the je_ prefix (Redis's bundled copy).
+    // JE_MALLOC_CONF: the name jemalloc reads when built with the je_ prefix (Redis's bundled
+    // copy).
     return {{"MALLOC_CONF", "thp:always"}, {"JE_MALLOC_CONF", "thp:always"}};
 }
 

@@ -11,17 +11,17 @@
 namespace insitu::launch {
 
 struct ShardSpec {
-    std::string name;                   // "orchestrator_0"; also the .out/.err/.conf file names
-    std::string dir;                    // working directory (logs, cluster nodes file)
-    std::vector<std::string> bind;      // addresses to listen on; bind[0] is the advertised one
-    int port = 0;                       // 0: no TCP (Unix socket only)
+    std::string name;               // "orchestrator_0"; also the .out/.err/.conf file names
+    std::string dir;                // working directory (logs, cluster nodes file)
+    std::vector<std::string> bind;  // addresses to listen on; bind[0] is the advertised one
+    int port = 0;                   // 0: no TCP (Unix socket only)
     std::string unix_socket;
     int socket_permissions = 755;
     bool cluster = false;
-    bool debug = false;                 // loglevel verbose
-    std::vector<std::string> module_args;  // THREADS_PER_QUEUE 2 ...
+    bool debug = false;                                      // loglevel verbose
+    std::vector<std::string> module_args;                    // THREADS_PER_QUEUE 2 ...
     std::vector<std::pair<std::string, std::string>> extra;  // more directives, last
-    std::string address() const;        // "bind[0]:port" or "unix://socket"
+    std::string address() const;                             // "bind[0]:port" or "unix://socket"
 };
 
 // The module the shards load ($INSITU_MODULE, $RAI_PATH, or next to the executable).

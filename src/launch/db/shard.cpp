@@ -43,8 +43,9 @@ std::string launch_shard(Launcher& launcher, const ShardSpec& s) {
     if (s.port != 0) {
         for (const auto& b : s.bind)
             if (!port_is_free(b, s.port))
-                throw std::runtime_error("database shard " + s.name + ": port " + std::to_string(s.port) +
-                                         " on " + b + " is already in use");
+                throw std::runtime_error("database shard " + s.name + ": port " +
+                                         std::to_string(s.port) + " on " + b +
+                                         " is already in use");
         if (s.cluster && !port_is_free(host, s.port + 10000))
             throw std::runtime_error("database shard " + s.name + ": cluster bus port " +
                                      std::to_string(s.port + 10000) + " (port " +
@@ -81,18 +82,17 @@ void wait_for_shard(Launcher& launcher, const std::string& step_id, const ShardS
         if (st.status != Status::Running) {
             throw std::runtime_error("database shard " + s.name + " (" + where +
                                      ") exited during start-up with code " +
-                                     std::to_string(st.returncode.value_or(-1)) + "; its log ends:\n" +
-                                     shard_log_tail(s));
+                                     std::to_string(st.returncode.value_or(-1)) +
+                                     "; its log ends:\n" + shard_log_tail(s));
         }
         auto r = db_command(s.address(), {"PING"}, 300);
         if (r && r->is_status("PONG")) return;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline) {
             launcher.stop(step_id, std::chrono::seconds(2));
-            throw std::runtime_error("database shard " + s.name + " (" + where +
-                                     ") did not answer PING within " +
-                                     std::to_string(timeout.count() / 1000) + " s; its log ends:\n" +
-                                     shard_log_tail(s));
+            throw std::runtime_error(
+                "database shard " + s.name + " (" + where + ") did not answer PING within " +
+                std::to_string(timeout.count() / 1000) + " s; its log ends:\n" + shard_log_tail(s));
         }
         if (now >= next_note) {
             log_info("waiting for database shard " + s.name + " (" + where + ")...");

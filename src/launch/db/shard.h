@@ -6,8 +6,8 @@
 #include <chrono>
 #include <string>
 
-#include "launch/launchers/launcher.h"
 #include "launch/db/server_config.h"
+#include "launch/launchers/launcher.h"
 
 namespace insitu::launch {
 

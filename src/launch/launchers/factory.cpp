@@ -5,9 +5,9 @@
 
 #include "launch/launchers/launcher.h"
 #include "launch/launchers/local/local_launcher.h"
+#include "launch/launchers/run_command.h"
 #include "launch/launchers/slurm/slurm_launcher.h"
 #include "launch/os/process.h"
-#include "launch/launchers/run_command.h"
 
 namespace insitu::launch {
 

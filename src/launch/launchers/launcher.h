@@ -20,8 +20,8 @@ namespace insitu::launch {
 
 struct Step {
     std::string name;
-    std::vector<std::string> argv;            // the full command line (run command included)
-    std::map<std::string, std::string> env;   // added to the driver's environment
+    std::vector<std::string> argv;           // the full command line (run command included)
+    std::map<std::string, std::string> env;  // added to the driver's environment
     std::string cwd;
     std::string out_path, err_path;
     // Submitted to the workload manager's queue as a batch job (launchers with batch support).
@@ -47,7 +47,7 @@ std::chrono::milliseconds resolve_start_timeout(std::optional<double> settings,
                                                 std::optional<double> experiment);
 
 class Launcher {
-public:
+  public:
     virtual ~Launcher() = default;
     virtual std::string name() const = 0;
     // The command line that runs `rs` (its run command, run args and exe) under this launcher;

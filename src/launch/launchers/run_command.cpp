@@ -9,7 +9,9 @@
 namespace insitu::launch {
 namespace {
 
-bool is_openmpi(const std::string& rc) { return rc == "mpirun" || rc == "mpiexec" || rc == "orterun"; }
+bool is_openmpi(const std::string& rc) {
+    return rc == "mpirun" || rc == "mpiexec" || rc == "orterun";
+}
 
 }  // namespace
 
@@ -17,7 +19,8 @@ bool is_supported_local_run_command(const std::string& rc) {
     return rc.empty() || rc == "auto" || is_openmpi(rc);
 }
 
-std::vector<std::string> format_command(const RunSettings& rs, const std::vector<std::string>& exe_argv,
+std::vector<std::string> format_command(const RunSettings& rs,
+                                        const std::vector<std::string>& exe_argv,
                                         const std::map<std::string, std::string>& forwarded_env) {
     std::vector<std::string> argv;
     if (is_openmpi(rs.run_command)) {
@@ -34,8 +37,9 @@ std::vector<std::string> format_command(const RunSettings& rs, const std::vector
             argv.push_back(k);
         }
     } else if (!rs.run_command.empty() && rs.run_command != "auto") {
-        throw std::invalid_argument("run command '" + rs.run_command +
-                                    "' is not supported by the local launcher (use \"\" or mpirun)");
+        throw std::invalid_argument(
+            "run command '" + rs.run_command +
+            "' is not supported by the local launcher (use \"\" or mpirun)");
     } else if (!rs.run_args.empty()) {
         throw std::invalid_argument("run_args given without a run command");
     }

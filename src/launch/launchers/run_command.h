@@ -17,7 +17,8 @@ bool is_supported_local_run_command(const std::string& run_command);
 // [<run command> <formatted run args> <env forwarding>] <exe argv>. For Open MPI every run arg
 // becomes --<name> [value], and every variable in `forwarded_env` is exported with -x NAME so that
 // ranks on other hosts get it too.
-std::vector<std::string> format_command(const RunSettings& rs, const std::vector<std::string>& exe_argv,
+std::vector<std::string> format_command(const RunSettings& rs,
+                                        const std::vector<std::string>& exe_argv,
                                         const std::map<std::string, std::string>& forwarded_env);
 
 // Environment additions a run command needs to work here (Open MPI as root in a container).

@@ -22,10 +22,12 @@ std::string find_executable(const std::string& name) {
     std::size_t start = 0;
     while (start <= p.size()) {
         auto colon = p.find(':', start);
-        std::string dir = p.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        std::string dir =
+            p.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         std::string cand = (dir.empty() ? "." : dir) + "/" + name;
-        struct stat st{};
-        if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(cand.c_str(), X_OK) == 0)
+        struct stat st {};
+        if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            ::access(cand.c_str(), X_OK) == 0)
             return cand;
         if (colon == std::string::npos) break;
         start = colon + 1;
@@ -74,8 +76,10 @@ Process::Process(const ProcessSpec& spec) {
         int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull >= 0) ::dup2(devnull, 0);
         int code = 0;
-        if (!redirect(spec.stdout_path, 1) || !redirect(spec.stderr_path, 2)) code = 1;
-        else if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) code = 2;
+        if (!redirect(spec.stdout_path, 1) || !redirect(spec.stderr_path, 2))
+            code = 1;
+        else if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0)
+            code = 2;
         else {
             ::execve(exe.c_str(), argv.data(), envp.data());
             code = 3;
@@ -92,8 +96,11 @@ Process::Process(const ProcessSpec& spec) {
     if (n == sizeof msg) {
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
-        const char* what = msg[0] == 1 ? "cannot open output file" : msg[0] == 2 ? "cannot enter directory" : "exec failed";
-        throw std::runtime_error(std::string(what) + " for " + spec.argv[0] + ": " + std::strerror(msg[1]));
+        const char* what = msg[0] == 1   ? "cannot open output file"
+                           : msg[0] == 2 ? "cannot enter directory"
+                                         : "exec failed";
+        throw std::runtime_error(std::string(what) + " for " + spec.argv[0] + ": " +
+                                 std::strerror(msg[1]));
     }
 }
 
@@ -101,7 +108,9 @@ Process::~Process() {
     if (pid_ > 0 && !status_) stop(std::chrono::milliseconds(2000));
 }
 
-Process::Process(Process&& o) noexcept : pid_(o.pid_), status_(o.status_) { o.pid_ = -1; }
+Process::Process(Process&& o) noexcept : pid_(o.pid_), status_(o.status_) {
+    o.pid_ = -1;
+}
 
 Process& Process::operator=(Process&& o) noexcept {
     if (this != &o) {
@@ -121,7 +130,9 @@ std::optional<int> Process::poll() {
     return status_;
 }
 
-bool Process::running() { return pid_ > 0 && !poll(); }
+bool Process::running() {
+    return pid_ > 0 && !poll();
+}
 
 std::optional<int> Process::wait_for(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;

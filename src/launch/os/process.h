@@ -14,14 +14,14 @@
 namespace insitu::launch {
 
 struct ProcessSpec {
-    std::vector<std::string> argv;            // argv[0] is looked up on PATH
-    std::map<std::string, std::string> env;   // added to (or replacing in) the inherited environment
-    std::string cwd;                          // empty: inherit
-    std::string stdout_path, stderr_path;     // empty: inherit
+    std::vector<std::string> argv;           // argv[0] is looked up on PATH
+    std::map<std::string, std::string> env;  // added to (or replacing in) the inherited environment
+    std::string cwd;                         // empty: inherit
+    std::string stdout_path, stderr_path;    // empty: inherit
 };
 
 class Process {
-public:
+  public:
     Process() = default;
     // Throws std::runtime_error naming the executable if it cannot be started.
     explicit Process(const ProcessSpec& spec);
@@ -39,7 +39,7 @@ public:
     // SIGTERM to the group, then SIGKILL after `grace`; waits for the exit.
     int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<int> status_;
 };

@@ -50,7 +50,9 @@ bool find_script(RedisModuleCtx* ctx, std::string_view name, engine::ScriptPtr& 
     return true;
 }
 
-[[noreturn]] void fail(const char* m) { throw engine::CommandError(m); }
+[[noreturn]] void fail(const char* m) {
+    throw engine::CommandError(m);
+}
 
 int dag(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, engine::DagFlavor flavor) {
     auto args = arg_views(argv, argc);
@@ -73,8 +75,8 @@ int dag(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, engine::DagFlav
         }
         for (const auto& span : d.ops) {
             // The op's arguments without its command name; args index i is argv index i + 1.
-            auto op_args = std::span<const std::string_view>(args).subspan(span.first + 1,
-                                                                            span.count - 1);
+            auto op_args =
+                std::span<const std::string_view>(args).subspan(span.first + 1, span.count - 1);
             std::size_t argv_base = span.first + 2;
             engine::JobOp op;
             op.kind = span.kind;

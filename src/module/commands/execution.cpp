@@ -1,8 +1,8 @@
 #include "module/commands/execution.h"
 
+#include "engine/run_queue.h"
 #include "module/commands/tensor_commands.h"
 #include "module/types/tensor_type.h"
-#include "engine/run_queue.h"
 
 namespace insitu::module {
 namespace {
@@ -35,7 +35,8 @@ bool write_tensor(RedisModuleCtx* ctx, const std::string& name, const engine::Te
     return true;
 }
 
-const char* k_wrongtype_output = "WRONGTYPE Operation against a key holding the wrong kind of value";
+const char* k_wrongtype_output =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 int reply_single(RedisModuleCtx* ctx, PendingRun& run) {
     const engine::JobOp& op = run.job.ops.at(0);
@@ -66,8 +67,10 @@ int reply_dag(RedisModuleCtx* ctx, PendingRun& run) {
                 RedisModule_ReplyWithSimpleString(ctx, "OK");
                 break;
             case engine::DagOpKind::tensorget:
-                if (op.snapshot) reply_tensor(ctx, *op.snapshot, op.get_format);
-                else RedisModule_ReplyWithSimpleString(ctx, "NA");
+                if (op.snapshot)
+                    reply_tensor(ctx, *op.snapshot, op.get_format);
+                else
+                    RedisModule_ReplyWithSimpleString(ctx, "NA");
                 break;
             default:
                 if (op.status == engine::JobOp::Status::ok)
@@ -91,7 +94,9 @@ int run_reply(RedisModuleCtx* ctx, RedisModuleString**, int) {
 
 // Runs on the main thread once the client is unblocked (or disconnected): the job may hold
 // retained Redis strings, which must only be released here.
-void run_free(RedisModuleCtx*, void* privdata) { delete static_cast<PendingRun*>(privdata); }
+void run_free(RedisModuleCtx*, void* privdata) {
+    delete static_cast<PendingRun*>(privdata);
+}
 
 }  // namespace
 

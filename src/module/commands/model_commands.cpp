@@ -150,7 +150,8 @@ int modelget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 }
 
 int modeldel_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
-    return delete_stored_object<ModelValue>(ctx, argv, argc, open_model_key, "ERR model key is empty");
+    return delete_stored_object<ModelValue>(ctx, argv, argc, open_model_key,
+                                            "ERR model key is empty");
 }
 
 int modelexecute_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {

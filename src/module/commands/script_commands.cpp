@@ -118,7 +118,8 @@ int scriptget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 }
 
 int scriptdel_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
-    return delete_stored_object<ScriptValue>(ctx, argv, argc, open_script_key, "ERR script key is empty");
+    return delete_stored_object<ScriptValue>(ctx, argv, argc, open_script_key,
+                                             "ERR script key is empty");
 }
 
 int scriptexecute_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {

@@ -14,7 +14,8 @@ namespace insitu::module {
 // error for a key of another type), gives it its AI.INFO entry, replicates the command verbatim
 // and replies OK.
 template <class Value>
-int set_stored_object(RedisModuleCtx* ctx, RedisModuleString* key_name, std::unique_ptr<Value> value,
+int set_stored_object(RedisModuleCtx* ctx, RedisModuleString* key_name,
+                      std::unique_ptr<Value> value,
                       RedisModuleKey* (*open)(RedisModuleCtx*, RedisModuleString*, bool, Value**),
                       RedisModuleType* type) {
     Value* existing = nullptr;

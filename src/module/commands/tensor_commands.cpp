@@ -36,8 +36,12 @@ void reply_values(RedisModuleCtx* ctx, const engine::Tensor& t) {
     RedisModule_ReplyWithArray(ctx, static_cast<long>(n));
     for (std::size_t i = 0; i < n; ++i) {
         switch (t.dtype) {
-            case TensorType::Float: RedisModule_ReplyWithDouble(ctx, load<float>(p, i)); break;
-            case TensorType::Double: RedisModule_ReplyWithDouble(ctx, load<double>(p, i)); break;
+            case TensorType::Float:
+                RedisModule_ReplyWithDouble(ctx, load<float>(p, i));
+                break;
+            case TensorType::Double:
+                RedisModule_ReplyWithDouble(ctx, load<double>(p, i));
+                break;
             case TensorType::Float16:
                 RedisModule_ReplyWithDouble(ctx, core::half_to_float(load<std::uint16_t>(p, i)));
                 break;
@@ -45,14 +49,28 @@ void reply_values(RedisModuleCtx* ctx, const engine::Tensor& t) {
                 RedisModule_ReplyWithDouble(ctx,
                                             core::bfloat16_to_float(load<std::uint16_t>(p, i)));
                 break;
-            case TensorType::Int8: RedisModule_ReplyWithLongLong(ctx, load<std::int8_t>(p, i)); break;
-            case TensorType::Int16: RedisModule_ReplyWithLongLong(ctx, load<std::int16_t>(p, i)); break;
-            case TensorType::Int32: RedisModule_ReplyWithLongLong(ctx, load<std::int32_t>(p, i)); break;
-            case TensorType::Int64: RedisModule_ReplyWithLongLong(ctx, load<std::int64_t>(p, i)); break;
+            case TensorType::Int8:
+                RedisModule_ReplyWithLongLong(ctx, load<std::int8_t>(p, i));
+                break;
+            case TensorType::Int16:
+                RedisModule_ReplyWithLongLong(ctx, load<std::int16_t>(p, i));
+                break;
+            case TensorType::Int32:
+                RedisModule_ReplyWithLongLong(ctx, load<std::int32_t>(p, i));
+                break;
+            case TensorType::Int64:
+                RedisModule_ReplyWithLongLong(ctx, load<std::int64_t>(p, i));
+                break;
             case TensorType::Uint8:
-            case TensorType::Bool: RedisModule_ReplyWithLongLong(ctx, load<std::uint8_t>(p, i)); break;
-            case TensorType::Uint16: RedisModule_ReplyWithLongLong(ctx, load<std::uint16_t>(p, i)); break;
-            case TensorType::Uint32: RedisModule_ReplyWithLongLong(ctx, load<std::uint32_t>(p, i)); break;
+            case TensorType::Bool:
+                RedisModule_ReplyWithLongLong(ctx, load<std::uint8_t>(p, i));
+                break;
+            case TensorType::Uint16:
+                RedisModule_ReplyWithLongLong(ctx, load<std::uint16_t>(p, i));
+                break;
+            case TensorType::Uint32:
+                RedisModule_ReplyWithLongLong(ctx, load<std::uint32_t>(p, i));
+                break;
             case TensorType::Uint64: {
                 auto v = load<std::uint64_t>(p, i);
                 if (v <= static_cast<std::uint64_t>(INT64_MAX)) {
@@ -65,7 +83,9 @@ void reply_values(RedisModuleCtx* ctx, const engine::Tensor& t) {
                 }
                 break;
             }
-            default: RedisModule_ReplyWithNull(ctx); break;
+            default:
+                RedisModule_ReplyWithNull(ctx);
+                break;
         }
     }
 }
@@ -101,8 +121,8 @@ int tensorset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
             engine::validate_blob(a, args[a.data_index]);
             // Keep the argument Redis already parsed: the tensor points into it (argv index is
             // one more than the args index, which skips the command name).
-            tensor->blob = std::make_shared<RedisStringBlob>(
-                ctx, argv[a.data_index + 1], /*retain=*/true);
+            tensor->blob =
+                std::make_shared<RedisStringBlob>(ctx, argv[a.data_index + 1], /*retain=*/true);
         } else {
             tensor->blob = engine::build_blob(a, args);
         }

@@ -141,8 +141,7 @@ void model_aof_rewrite(RedisModuleIO* aof, RedisModuleString* key, void* value) 
     }
     a.push_back("BLOB");
     auto chunk = static_cast<std::size_t>(config().model_chunk_size);
-    for (std::size_t off = 0; off < blob.size(); off += chunk)
-        a.push_back(blob.substr(off, chunk));
+    for (std::size_t off = 0; off < blob.size(); off += chunk) a.push_back(blob.substr(off, chunk));
     emit(aof, "AI.MODELSTORE", key, a);
 }
 
@@ -220,9 +219,8 @@ template <typename V>
 RedisModuleKey* open_key(RedisModuleCtx* ctx, RedisModuleString* key, bool write,
                          RedisModuleType* type, const char* empty_error, V** out) {
     *out = nullptr;
-    auto* k = static_cast<RedisModuleKey*>(
-        RedisModule_OpenKey(ctx, key, write ? REDISMODULE_READ | REDISMODULE_WRITE
-                                            : REDISMODULE_READ));
+    auto* k = static_cast<RedisModuleKey*>(RedisModule_OpenKey(
+        ctx, key, write ? REDISMODULE_READ | REDISMODULE_WRITE : REDISMODULE_READ));
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
         if (write) return k;
         RedisModule_CloseKey(k);
@@ -240,8 +238,12 @@ RedisModuleKey* open_key(RedisModuleCtx* ctx, RedisModuleString* key, bool write
 
 }  // namespace
 
-RedisModuleType* model_type() { return g_model_type; }
-RedisModuleType* script_type() { return g_script_type; }
+RedisModuleType* model_type() {
+    return g_model_type;
+}
+RedisModuleType* script_type() {
+    return g_script_type;
+}
 
 int register_model_types(RedisModuleCtx* ctx) {
     RedisModuleTypeMethods tm{};

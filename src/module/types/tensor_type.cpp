@@ -71,7 +71,9 @@ void tensor_digest(RedisModuleDigest* md, void* value) {
     RedisModule_DigestEndSequence(md);
 }
 
-void tensor_free(void* value) { delete static_cast<engine::Tensor*>(value); }
+void tensor_free(void* value) {
+    delete static_cast<engine::Tensor*>(value);
+}
 
 // COPY shares the immutable blob: no bytes are duplicated.
 void* tensor_copy(RedisModuleString*, RedisModuleString*, const void* value) {
@@ -80,7 +82,9 @@ void* tensor_copy(RedisModuleString*, RedisModuleString*, const void* value) {
 
 }  // namespace
 
-RedisModuleType* tensor_type() { return g_tensor_type; }
+RedisModuleType* tensor_type() {
+    return g_tensor_type;
+}
 
 int register_tensor_type(RedisModuleCtx* ctx) {
     RedisModuleTypeMethods tm{};

@@ -166,8 +166,8 @@ int main(int argc, char* argv[]) {
     logging_dataset.log_warning(LLInfo, "dataset warning line");
 
     // -- clean up what this program stored (the fixture database is shared).
-    for (const auto& k : {"1d_tensor", "3d_tensor", "compat_mlp_in", "compat_mlp_out",
-                          "compat_a", "compat_b", "compat_c"}) {
+    for (const auto& k : {"1d_tensor", "3d_tensor", "compat_mlp_in", "compat_mlp_out", "compat_a",
+                          "compat_b", "compat_c"}) {
         if (client.tensor_exists(k)) client.delete_tensor(k);
     }
     client.delete_dataset("compat_dataset");

@@ -6,8 +6,8 @@
 #include <insitu/client.h>
 
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>

@@ -6,8 +6,8 @@
 #include "client/server_errors.h"
 #include "redis_server.h"
 
-using insitu::client::ServerError;
 using insitu::client::classify_error;
+using insitu::client::ServerError;
 using insitu::testing::RedisServer;
 
 TEST(ServerErrors, RealMissingKeyRepliesAreMissingKey) {

@@ -90,8 +90,10 @@ inline std::string cpus_allowed(int pid) {
 
 // A shell command that prints the database variables and its CPU list, then sleeps.
 inline std::vector<std::string> env_printer(double sleep_s = 0) {
-    return {"-c", "env | grep -E '^(SSDB|SR_DB_TYPE|SSKEYIN|SSKEYOUT)' | sort; "
-                  "grep Cpus_allowed_list /proc/self/status; sleep " + std::to_string(sleep_s)};
+    return {"-c",
+            "env | grep -E '^(SSDB|SR_DB_TYPE|SSKEYIN|SSKEYOUT)' | sort; "
+            "grep Cpus_allowed_list /proc/self/status; sleep " +
+                std::to_string(sleep_s)};
 }
 
 }  // namespace insitu::testing

@@ -41,10 +41,13 @@ TEST(LaunchColocated, TcpDatabaseStartsBeforeAndStopsAfterTheApplication) {
     Experiment exp("colo", dir);
     int port = free_port();
     // The application proves the database is up when it starts: it stores a key itself.
-    auto app = exp.create_model("app", exp.create_run_settings("/bin/sh",
-        {"-c", "env | grep -E '^(SSDB|SR_DB_TYPE)' | sort; "
-               "printf '*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nk\\r\\n$1\\r\\nv\\r\\n' > /dev/tcp/127.0.0.1/" +
-                   std::to_string(port) + " 2>/dev/null; sleep 1.5"}));
+    auto app = exp.create_model(
+        "app", exp.create_run_settings(
+                   "/bin/sh", {"-c",
+                               "env | grep -E '^(SSDB|SR_DB_TYPE)' | sort; "
+                               "printf '*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nk\\r\\n$1\\r\\nv\\r\\n' > "
+                               "/dev/tcp/127.0.0.1/" +
+                                   std::to_string(port) + " 2>/dev/null; sleep 1.5"}));
     app->colocate_db_tcp(port, "lo", 1);
     exp.start({app}, false);
     std::string addr = "127.0.0.1:" + std::to_string(port);
@@ -54,7 +57,8 @@ TEST(LaunchColocated, TcpDatabaseStartsBeforeAndStopsAfterTheApplication) {
     EXPECT_NE(read_text("/proc/" + std::to_string(pid) + "/cmdline").find(dir + "/app/app-db.conf"),
               std::string::npos);
     exp.poll(1, false);
-    EXPECT_EQ(exp.get_status(*app), std::vector<Status>{Status::Completed}) << read_text(dir + "/app/app.err");
+    EXPECT_EQ(exp.get_status(*app), std::vector<Status>{Status::Completed})
+        << read_text(dir + "/app/app.err");
     std::string out = read_text(dir + "/app/app.out");
     EXPECT_NE(out.find("SSDB=127.0.0.1:" + std::to_string(port) + "\n"), std::string::npos) << out;
     EXPECT_NE(out.find("SR_DB_TYPE=Standalone\n"), std::string::npos) << out;
@@ -71,13 +75,17 @@ TEST(LaunchColocated, UnixSocketWithIdentifierAndPinning) {
     long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
     app->colocate_db_uds(sock, 700, 1, std::nullopt, false, /*limit_app_cpus=*/ncpu > 1, "colo");
     exp.start({app}, false);
-    ASSERT_TRUE(wait_until([&] { return server_pid("unix://" + sock) > 0; }, std::chrono::seconds(10)))
+    ASSERT_TRUE(
+        wait_until([&] { return server_pid("unix://" + sock) > 0; }, std::chrono::seconds(10)))
         << read_text(dir + "/app/app.err");
     int pid = server_pid("unix://" + sock);
     // The database on the first CPU the wrapper may use; the application on the others.
     std::string db_cpus = cpus_allowed(pid);
-    ASSERT_TRUE(wait_until([&] { return read_text(dir + "/app/app.out").find("Cpus_allowed_list") !=
-                                        std::string::npos; }, std::chrono::seconds(10)));
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return read_text(dir + "/app/app.out").find("Cpus_allowed_list") != std::string::npos;
+        },
+        std::chrono::seconds(10)));
     std::string out = read_text(dir + "/app/app.out");
     std::string app_cpus = line_with(out, "Cpus_allowed_list:\t");
     auto mine = launch::parse_cpu_list(cpus_allowed(::getpid()));
@@ -116,7 +124,8 @@ TEST(LaunchColocated, CustomPinningPutsTheDatabaseOnTheGivenCpus) {
 TEST(LaunchColocated, ApplicationCrashStopsTheDatabase) {
     std::string dir = make_temp_dir("exp-colo-crash");
     Experiment exp("colo", dir);
-    auto app = exp.create_model("app", exp.create_run_settings("/bin/sh", {"-c", "sleep 0.5; kill -SEGV $$"}));
+    auto app = exp.create_model(
+        "app", exp.create_run_settings("/bin/sh", {"-c", "sleep 0.5; kill -SEGV $$"}));
     app->colocate_db_tcp(free_port(), "lo", 1, std::vector<int>{});
     exp.start(app);
     EXPECT_EQ(exp.get_status(*app), std::vector<Status>{Status::Failed});
@@ -130,19 +139,22 @@ TEST(LaunchColocated, OneDatabasePerHostUnderMpirun) {
     std::string dir = make_temp_dir("exp-colo-mpi");
     Experiment exp("colo", dir);
     int port = free_port();
-    auto rs = exp.create_run_settings("/bin/sh", {"-c", "echo rank $OMPI_COMM_WORLD_RANK $SSDB; sleep 1"},
-                                      "mpirun");
+    auto rs = exp.create_run_settings(
+        "/bin/sh", {"-c", "echo rank $OMPI_COMM_WORLD_RANK $SSDB; sleep 1"}, "mpirun");
     rs.set_tasks(2);
     auto app = exp.create_model("app", rs);
     app->colocate_db_tcp(port, "lo", 1, std::vector<int>{});
     exp.start(app);
     std::string out = read_text(dir + "/app/app.out");
-    EXPECT_EQ(exp.get_status(*app), std::vector<Status>{Status::Completed}) << read_text(dir + "/app/app.err");
+    EXPECT_EQ(exp.get_status(*app), std::vector<Status>{Status::Completed})
+        << read_text(dir + "/app/app.err");
     EXPECT_NE(out.find("rank 0 127.0.0.1:" + std::to_string(port)), std::string::npos) << out;
     EXPECT_NE(out.find("rank 1 127.0.0.1:" + std::to_string(port)), std::string::npos) << out;
     // One "database pid" line: one server for the two ranks.
     std::size_t n = 0;
-    for (auto pos = out.find("database pid"); pos != std::string::npos; pos = out.find("database pid", pos + 1)) ++n;
+    for (auto pos = out.find("database pid"); pos != std::string::npos;
+         pos = out.find("database pid", pos + 1))
+        ++n;
     EXPECT_EQ(n, 1u) << out;
     EXPECT_TRUE(wait_until([&] { return processes_with(dir).empty(); }, std::chrono::seconds(5)))
         << join(processes_with(dir));

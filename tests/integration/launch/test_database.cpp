@@ -99,11 +99,13 @@ TEST(LaunchDatabase, ThreeShardClusterIsFormedVerifiedAndUsable) {
     ASSERT_TRUE(c->is_cluster());
     for (int i = 0; i < 30; ++i) {
         double x = i;
-        c->put_tensor("k" + std::to_string(i), &x, {1}, TensorType::Double, MemoryLayout::Contiguous);
+        c->put_tensor("k" + std::to_string(i), &x, {1}, TensorType::Double,
+                      MemoryLayout::Contiguous);
     }
     for (int i = 0; i < 30; ++i) {
         double x = -1;
-        c->unpack_tensor("k" + std::to_string(i), &x, {1}, TensorType::Double, MemoryLayout::Contiguous);
+        c->unpack_tensor("k" + std::to_string(i), &x, {1}, TensorType::Double,
+                         MemoryLayout::Contiguous);
         EXPECT_EQ(x, i);
     }
     // Every shard holds some of the keys.
@@ -232,7 +234,8 @@ TEST(LaunchDatabase, RedisPathSelectsTheServerAndRedisConfIsIncluded) {
     std::string wrapper = dir + "/my-server";
     {
         std::ofstream w(wrapper);
-        w << "#!/bin/sh\necho \"$@\" > '" << marker << "'\nexec '" << redis_server_path() << "' \"$@\"\n";
+        w << "#!/bin/sh\necho \"$@\" > '" << marker << "'\nexec '" << redis_server_path()
+          << "' \"$@\"\n";
     }
     ::chmod(wrapper.c_str(), 0755);
     std::string conf = dir + "/base.conf";

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "launch/api/generator.h"
-#include "launch/os/process.h"
 #include "launch/launchers/run_command.h"
+#include "launch/os/process.h"
 #include "launch_test_util.h"
 #include "redis_server.h"
 
@@ -56,8 +56,8 @@ TEST(LaunchEntities, ParameterSweepsAndTaggedFiles) {
     auto ens = exp.create_ensemble("sw", {{"steps", {"10", "20"}}, {"alpha", {"0.1", "0.2"}}}, rs);
     ASSERT_EQ(ens->models().size(), 4u);
     ens->attach_generator_files({src + "/data"}, {src + "/big.bin"}, {src + "/input.nml"});
-    auto step = exp.create_ensemble("st", {{"steps", {"1", "2", "3"}}, {"alpha", {"x", "y", "z"}}}, rs, 0,
-                                    "step");
+    auto step = exp.create_ensemble("st", {{"steps", {"1", "2", "3"}}, {"alpha", {"x", "y", "z"}}},
+                                    rs, 0, "step");
     ASSERT_EQ(step->models().size(), 3u);
     EXPECT_EQ(step->models()[2]->params().at("alpha"), "z");
     EXPECT_EQ(step->models()[2]->params().at("steps"), "3");
@@ -87,14 +87,16 @@ TEST(LaunchEntities, StatusesAndExitCodes) {
     std::string dir = make_temp_dir("exp-status");
     Experiment exp("status", dir);
     auto ok = exp.create_model("ok", exp.create_run_settings("/bin/true"));
-    auto bad = exp.create_model("bad", exp.create_run_settings("/bin/sh", {"-c", "echo oops >&2; exit 3"}));
+    auto bad = exp.create_model(
+        "bad", exp.create_run_settings("/bin/sh", {"-c", "echo oops >&2; exit 3"}));
     auto slow = exp.create_model("slow", exp.create_run_settings("/bin/sleep", {"60"}));
     EXPECT_EQ(exp.get_status(*ok), std::vector<Status>{Status::New});
     EXPECT_THROW(exp.finished(*ok), std::invalid_argument);
     exp.start({ok, bad, slow}, /*block=*/false);
     EXPECT_EQ(exp.get_status(*slow), std::vector<Status>{Status::Running});
     EXPECT_FALSE(exp.finished(*slow));
-    ASSERT_TRUE(wait_until([&] { return exp.finished(*ok) && exp.finished(*bad); }, std::chrono::seconds(10)));
+    ASSERT_TRUE(wait_until([&] { return exp.finished(*ok) && exp.finished(*bad); },
+                           std::chrono::seconds(10)));
     EXPECT_EQ(exp.get_status(*ok), std::vector<Status>{Status::Completed});
     EXPECT_EQ(exp.get_status(*bad), std::vector<Status>{Status::Failed});
     EXPECT_EQ(exp.get_returncodes(*bad), std::vector<std::optional<int>>{3});
@@ -107,7 +109,8 @@ TEST(LaunchEntities, StatusesAndExitCodes) {
     // A second run of the same model is a new run id.
     exp.start(ok);
     EXPECT_NE(exp.summary().find("| ok   | Model       |"), std::string::npos) << exp.summary();
-    EXPECT_THROW(exp.create_model("x", exp.create_run_settings("/bin/true", {}, "srun")), std::invalid_argument);
+    EXPECT_THROW(exp.create_model("x", exp.create_run_settings("/bin/true", {}, "srun")),
+                 std::invalid_argument);
     // PBS and LSF have generated commands only (tests/unit/launch/test_hpc_commands.cpp).
     EXPECT_THROW(Experiment("y", dir + "/y", "pbs"), std::invalid_argument);
     EXPECT_THROW(Experiment("y", dir + "/y", "lsf"), std::invalid_argument);
@@ -131,19 +134,22 @@ TEST(LaunchEntities, MpirunCommandLineAndTwoRanks) {
     rs.set_tasks(2);
     rs.set("bind-to", "none");
     auto argv = launch::format_command(rs, {}, {{"SSDB", "x"}});
-    std::vector<std::string> want = {"--bind-to", "none", "--np", "2", "-x", "SSDB", "/bin/app", "a"};
+    std::vector<std::string> want = {"--bind-to", "none", "--np",     "2",
+                                     "-x",        "SSDB", "/bin/app", "a"};
     ASSERT_EQ(argv.size(), want.size() + 1);
     EXPECT_TRUE(std::equal(want.begin(), want.end(), argv.begin() + 1));
 
     std::string dir = make_temp_dir("exp-mpi");
     Experiment exp("mpi", dir);
     auto db = exp.create_database(0, 1);
-    auto mrs = exp.create_run_settings("/bin/sh", {"-c", "echo rank=$OMPI_COMM_WORLD_RANK ssdb=$SSDB"}, "mpirun");
+    auto mrs = exp.create_run_settings(
+        "/bin/sh", {"-c", "echo rank=$OMPI_COMM_WORLD_RANK ssdb=$SSDB"}, "mpirun");
     mrs.set_tasks(2);
     auto m = exp.create_model("ranks", mrs);
     exp.start(db);
     exp.start(m);
-    EXPECT_EQ(exp.get_status(*m), std::vector<Status>{Status::Completed}) << read_text(dir + "/ranks/ranks.err");
+    EXPECT_EQ(exp.get_status(*m), std::vector<Status>{Status::Completed})
+        << read_text(dir + "/ranks/ranks.err");
     std::string out = read_text(dir + "/ranks/ranks.out");
     std::string ssdb = db->get_address()[0];
     EXPECT_NE(out.find("rank=0 ssdb=" + ssdb), std::string::npos) << out;

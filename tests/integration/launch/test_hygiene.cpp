@@ -22,8 +22,8 @@ TEST(LaunchHygiene, ApplicationCrashLeavesDatabaseRunningAndStopCleansUp) {
     Experiment exp("hyg", dir);
     auto db = exp.create_database(0, 3);
     // The crashing application leaves a background child in its process group.
-    auto app = exp.create_model("crasher", exp.create_run_settings(
-        "/bin/sh", {"-c", "sleep 300 & kill -ABRT $$"}));
+    auto app = exp.create_model(
+        "crasher", exp.create_run_settings("/bin/sh", {"-c", "sleep 300 & kill -ABRT $$"}));
     exp.start(db);
     exp.start(app);
     EXPECT_EQ(exp.get_status(*app), std::vector<Status>{Status::Failed});
@@ -42,7 +42,8 @@ TEST(LaunchHygiene, DestructorStopsEverything) {
         app->colocate_db_tcp(free_port(), "lo", 1, std::vector<int>{});
         exp.start(db);
         exp.start({app}, false);
-        ASSERT_TRUE(wait_until([&] { return processes_with(dir).size() >= 4; }, std::chrono::seconds(10)))
+        ASSERT_TRUE(
+            wait_until([&] { return processes_with(dir).size() >= 4; }, std::chrono::seconds(10)))
             << join(processes_with(dir));
     }
     EXPECT_TRUE(wait_until([&] { return processes_with(dir).empty(); }, std::chrono::seconds(5)))
@@ -65,7 +66,8 @@ TEST(LaunchHygiene, KilledDriverLeavesNoProcess) {
             exp.start({app, colo}, false);
             // Wait until the co-located server is up too, then report.
             for (int i = 0; i < 200 && read_text(dir + "/exp/colo/colo.out").find("database pid") ==
-                                           std::string::npos; ++i)
+                                           std::string::npos;
+                 ++i)
                 ::usleep(50000);
             // Written whole, then renamed: the parent never reads a half-written file.
             { std::ofstream(ready + ".tmp") << "1"; }

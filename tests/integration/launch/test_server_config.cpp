@@ -43,7 +43,8 @@ TEST(LaunchServerConfig, EveryGeneratedDirectiveIsARedis7Parameter) {
     for (const auto& d : directives) {
         auto r = launch::db_command(addr, {"CONFIG", "GET", d});
         ASSERT_TRUE(r);
-        EXPECT_FALSE(r->elements.empty()) << "directive '" << d << "' is not a parameter of this server";
+        EXPECT_FALSE(r->elements.empty())
+            << "directive '" << d << "' is not a parameter of this server";
     }
     exp.stop();
 }

@@ -43,8 +43,10 @@ std::vector<float> as_floats(const std::string& s) {
 }
 
 class ExecCommands : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { server_ = new RedisServer(fake_options({"THREADS_PER_QUEUE", "2"})); }
+  protected:
+    static void SetUpTestSuite() {
+        server_ = new RedisServer(fake_options({"THREADS_PER_QUEUE", "2"}));
+    }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
@@ -135,9 +137,9 @@ TEST_F(ExecCommands, ModelErrorsUseRedisAIText) {
                  "Number of keys given as OUTPUTS here does not match model definition");
     expect_error({"AI.MODELEXECUTE", "m", "INPUTS", "2", "a", "a", "OUTPUTS", "2", "x", "y"},
                  "Number of keys given as INPUTS here does not match model definition");
-    expect_error({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "y", "TIMEOUT",
-                  "0"},
-                 "ERR Invalid value for TIMEOUT");
+    expect_error(
+        {"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "y", "TIMEOUT", "0"},
+        "ERR Invalid value for TIMEOUT");
     expect_error({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "y", "FOO"},
                  "Invalid argument: FOO");
     expect_error({"AI.MODELEXECUTE", "m", "INPUTS", "1", "nope", "OUTPUTS", "2", "x", "y"},
@@ -179,7 +181,8 @@ TEST_F(ExecCommands, CorruptedModelAndFailingRunsAreErrorsAndTheServerStaysUp) {
 TEST_F(ExecCommands, InfoCountsRunsAndResets) {
     ok({"AI.MODELSTORE", "m", "TORCH", "CPU", "TAG", "t", "BLOB", "fake:double"});
     ok({"AI.TENSORSET", "a", "FLOAT", "3", "VALUES", "1", "2", "3"});
-    for (int i = 0; i < 3; ++i) ok({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "y"});
+    for (int i = 0; i < 3; ++i)
+        ok({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "y"});
     // Parse errors are not run errors.
     cmd({"AI.MODELEXECUTE", "m", "INPUTS", "1", "zz", "OUTPUTS", "2", "x", "y"});
     Reply r = cmd({"AI.INFO", "m"});
@@ -189,10 +192,10 @@ TEST_F(ExecCommands, InfoCountsRunsAndResets) {
     EXPECT_EQ(r.elements[5].str, "TORCH");
     EXPECT_EQ(r.elements[7].str, "CPU");
     EXPECT_EQ(r.elements[9].str, "t");
-    EXPECT_GT(r.elements[11].integer, 0);   // duration
-    EXPECT_EQ(r.elements[13].integer, 9);   // samples: 3 runs of 3 rows
-    EXPECT_EQ(r.elements[15].integer, 3);   // calls
-    EXPECT_EQ(r.elements[17].integer, 0);   // errors
+    EXPECT_GT(r.elements[11].integer, 0);  // duration
+    EXPECT_EQ(r.elements[13].integer, 9);  // samples: 3 runs of 3 rows
+    EXPECT_EQ(r.elements[15].integer, 3);  // calls
+    EXPECT_EQ(r.elements[17].integer, 0);  // errors
     ok({"AI.INFO", "m", "RESETSTAT"});
     EXPECT_EQ(cmd({"AI.INFO", "m"}).elements[15].integer, 0);
     expect_error({"AI.INFO", "nope"}, "ERR cannot find run info for key");
@@ -219,8 +222,8 @@ TEST_F(ExecCommands, TimeoutWhileQueuedRepliesTimedOut) {
     auto f2 = std::async(std::launch::async, busy);
     std::this_thread::sleep_for(150ms);
     auto t0 = std::chrono::steady_clock::now();
-    Reply r = cmd({"AI.MODELEXECUTE", "slow", "INPUTS", "1", "a", "OUTPUTS", "1", "late",
-                   "TIMEOUT", "100"});
+    Reply r = cmd(
+        {"AI.MODELEXECUTE", "slow", "INPUTS", "1", "a", "OUTPUTS", "1", "late", "TIMEOUT", "100"});
     EXPECT_TRUE(r.is_status("TIMEDOUT")) << r.str;
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 450ms);
     EXPECT_TRUE(f1.get().is_status("OK"));
@@ -272,13 +275,14 @@ TEST_F(ExecCommands, MinBatchSizeWithoutTimeoutIsBounded) {
     EXPECT_LT(waited, 3000ms);  // but not forever (the 1000 ms default)
     EXPECT_EQ(get("x"), std::vector<float>{6});
     // With a TIMEOUT shorter than the wait, the request times out instead.
-    Reply r = cmd({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "r",
-                   "TIMEOUT", "200"});
+    Reply r = cmd(
+        {"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "r", "TIMEOUT", "200"});
     EXPECT_TRUE(r.is_status("TIMEDOUT")) << r.str;
 }
 
 TEST_F(ExecCommands, ScriptsWithEntryPointsAndLegacyRun) {
-    const std::string src = "def sum(t, k, a): ...\ndef two(t, k, a): ...\ndef meta(t, k, a): ...\n";
+    const std::string src =
+        "def sum(t, k, a): ...\ndef two(t, k, a): ...\ndef meta(t, k, a): ...\n";
     ok({"AI.SCRIPTSTORE", "s", "CPU", "TAG", "v2", "ENTRY_POINTS", "3", "sum", "two", "meta",
         "SOURCE", src});
     EXPECT_EQ(cmd({"TYPE", "s"}).str, "AI_SCRIPT");
@@ -296,8 +300,8 @@ TEST_F(ExecCommands, ScriptsWithEntryPointsAndLegacyRun) {
     EXPECT_EQ(get("c"), (std::vector<float>{11, 22}));
     ok({"AI.SCRIPTEXECUTE", "s", "two", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "y"});
     EXPECT_EQ(get("y"), (std::vector<float>{2, 4}));
-    ok({"AI.SCRIPTEXECUTE", "s", "meta", "KEYS", "2", "a", "b", "ARGS", "2", "1.5", "2",
-        "OUTPUTS", "1", "m", "TIMEOUT", "5000"});
+    ok({"AI.SCRIPTEXECUTE", "s", "meta", "KEYS", "2", "a", "b", "ARGS", "2", "1.5", "2", "OUTPUTS",
+        "1", "m", "TIMEOUT", "5000"});
     EXPECT_EQ(get("m"), (std::vector<float>{2, 2, -1, 3.5f}));
     expect_error({"AI.SCRIPTEXECUTE", "s", "two", "INPUTS", "1", "a", "OUTPUTS", "1", "x"},
                  "Function returned unexpected number of outputs - two");
@@ -324,10 +328,39 @@ TEST_F(ExecCommands, DagOpsAndReplies) {
     ok({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:add"});
     ok({"AI.MODELSTORE", "f", "TORCH", "CPU", "BLOB", "fake:fail"});
     ok({"AI.TENSORSET", "a", "FLOAT", "2", "VALUES", "1", "2"});
-    Reply r = cmd({"AI.DAGEXECUTE", "LOAD", "1", "a", "PERSIST", "1", "c", "|>",
-                   "AI.TENSORSET", "b", "FLOAT", "2", "VALUES", "5", "6", "|>",
-                   "AI.MODELEXECUTE", "m", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c", "|>",
-                   "AI.TENSORGET", "c", "VALUES", "|>", "AI.TENSORGET", "b", "BLOB"});
+    Reply r = cmd({"AI.DAGEXECUTE",
+                   "LOAD",
+                   "1",
+                   "a",
+                   "PERSIST",
+                   "1",
+                   "c",
+                   "|>",
+                   "AI.TENSORSET",
+                   "b",
+                   "FLOAT",
+                   "2",
+                   "VALUES",
+                   "5",
+                   "6",
+                   "|>",
+                   "AI.MODELEXECUTE",
+                   "m",
+                   "INPUTS",
+                   "2",
+                   "a",
+                   "b",
+                   "OUTPUTS",
+                   "1",
+                   "c",
+                   "|>",
+                   "AI.TENSORGET",
+                   "c",
+                   "VALUES",
+                   "|>",
+                   "AI.TENSORGET",
+                   "b",
+                   "BLOB"});
     ASSERT_EQ(r.elements.size(), 4u);
     EXPECT_TRUE(r.elements[0].is_status("OK"));
     EXPECT_TRUE(r.elements[1].is_status("OK"));
@@ -336,48 +369,70 @@ TEST_F(ExecCommands, DagOpsAndReplies) {
     EXPECT_EQ(r.elements[2].elements[1].str, "8");
     EXPECT_EQ(r.elements[3].str, floats({5, 6}));
     EXPECT_EQ(get("c"), (std::vector<float>{6, 8}));  // persisted
-    EXPECT_EQ(cmd({"EXISTS", "b"}).integer, 0);      // DAG-local
+    EXPECT_EQ(cmd({"EXISTS", "b"}).integer, 0);       // DAG-local
     // A failing op: its error, then NA for what depended on it; nothing persisted.
-    r = cmd({"AI.DAGEXECUTE", "ROUTING", "a", "PERSIST", "1", "z", "|>",
-             "AI.TENSORSET", "x", "FLOAT", "1", "VALUES", "1", "|>",
-             "AI.MODELEXECUTE", "f", "INPUTS", "1", "x", "OUTPUTS", "1", "z", "|>",
-             "AI.TENSORGET", "z", "VALUES"});
+    r = cmd({"AI.DAGEXECUTE",
+             "ROUTING",
+             "a",
+             "PERSIST",
+             "1",
+             "z",
+             "|>",
+             "AI.TENSORSET",
+             "x",
+             "FLOAT",
+             "1",
+             "VALUES",
+             "1",
+             "|>",
+             "AI.MODELEXECUTE",
+             "f",
+             "INPUTS",
+             "1",
+             "x",
+             "OUTPUTS",
+             "1",
+             "z",
+             "|>",
+             "AI.TENSORGET",
+             "z",
+             "VALUES"});
     ASSERT_EQ(r.elements.size(), 3u);
     EXPECT_TRUE(r.elements[1].is_error());
     EXPECT_EQ(r.elements[1].str, "ERR fake backend: this model always fails");
     EXPECT_TRUE(r.elements[2].is_status("NA"));
     EXPECT_EQ(cmd({"EXISTS", "z"}).integer, 0);
     // Read-only flavour and legacy DAGRUN with MODELRUN.
-    r = cmd({"AI.DAGEXECUTE_RO", "LOAD", "1", "a", "|>", "AI.MODELEXECUTE", "m", "INPUTS", "2",
-             "a", "a", "OUTPUTS", "1", "d", "|>", "AI.TENSORGET", "d", "BLOB"});
+    r = cmd({"AI.DAGEXECUTE_RO", "LOAD", "1", "a", "|>", "AI.MODELEXECUTE", "m", "INPUTS", "2", "a",
+             "a", "OUTPUTS", "1", "d", "|>", "AI.TENSORGET", "d", "BLOB"});
     ASSERT_EQ(r.elements.size(), 2u);
     EXPECT_EQ(as_floats(r.elements[1].str), (std::vector<float>{2, 4}));
-    r = cmd({"AI.DAGRUN", "LOAD", "1", "a", "PERSIST", "1", "e", "|>", "AI.MODELRUN", "m",
-             "INPUTS", "a", "a", "OUTPUTS", "e"});
+    r = cmd({"AI.DAGRUN", "LOAD", "1", "a", "PERSIST", "1", "e", "|>", "AI.MODELRUN", "m", "INPUTS",
+             "a", "a", "OUTPUTS", "e"});
     ASSERT_EQ(r.elements.size(), 1u);
     EXPECT_EQ(get("e"), (std::vector<float>{2, 4}));
     // Errors.
-    expect_error({"AI.DAGEXECUTE", "|>", "AI.TENSORSET", "a", "FLOAT", "1", "|>", "AI.TENSORGET", "a"},
-                 "ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out "
-                 "of ROUTING, LOAD, PERSIST keywords");
+    expect_error(
+        {"AI.DAGEXECUTE", "|>", "AI.TENSORSET", "a", "FLOAT", "1", "|>", "AI.TENSORGET", "a"},
+        "ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out "
+        "of ROUTING, LOAD, PERSIST keywords");
     expect_error({"AI.DAGEXECUTE", "ROUTING", "a", "LOAD", "1", "a"}, "ERR DAG is empty");
     expect_error({"AI.DAGEXECUTE", "LOAD", "1", "a", "|>", "AI.MODELEXECUTE", "m", "INPUTS", "2",
                   "a", "q", "OUTPUTS", "1", "d"},
                  "ERR INPUT key cannot be found in DAG");
-    expect_error({"AI.DAGEXECUTE", "LOAD", "1", "a", "PERSIST", "1", "nope", "|>",
-                  "AI.TENSORGET", "a", "VALUES"},
+    expect_error({"AI.DAGEXECUTE", "LOAD", "1", "a", "PERSIST", "1", "nope", "|>", "AI.TENSORGET",
+                  "a", "VALUES"},
                  "ERR PERSIST key cannot be found in DAG");
     expect_error({"AI.DAGEXECUTE", "LOAD", "1", "a", "|>", "AI.MODELEXECUTE", "m", "INPUTS", "2",
                   "a", "a", "OUTPUTS", "1", "d", "TIMEOUT", "5"},
                  "ERR TIMEOUT not allowed within a DAG command");
     expect_error({"AI.DAGEXECUTE", "LOAD", "1", "missing", "|>", "AI.TENSORGET", "missing"},
                  "ERR tensor key is empty or in a different shard");
-    expect_error({"AI.DAGEXECUTE_RO", "PERSIST", "1", "a", "|>", "AI.TENSORSET", "a", "FLOAT",
-                  "1"},
+    expect_error({"AI.DAGEXECUTE_RO", "PERSIST", "1", "a", "|>", "AI.TENSORSET", "a", "FLOAT", "1"},
                  "ERR PERSIST cannot be specified in a read-only DAG");
-    expect_error({"AI.DAGEXECUTE", "ROUTING", "a", "|>", "AI.MODELRUN", "m", "INPUTS", "a",
-                  "OUTPUTS", "x"},
-                 "Deprecated AI.MODELRUN cannot be used in AI.DAGEXECUTE command");
+    expect_error(
+        {"AI.DAGEXECUTE", "ROUTING", "a", "|>", "AI.MODELRUN", "m", "INPUTS", "a", "OUTPUTS", "x"},
+        "Deprecated AI.MODELRUN cannot be used in AI.DAGEXECUTE command");
     expect_error({"AI.DAGEXECUTE", "ROUTING", "a", "|>", "AI.NOCOMMAND", "a"},
                  "Unsupported command within DAG");
     // DAG TIMEOUT.
@@ -414,7 +469,8 @@ TEST_F(ExecCommands, ConfigGetSetAndChunkedModelGet) {
     EXPECT_EQ(cmd({"AI.CONFIG", "GET", "NOPE"}).type, Reply::Type::nil);
     expect_error({"AI.CONFIG", "FOO"}, "ERR unsupported subcommand");
     expect_error({"AI.CONFIG", "BACKENDSPATH"}, "ERR BACKENDSPATH: missing path argument");
-    expect_error({"AI.CONFIG", "MODEL_CHUNK_SIZE", "-3"}, "ERR MODEL_CHUNK_SIZE: invalid chunk size");
+    expect_error({"AI.CONFIG", "MODEL_CHUNK_SIZE", "-3"},
+                 "ERR MODEL_CHUNK_SIZE: invalid chunk size");
     expect_error({"AI.CONFIG", "LOADBACKEND", "KERAS", "x.so"}, "ERR unsupported backend");
     Reply lb = cmd({"AI.CONFIG", "LOADBACKEND", "ONNX", "/tmp/insitu-none/libx.so"});
     ASSERT_TRUE(lb.is_error());
@@ -462,12 +518,16 @@ TEST(ExecModule, RdbRestartThenFirstRunWorks) {
     {
         auto c = s.connect();
         ASSERT_TRUE(c->command({"AI.MODELSTORE", "m", "TORCH", "CPU:1", "TAG", "t", "BATCHSIZE",
-                                "4", "BLOB", "fake:double"}).is_status("OK"));
+                                "4", "BLOB", "fake:double"})
+                        .is_status("OK"));
         ASSERT_TRUE(c->command({"AI.SCRIPTSTORE", "s", "GPU:0", "ENTRY_POINTS", "1", "sum",
-                                "SOURCE", "def sum(a, b, c): ..."}).is_error());  // no GPU
-        ASSERT_TRUE(c->command({"AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", "1", "sum",
-                                "SOURCE", "def sum(a, b, c): ..."}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "FLOAT", "2", "VALUES", "1", "2"}).is_status("OK"));
+                                "SOURCE", "def sum(a, b, c): ..."})
+                        .is_error());  // no GPU
+        ASSERT_TRUE(c->command({"AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", "1", "sum", "SOURCE",
+                                "def sum(a, b, c): ..."})
+                        .is_status("OK"));
+        ASSERT_TRUE(
+            c->command({"AI.TENSORSET", "a", "FLOAT", "2", "VALUES", "1", "2"}).is_status("OK"));
     }
     s.restart(/*save=*/true);
     auto c = s.connect();
@@ -480,42 +540,44 @@ TEST(ExecModule, RdbRestartThenFirstRunWorks) {
     EXPECT_TRUE(c->command({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "r"})
                     .is_status("OK"));
     EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", "x", "BLOB"}).str), (std::vector<float>{2, 4}));
-    EXPECT_TRUE(c->command({"AI.SCRIPTEXECUTE", "s", "sum", "INPUTS", "2", "a", "x", "OUTPUTS",
-                            "1", "y"}).is_status("OK"));
+    EXPECT_TRUE(
+        c->command({"AI.SCRIPTEXECUTE", "s", "sum", "INPUTS", "2", "a", "x", "OUTPUTS", "1", "y"})
+            .is_status("OK"));
     EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", "y", "BLOB"}).str), (std::vector<float>{3, 6}));
     EXPECT_EQ(c->command({"AI.INFO", "m"}).elements[15].integer, 1);
 }
 
 TEST(ExecModule, AofRewriteReplaysModelsAndScripts) {
-  for (const char* preamble : {"yes", "no"}) {
-    SCOPED_TRACE(std::string("aof-use-rdb-preamble ") + preamble);
-    auto o = fake_options();
-    o.appendonly = true;
-    o.extra_args = {"--aof-use-rdb-preamble", preamble};
-    RedisServer s(o);
-    {
-        auto c = s.connect();
-        ASSERT_TRUE(c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "TAG", "t", "BLOB",
-                                "fake:add"}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.SCRIPTSET", "s", "CPU", "SOURCE", "def sum(a): ..."})
-                        .is_status("OK"));
-        ASSERT_EQ(c->command({"BGREWRITEAOF"}).type, Reply::Type::status);
-        for (int i = 0; i < 500; ++i) {
-            std::string info = c->command({"INFO", "persistence"}).str;
-            if (info.find("aof_rewrite_in_progress:0") != std::string::npos &&
-                info.find("aof_rewrite_scheduled:0") != std::string::npos)
-                break;
-            std::this_thread::sleep_for(10ms);
+    for (const char* preamble : {"yes", "no"}) {
+        SCOPED_TRACE(std::string("aof-use-rdb-preamble ") + preamble);
+        auto o = fake_options();
+        o.appendonly = true;
+        o.extra_args = {"--aof-use-rdb-preamble", preamble};
+        RedisServer s(o);
+        {
+            auto c = s.connect();
+            ASSERT_TRUE(
+                c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "TAG", "t", "BLOB", "fake:add"})
+                    .is_status("OK"));
+            ASSERT_TRUE(c->command({"AI.SCRIPTSET", "s", "CPU", "SOURCE", "def sum(a): ..."})
+                            .is_status("OK"));
+            ASSERT_EQ(c->command({"BGREWRITEAOF"}).type, Reply::Type::status);
+            for (int i = 0; i < 500; ++i) {
+                std::string info = c->command({"INFO", "persistence"}).str;
+                if (info.find("aof_rewrite_in_progress:0") != std::string::npos &&
+                    info.find("aof_rewrite_scheduled:0") != std::string::npos)
+                    break;
+                std::this_thread::sleep_for(10ms);
+            }
         }
+        s.restart(/*save=*/false);
+        auto c = s.connect();
+        EXPECT_EQ(c->command({"AI.MODELGET", "m", "BLOB"}).str, "fake:add");
+        Reply meta = c->command({"AI.MODELGET", "m", "META"});
+        ASSERT_GE(meta.elements.size(), 6u);
+        EXPECT_EQ(meta.elements[5].str, "t");
+        EXPECT_EQ(c->command({"AI.SCRIPTGET", "s", "SOURCE"}).str, "def sum(a): ...");
     }
-    s.restart(/*save=*/false);
-    auto c = s.connect();
-    EXPECT_EQ(c->command({"AI.MODELGET", "m", "BLOB"}).str, "fake:add");
-    Reply meta = c->command({"AI.MODELGET", "m", "META"});
-    ASSERT_GE(meta.elements.size(), 6u);
-    EXPECT_EQ(meta.elements[5].str, "t");
-    EXPECT_EQ(c->command({"AI.SCRIPTGET", "s", "SOURCE"}).str, "def sum(a): ...");
-  }
 }
 
 TEST(ExecModule, OutputsReplicateAsTensorSet) {
@@ -524,10 +586,13 @@ TEST(ExecModule, OutputsReplicateAsTensorSet) {
     RedisServer primary(po);
     RedisServer replica(fake_options());
     auto rc = replica.connect();
-    ASSERT_TRUE(rc->command({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}).is_status("OK"));
+    ASSERT_TRUE(
+        rc->command({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}).is_status("OK"));
     auto pc = primary.connect();
-    ASSERT_TRUE(pc->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
-    ASSERT_TRUE(pc->command({"AI.TENSORSET", "a", "FLOAT", "2", "VALUES", "1", "2"}).is_status("OK"));
+    ASSERT_TRUE(
+        pc->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
+    ASSERT_TRUE(
+        pc->command({"AI.TENSORSET", "a", "FLOAT", "2", "VALUES", "1", "2"}).is_status("OK"));
     ASSERT_TRUE(pc->command({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "2", "x", "r"})
                     .is_status("OK"));
     ASSERT_EQ(pc->command({"WAIT", "1", "5000"}).integer, 1);
@@ -536,10 +601,12 @@ TEST(ExecModule, OutputsReplicateAsTensorSet) {
         // its unblock callback (the client's wait offset is not moved past it), so it can return
         // before the outputs reach the replica: wait for them here instead.
         auto deadline = std::chrono::steady_clock::now() + 5s;
-        while (rc->command({"EXISTS", "x"}).integer == 0 && std::chrono::steady_clock::now() < deadline)
+        while (rc->command({"EXISTS", "x"}).integer == 0 &&
+               std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(10ms);
     }
-    EXPECT_EQ(as_floats(rc->command({"AI.TENSORGET", "x", "BLOB"}).str), (std::vector<float>{2, 4}));
+    EXPECT_EQ(as_floats(rc->command({"AI.TENSORGET", "x", "BLOB"}).str),
+              (std::vector<float>{2, 4}));
     EXPECT_EQ(rc->command({"AI.MODELGET", "m", "BLOB"}).str, "fake:double");
     // The replica received the results, never the execution.
     EXPECT_EQ(rc->command({"AI.INFO", "m"}).elements[15].integer, 0);
@@ -549,13 +616,36 @@ TEST(ExecModule, ClusterRunsWhereModelAndTensorsShareASlot) {
     RedisCluster cluster(3, fake_args());
     const std::string m = "model{rank7}", a = "in{rank7}", x = "out{rank7}", r = "rows{rank7}";
     auto c = cluster.owner_of(m).connect();
-    ASSERT_TRUE(c->command({"AI.MODELSTORE", m, "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
+    ASSERT_TRUE(
+        c->command({"AI.MODELSTORE", m, "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
     ASSERT_TRUE(c->command({"AI.TENSORSET", a, "FLOAT", "2", "VALUES", "3", "4"}).is_status("OK"));
-    ASSERT_TRUE(c->command({"AI.MODELEXECUTE", m, "INPUTS", "1", a, "OUTPUTS", "2", x, r}).is_status("OK"));
+    ASSERT_TRUE(
+        c->command({"AI.MODELEXECUTE", m, "INPUTS", "1", a, "OUTPUTS", "2", x, r}).is_status("OK"));
     EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", x, "BLOB"}).str), (std::vector<float>{6, 8}));
-    Reply dag = c->command({"AI.DAGEXECUTE", "ROUTING", m, "|>", "AI.TENSORSET", "t", "FLOAT",
-                            "1", "VALUES", "5", "|>", "AI.MODELEXECUTE", m, "INPUTS", "1", "t",
-                            "OUTPUTS", "2", "u", "v", "|>", "AI.TENSORGET", "u", "VALUES"});
+    Reply dag = c->command({"AI.DAGEXECUTE",
+                            "ROUTING",
+                            m,
+                            "|>",
+                            "AI.TENSORSET",
+                            "t",
+                            "FLOAT",
+                            "1",
+                            "VALUES",
+                            "5",
+                            "|>",
+                            "AI.MODELEXECUTE",
+                            m,
+                            "INPUTS",
+                            "1",
+                            "t",
+                            "OUTPUTS",
+                            "2",
+                            "u",
+                            "v",
+                            "|>",
+                            "AI.TENSORGET",
+                            "u",
+                            "VALUES"});
     ASSERT_EQ(dag.elements.size(), 3u);
     EXPECT_EQ(dag.elements[2].elements[0].str, "10");
     // The model key is not declared to Redis Cluster: a model stored under a key of ANOTHER slot
@@ -568,8 +658,10 @@ TEST(ExecModule, ClusterRunsWhereModelAndTensorsShareASlot) {
             insitu::core::hash_slot(k) != insitu::core::hash_slot(a))
             local_model = k;
     }
-    ASSERT_TRUE(c->command({"AI.MODELSTORE", local_model, "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
-    Reply local = c->command({"AI.MODELEXECUTE", local_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r});
+    ASSERT_TRUE(c->command({"AI.MODELSTORE", local_model, "TORCH", "CPU", "BLOB", "fake:double"})
+                    .is_status("OK"));
+    Reply local =
+        c->command({"AI.MODELEXECUTE", local_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r});
     if (insitu::testing::redis_server_name() == "Valkey" &&
         insitu::testing::redis_server_major_version() >= 8) {
         // Known difference: Valkey 8 keeps one keyspace per slot and, while a command runs,
@@ -578,7 +670,8 @@ TEST(ExecModule, ClusterRunsWhereModelAndTensorsShareASlot) {
         EXPECT_EQ(local.str, "ERR model key is empty");
     } else {
         ASSERT_TRUE(local.is_status("OK")) << local.str;
-        EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", x, "BLOB"}).str), (std::vector<float>{6, 8}));
+        EXPECT_EQ(as_floats(c->command({"AI.TENSORGET", x, "BLOB"}).str),
+                  (std::vector<float>{6, 8}));
     }
     // A model that is not on the tensors' shard is reported as missing there.
     std::string remote_model;
@@ -586,12 +679,18 @@ TEST(ExecModule, ClusterRunsWhereModelAndTensorsShareASlot) {
         std::string k = "{r" + std::to_string(i) + "}.model";
         if (&cluster.owner_of(k) != &cluster.owner_of(a)) remote_model = k;
     }
-    ASSERT_TRUE(cluster.owner_of(remote_model).connect()->command(
-        {"AI.MODELSTORE", remote_model, "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
-    EXPECT_EQ(c->command({"AI.MODELEXECUTE", remote_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r}).str,
-              "ERR model key is empty");
+    ASSERT_TRUE(
+        cluster.owner_of(remote_model)
+            .connect()
+            ->command({"AI.MODELSTORE", remote_model, "TORCH", "CPU", "BLOB", "fake:double"})
+            .is_status("OK"));
+    EXPECT_EQ(
+        c->command({"AI.MODELEXECUTE", remote_model, "INPUTS", "1", a, "OUTPUTS", "2", x, r}).str,
+        "ERR model key is empty");
     // Tensors in different slots: Redis Cluster refuses.
-    Reply cross = c->command({"AI.MODELEXECUTE", m, "INPUTS", "1", a, "OUTPUTS", "2", "o{other}", r});
+    Reply cross =
+        c->command({"AI.MODELEXECUTE", m, "INPUTS", "1", a, "OUTPUTS", "2", "o{other}", r});
     ASSERT_TRUE(cross.is_error());
-    EXPECT_TRUE(cross.str.rfind("CROSSSLOT", 0) == 0 || cross.str.rfind("MOVED", 0) == 0) << cross.str;
+    EXPECT_TRUE(cross.str.rfind("CROSSSLOT", 0) == 0 || cross.str.rfind("MOVED", 0) == 0)
+        << cross.str;
 }

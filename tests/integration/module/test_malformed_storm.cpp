@@ -43,16 +43,41 @@ std::vector<Command> templates() {
     return t;
 }
 
-const std::vector<std::string> k_odd_tokens = {
-    "", "0", "-1", "-9223372036854775808", "9223372036854775807", "18446744073709551616",
-    "4294967296", "1e309", "nan", "inf", "BLOB", "VALUES", "META", "FLOAT", "STRING", "BOOL",
-    std::string("\0\0\0", 3), std::string(1000, 'x'), "\xff\xfe", "AI.TENSORSET", "|>", "$",
-    "storm:a", "  1", "0x10", "+5", "2.", "99999999999999999999999"};
+const std::vector<std::string> k_odd_tokens = {"",
+                                               "0",
+                                               "-1",
+                                               "-9223372036854775808",
+                                               "9223372036854775807",
+                                               "18446744073709551616",
+                                               "4294967296",
+                                               "1e309",
+                                               "nan",
+                                               "inf",
+                                               "BLOB",
+                                               "VALUES",
+                                               "META",
+                                               "FLOAT",
+                                               "STRING",
+                                               "BOOL",
+                                               std::string("\0\0\0", 3),
+                                               std::string(1000, 'x'),
+                                               "\xff\xfe",
+                                               "AI.TENSORSET",
+                                               "|>",
+                                               "$",
+                                               "storm:a",
+                                               "  1",
+                                               "0x10",
+                                               "+5",
+                                               "2.",
+                                               "99999999999999999999999"};
 
 class Mutator {
-public:
+  public:
     explicit Mutator(unsigned seed) : rng_(seed) {}
-    std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+    std::size_t pick(std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+    }
 
     Command mutate(Command c) {
         int rounds = 1 + static_cast<int>(pick(3));
@@ -63,23 +88,43 @@ public:
             }
             std::size_t i = 1 + pick(c.size() - 1);  // keep the command name
             switch (pick(8)) {
-                case 0: c.erase(c.begin() + static_cast<long>(i)); break;        // drop
-                case 1: { std::size_t j = 1 + pick(c.size() - 1); std::swap(c[i], c[j]); break; }  // swap
-                case 2: c.insert(c.begin() + static_cast<long>(i), c[i]); break;                     // repeat
-                case 3: c.resize(1 + pick(c.size())); break;                                         // truncate
-                case 4: c[i] = k_odd_tokens[pick(k_odd_tokens.size())]; break;                       // replace
-                case 5: c.insert(c.begin() + static_cast<long>(i), k_odd_tokens[pick(k_odd_tokens.size())]); break;
+                case 0:
+                    c.erase(c.begin() + static_cast<long>(i));
+                    break;  // drop
+                case 1: {
+                    std::size_t j = 1 + pick(c.size() - 1);
+                    std::swap(c[i], c[j]);
+                    break;
+                }  // swap
+                case 2:
+                    c.insert(c.begin() + static_cast<long>(i), c[i]);
+                    break;  // repeat
+                case 3:
+                    c.resize(1 + pick(c.size()));
+                    break;  // truncate
+                case 4:
+                    c[i] = k_odd_tokens[pick(k_odd_tokens.size())];
+                    break;  // replace
+                case 5:
+                    c.insert(c.begin() + static_cast<long>(i),
+                             k_odd_tokens[pick(k_odd_tokens.size())]);
+                    break;
                 case 6:  // flip bits or cut the longest token (a blob)
                 {
-                    auto it = std::max_element(c.begin() + 1, c.end(), [](auto& a, auto& b) { return a.size() < b.size(); });
+                    auto it = std::max_element(c.begin() + 1, c.end(), [](auto& a, auto& b) {
+                        return a.size() < b.size();
+                    });
                     if (it == c.end() || it->empty()) break;
-                    if (pick(2)) (*it)[pick(it->size())] ^= static_cast<char>(1 << pick(8));
-                    else it->resize(pick(it->size()));
+                    if (pick(2))
+                        (*it)[pick(it->size())] ^= static_cast<char>(1 << pick(8));
+                    else
+                        it->resize(pick(it->size()));
                     break;
                 }
                 case 7:  // number to something else
                     for (auto& tok : c)
-                        if (!tok.empty() && std::isdigit(static_cast<unsigned char>(tok[0])) && pick(2)) {
+                        if (!tok.empty() && std::isdigit(static_cast<unsigned char>(tok[0])) &&
+                            pick(2)) {
                             tok = k_odd_tokens[pick(7)];
                             break;
                         }
@@ -89,7 +134,7 @@ public:
         return c;
     }
 
-private:
+  private:
     std::mt19937 rng_;
 };
 
@@ -106,12 +151,18 @@ TEST(MalformedStorm, ServerAnswersEverythingAndKeepsData) {
     auto conn = server.connect();
     // Sentinels: tensors of several dtypes, a plain string and a hash, under names the storm
     // never produces.
-    ASSERT_TRUE(conn->command({"AI.TENSORSET", "sentinel:t1", "FLOAT", "2", "2", "BLOB", floats(4)}).is_status("OK"));
-    ASSERT_TRUE(conn->command({"AI.TENSORSET", "sentinel:t2", "STRING", "2", "VALUES", "keep", "me"}).is_status("OK"));
-    ASSERT_TRUE(conn->command({"AI.TENSORSET", "sentinel:t3", "INT64", "3", "VALUES", "1", "2", "3"}).is_status("OK"));
+    ASSERT_TRUE(conn->command({"AI.TENSORSET", "sentinel:t1", "FLOAT", "2", "2", "BLOB", floats(4)})
+                    .is_status("OK"));
+    ASSERT_TRUE(
+        conn->command({"AI.TENSORSET", "sentinel:t2", "STRING", "2", "VALUES", "keep", "me"})
+            .is_status("OK"));
+    ASSERT_TRUE(
+        conn->command({"AI.TENSORSET", "sentinel:t3", "INT64", "3", "VALUES", "1", "2", "3"})
+            .is_status("OK"));
     ASSERT_TRUE(conn->command({"SET", "sentinel:plain", "value"}).is_status("OK"));
     ASSERT_EQ(conn->command({"HSET", "sentinel:hash", "f", "v"}).integer, 1);
-    const Command sentinels = {"sentinel:t1", "sentinel:t2", "sentinel:t3", "sentinel:plain", "sentinel:hash"};
+    const Command sentinels = {"sentinel:t1", "sentinel:t2", "sentinel:t3", "sentinel:plain",
+                               "sentinel:hash"};
     Command digest_cmd = {"DEBUG", "DIGEST-VALUE"};
     digest_cmd.insert(digest_cmd.end(), sentinels.begin(), sentinels.end());
     Reply before = conn->command(digest_cmd);

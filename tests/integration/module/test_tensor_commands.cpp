@@ -17,10 +17,12 @@ using insitu::testing::RedisServer;
 
 namespace {
 
-std::string bytes_of(const void* p, std::size_t n) { return std::string(static_cast<const char*>(p), n); }
+std::string bytes_of(const void* p, std::size_t n) {
+    return std::string(static_cast<const char*>(p), n);
+}
 
 class TensorCommands : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() { server_ = new RedisServer(); }
     static void TearDownTestSuite() {
         delete server_;
@@ -58,18 +60,32 @@ std::vector<DtypeCase> dtype_cases() {
     using namespace insitu::core;
     return {
         {"FLOAT", two<float>(1.5f, -2.25f), {"1.5", "-2.25"}, {"1.5", "-2.25"}},
-        {"DOUBLE", two<double>(0.125, 1e300), {"0.125", "1e300"}, {"0.125", "1.0000000000000001e+300"}},
+        {"DOUBLE",
+         two<double>(0.125, 1e300),
+         {"0.125", "1e300"},
+         {"0.125", "1.0000000000000001e+300"}},
         {"INT8", two<std::int8_t>(-128, 127), {"-128", "127"}, {"-128", "127"}},
         {"INT16", two<std::int16_t>(-32768, 32767), {"-32768", "32767"}, {"-32768", "32767"}},
         {"INT32", two<std::int32_t>(INT32_MIN, 7), {"-2147483648", "7"}, {"-2147483648", "7"}},
-        {"INT64", two<std::int64_t>(INT64_MIN, INT64_MAX), {"-9223372036854775808", "9223372036854775807"},
+        {"INT64",
+         two<std::int64_t>(INT64_MIN, INT64_MAX),
+         {"-9223372036854775808", "9223372036854775807"},
          {"-9223372036854775808", "9223372036854775807"}},
         {"UINT8", two<std::uint8_t>(0, 255), {"0", "255"}, {"0", "255"}},
         {"UINT16", two<std::uint16_t>(1, 65535), {"1", "65535"}, {"1", "65535"}},
         {"UINT32", two<std::uint32_t>(1, 4294967295u), {"1", "4294967295"}, {"1", "4294967295"}},
-        {"UINT64", two<std::uint64_t>(3, UINT64_MAX), {"3", "18446744073709551615"}, {"3", "18446744073709551615"}},
-        {"FLOAT16", two<std::uint16_t>(float_to_half(1.0f), float_to_half(-0.5f)), {"1", "-0.5"}, {"1", "-0.5"}},
-        {"BFLOAT16", two<std::uint16_t>(float_to_bfloat16(2.0f), float_to_bfloat16(-3.0f)), {"2", "-3"}, {"2", "-3"}},
+        {"UINT64",
+         two<std::uint64_t>(3, UINT64_MAX),
+         {"3", "18446744073709551615"},
+         {"3", "18446744073709551615"}},
+        {"FLOAT16",
+         two<std::uint16_t>(float_to_half(1.0f), float_to_half(-0.5f)),
+         {"1", "-0.5"},
+         {"1", "-0.5"}},
+        {"BFLOAT16",
+         two<std::uint16_t>(float_to_bfloat16(2.0f), float_to_bfloat16(-3.0f)),
+         {"2", "-3"},
+         {"2", "-3"}},
         {"BOOL", std::string("\x01\x00", 2), {"1", "0"}, {"1", "0"}},
         {"STRING", std::string("ab\0\0", 4), {"ab", ""}, {"ab", ""}},
     };
@@ -115,15 +131,18 @@ TEST_F(TensorCommands, EveryDtypeRoundTripsThroughBlobAndValues) {
         EXPECT_EQ(mv.elements[3].elements[0].integer, 2);
         EXPECT_EQ(mv.elements[4].str, "values");
         ASSERT_EQ(mv.elements[5].elements.size(), 2u);
-        EXPECT_EQ(value_of(c.name, text_of(mv.elements[5].elements[0])), value_of(c.name, c.expect[0]));
-        EXPECT_EQ(value_of(c.name, text_of(mv.elements[5].elements[1])), value_of(c.name, c.expect[1]));
+        EXPECT_EQ(value_of(c.name, text_of(mv.elements[5].elements[0])),
+                  value_of(c.name, c.expect[0]));
+        EXPECT_EQ(value_of(c.name, text_of(mv.elements[5].elements[1])),
+                  value_of(c.name, c.expect[1]));
         EXPECT_EQ(cmd({"TYPE", "b"}).str, "AI_TENSOR");
     }
 }
 
 TEST_F(TensorCommands, ReplyLayoutsMatchRedisAI) {
-    ASSERT_TRUE(cmd({"AI.TENSORSET", "t", "float", "2", "3", "VALUES", "1", "2", "3", "4", "5", "6"})
-                    .is_status("OK"));
+    ASSERT_TRUE(
+        cmd({"AI.TENSORSET", "t", "float", "2", "3", "VALUES", "1", "2", "3", "4", "5", "6"})
+            .is_status("OK"));
     // No option: META + BLOB (6 elements).
     Reply d = cmd({"AI.TENSORGET", "t"});
     ASSERT_EQ(d.elements.size(), 6u);
@@ -182,33 +201,57 @@ TEST_F(TensorCommands, MalformedTensorSetIsRejectedAndChangesNothing) {
         {{"AI.TENSORSET", "keep", "FLOAT"}, arity},
         {{"AI.TENSORSET", "keep", "FLOAT32", "2"}, "ERR invalid data type"},
         {{"AI.TENSORSET", "keep", "", "2"}, "ERR invalid data type"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "0", "BLOB", ""}, "ERR invalid or negative value found in tensor shape"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "-2", "BLOB", float2}, "ERR invalid or negative value found in tensor shape"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2x", "BLOB", float2}, "ERR invalid or negative value found in tensor shape"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "99999999999999999999", "BLOB", float2}, "ERR invalid or negative value found in tensor shape"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2", "2", "9223372036854775807"}, "ERR tensor shape is too large (size overflows)"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "4294967296", "4294967296"}, "ERR tensor shape is too large (size overflows)"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "100000", "100000"}, "ERR tensor shape is too large (size overflows)"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2", "BLOB"}, "ERR a single binary string should come after the BLOB argument in 'AI.TENSORSET' command"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2", "BLOB", float2, float2}, "ERR a single binary string should come after the BLOB argument in 'AI.TENSORSET' command"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2", "BLOB", float2 + "x"}, "ERR data length does not match tensor shape and type"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "3", "BLOB", float2}, "ERR data length does not match tensor shape and type"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES", "1"}, "ERR wrong number of values was given in 'AI.TENSORSET' command"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES", "1", "2", "3"}, "ERR wrong number of values was given in 'AI.TENSORSET' command"},
-        {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES"}, "ERR wrong number of values was given in 'AI.TENSORSET' command"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "0", "BLOB", ""},
+         "ERR invalid or negative value found in tensor shape"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "-2", "BLOB", float2},
+         "ERR invalid or negative value found in tensor shape"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2x", "BLOB", float2},
+         "ERR invalid or negative value found in tensor shape"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "99999999999999999999", "BLOB", float2},
+         "ERR invalid or negative value found in tensor shape"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2", "2", "9223372036854775807"},
+         "ERR tensor shape is too large (size overflows)"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "4294967296", "4294967296"},
+         "ERR tensor shape is too large (size overflows)"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "100000", "100000"},
+         "ERR tensor shape is too large (size overflows)"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2", "BLOB"},
+         "ERR a single binary string should come after the BLOB argument in 'AI.TENSORSET' "
+         "command"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2", "BLOB", float2, float2},
+         "ERR a single binary string should come after the BLOB argument in 'AI.TENSORSET' "
+         "command"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2", "BLOB", float2 + "x"},
+         "ERR data length does not match tensor shape and type"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "3", "BLOB", float2},
+         "ERR data length does not match tensor shape and type"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES", "1"},
+         "ERR wrong number of values was given in 'AI.TENSORSET' command"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES", "1", "2", "3"},
+         "ERR wrong number of values was given in 'AI.TENSORSET' command"},
+        {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES"},
+         "ERR wrong number of values was given in 'AI.TENSORSET' command"},
         {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES", "1", "abc"}, "ERR invalid value"},
         {{"AI.TENSORSET", "keep", "FLOAT", "2", "VALUES", "1", "nan"}, "ERR invalid value"},
         {{"AI.TENSORSET", "keep", "INT8", "2", "VALUES", "1", "128"}, "ERR invalid value"},
         {{"AI.TENSORSET", "keep", "UINT8", "1", "VALUES", "-1"}, "ERR invalid value"},
-        {{"AI.TENSORSET", "keep", "INT64", "1", "VALUES", "9223372036854775808"}, "ERR invalid value"},
+        {{"AI.TENSORSET", "keep", "INT64", "1", "VALUES", "9223372036854775808"},
+         "ERR invalid value"},
         {{"AI.TENSORSET", "keep", "INT32", "1", "VALUES", "1.5"}, "ERR invalid value"},
-        {{"AI.TENSORSET", "keep", "BOOL", "2", "BLOB", std::string("\x01\x02", 2)}, "ERR BOOL tensor elements must be 0 or 1"},
-        {{"AI.TENSORSET", "keep", "BOOL", "1", "VALUES", "2"}, "ERR BOOL tensor elements must be 0 or 1"},
-        {{"AI.TENSORSET", "keep", "STRING", "2", "BLOB", std::string("a\0b", 3)}, "ERR Number of string elements in data blob does not match tensor length"},
-        {{"AI.TENSORSET", "keep", "STRING", "2", "BLOB", std::string("a\0b\0c\0", 6)}, "ERR Number of string elements in data blob does not match tensor length"},
-        {{"AI.TENSORSET", "keep", "STRING", "1", "BLOB", ""}, "ERR Number of string elements in data blob does not match tensor length"},
-        {{"AI.TENSORSET", "keep", "STRING", "1", "VALUES", std::string("a\0b", 3)}, "ERR C-string value contains null character"},
-        {{"AI.TENSORSET", "plain", "FLOAT", "2", "VALUES", "1", "2"}, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+        {{"AI.TENSORSET", "keep", "BOOL", "2", "BLOB", std::string("\x01\x02", 2)},
+         "ERR BOOL tensor elements must be 0 or 1"},
+        {{"AI.TENSORSET", "keep", "BOOL", "1", "VALUES", "2"},
+         "ERR BOOL tensor elements must be 0 or 1"},
+        {{"AI.TENSORSET", "keep", "STRING", "2", "BLOB", std::string("a\0b", 3)},
+         "ERR Number of string elements in data blob does not match tensor length"},
+        {{"AI.TENSORSET", "keep", "STRING", "2", "BLOB", std::string("a\0b\0c\0", 6)},
+         "ERR Number of string elements in data blob does not match tensor length"},
+        {{"AI.TENSORSET", "keep", "STRING", "1", "BLOB", ""},
+         "ERR Number of string elements in data blob does not match tensor length"},
+        {{"AI.TENSORSET", "keep", "STRING", "1", "VALUES", std::string("a\0b", 3)},
+         "ERR C-string value contains null character"},
+        {{"AI.TENSORSET", "plain", "FLOAT", "2", "VALUES", "1", "2"},
+         "WRONGTYPE Operation against a key holding the wrong kind of value"},
     };
     std::vector<std::string> many = {"AI.TENSORSET", "keep", "INT8"};
     for (int i = 0; i < 33; ++i) many.push_back("1");
@@ -232,7 +275,8 @@ TEST_F(TensorCommands, MalformedTensorGetIsRejected) {
     expect_error({"AI.TENSORGET", "t", "BLOB", "VALUES"}, "ERR both BLOB and VALUES specified");
     expect_error({"AI.TENSORGET", "t", "JSON"}, "ERR unsupported data format");
     expect_error({"AI.TENSORGET", "missing"}, "ERR tensor key is empty or in a different shard");
-    expect_error({"AI.TENSORGET", "plain"}, "WRONGTYPE Operation against a key holding the wrong kind of value");
+    expect_error({"AI.TENSORGET", "plain"},
+                 "WRONGTYPE Operation against a key holding the wrong kind of value");
 }
 
 TEST_F(TensorCommands, GenericKeyCommandsWork) {
@@ -278,10 +322,15 @@ TEST(TensorPersistence, RdbRestartRestoresBitExactly) {
     for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131) ^ (i >> 7));
     {
         auto c = server.connect();
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "big", "UINT8", std::to_string(big.size()), "BLOB", big}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "small", "INT64", "1", "VALUES", "-5"}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "str", "STRING", "2", "VALUES", "hello", "w"}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "h", "BFLOAT16", "1", "1", "VALUES", "1.5"}).is_status("OK"));
+        ASSERT_TRUE(
+            c->command({"AI.TENSORSET", "big", "UINT8", std::to_string(big.size()), "BLOB", big})
+                .is_status("OK"));
+        ASSERT_TRUE(
+            c->command({"AI.TENSORSET", "small", "INT64", "1", "VALUES", "-5"}).is_status("OK"));
+        ASSERT_TRUE(c->command({"AI.TENSORSET", "str", "STRING", "2", "VALUES", "hello", "w"})
+                        .is_status("OK"));
+        ASSERT_TRUE(c->command({"AI.TENSORSET", "h", "BFLOAT16", "1", "1", "VALUES", "1.5"})
+                        .is_status("OK"));
     }
     std::string digest = server.connect()->command({"DEBUG", "DIGEST"}).str;
     server.restart(/*save=*/true);
@@ -311,10 +360,16 @@ TEST(TensorPersistence, AofRewriteReplaysTensorsWithAndWithoutRdbPreamble) {
         for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 7) ^ (i >> 9));
         {
             auto c = server.connect();
-            ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "INT16", "2", "2", "VALUES", "1", "-2", "3", "-4"}).is_status("OK"));
-            ASSERT_TRUE(c->command({"AI.TENSORSET", "s", "STRING", "1", "VALUES", "x"}).is_status("OK"));
-            ASSERT_TRUE(c->command({"AI.TENSORSET", "z", "FLOAT", "VALUES", "2"}).is_status("OK"));  // rank 0
-            ASSERT_TRUE(c->command({"AI.TENSORSET", "big", "UINT8", std::to_string(big.size()), "BLOB", big}).is_status("OK"));
+            ASSERT_TRUE(
+                c->command({"AI.TENSORSET", "a", "INT16", "2", "2", "VALUES", "1", "-2", "3", "-4"})
+                    .is_status("OK"));
+            ASSERT_TRUE(
+                c->command({"AI.TENSORSET", "s", "STRING", "1", "VALUES", "x"}).is_status("OK"));
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "z", "FLOAT", "VALUES", "2"})
+                            .is_status("OK"));  // rank 0
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "big", "UINT8", std::to_string(big.size()),
+                                    "BLOB", big})
+                            .is_status("OK"));
             ASSERT_TRUE(c->command({"BGREWRITEAOF"}).type == Reply::Type::status);
             // Wait until the rewrite is done.
             for (int i = 0; i < 500; ++i) {
@@ -325,7 +380,9 @@ TEST(TensorPersistence, AofRewriteReplaysTensorsWithAndWithoutRdbPreamble) {
                     break;
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
-            ASSERT_TRUE(c->command({"AI.TENSORSET", "after", "BFLOAT16", "1", "2", "BLOB", std::string("\x01\x80\xff\x7f", 4)}).is_status("OK"));
+            ASSERT_TRUE(c->command({"AI.TENSORSET", "after", "BFLOAT16", "1", "2", "BLOB",
+                                    std::string("\x01\x80\xff\x7f", 4)})
+                            .is_status("OK"));
         }
         std::string digest = server.connect()->command({"DEBUG", "DIGEST"}).str;
         server.restart(/*save=*/false);  // no RDB: the data must come back from the AOF
@@ -337,7 +394,8 @@ TEST(TensorPersistence, AofRewriteReplaysTensorsWithAndWithoutRdbPreamble) {
         EXPECT_EQ(v.elements[5].elements[3].integer, -4);
         EXPECT_TRUE(c->command({"AI.TENSORGET", "z", "META"}).elements[3].elements.empty());
         EXPECT_EQ(c->command({"AI.TENSORGET", "big", "BLOB"}).str, big);
-        EXPECT_EQ(c->command({"AI.TENSORGET", "after", "BLOB"}).str, std::string("\x01\x80\xff\x7f", 4));
+        EXPECT_EQ(c->command({"AI.TENSORGET", "after", "BLOB"}).str,
+                  std::string("\x01\x80\xff\x7f", 4));
     }
 }
 
@@ -347,16 +405,19 @@ TEST(TensorReplication, ReplicaReceivesTensors) {
     RedisServer primary(po);
     RedisServer replica;
     auto rc = replica.connect();
-    ASSERT_TRUE(rc->command({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}).is_status("OK"));
+    ASSERT_TRUE(
+        rc->command({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}).is_status("OK"));
     // Synced first: KeyDB answers reads (as if empty) while it loads the primary's snapshot.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (rc->command({"INFO", "replication"}).str.find("master_link_status:up") == std::string::npos ||
+    while (rc->command({"INFO", "replication"}).str.find("master_link_status:up") ==
+               std::string::npos ||
            rc->command({"INFO", "persistence"}).str.find("loading:0") == std::string::npos) {
         ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "replica did not sync";
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     auto pc = primary.connect();
-    ASSERT_TRUE(pc->command({"AI.TENSORSET", "t", "DOUBLE", "2", "VALUES", "1", "2"}).is_status("OK"));
+    ASSERT_TRUE(
+        pc->command({"AI.TENSORSET", "t", "DOUBLE", "2", "VALUES", "1", "2"}).is_status("OK"));
     std::string blob = two<double>(5, 6);
     ASSERT_TRUE(pc->command({"AI.TENSORSET", "b", "DOUBLE", "2", "BLOB", blob}).is_status("OK"));
     ASSERT_EQ(pc->command({"WAIT", "1", "5000"}).integer, 1);
@@ -382,5 +443,6 @@ TEST(ModuleLoad, RejectsBadArguments) {
     EXPECT_TRUE(c->command({"AI.TENSORSET", "ok", "FLOAT", "256"}).is_status("OK"));
     EXPECT_EQ(c->command({"AI.TENSORSET", "no", "FLOAT", "257"}).str,
               "ERR tensor shape is too large (size overflows)");
-    EXPECT_NE(c->command({"INFO", "modules"}).str.find("ai_tensor_alloc_limit:1024"), std::string::npos);
+    EXPECT_NE(c->command({"INFO", "modules"}).str.find("ai_tensor_alloc_limit:1024"),
+              std::string::npos);
 }

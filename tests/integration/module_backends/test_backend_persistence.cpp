@@ -19,8 +19,8 @@
 
 using insitu::Reply;
 using insitu::testing::RawConnection;
-using insitu::testing::RedisServer;
 using insitu::testing::read_test_model;
+using insitu::testing::RedisServer;
 using namespace std::chrono_literals;
 
 namespace {
@@ -94,7 +94,8 @@ void store(RawConnection& c, Names& names, int half) {
         names.tensors.insert(names.tensors.end(), {"in:1x64", "in:2x3a", "in:2x3b", "in:2x4"});
 
         ok({"AI.MODELSTORE", "m:torch", "TORCH", "CPU", "TAG", "v7", "BATCHSIZE", "4",
-            "MINBATCHSIZE", "2", "MINBATCHTIMEOUT", "20", "BLOB", read_test_model("mlp_traced.pt")});
+            "MINBATCHSIZE", "2", "MINBATCHTIMEOUT", "20", "BLOB",
+            read_test_model("mlp_traced.pt")});
         ok({"AI.MODELSTORE", "m:two", "TORCH", "CPU", "BLOB", read_test_model("two_inputs.pt")});
         ok({"AI.SCRIPTSTORE", "s:script", "CPU", "TAG", "st", "ENTRY_POINTS", "3", "scale_add",
             "sums", "pair", "SOURCE", read_test_model("script.txt")});
@@ -123,7 +124,8 @@ void store(RawConnection& c, Names& names, int half) {
 #ifdef INSITU_HAVE_ONNX
         ok({"AI.TENSORSET", "in:2x64", "FLOAT", "2", "64", "BLOB", floats(128, -0.4f)});
         ok({"AI.TENSORSET", "in:5x4", "FLOAT", "5", "4", "BLOB", floats(20, 0.2f)});
-        ok({"AI.MODELSTORE", "m:onnx", "ONNX", "CPU", "TAG", "o", "BLOB", read_test_model("mlp.onnx")});
+        ok({"AI.MODELSTORE", "m:onnx", "ONNX", "CPU", "TAG", "o", "BLOB",
+            read_test_model("mlp.onnx")});
         ok({"AI.MODELSTORE", "m:rf", "ONNX", "CPU", "BLOB", read_test_model("rf_classifier.onnx")});
         names.tensors.insert(names.tensors.end(), {"in:2x64", "in:5x4"});
         names.models.insert(names.models.end(), {"m:onnx", "m:rf"});
@@ -136,7 +138,8 @@ void store(RawConnection& c, Names& names, int half) {
 #ifdef INSITU_HAVE_TFLITE
         ok({"AI.TENSORSET", "in:1x4", "FLOAT", "1", "4", "BLOB", floats(4, 0.7f)});
         ok({"AI.TENSORSET", "in:1x3", "FLOAT", "1", "3", "BLOB", floats(3, -0.2f)});
-        ok({"AI.MODELSTORE", "m:tflite", "TFLITE", "CPU", "BLOB", read_test_model("fc_add_relu.tflite")});
+        ok({"AI.MODELSTORE", "m:tflite", "TFLITE", "CPU", "BLOB",
+            read_test_model("fc_add_relu.tflite")});
         names.tensors.insert(names.tensors.end(), {"in:1x4", "in:1x3"});
         names.models.push_back("m:tflite");
         names.runs.push_back({"AI.MODELEXECUTE", "m:tflite", "INPUTS", "2", "in:1x4", "in:1x3",

@@ -15,8 +15,8 @@
 #include "test_model_files.h"
 
 using insitu::Reply;
-using insitu::testing::RedisServer;
 using insitu::testing::read_test_model;
+using insitu::testing::RedisServer;
 
 namespace {
 
@@ -34,33 +34,41 @@ std::string floats(std::size_t n, float base) {
 std::vector<Command> templates(const std::string& script) {
     std::vector<Command> t = {
         {"AI.MODELSTORE", "storm:m1", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")},
-        {"AI.MODELSTORE", "storm:m1", "TORCH", "CPU", "TAG", "v1", "BATCHSIZE", "4", "MINBATCHSIZE", "2",
-         "MINBATCHTIMEOUT", "10", "BLOB", read_test_model("scripted.pt")},
+        {"AI.MODELSTORE", "storm:m1", "TORCH", "CPU", "TAG", "v1", "BATCHSIZE", "4", "MINBATCHSIZE",
+         "2", "MINBATCHTIMEOUT", "10", "BLOB", read_test_model("scripted.pt")},
         {"AI.MODELSET", "storm:m2", "TORCH", "CPU", "BLOB", read_test_model("two_inputs.pt")},
-        {"AI.MODELEXECUTE", "storm:torch", "INPUTS", "1", "storm:in64", "OUTPUTS", "1", "storm:out", "TIMEOUT", "1000"},
+        {"AI.MODELEXECUTE", "storm:torch", "INPUTS", "1", "storm:in64", "OUTPUTS", "1", "storm:out",
+         "TIMEOUT", "1000"},
         {"AI.MODELRUN", "storm:torch", "INPUTS", "storm:in64", "OUTPUTS", "storm:out"},
         {"AI.MODELGET", "storm:torch", "META", "BLOB"},
         {"AI.MODELDEL", "storm:m1"},
-        {"AI.SCRIPTSTORE", "storm:s1", "CPU", "ENTRY_POINTS", "2", "scale_add", "sums", "SOURCE", script},
+        {"AI.SCRIPTSTORE", "storm:s1", "CPU", "ENTRY_POINTS", "2", "scale_add", "sums", "SOURCE",
+         script},
         {"AI.SCRIPTSTORE", "storm:s1", "CPU", "ENTRY_POINTS", "1", "", "SOURCE", script},
         {"AI.SCRIPTSET", "storm:s2", "CPU", "SOURCE", "def f(a):\n    return a +\n"},
         {"AI.SCRIPTSET", "storm:s2", "CPU", "SOURCE", script},
-        {"AI.SCRIPTEXECUTE", "storm:script", "scale_add", "INPUTS", "2", "storm:x", "storm:y", "ARGS", "1",
-         "2.5", "OUTPUTS", "1", "storm:o"},
+        {"AI.SCRIPTEXECUTE", "storm:script", "scale_add", "INPUTS", "2", "storm:x", "storm:y",
+         "ARGS", "1", "2.5", "OUTPUTS", "1", "storm:o"},
         {"AI.SCRIPTEXECUTE", "storm:script", "scale_add"},
-        {"AI.SCRIPTEXECUTE", "storm:script", "sums", "KEYS", "1", "storm:x", "INPUTS", "2", "storm:x",
-         "storm:y", "OUTPUTS", "2", "storm:o", "storm:p"},
-        {"AI.SCRIPTRUN", "storm:script", "legacy_add", "INPUTS", "storm:x", "storm:y", "OUTPUTS", "storm:o"},
-        {"AI.SCRIPTRUN", "storm:script", "legacy_concat", "INPUTS", "storm:x", "$", "storm:y", "storm:x",
-         "OUTPUTS", "storm:o"},
+        {"AI.SCRIPTEXECUTE", "storm:script", "sums", "KEYS", "1", "storm:x", "INPUTS", "2",
+         "storm:x", "storm:y", "OUTPUTS", "2", "storm:o", "storm:p"},
+        {"AI.SCRIPTRUN", "storm:script", "legacy_add", "INPUTS", "storm:x", "storm:y", "OUTPUTS",
+         "storm:o"},
+        {"AI.SCRIPTRUN", "storm:script", "legacy_concat", "INPUTS", "storm:x", "$", "storm:y",
+         "storm:x", "OUTPUTS", "storm:o"},
         {"AI.SCRIPTGET", "storm:script", "META", "SOURCE"},
-        {"AI.DAGEXECUTE", "LOAD", "1", "storm:in64", "PERSIST", "1", "storm:d", "|>", "AI.MODELEXECUTE",
-         "storm:torch", "INPUTS", "1", "storm:in64", "OUTPUTS", "1", "storm:d", "|>", "AI.TENSORGET",
-         "storm:d", "VALUES"},
-        {"AI.DAGEXECUTE_RO", "ROUTING", "storm:x", "|>", "AI.TENSORSET", "a", "FLOAT", "2", "3", "BLOB",
-         floats(6, 1), "|>", "AI.TENSORGET", "a", "META"},
-        {"AI.DAGRUN", "LOAD", "2", "storm:x", "storm:y", "|>", "AI.SCRIPTRUN", "storm:script", "legacy_add",
-         "INPUTS", "storm:x", "storm:y", "OUTPUTS", "z", "|>", "AI.TENSORGET", "z", "BLOB"},
+        {"AI.DAGEXECUTE", "LOAD",    "1",
+         "storm:in64",    "PERSIST", "1",
+         "storm:d",       "|>",      "AI.MODELEXECUTE",
+         "storm:torch",   "INPUTS",  "1",
+         "storm:in64",    "OUTPUTS", "1",
+         "storm:d",       "|>",      "AI.TENSORGET",
+         "storm:d",       "VALUES"},
+        {"AI.DAGEXECUTE_RO", "ROUTING", "storm:x", "|>", "AI.TENSORSET", "a", "FLOAT", "2", "3",
+         "BLOB", floats(6, 1), "|>", "AI.TENSORGET", "a", "META"},
+        {"AI.DAGRUN", "LOAD", "2", "storm:x", "storm:y", "|>", "AI.SCRIPTRUN", "storm:script",
+         "legacy_add", "INPUTS", "storm:x", "storm:y", "OUTPUTS", "z", "|>", "AI.TENSORGET", "z",
+         "BLOB"},
         {"AI.INFO", "storm:torch"},
         {"AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"},
         {"AI.CONFIG", "MODEL_CHUNK_SIZE", "1048576"},
@@ -68,29 +76,58 @@ std::vector<Command> templates(const std::string& script) {
 #ifdef INSITU_HAVE_ONNX
     t.push_back({"AI.MODELSTORE", "storm:o1", "ONNX", "CPU", "BLOB", read_test_model("mlp.onnx")});
     t.push_back({"AI.MODELSTORE", "storm:o2", "ONNX", "CPU", "BLOB", read_test_model("gbr.onnx")});
-    t.push_back({"AI.MODELSTORE", "storm:o3", "ONNX", "CPU", "BLOB", read_test_model("rf_classifier.onnx")});
-    t.push_back({"AI.MODELEXECUTE", "storm:onnx", "INPUTS", "1", "storm:in4x5", "OUTPUTS", "1", "storm:out"});
+    t.push_back({"AI.MODELSTORE", "storm:o3", "ONNX", "CPU", "BLOB",
+                 read_test_model("rf_classifier.onnx")});
+    t.push_back({"AI.MODELEXECUTE", "storm:onnx", "INPUTS", "1", "storm:in4x5", "OUTPUTS", "1",
+                 "storm:out"});
 #endif
 #ifdef INSITU_HAVE_TFLITE
-    t.push_back({"AI.MODELSTORE", "storm:l1", "TFLITE", "CPU", "BLOB", read_test_model("fc_add_relu.tflite")});
+    t.push_back({"AI.MODELSTORE", "storm:l1", "TFLITE", "CPU", "BLOB",
+                 read_test_model("fc_add_relu.tflite")});
 #endif
 #ifdef INSITU_HAVE_TF
-    t.push_back({"AI.MODELSTORE", "storm:t1", "TF", "CPU", "INPUTS", "1", "x", "OUTPUTS", "1", "out", "BLOB",
-                 read_test_model("mlp_tf.pb")});
+    t.push_back({"AI.MODELSTORE", "storm:t1", "TF", "CPU", "INPUTS", "1", "x", "OUTPUTS", "1",
+                 "out", "BLOB", read_test_model("mlp_tf.pb")});
 #endif
     return t;
 }
 
 const std::vector<std::string> k_odd = {
-    "", "0", "-1", "9223372036854775807", "18446744073709551616", "1e309", "nan", "BLOB", "INPUTS",
-    "OUTPUTS", "KEYS", "ARGS", "TIMEOUT", "|>", "$", "ENTRY_POINTS", "SOURCE", "GPU", "GPU:99",
-    "TORCH", "ONNX", "TF", "AI.MODELEXECUTE", "AI.SCRIPTRUN", "storm:x", "storm:torch",
-    std::string("\0\0", 2), "def f(a: List[Tensor], b: List[str], c: List[str]):\n  raise ValueError('x')\n"};
+    "",
+    "0",
+    "-1",
+    "9223372036854775807",
+    "18446744073709551616",
+    "1e309",
+    "nan",
+    "BLOB",
+    "INPUTS",
+    "OUTPUTS",
+    "KEYS",
+    "ARGS",
+    "TIMEOUT",
+    "|>",
+    "$",
+    "ENTRY_POINTS",
+    "SOURCE",
+    "GPU",
+    "GPU:99",
+    "TORCH",
+    "ONNX",
+    "TF",
+    "AI.MODELEXECUTE",
+    "AI.SCRIPTRUN",
+    "storm:x",
+    "storm:torch",
+    std::string("\0\0", 2),
+    "def f(a: List[Tensor], b: List[str], c: List[str]):\n  raise ValueError('x')\n"};
 
 class Mutator {
-public:
+  public:
     explicit Mutator(unsigned seed) : rng_(seed) {}
-    std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+    std::size_t pick(std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+    }
     Command mutate(Command c) {
         int rounds = 1 + static_cast<int>(pick(2));
         for (int r = 0; r < rounds; ++r) {
@@ -102,12 +139,24 @@ public:
             auto longest = std::max_element(c.begin() + 1, c.end(),
                                             [](auto& a, auto& b) { return a.size() < b.size(); });
             switch (pick(9)) {
-                case 0: c.erase(c.begin() + static_cast<long>(i)); break;
-                case 1: std::swap(c[i], c[1 + pick(c.size() - 1)]); break;
-                case 2: c.insert(c.begin() + static_cast<long>(i), c[i]); break;
-                case 3: c.resize(1 + pick(c.size())); break;
-                case 4: c[i] = k_odd[pick(k_odd.size())]; break;
-                case 5: c.insert(c.begin() + static_cast<long>(i), k_odd[pick(k_odd.size())]); break;
+                case 0:
+                    c.erase(c.begin() + static_cast<long>(i));
+                    break;
+                case 1:
+                    std::swap(c[i], c[1 + pick(c.size() - 1)]);
+                    break;
+                case 2:
+                    c.insert(c.begin() + static_cast<long>(i), c[i]);
+                    break;
+                case 3:
+                    c.resize(1 + pick(c.size()));
+                    break;
+                case 4:
+                    c[i] = k_odd[pick(k_odd.size())];
+                    break;
+                case 5:
+                    c.insert(c.begin() + static_cast<long>(i), k_odd[pick(k_odd.size())]);
+                    break;
                 case 6:  // bit flips in the blob / source
                     for (int f = 0; f < 1 + static_cast<int>(pick(8)) && !longest->empty(); ++f)
                         (*longest)[pick(longest->size())] ^= static_cast<char>(1 << pick(8));
@@ -117,7 +166,8 @@ public:
                     break;
                 case 8:  // a count that lies
                     for (auto& tok : c)
-                        if (tok.size() == 1 && std::isdigit(static_cast<unsigned char>(tok[0])) && pick(2)) {
+                        if (tok.size() == 1 && std::isdigit(static_cast<unsigned char>(tok[0])) &&
+                            pick(2)) {
                             tok = std::to_string(pick(5));
                             break;
                         }
@@ -127,7 +177,7 @@ public:
         return c;
     }
 
-private:
+  private:
     std::mt19937 rng_;
 };
 
@@ -155,19 +205,23 @@ TEST(BackendStorm, ServerSurvivesMalformedExecutionCommands) {
     ok({"AI.TENSORSET", "storm:x", "FLOAT", "2", "3", "BLOB", floats(6, 1)});
     ok({"AI.TENSORSET", "storm:y", "FLOAT", "2", "3", "BLOB", floats(6, 2)});
     ok({"AI.MODELSTORE", "storm:torch", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")});
-    ok({"AI.SCRIPTSTORE", "storm:script", "CPU", "ENTRY_POINTS", "3", "scale_add", "sums", "pair", "SOURCE", script});
+    ok({"AI.SCRIPTSTORE", "storm:script", "CPU", "ENTRY_POINTS", "3", "scale_add", "sums", "pair",
+        "SOURCE", script});
 #ifdef INSITU_HAVE_ONNX
     ok({"AI.MODELSTORE", "storm:onnx", "ONNX", "CPU", "BLOB", read_test_model("linreg.onnx")});
 #endif
     ok({"AI.TENSORSET", "sentinel:in", "FLOAT", "1", "64", "BLOB", floats(64, 0.25f)});
     ok({"AI.TENSORSET", "sentinel:a", "FLOAT", "2", "3", "BLOB", floats(6, 3)});
-    ok({"AI.MODELSTORE", "sentinel:model", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")});
-    ok({"AI.SCRIPTSTORE", "sentinel:script", "CPU", "ENTRY_POINTS", "1", "scale_add", "SOURCE", script});
+    ok({"AI.MODELSTORE", "sentinel:model", "TORCH", "CPU", "BLOB",
+        read_test_model("mlp_traced.pt")});
+    ok({"AI.SCRIPTSTORE", "sentinel:script", "CPU", "ENTRY_POINTS", "1", "scale_add", "SOURCE",
+        script});
     ok({"SET", "sentinel:plain", "value"});
     auto sentinel_outputs = [&] {
-        ok({"AI.MODELEXECUTE", "sentinel:model", "INPUTS", "1", "sentinel:in", "OUTPUTS", "1", "sentinel:out"});
-        ok({"AI.SCRIPTEXECUTE", "sentinel:script", "scale_add", "INPUTS", "2", "sentinel:a", "sentinel:a",
-            "ARGS", "1", "3", "OUTPUTS", "1", "sentinel:sout"});
+        ok({"AI.MODELEXECUTE", "sentinel:model", "INPUTS", "1", "sentinel:in", "OUTPUTS", "1",
+            "sentinel:out"});
+        ok({"AI.SCRIPTEXECUTE", "sentinel:script", "scale_add", "INPUTS", "2", "sentinel:a",
+            "sentinel:a", "ARGS", "1", "3", "OUTPUTS", "1", "sentinel:sout"});
         return std::make_pair(c->command({"AI.TENSORGET", "sentinel:out", "BLOB"}).str,
                               c->command({"AI.TENSORGET", "sentinel:sout", "BLOB"}).str);
     };
@@ -184,14 +238,16 @@ TEST(BackendStorm, ServerSurvivesMalformedExecutionCommands) {
         Command cmd = m.mutate(base[m.pick(base.size())]);
         if (!seen.insert(key_of(cmd)).second) continue;
         bool names_sentinel = false;
-        for (const auto& tok : cmd) names_sentinel = names_sentinel || tok.find("sentinel:") != std::string::npos;
+        for (const auto& tok : cmd)
+            names_sentinel = names_sentinel || tok.find("sentinel:") != std::string::npos;
         if (names_sentinel) continue;
         Reply r;
         try {
             r = c->command(cmd);
         } catch (const std::exception& e) {
             FAIL() << "no answer to command #" << answered << " (" << cmd[0] << "): " << e.what()
-                   << "\nserver alive: " << server.alive() << "\n" << server.log().substr(0, 4000);
+                   << "\nserver alive: " << server.alive() << "\n"
+                   << server.log().substr(0, 4000);
         }
         ++answered;
         errors += r.is_error();

@@ -10,8 +10,8 @@
 #include "test_model_files.h"
 
 using insitu::Reply;
-using insitu::testing::RedisServer;
 using insitu::testing::read_test_model;
+using insitu::testing::RedisServer;
 
 namespace {
 
@@ -43,15 +43,18 @@ TEST(ScriptHost, RedisExecuteAndModelExecuteFromAScript) {
         std::memcpy(&in[static_cast<std::size_t>(i) * 4], &v, 4);
     }
     ASSERT_TRUE(c->command({"AI.TENSORSET", "in", "FLOAT", "1", "64", "BLOB", in}).is_status("OK"));
-    ASSERT_TRUE(c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")}).is_status("OK"));
+    ASSERT_TRUE(
+        c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", read_test_model("mlp_traced.pt")})
+            .is_status("OK"));
     Reply st = c->command({"AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", "3", "host", "bad_command",
                            "missing_model", "SOURCE", k_source});
     ASSERT_TRUE(st.is_status("OK")) << st.str;
     // The model's own output on the same input, computed by the model directly.
-    ASSERT_TRUE(c->command({"AI.MODELEXECUTE", "m", "INPUTS", "1", "in", "OUTPUTS", "1", "direct"}).is_status("OK"));
+    ASSERT_TRUE(c->command({"AI.MODELEXECUTE", "m", "INPUTS", "1", "in", "OUTPUTS", "1", "direct"})
+                    .is_status("OK"));
 
-    Reply r = c->command({"AI.SCRIPTEXECUTE", "s", "host", "KEYS", "2", "note", "counter", "INPUTS", "1",
-                          "in", "OUTPUTS", "2", "via_script", "count"});
+    Reply r = c->command({"AI.SCRIPTEXECUTE", "s", "host", "KEYS", "2", "note", "counter", "INPUTS",
+                          "1", "in", "OUTPUTS", "2", "via_script", "count"});
     ASSERT_TRUE(r.is_status("OK")) << r.str;
     EXPECT_EQ(c->command({"GET", "note"}).str, "written-by-script");
     EXPECT_EQ(c->command({"GET", "counter"}).str, "5");
@@ -59,12 +62,12 @@ TEST(ScriptHost, RedisExecuteAndModelExecuteFromAScript) {
               c->command({"AI.TENSORGET", "direct", "BLOB"}).str);
     EXPECT_EQ(c->command({"AI.TENSORGET", "count", "VALUES"}).elements[0].integer, 5);
 
-    Reply bad = c->command({"AI.SCRIPTEXECUTE", "s", "bad_command", "KEYS", "1", "note", "INPUTS", "1",
-                            "in", "OUTPUTS", "1", "x"});
+    Reply bad = c->command({"AI.SCRIPTEXECUTE", "s", "bad_command", "KEYS", "1", "note", "INPUTS",
+                            "1", "in", "OUTPUTS", "1", "x"});
     ASSERT_TRUE(bad.is_error());
     EXPECT_NE(bad.str.find("NO.SUCH.COMMAND"), std::string::npos) << bad.str;
-    Reply missing = c->command({"AI.SCRIPTEXECUTE", "s", "missing_model", "INPUTS", "1", "in",
-                                "OUTPUTS", "1", "x"});
+    Reply missing = c->command(
+        {"AI.SCRIPTEXECUTE", "s", "missing_model", "INPUTS", "1", "in", "OUTPUTS", "1", "x"});
     ASSERT_TRUE(missing.is_error());
     EXPECT_NE(missing.str.find("not-a-model"), std::string::npos) << missing.str;
     EXPECT_EQ(c->command({"EXISTS", "x"}).integer, 0);

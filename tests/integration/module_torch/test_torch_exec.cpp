@@ -66,7 +66,7 @@ void expect_near(const std::string& got, const std::string& want) {
 }
 
 class TorchExec : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         dir_ = insitu::testing::make_temp_dir("torch-models");
         std::ofstream(dir_ + "/gen.py") << k_generator;
@@ -90,15 +90,18 @@ TEST_F(TorchExec, ModelStoreExecuteGetRoundTripWithTorchsNumbers) {
     auto c = s.connect();
     Reply st = c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", file("model.pt")});
     ASSERT_TRUE(st.is_status("OK")) << st.str;
-    ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "FLOAT", "2", "3", "BLOB", file("a.bin")}).is_status("OK"));
-    ASSERT_TRUE(c->command({"AI.TENSORSET", "b", "FLOAT", "3", "4", "BLOB", file("b.bin")}).is_status("OK"));
+    ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "FLOAT", "2", "3", "BLOB", file("a.bin")})
+                    .is_status("OK"));
+    ASSERT_TRUE(c->command({"AI.TENSORSET", "b", "FLOAT", "3", "4", "BLOB", file("b.bin")})
+                    .is_status("OK"));
     Reply r = c->command({"AI.MODELEXECUTE", "m", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "o"});
     ASSERT_TRUE(r.is_status("OK")) << r.str;
     expect_near(c->command({"AI.TENSORGET", "o", "BLOB"}).str, file("mm.bin"));
     // The re-serialized model stores and runs again.
     Reply blob = c->command({"AI.MODELGET", "m", "BLOB"});
     ASSERT_EQ(blob.type, Reply::Type::bulk);
-    ASSERT_TRUE(c->command({"AI.MODELSTORE", "m2", "TORCH", "CPU", "BLOB", blob.str}).is_status("OK"));
+    ASSERT_TRUE(
+        c->command({"AI.MODELSTORE", "m2", "TORCH", "CPU", "BLOB", blob.str}).is_status("OK"));
     ASSERT_TRUE(c->command({"AI.MODELEXECUTE", "m2", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "o2"})
                     .is_status("OK"));
     expect_near(c->command({"AI.TENSORGET", "o2", "BLOB"}).str, file("mm.bin"));
@@ -116,7 +119,8 @@ TEST_F(TorchExec, CorruptedModelIsAnErrorAndTheServerKeepsItsData) {
     ASSERT_TRUE(c->command({"AI.TENSORSET", "keep", "FLOAT", "1", "VALUES", "1"}).is_status("OK"));
     std::string blob = file("model.pt");
     std::string corrupt = blob.substr(0, blob.size() / 2);
-    for (std::size_t i = 0; i < corrupt.size(); i += 97) corrupt[i] = static_cast<char>(~corrupt[i]);
+    for (std::size_t i = 0; i < corrupt.size(); i += 97)
+        corrupt[i] = static_cast<char>(~corrupt[i]);
     Reply r = c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", corrupt});
     EXPECT_TRUE(r.is_error());
     EXPECT_EQ(r.str.rfind("ERR", 0), 0u);
@@ -131,8 +135,10 @@ TEST_F(TorchExec, ScriptEntryPointWithArgs) {
     Reply st = c->command({"AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", "1", "add_two", "SOURCE",
                            file("script.txt")});
     ASSERT_TRUE(st.is_status("OK")) << st.str;
-    ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "FLOAT", "2", "3", "BLOB", file("a.bin")}).is_status("OK"));
-    ASSERT_TRUE(c->command({"AI.TENSORSET", "c", "FLOAT", "2", "3", "BLOB", file("c.bin")}).is_status("OK"));
+    ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "FLOAT", "2", "3", "BLOB", file("a.bin")})
+                    .is_status("OK"));
+    ASSERT_TRUE(c->command({"AI.TENSORSET", "c", "FLOAT", "2", "3", "BLOB", file("c.bin")})
+                    .is_status("OK"));
     Reply r = c->command({"AI.SCRIPTEXECUTE", "s", "add_two", "INPUTS", "2", "a", "c", "ARGS", "1",
                           "2.5", "OUTPUTS", "1", "o"});
     ASSERT_TRUE(r.is_status("OK")) << r.str;
@@ -144,8 +150,10 @@ TEST_F(TorchExec, BatchingAndRdbRestartWithTorch) {
     {
         auto c = s.connect();
         ASSERT_TRUE(c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BATCHSIZE", "4", "BLOB",
-                                file("scale.pt")}).is_status("OK"));
-        ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "FLOAT", "2", "3", "BLOB", file("a.bin")}).is_status("OK"));
+                                file("scale.pt")})
+                        .is_status("OK"));
+        ASSERT_TRUE(c->command({"AI.TENSORSET", "a", "FLOAT", "2", "3", "BLOB", file("a.bin")})
+                        .is_status("OK"));
     }
     s.restart(/*save=*/true);
     auto c = s.connect();

@@ -17,9 +17,7 @@ namespace fs = std::filesystem;
 using namespace insitu;
 using namespace insitu::testing;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(SlurmLauncher, ModelViaSrunOnBothNodes) {
     SlurmCluster c;

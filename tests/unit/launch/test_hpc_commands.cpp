@@ -10,8 +10,8 @@
 
 #include "launch/hpc/batch_script.h"
 #include "launch/hpc/run_commands.h"
-#include "launch/launchers/slurm/slurm_launcher.h"
 #include "launch/launchers/slurm/slurm_commands.h"
+#include "launch/launchers/slurm/slurm_launcher.h"
 
 using namespace insitu;
 using namespace insitu::launch;

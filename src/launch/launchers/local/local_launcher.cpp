@@ -12,8 +12,9 @@ std::vector<std::string> LocalLauncher::command_line(
     const RunSettings& rs, const std::vector<std::string>& exe_argv,
     const std::map<std::string, std::string>& env) const {
     if (!is_supported_local_run_command(rs.run_command))
-        throw std::invalid_argument("run command '" + rs.run_command +
-                                    "' is not supported by the local launcher (use \"\" or mpirun)");
+        throw std::invalid_argument(
+            "run command '" + rs.run_command +
+            "' is not supported by the local launcher (use \"\" or mpirun)");
     return format_command(rs, exe_argv, env);
 }
 

@@ -12,7 +12,7 @@
 namespace insitu::launch {
 
 class LocalLauncher : public Launcher {
-public:
+  public:
     std::string name() const override { return "local"; }
     std::vector<std::string> command_line(
         const RunSettings& rs, const std::vector<std::string>& exe_argv,
@@ -24,7 +24,7 @@ public:
     // The step's process id (for tests and the co-located wrapper's bookkeeping); -1 if unknown.
     pid_t pid(const std::string& step_id);
 
-private:
+  private:
     struct Entry {
         Process proc;
         bool cancelled = false;

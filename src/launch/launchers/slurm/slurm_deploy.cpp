@@ -14,11 +14,11 @@
 #include "launch/db/cluster.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
-#include "launch/hpc/run_commands.h"
 #include "launch/db/local_server.h"
+#include "launch/db/shard.h"
+#include "launch/hpc/run_commands.h"
 #include "launch/os/log.h"
 #include "launch/os/netif.h"
-#include "launch/db/shard.h"
 
 namespace fs = std::filesystem;
 

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "launch/hpc/run_commands.h"
-#include "launch/os/log.h"
 #include "launch/launchers/run_command.h"
+#include "launch/os/log.h"
 
 namespace fs = std::filesystem;
 

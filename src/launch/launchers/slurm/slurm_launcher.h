@@ -17,8 +17,8 @@
 
 #include "launch/hpc/batch_script.h"
 #include "launch/launchers/launcher.h"
-#include "launch/os/process.h"
 #include "launch/launchers/slurm/slurm_commands.h"
+#include "launch/os/process.h"
 
 namespace insitu::launch {
 
