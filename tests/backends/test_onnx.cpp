@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace insitu::test {
@@ -175,6 +176,40 @@ TEST_F(OnnxTest, ExecutionTimeoutTerminatesTheRun) {
     Outputs outs2(1);
     ASSERT_EQ(run_model(api, m2, {small}, outs2), "");
     expect_matches(outs2.items[0], small);
+}
+
+// One watcher thread serves every run's deadline: a short deadline registered while a longer one
+// is pending must still fire on time (the watcher sleeps until its earliest deadline), and each
+// run learns only about its own termination.
+TEST_F(OnnxTest, ShortDeadlineFiresWhileALongerOneIsPending) {
+    auto long_opts = cpu_options();
+    long_opts.execution_timeout_ms = 30000;
+    auto short_opts = cpu_options();
+    short_opts.execution_timeout_ms = 5;
+    void* slow_long = model("slow_chain.onnx", long_opts);
+    void* slow_short = model("slow_chain.onnx", short_opts);
+    ASSERT_NE(slow_long, nullptr);
+    ASSERT_NE(slow_short, nullptr);
+    auto big = make_array(k_float, {4 << 20, 4}, std::vector<float>(size_t(4 << 20) * 4, 1.f));
+    std::string long_msg;
+    std::thread long_run([&] {
+        Outputs outs(1);
+        long_msg = run_model(api, slow_long, {big}, outs);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // the 30 s deadline is pending
+    // 50 MatMuls over 256K rows: tens of ms, far more than 5 ms, far less than 30 s. Had the
+    // watcher slept on until the pending deadline, this run would have completed untouched.
+    auto medium = make_array(k_float, {1 << 18, 4}, std::vector<float>(size_t(1 << 18) * 4, 1.f));
+    Outputs outs(1);
+    std::string short_msg = run_model(api, slow_short, {medium}, outs);
+    long_run.join();
+    EXPECT_NE(short_msg.find("exceeded the timeout of 5 ms"), std::string::npos) << short_msg;
+    EXPECT_EQ(long_msg, "");  // its own deadline never came
+    // Runs after a terminated one complete normally on the same model.
+    auto small = make_array(k_float, {3, 4}, std::vector<float>(12, 2.f));
+    Outputs ok(1);
+    ASSERT_EQ(run_model(api, slow_short, {small}, ok), "");
+    expect_matches(ok.items[0], small);
 }
 
 }  // namespace

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -163,38 +165,99 @@ int model_num_outputs(void* model) {
     return static_cast<int>(static_cast<OnnxModel*>(model)->output_names.size());
 }
 
-// Terminates a run that outlives the model's execution timeout.
+// Terminates runs that outlive their model's execution timeout. One thread for every run of the
+// plugin: a run registers its deadline and unregisters when done (a mutex, no thread start: a
+// thread per run cost more than the small models' own run time).
+class RunDeadlines {
+  public:
+    struct Entry {
+        Ort::RunOptions* options;
+        bool fired = false;
+    };
+    using Handle = std::multimap<std::chrono::steady_clock::time_point, Entry>::iterator;
+
+    static RunDeadlines& instance() {
+        static RunDeadlines d;
+        return d;
+    }
+    ~RunDeadlines() {
+        {
+            std::lock_guard lock(mu_);
+            stopping_ = true;
+        }
+        cv_.notify_one();
+        if (thread_.joinable()) thread_.join();
+    }
+
+    Handle add(Ort::RunOptions& ro, std::chrono::milliseconds timeout) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::lock_guard lock(mu_);
+        if (!thread_.joinable()) thread_ = std::thread([this] { watch(); });
+        Handle h = runs_.emplace(deadline, Entry{&ro});
+        // The watcher sleeps until its earliest deadline; only an earlier one must wake it.
+        if (deadline < wake_at_) cv_.notify_one();
+        return h;
+    }
+    // True if the run was terminated for its deadline.
+    bool remove(Handle h) {
+        std::lock_guard lock(mu_);
+        bool fired = h->second.fired;
+        runs_.erase(h);
+        return fired;
+    }
+
+  private:
+    RunDeadlines() = default;
+    void watch() {
+        std::unique_lock lock(mu_);
+        while (!stopping_) {
+            auto now = std::chrono::steady_clock::now();
+            for (auto& [deadline, e] : runs_) {
+                if (deadline > now) break;
+                if (!e.fired) {
+                    e.options->SetTerminate();
+                    e.fired = true;
+                }
+            }
+            wake_at_ = std::chrono::steady_clock::time_point::max();
+            for (auto& [deadline, e] : runs_)
+                if (!e.fired) {
+                    wake_at_ = deadline;
+                    break;
+                }
+            if (wake_at_ == std::chrono::steady_clock::time_point::max())
+                cv_.wait(lock);
+            else
+                cv_.wait_until(lock, wake_at_);
+        }
+    }
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::multimap<std::chrono::steady_clock::time_point, Entry> runs_;
+    std::chrono::steady_clock::time_point wake_at_ = std::chrono::steady_clock::time_point::max();
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+// A run's registration with RunDeadlines, for the duration of Session::Run.
 class Watchdog {
   public:
     Watchdog(Ort::RunOptions& ro, int64_t ms) {
-        if (ms <= 0) return;
-        thread_ = std::thread([this, &ro, ms] {
-            std::unique_lock lock(mu_);
-            if (!cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return done_; })) {
-                ro.SetTerminate();
-                fired_ = true;
-            }
-        });
+        if (ms > 0) handle_ = RunDeadlines::instance().add(ro, std::chrono::milliseconds(ms));
     }
     ~Watchdog() { stop(); }
     bool stop() {
-        if (thread_.joinable()) {
-            {
-                std::lock_guard lock(mu_);
-                done_ = true;
-            }
-            cv_.notify_one();
-            thread_.join();
+        if (handle_) {
+            fired_ = RunDeadlines::instance().remove(*handle_);
+            handle_.reset();
         }
         return fired_;
     }
 
   private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool done_ = false;
+    std::optional<RunDeadlines::Handle> handle_;
     bool fired_ = false;
-    std::thread thread_;
 };
 
 int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insitu_output* outputs,
