@@ -14,11 +14,13 @@
 //
 // Every process is tracked in its own process group, logged to <exp>/<entity>/<entity>.out|.err,
 // and stopped by stop(), by the Experiment's destructor, and (PR_SET_PDEATHSIG) when the driver
-// dies.
+// dies. Failures throw the typed errors of insitu/launch_errors.h (ConfigError, LaunchError, ...),
+// which are std::invalid_argument or std::runtime_error with an error code.
 #pragma once
 
 #include <insitu/batch_settings.h>
 #include <insitu/entity.h>
+#include <insitu/launch_errors.h>
 #include <insitu/orchestrator.h>
 #include <insitu/run_settings.h>
 #include <insitu/status.h>

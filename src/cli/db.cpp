@@ -2,6 +2,7 @@
 // detaches a small supervisor process that owns the shards (so they still die with it) and
 // prints the SSDB line to export; `stop` asks the supervisor to shut them down.
 #include <insitu/experiment.h>
+#include <insitu/launch_errors.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -40,7 +41,7 @@ DbOptions parse(const std::vector<std::string>& args, std::size_t from) {
     o.dir = (fs::temp_directory_path() / ("insitu-db-" + std::to_string(::getuid()))).string();
     for (std::size_t i = from; i < args.size(); ++i) {
         auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
+            if (i + 1 >= args.size()) throw ConfigError(args[i] + " needs a value");
             return args[++i];
         };
         if (args[i] == "--port")
@@ -54,7 +55,7 @@ DbOptions parse(const std::vector<std::string>& args, std::size_t from) {
         else if (args[i] == "--foreground")
             o.foreground = true;
         else
-            throw std::invalid_argument("unknown db option " + args[i]);
+            throw ConfigError("unknown db option " + args[i]);
     }
     o.dir = fs::absolute(o.dir).string();
     return o;
@@ -115,8 +116,8 @@ int start(const DbOptions& o) {
     fs::create_directories(o.dir);
     auto st = read_state(o);
     if (!st.empty() && ::kill(std::stoi(st["pid"]), 0) == 0)
-        throw std::runtime_error("a database already runs from " + o.dir + " (SSDB=" + st["ssdb"] +
-                                 "); insitu db stop --dir " + o.dir);
+        throw LaunchError("a database already runs from " + o.dir + " (SSDB=" + st["ssdb"] +
+                          "); insitu db stop --dir " + o.dir);
     if (o.foreground) {
         return supervise(o, [&](bool ok, const std::string& text) {
             if (ok)
@@ -128,9 +129,9 @@ int start(const DbOptions& o) {
         });
     }
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw LaunchError("pipe failed");
     pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0) throw LaunchError("fork failed");
     if (pid == 0) {
         ::close(fds[0]);
         ::setsid();
@@ -216,12 +217,12 @@ int status(const DbOptions& o) {
 }  // namespace
 
 int db(const std::vector<std::string>& args) {
-    if (args.empty()) throw std::invalid_argument("usage: insitu db start|stop|status [options]");
+    if (args.empty()) throw ConfigError("usage: insitu db start|stop|status [options]");
     DbOptions o = parse(args, 1);
     if (args[0] == "start") return start(o);
     if (args[0] == "stop") return stop(o);
     if (args[0] == "status") return status(o);
-    throw std::invalid_argument("unknown db command " + args[0] + " (start, stop, status)");
+    throw ConfigError("unknown db command " + args[0] + " (start, stop, status)");
 }
 
 }  // namespace insitu::cli

@@ -2,6 +2,7 @@
 // insitu module on a free port (plus a Unix socket), writes tensors with the client, reads them
 // back, checks them bit for bit, and stops the server, leaving no process behind.
 #include <insitu/client.h>
+#include <insitu/launch_errors.h>
 
 #include <signal.h>
 #include <unistd.h>
@@ -40,7 +41,8 @@ void round_trip(Client& client, const std::string& label) {
     std::vector<double> back(20, 0.0);
     client.unpack_tensor("demo.field", back.data(), dims, TensorType::Double,
                          MemoryLayout::Contiguous);
-    if (back != field) throw std::runtime_error(label + ": the tensor read back differs");
+    if (back != field)
+        throw LaunchError(ErrorCode::Runtime, label + ": the tensor read back differs");
 
     std::vector<double> fortran(20);
     for (std::size_t i = 0; i < 4; ++i)
@@ -50,7 +52,7 @@ void round_trip(Client& client, const std::string& label) {
     client.unpack_tensor("demo.field_f", back.data(), dims, TensorType::Double,
                          MemoryLayout::Contiguous);
     if (back != field)
-        throw std::runtime_error(label + ": Fortran layout was not stored row-major");
+        throw LaunchError(ErrorCode::Runtime, label + ": Fortran layout was not stored row-major");
 
     Reply meta = client.run_command({"AI.TENSORGET", "demo.field", "META"});
     std::printf("  %-12s put_tensor + unpack_tensor of a 4x5 DOUBLE tensor: identical (dtype %s)\n",
@@ -68,7 +70,7 @@ int demo(const std::vector<std::string>& args) {
         else if (args[i] == "--keep-dir")
             keep = true;
         else
-            throw std::invalid_argument("unknown demo option " + args[i]);
+            throw ConfigError("unknown demo option " + args[i]);
     }
     fs::path dir = fs::temp_directory_path() / ("insitu-demo-" + std::to_string(::getpid()));
     opts.dir = dir.string();

@@ -5,6 +5,7 @@
 // (tests/models, embedded at build time). Exit code 0 only if every built backend passed.
 #include <insitu/client.h>
 #include <insitu/experiment.h>
+#include <insitu/launch_errors.h>
 
 #include <unistd.h>
 
@@ -37,10 +38,11 @@ struct Array {
 Array parse_npy(const std::string& name) {
     const std::string& f = validate_files().at(name);
     if (f.size() < 10 || f.compare(0, 6, "\x93NUMPY") != 0)
-        throw std::runtime_error(name + " is not .npy");
+        throw LaunchError(ErrorCode::Internal, name + " is not .npy");
     std::size_t hlen = static_cast<unsigned char>(f[8]) | (static_cast<unsigned char>(f[9]) << 8);
     std::string header = f.substr(10, hlen);
-    if (header.find("'<f4'") == std::string::npos) throw std::runtime_error(name + ": not float32");
+    if (header.find("'<f4'") == std::string::npos)
+        throw LaunchError(ErrorCode::Internal, name + ": not float32");
     Array a;
     auto open = header.find('(', header.find("'shape'"));
     auto close = header.find(')', open);
@@ -96,9 +98,9 @@ void run_case(Client& client, const std::string& address, const Case& c,
                          MemoryLayout::Contiguous);
     for (std::size_t i = 0; i < got.size(); ++i)
         if (!(std::fabs(got[i] - want.values[i]) <= 1e-4f + 1e-4f * std::fabs(want.values[i])))
-            throw std::runtime_error("output element " + std::to_string(i) + " is " +
-                                     std::to_string(got[i]) + ", expected " +
-                                     std::to_string(want.values[i]));
+            throw LaunchError(ErrorCode::Runtime, "output element " + std::to_string(i) + " is " +
+                                                      std::to_string(got[i]) + ", expected " +
+                                                      std::to_string(want.values[i]));
 }
 
 }  // namespace
@@ -120,7 +122,7 @@ int validate(const std::vector<std::string>& args) {
             for (std::string b; std::getline(ss, b, ',');)
                 if (!b.empty()) required.insert(b);
         } else
-            throw std::invalid_argument(
+            throw ConfigError(
                 "validate: unknown option " + args[i] +
                 " (options: --port P, --device CPU|GPU, --require B1,B2, --keep-dir)");
     }

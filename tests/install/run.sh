@@ -45,7 +45,8 @@ du -sh "$P" | sed 's/^/installed size: /'
 step "contents"
 for f in bin/insitu lib/libinsitu_client.so lib/libinsitu_launch.so lib/libinsitu_c.so \
     lib/libinsitu_fortran.so lib/insitu/libinsitu_ai.so include/insitu/client.h \
-    include/insitu/experiment.h include/insitu/insitu.h include/insitu/fortran/insitu.mod \
+    include/insitu/experiment.h include/insitu/launch_errors.h include/insitu/insitu.h \
+    include/insitu/fortran/insitu.mod \
     lib/cmake/insitu/insituConfig.cmake lib/cmake/insitu/insituTargets.cmake \
     lib/pkgconfig/insitu.pc lib/pkgconfig/insitu-c.pc lib/pkgconfig/insitu-fortran.pc \
     lib/python3/dist-packages/insitu/__init__.py lib/python3/dist-packages/insitu/ml/torch/__init__.py; do

@@ -1,8 +1,12 @@
-"""Exceptions raised by the insitu client, named like SmartRedis's.
+"""Exceptions raised by insitu.
 
-Every class derives from RedisReplyError (a RuntimeError) and has the error ``code`` of the C
-and Fortran APIs. Parameter and type errors are also ValueError and TypeError, as SmartRedis
-raises those for bad arguments and dtypes.
+The client's are named like SmartRedis's: every class derives from RedisReplyError (a
+RuntimeError) and has the error ``code`` of the C and Fortran APIs. Parameter and type errors are
+also ValueError and TypeError, as SmartRedis raises those for bad arguments and dtypes.
+
+The driver's (insitu.Experiment, its settings and entities) are named like SmartSim's
+smartsim.error and derive from SmartSimError; ``code`` is the driver's error code (see
+docs/compatibility.md, "Driver errors").
 """
 
 
@@ -68,4 +72,53 @@ class ConnectionParameterError(RedisConnectionError, RedisParameterError):
     code = 5
 
 
+# ---- the driver's errors (C++: include/insitu/launch_errors.h) ---------------------------------
+# SmartSim's SmartSimError is an Exception; insitu's is a RuntimeError and the classes for bad
+# settings are also ValueError, so code written against what the driver raised before these
+# classes existed (RuntimeError, ValueError) catches them still.
+
+
+class SmartSimError(RuntimeError):
+    """Base class of every insitu driver error."""
+    code = 4
+
+
+class SSConfigError(SmartSimError, ValueError):
+    """Bad settings or arguments given to the driver."""
+    code = 5
+
+
+class EntityExistsError(SmartSimError, ValueError):
+    """A model, ensemble member, ML model, script or database of that name exists already."""
+    code = 12
+
+
+class SSUnsupportedError(SmartSimError, ValueError):
+    """A feature the launcher, run command or batch system does not have."""
+    code = 13
+
+
+class SSInternalError(SmartSimError):
+    """SmartSim's base of LauncherError (not a SmartSimError there)."""
+    code = 3
+
+
+class LauncherError(SSInternalError):
+    """A process, step, database or launcher that failed."""
+    code = 10
+
+
+class AllocationError(LauncherError):
+    """A Slurm allocation that could not be granted or found."""
+    code = 11
+
+
+class LaunchTimeoutError(LauncherError):
+    """A start-up, answer or command that did not come within its time limit (not a
+    TimeoutError: that is an OSError, whose layout a RuntimeError cannot share)."""
+    code = 6
+
+
+# `from insitu import *` and the package's namespace carry the client's classes only (as
+# SmartRedis's does); the driver's are imported from insitu.error, as from smartsim.error.
 __all__ = [name for name in dir() if name.startswith("Redis")]

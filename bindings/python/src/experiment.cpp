@@ -2,6 +2,7 @@
 // SmartSim's Python signatures, so that a SmartSim driver runs with only its import changed.
 // Calls that wait on processes or databases release the GIL.
 #include <insitu/experiment.h>
+#include <insitu/launch_errors.h>
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -58,7 +59,7 @@ void log_at(const char* level, const std::string& msg) {
 
 // SmartSim's RunSettings setters log a warning and do nothing where the run command has no such
 // argument (the base RunSettings of the local launcher has none); insitu's C++ setters refuse
-// with "... is not available for run command ...". Bad values still raise.
+// with UnsupportedError ("... is not available for run command ..."). Bad values still raise.
 template <class F>
 void set_or_warn(RunSettings& r, const std::string& what, F&& apply) {
     std::string why;
@@ -68,9 +69,7 @@ void set_or_warn(RunSettings& r, const std::string& what, F&& apply) {
         try {
             apply();
             return;
-        } catch (const std::invalid_argument& e) {
-            if (std::string(e.what()).find("is not available for run command") == std::string::npos)
-                throw;
+        } catch (const UnsupportedError& e) {
             why = e.what();
         }
     }
@@ -257,7 +256,7 @@ void bind_experiment(py::module_& m) {
                          const py::object& env_vars, const py::object& container,
                          const py::kwargs&) {
                  if (!container.is_none())
-                     throw py::value_error("RunSettings: containers are not supported by insitu");
+                     throw UnsupportedError("RunSettings: containers are not supported by insitu");
                  std::string rc = run_command.is_none() ? "" : as_str(run_command);
                  return RunSettings{exe, exe_args_of(exe_args), rc == "auto" ? "" : rc,
                                     str_map(run_args), str_map(env_vars)};
@@ -315,7 +314,7 @@ void bind_experiment(py::module_& m) {
                 set_or_warn(r, "Hostlist from file", [&] {
                     if (r.run_command != "mpirun" && r.run_command != "mpiexec" &&
                         r.run_command != "orterun")
-                        throw std::invalid_argument(
+                        throw UnsupportedError(
                             "set_hostlist_from_file is not available for run command '" +
                             r.run_command + "'");
                     r.set("hostfile", path);
@@ -377,8 +376,8 @@ void bind_experiment(py::module_& m) {
             "set_task_map",
             [](RunSettings& r, const py::object&) {
                 set_or_warn(r, "Task mapping", [&] {
-                    throw std::invalid_argument("task mapping is not available for run command '" +
-                                                r.run_command + "'");
+                    throw UnsupportedError("task mapping is not available for run command '" +
+                                           r.run_command + "'");
                 });
             },
             py::arg("task_mapping"))
@@ -387,8 +386,8 @@ void bind_experiment(py::module_& m) {
             [](RunSettings& r, bool v) {
                 set_or_warn(r, "Verbose", [&] {
                     if (r.run_command != "srun")
-                        throw std::invalid_argument("verbose is not available for run command '" +
-                                                    r.run_command + "'");
+                        throw UnsupportedError("verbose is not available for run command '" +
+                                               r.run_command + "'");
                     if (v)
                         r.set("verbose");
                     else
@@ -401,8 +400,8 @@ void bind_experiment(py::module_& m) {
             [](RunSettings& r, bool q) {
                 set_or_warn(r, "Quiet", [&] {
                     if (r.run_command != "srun")
-                        throw std::invalid_argument("quiet is not available for run command '" +
-                                                    r.run_command + "'");
+                        throw UnsupportedError("quiet is not available for run command '" +
+                                               r.run_command + "'");
                     if (q)
                         r.set("quiet");
                     else
@@ -414,8 +413,8 @@ void bind_experiment(py::module_& m) {
             "set_broadcast",
             [](RunSettings& r, const py::object&) {
                 set_or_warn(r, "Broadcast", [&] {
-                    throw std::invalid_argument("broadcast is not available for run command '" +
-                                                r.run_command + "'");
+                    throw UnsupportedError("broadcast is not available for run command '" +
+                                           r.run_command + "'");
                 });
             },
             py::arg("dest_path") = py::none())
@@ -423,8 +422,8 @@ void bind_experiment(py::module_& m) {
             "set_binding",
             [](RunSettings& r, const std::string&) {
                 set_or_warn(r, "binding", [&] {
-                    throw std::invalid_argument("binding is not available for run command '" +
-                                                r.run_command + "'");
+                    throw UnsupportedError("binding is not available for run command '" +
+                                           r.run_command + "'");
                 });
             },
             py::arg("binding"))
@@ -432,9 +431,8 @@ void bind_experiment(py::module_& m) {
             "set_mpmd_preamble",
             [](RunSettings& r, const py::object&) {
                 set_or_warn(r, "MPMD preamble", [&] {
-                    throw std::invalid_argument(
-                        "an MPMD preamble is not available for run command '" + r.run_command +
-                        "'");
+                    throw UnsupportedError("an MPMD preamble is not available for run command '" +
+                                           r.run_command + "'");
                 });
             },
             py::arg("preamble_lines"))
@@ -451,7 +449,7 @@ void bind_experiment(py::module_& m) {
                 a.erase(0, a.find_first_not_of('-') == std::string::npos
                                ? a.size()
                                : a.find_first_not_of('-'));
-                if (a.empty()) throw py::value_error("RunSettings.set: empty argument name");
+                if (a.empty()) throw ConfigError("RunSettings.set: empty argument name");
                 if (!value.is_none() && !py::isinstance<py::str>(value))
                     throw py::type_error("Argument value should be of type str or None");
                 if (!condition) {
@@ -749,7 +747,7 @@ void bind_experiment(py::module_& m) {
                  o.alloc = alloc.is_none() ? "" : as_str(alloc);
                  if (batch) {
                      if (launcher != "slurm")
-                         throw py::value_error(
+                         throw UnsupportedError(
                              "Orchestrator(batch=True) needs a workload manager launcher "
                              "(launcher=\"slurm\"); the " +
                              launcher + " launcher has no batch queue");
@@ -817,7 +815,7 @@ void bind_experiment(py::module_& m) {
         .def(
             "set_path",
             [](Orchestrator&, const std::string&) {
-                throw py::value_error(
+                throw UnsupportedError(
                     "Orchestrator.set_path: give the path when the Orchestrator is made");
             },
             py::arg("new_path"))
@@ -872,7 +870,7 @@ void bind_experiment(py::module_& m) {
                const py::object& run_command, const py::object& run_args,
                const py::object& env_vars, const py::object& container, const py::kwargs&) {
                 if (!container.is_none())
-                    throw py::value_error(
+                    throw UnsupportedError(
                         "create_run_settings: containers are not supported by insitu");
                 return e.create_run_settings(exe, exe_args_of(exe_args),
                                              run_command.is_none() ? "" : as_str(run_command),
@@ -912,8 +910,7 @@ void bind_experiment(py::module_& m) {
                 if (!params.is_none())
                     for (auto [k, v] : params.cast<py::dict>())
                         p[as_str(k)] = str_list(py::reinterpret_borrow<py::object>(v));
-                if (run_settings.is_none())
-                    throw py::value_error("create_ensemble needs run_settings");
+                if (run_settings.is_none()) throw ConfigError("create_ensemble needs run_settings");
                 return e.create_ensemble(name, p, run_settings.cast<RunSettings>(),
                                          replicas.is_none() ? 0 : replicas.cast<int>(),
                                          perm_strategy, path.is_none() ? "" : as_str(path));

@@ -1,5 +1,6 @@
 // Model and Ensemble: descriptions and their validation (launching is the Experiment's job).
 #include <insitu/entity.h>
+#include <insitu/launch_errors.h>
 
 #include <cctype>
 #include <stdexcept>
@@ -14,9 +15,8 @@ Model::Model(std::string name, RunSettings run_settings, std::map<std::string, s
       run_settings_(std::move(run_settings)),
       params_(std::move(params)),
       key_prefixing_(enable_key_prefixing) {
-    if (name_.empty()) throw std::invalid_argument("a model needs a name");
-    if (run_settings_.exe.empty())
-        throw std::invalid_argument("model " + name_ + ": no executable");
+    if (name_.empty()) throw ConfigError("a model needs a name");
+    if (run_settings_.exe.empty()) throw ConfigError("model " + name_ + ": no executable");
 }
 
 void Model::register_incoming_entity(const Entity& other) {
@@ -37,12 +37,11 @@ void Model::attach_generator_files(std::vector<std::string> to_copy,
 }
 
 void Model::colocate(ColocatedSettings s) {
-    if (colocated_)
-        throw std::runtime_error("model " + name_ + " already has a co-located database");
-    if (s.db_cpus < 1) throw std::invalid_argument("colocated db_cpus must be >= 1");
+    if (colocated_) throw LaunchError("model " + name_ + " already has a co-located database");
+    if (s.db_cpus < 1) throw ConfigError("colocated db_cpus must be >= 1");
     if (s.custom_pinning)
         for (int c : *s.custom_pinning)
-            if (c < 0) throw std::invalid_argument("colocated custom_pinning: negative CPU id");
+            if (c < 0) throw ConfigError("colocated custom_pinning: negative CPU id");
     colocated_ = std::move(s);
 }
 
@@ -50,7 +49,7 @@ void Model::colocate_db_tcp(int port, std::string ifname, int db_cpus,
                             std::optional<std::vector<int>> custom_pinning, bool debug,
                             bool limit_app_cpus, std::string db_identifier,
                             std::map<std::string, std::string> db_args) {
-    if (port <= 0 || port > 65535) throw std::invalid_argument("colocated port out of range");
+    if (port <= 0 || port > 65535) throw ConfigError("colocated port out of range");
     ColocatedSettings s;
     s.port = port;
     s.ifname = std::move(ifname);
@@ -71,7 +70,7 @@ void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int
     // server's config parser and SSDB parsing must not see separators. "%h" (the node's name,
     // expanded on the node) is the one addition.
     if (unix_socket.empty() || unix_socket.size() > 100)
-        throw std::invalid_argument("colocated unix_socket: empty or longer than 100 characters");
+        throw ConfigError("colocated unix_socket: empty or longer than 100 characters");
     std::string checked;
     for (std::size_t i = 0; i < unix_socket.size(); ++i) {
         if (unix_socket.compare(i, 2, "%h") == 0) ++i;
@@ -80,13 +79,13 @@ void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int
     for (char c : checked)
         if (!(std::isalnum(static_cast<unsigned char>(c)) ||
               std::string_view("._:,-/").find(c) != std::string_view::npos))
-            throw std::invalid_argument(
+            throw ConfigError(
                 "colocated unix_socket has a character outside "
                 "[A-Za-z0-9._:,-/]: " +
                 unix_socket);
     for (char c : std::to_string(socket_permissions))
         if (c < '0' || c > '7')
-            throw std::invalid_argument("socket_permissions must be octal digits (e.g. 755)");
+            throw ConfigError("socket_permissions must be octal digits (e.g. 755)");
     ColocatedSettings s;
     s.port = 0;
     s.unix_socket = std::move(unix_socket);
@@ -126,8 +125,7 @@ void Model::add_ml_model(DBModel m) {
     launch::check_db_model(name_, m);
     for (const auto& o : db_models_)
         if (o.name == m.name)
-            throw std::invalid_argument("model " + name_ + " already has an ML model named " +
-                                        m.name);
+            throw EntityExistsError("model " + name_ + " already has an ML model named " + m.name);
     if (!m.model_path.empty()) m.model_path = launch::absolute_path(m.model_path);
     db_models_.push_back(std::move(m));
 }
@@ -147,7 +145,7 @@ void Model::add_script(std::string name, std::string script, std::string script_
 void Model::add_function(std::string name, std::string function, std::string device,
                          int devices_per_node, int first_device) {
     if (function.empty())
-        throw std::invalid_argument("model " + name_ + ": function " + name + " has no source");
+        throw ConfigError("model " + name_ + ": function " + name + " has no source");
     add_script(std::move(name), std::move(function), "", std::move(device), devices_per_node,
                first_device);
 }
@@ -156,7 +154,7 @@ void Model::add_script(DBScript s) {
     launch::check_db_script(name_, s);
     for (const auto& o : db_scripts_)
         if (o.name == s.name)
-            throw std::invalid_argument("model " + name_ + " already has a script named " + s.name);
+            throw EntityExistsError("model " + name_ + " already has a script named " + s.name);
     if (!s.script_path.empty()) s.script_path = launch::absolute_path(s.script_path);
     db_scripts_.push_back(std::move(s));
 }
@@ -165,8 +163,8 @@ void Model::params_to_args() {
     for (const auto& name : params_as_args_) {
         auto it = params_.find(name);
         if (it == params_.end())
-            throw std::invalid_argument("model " + name_ + ": param '" + name +
-                                        "' of params_as_args is not among its params");
+            throw ConfigError("model " + name_ + ": param '" + name +
+                              "' of params_as_args is not among its params");
         const std::string& v = it->second;
         if (name.rfind("--", 0) == 0) {
             run_settings_.exe_args.push_back(name + "=" + v);
@@ -188,8 +186,8 @@ void Ensemble::add_ml_model(const DBModel& model) {
     if (!m.model_path.empty()) m.model_path = launch::absolute_path(m.model_path);
     for (const auto& o : db_models_)
         if (o.name == m.name)
-            throw std::invalid_argument("ensemble " + name_ + " already has an ML model named " +
-                                        m.name);
+            throw EntityExistsError("ensemble " + name_ + " already has an ML model named " +
+                                    m.name);
     for (auto& member : models_) member->add_ml_model(m);
     db_models_.push_back(m);
 }
@@ -200,8 +198,7 @@ void Ensemble::add_script(const DBScript& script) {
     if (!s.script_path.empty()) s.script_path = launch::absolute_path(s.script_path);
     for (const auto& o : db_scripts_)
         if (o.name == s.name)
-            throw std::invalid_argument("ensemble " + name_ + " already has a script named " +
-                                        s.name);
+            throw EntityExistsError("ensemble " + name_ + " already has a script named " + s.name);
     for (auto& member : models_) member->add_script(s);
     db_scripts_.push_back(s);
 }
@@ -209,7 +206,7 @@ void Ensemble::add_script(const DBScript& script) {
 void Ensemble::add_function(std::string name, std::string function, std::string device,
                             int devices_per_node, int first_device) {
     if (function.empty())
-        throw std::invalid_argument("ensemble " + name_ + ": function " + name + " has no source");
+        throw ConfigError("ensemble " + name_ + ": function " + name + " has no source");
     DBScript s;
     s.name = std::move(name);
     s.script = std::move(function);
@@ -222,8 +219,7 @@ void Ensemble::add_function(std::string name, std::string function, std::string 
 void Ensemble::add_model(std::shared_ptr<Model> model) {
     for (const auto& m : models_)
         if (m->name() == model->name())
-            throw std::invalid_argument("ensemble " + name_ + " already has a member " +
-                                        model->name());
+            throw EntityExistsError("ensemble " + name_ + " already has a member " + model->name());
     // The ensemble's models and scripts go to the new member too (unless it has its own copy).
     for (const auto& d : db_models_) {
         bool has = false;

@@ -1,6 +1,7 @@
 // Experiment: creates entities, starts databases before applications, hands addresses over in the
 // environment, tracks every step and stops everything.
 #include <insitu/experiment.h>
+#include <insitu/launch_errors.h>
 
 #include <signal.h>
 #include <unistd.h>
@@ -109,9 +110,10 @@ std::map<std::string, std::string> Experiment::Impl::database_env() const {
 void Experiment::Impl::check_db_id_free(const Orchestrator& orc) const {
     auto clash = [&](const Orchestrator& other) {
         if (&other != &orc && other.db_identifier() == orc.db_identifier())
-            throw std::runtime_error("a database with db_identifier '" + orc.db_identifier() +
-                                     "' is already running in this experiment (give each "
-                                     "database its own db_identifier)");
+            throw LaunchError(ErrorCode::EntityExists,
+                              "a database with db_identifier '" + orc.db_identifier() +
+                                  "' is already running in this experiment (give each "
+                                  "database its own db_identifier)");
     };
     for (const auto& db : dbs) clash(*db.orc);
     for (const auto& db : adopted) clash(*db.orc);
@@ -145,7 +147,7 @@ void Experiment::Impl::write_checkpoint(const RunningDb& db) {
                 << (i < db.deployment.shards.size() ? db.deployment.shards[i].name : "-") << " "
                 << db.deployment.addresses[i] << " " << pid << " " << step << "\n";
         }
-        if (!out) throw std::runtime_error("cannot write " + tmp.string());
+        if (!out) throw LaunchError("cannot write " + tmp.string());
     }
     fs::rename(tmp, file);
 }
@@ -174,8 +176,7 @@ void Experiment::Impl::stop_adopted(AdoptedDb& db) {
 
 void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) {
     for (const auto& db : dbs)
-        if (db.orc == orc)
-            throw std::runtime_error("database " + orc->name() + " is already running");
+        if (db.orc == orc) throw LaunchError("database " + orc->name() + " is already running");
     check_db_id_free(*orc);
     RunningDb db{orc, {}};
     fs::create_directories(orc->path());
@@ -229,7 +230,7 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
 void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     for (Job* j : jobs.latest(m.get()))
         if (!is_terminal(j->status))
-            throw std::runtime_error("model " + m->name() + " is already running");
+            throw LaunchError("model " + m->name() + " is already running");
     const RunSettings& rs = m->run_settings();
     std::map<std::string, std::string> env = database_env();
     if (!m->incoming_entities().empty()) {
@@ -275,13 +276,16 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     step.err_path = (fs::path(m->path()) / (m->name() + ".err")).string();
     step.batch = m->batch_settings();
     if (step.batch && launcher->batch_command().empty())
-        throw std::invalid_argument("model " + m->name() + " has batch settings, but the " +
-                                    launcher->name() + " launcher has no batch queue");
+        throw UnsupportedError("model " + m->name() + " has batch settings, but the " +
+                               launcher->name() + " launcher has no batch queue");
     std::string id;
     try {
         id = launcher->launch(step);
     } catch (const std::exception& e) {
-        throw std::runtime_error("model " + m->name() + ": " + e.what());
+        // The launcher's code (e.g. a Slurm timeout) survives the model's name in the message.
+        auto* coded = dynamic_cast<const CodedError*>(&e);
+        throw LaunchError(coded ? coded->code() : ErrorCode::Launcher,
+                          "model " + m->name() + ": " + e.what());
     }
     Job j;
     j.name = m->name();
@@ -300,13 +304,13 @@ void Experiment::Impl::wait_for_colocated_objects(const std::shared_ptr<Model>& 
                                                   const std::string& status_file) {
     auto start = std::chrono::steady_clock::now();
     auto next_note = start + std::chrono::seconds(5);
-    auto fail = [&](const std::string& why) {
+    auto fail = [&](const std::string& why, ErrorCode code = ErrorCode::Launcher) {
         for (Job* j : jobs.latest(m.get())) {
             launch::StepStatus st = launcher->stop(j->step_id, std::chrono::seconds(5));
             if (!is_terminal(st.status)) st.status = Status::Failed;
             jobs.set(*j, st);
         }
-        throw std::runtime_error(why);
+        throw LaunchError(code, why);
     };
     for (;;) {
         if (fs::exists(status_file)) {
@@ -326,8 +330,9 @@ void Experiment::Impl::wait_for_colocated_objects(const std::shared_ptr<Model>& 
         auto now = std::chrono::steady_clock::now();
         if (now - start > std::chrono::seconds(300))
             fail("model " + m->name() +
-                 ": the co-located database did not store its models "
-                 "and scripts within 300 s");
+                     ": the co-located database did not store its models "
+                     "and scripts within 300 s",
+                 ErrorCode::Timeout);
         if (now >= next_note) {
             launch::log_info("waiting for the co-located database of " + m->name() +
                              " to load its models and scripts...");
@@ -416,7 +421,7 @@ void Experiment::Impl::stop_database(RunningDb& db) {
 
 Experiment::Experiment(std::string name, std::string exp_path, std::string launcher)
     : impl_(std::make_unique<Impl>()) {
-    if (name.empty()) throw std::invalid_argument("an experiment needs a name");
+    if (name.empty()) throw ConfigError("an experiment needs a name");
     impl_->name = std::move(name);
     impl_->exp_path =
         fs::absolute(exp_path.empty() ? fs::current_path() / impl_->name : fs::path(exp_path))
@@ -446,8 +451,8 @@ std::string Experiment::launcher() const {
 
 void Experiment::set_start_timeout(double seconds) {
     if (!(seconds >= 0))
-        throw std::invalid_argument("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
-                                    std::to_string(seconds));
+        throw ConfigError("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
+                          std::to_string(seconds));
     impl_->start_timeout = seconds;
 }
 
@@ -455,10 +460,10 @@ RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::st
                                             std::string run_command,
                                             std::map<std::string, std::string> run_args,
                                             std::map<std::string, std::string> env_vars) const {
-    if (exe.empty()) throw std::invalid_argument("create_run_settings: no executable");
+    if (exe.empty()) throw ConfigError("create_run_settings: no executable");
     if (run_command == "auto") run_command = impl_->launcher->default_run_command();
     if (!impl_->launcher->supports_run_command(run_command))
-        throw std::invalid_argument(
+        throw UnsupportedError(
             "run command '" + run_command + "' is not supported by the " + impl_->launcher->name() +
             " launcher (use " +
             (impl_->launcher->name() == "slurm" ? "srun, mpirun or \"\")" : "\"\" or mpirun)"));
@@ -481,7 +486,7 @@ BatchSettings Experiment::create_batch_settings(
     std::map<std::string, std::string> batch_args) const {
     std::string cmd = impl_->launcher->batch_command();
     if (cmd.empty())
-        throw std::invalid_argument(
+        throw UnsupportedError(
             "the " + impl_->launcher->name() +
             " launcher has no batch queue (batch settings need launcher \"slurm\")");
     BatchSettings bs;
@@ -513,8 +518,7 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
         if (perm_strategy == "all_perm") {
             members = {{}};
             for (const auto& [k, values] : params) {
-                if (values.empty())
-                    throw std::invalid_argument("ensemble param " + k + " has no values");
+                if (values.empty()) throw ConfigError("ensemble param " + k + " has no values");
                 std::vector<std::map<std::string, std::string>> next;
                 for (const auto& m : members)
                     for (const auto& v : values) {
@@ -528,7 +532,7 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
             std::size_t n = params.begin()->second.size();
             for (const auto& [k, values] : params)
                 if (values.size() != n)
-                    throw std::invalid_argument(
+                    throw ConfigError(
                         "perm_strategy step needs the same number of values "
                         "for every param");
             for (std::size_t i = 0; i < n; ++i) {
@@ -537,8 +541,7 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
                 members.push_back(std::move(m));
             }
         } else {
-            throw std::invalid_argument("unknown perm_strategy '" + perm_strategy +
-                                        "' (all_perm or step)");
+            throw ConfigError("unknown perm_strategy '" + perm_strategy + "' (all_perm or step)");
         }
         // Params and replicas: every combination, replicated.
         if (replicas > 1) {
@@ -548,8 +551,7 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
             members = std::move(rep);
         }
     } else {
-        if (replicas < 1)
-            throw std::invalid_argument("create_ensemble needs params or replicas >= 1");
+        if (replicas < 1) throw ConfigError("create_ensemble needs params or replicas >= 1");
         members.assign(static_cast<std::size_t>(replicas), {});
     }
     for (std::size_t i = 0; i < members.size(); ++i) {
@@ -564,8 +566,8 @@ std::shared_ptr<Orchestrator> Experiment::create_database(
     int port, int db_nodes, std::string interface, std::string db_identifier, int threads_per_queue,
     int inter_op_threads, int intra_op_threads) {
     if (impl_->db_ids.count(db_identifier))
-        throw std::invalid_argument("a database with db_identifier '" + db_identifier +
-                                    "' already exists in this experiment");
+        throw EntityExistsError("a database with db_identifier '" + db_identifier +
+                                "' already exists in this experiment");
     OrchestratorOptions o;
     o.port = port;
     o.db_nodes = db_nodes;
@@ -598,7 +600,7 @@ void Experiment::start(const EntityList& entities, bool block) {
     std::vector<std::shared_ptr<Orchestrator>> orcs;
     std::vector<std::shared_ptr<Model>> models;
     for (const auto& e : entities) {
-        if (!e) throw std::invalid_argument("start: null entity");
+        if (!e) throw ConfigError("start: null entity");
         if (auto o = std::dynamic_pointer_cast<Orchestrator>(e)) orcs.push_back(o);
         for (auto& m : models_of(e)) models.push_back(m);
     }
@@ -607,9 +609,9 @@ void Experiment::start(const EntityList& entities, bool block) {
         if (m->db_models().empty() && m->db_scripts().empty()) continue;
         launch::check_db_objects_ready(*m);
         if (!m->is_colocated() && orcs.empty() && impl_->dbs.empty() && impl_->adopted.empty())
-            throw std::runtime_error("model " + m->name() +
-                                     " has ML models or scripts attached but no database is "
-                                     "running (start one first, or colocate one)");
+            throw LaunchError("model " + m->name() +
+                              " has ML models or scripts attached but no database is "
+                              "running (start one first, or colocate one)");
     }
     std::vector<std::shared_ptr<Orchestrator>> started;
     try {
@@ -679,8 +681,7 @@ bool Experiment::applications_running(bool log) {
 bool Experiment::finished(const Entity& entity) {
     impl_->jobs.update(*impl_->launcher);
     auto js = impl_->jobs_of(entity);
-    if (js.empty())
-        throw std::invalid_argument(entity.name() + " was not launched by this experiment");
+    if (js.empty()) throw ConfigError(entity.name() + " was not launched by this experiment");
     return std::all_of(js.begin(), js.end(), [](Job* j) { return is_terminal(j->status); });
 }
 
@@ -786,24 +787,21 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
     const std::string& checkpoint_file) {
     std::ifstream in(checkpoint_file);
     if (!in)
-        throw std::invalid_argument("the database checkpoint file " + checkpoint_file +
-                                    " cannot be read");
+        throw ConfigError("the database checkpoint file " + checkpoint_file + " cannot be read");
     std::string line;
     if (!std::getline(in, line) || line != "insitu-db-checkpoint 1")
-        throw std::invalid_argument(checkpoint_file +
-                                    " is not a database checkpoint written by insitu");
+        throw ConfigError(checkpoint_file + " is not a database checkpoint written by insitu");
     OrchestratorOptions o;
     std::string path;
     Impl::AdoptedDb db;
     auto bad = [&](const std::string& why) {
-        return std::invalid_argument("database checkpoint " + checkpoint_file +
-                                     " is corrupted: " + why);
+        return ConfigError("database checkpoint " + checkpoint_file + " is corrupted: " + why);
     };
     auto number = [&](const std::string& key, const std::string& v) {
         try {
             std::size_t used = 0;
             int n = std::stoi(v, &used);
-            if (used != v.size()) throw std::invalid_argument(v);
+            if (used != v.size()) throw ConfigError(v);
             return n;
         } catch (const std::exception&) {
             throw bad(key + " '" + v + "' is not a number");
@@ -850,18 +848,19 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
     if (path.empty()) path = fs::absolute(checkpoint_file).parent_path().string();
     for (const auto& d : impl_->dbs)
         if (d.orc->db_identifier() == o.db_identifier)
-            throw std::runtime_error("a database with db_identifier '" + o.db_identifier +
-                                     "' is already running in this experiment");
+            throw LaunchError(ErrorCode::EntityExists,
+                              "a database with db_identifier '" + o.db_identifier +
+                                  "' is already running in this experiment");
     for (const auto& d : impl_->adopted)
         if (d.addresses == db.addresses || d.orc->db_identifier() == o.db_identifier)
-            throw std::runtime_error("the database of " + checkpoint_file +
-                                     " is reconnected already");
+            throw LaunchError(ErrorCode::EntityExists,
+                              "the database of " + checkpoint_file + " is reconnected already");
     db.orc = std::make_shared<Orchestrator>(o, path);
     db.orc->set_addresses(db.addresses);
     if (!db.orc->is_active()) {
         db.orc->set_addresses({});
-        throw std::runtime_error("the database of " + checkpoint_file + " (" + db.addresses[0] +
-                                 (db.addresses.size() > 1 ? ", ..." : "") + ") is not running");
+        throw LaunchError("the database of " + checkpoint_file + " (" + db.addresses[0] +
+                          (db.addresses.size() > 1 ? ", ..." : "") + ") is not running");
     }
     launch::log_info("reconnected to database " + o.db_identifier + " at " + db.addresses[0] +
                      (db.addresses.size() > 1

@@ -1,5 +1,7 @@
 #include "launch/api/generator.h"
 
+#include <insitu/launch_errors.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,7 +14,7 @@ namespace {
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + p.string());
+    if (!in) throw LaunchError("cannot read " + p.string());
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -28,14 +30,13 @@ void configure_into(const fs::path& src, const fs::path& dst,
     }
     std::ofstream out(dst, std::ios::binary | std::ios::trunc);
     out << configure_text(read_file(src), params, tag);
-    if (!out) throw std::runtime_error("cannot write " + dst.string());
+    if (!out) throw LaunchError("cannot write " + dst.string());
     fs::permissions(dst, fs::status(src).permissions());
 }
 
 fs::path checked_source(const std::string& file, const std::string& model) {
     fs::path p = fs::absolute(file);
-    if (!fs::exists(p))
-        throw std::runtime_error("model " + model + ": generator file not found: " + file);
+    if (!fs::exists(p)) throw LaunchError("model " + model + ": generator file not found: " + file);
     return p;
 }
 
@@ -44,7 +45,7 @@ fs::path checked_source(const std::string& file, const std::string& model) {
 std::string configure_text(const std::string& text,
                            const std::map<std::string, std::string>& params,
                            const std::string& tag) {
-    if (tag.empty()) throw std::invalid_argument("the generator tag must not be empty");
+    if (tag.empty()) throw ConfigError("the generator tag must not be empty");
     std::string out;
     out.reserve(text.size());
     std::size_t pos = 0;
@@ -74,9 +75,8 @@ void prepare_dir(const std::string& dir, bool overwrite) {
         if (overwrite)
             fs::remove_all(dir);
         else if (!fs::is_empty(dir))
-            throw std::runtime_error(
-                "run directory " + dir +
-                " already exists (generate with overwrite=true to replace it)");
+            throw LaunchError("run directory " + dir +
+                              " already exists (generate with overwrite=true to replace it)");
     }
     fs::create_directories(dir);
 }

@@ -1,5 +1,6 @@
 // Orchestrator: the description of a database deployment and its runtime configuration calls
 // (CONFIG SET on every shard). Starting the shards is deploy.cpp's job.
+#include <insitu/launch_errors.h>
 #include <insitu/orchestrator.h>
 
 #include <cctype>
@@ -12,15 +13,14 @@ namespace insitu {
 Orchestrator::Orchestrator(OrchestratorOptions opts, std::string path)
     : Entity(opts.db_identifier, std::move(path)), opts_(std::move(opts)) {
     if (opts_.db_nodes == 2 || opts_.db_nodes < 1)
-        throw std::invalid_argument("db_nodes must be 1 (standalone) or >= 3 (cluster); got " +
-                                    std::to_string(opts_.db_nodes));
+        throw ConfigError("db_nodes must be 1 (standalone) or >= 3 (cluster); got " +
+                          std::to_string(opts_.db_nodes));
     if (opts_.port < 0 || opts_.port + opts_.db_nodes > 55535)
-        throw std::invalid_argument(
-            "database port out of range (the cluster bus uses port + 10000)");
-    if (opts_.db_identifier.empty()) throw std::invalid_argument("db_identifier must not be empty");
+        throw ConfigError("database port out of range (the cluster bus uses port + 10000)");
+    if (opts_.db_identifier.empty()) throw ConfigError("db_identifier must not be empty");
     for (char c : opts_.db_identifier)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
-            throw std::invalid_argument(
+            throw ConfigError(
                 "db_identifier must be [A-Za-z0-9_] (it suffixes variable "
                 "names): " +
                 opts_.db_identifier);
@@ -32,7 +32,7 @@ std::string Orchestrator::shard_name(int i) const {
 
 std::vector<std::string> Orchestrator::get_address() const {
     if (addresses_.empty())
-        throw std::runtime_error("database " + opts_.db_identifier + " is not running");
+        throw LaunchError("database " + opts_.db_identifier + " is not running");
     return addresses_;
 }
 
@@ -52,16 +52,15 @@ bool Orchestrator::is_active() const {
 void Orchestrator::set_db_conf(const std::string& key, const std::string& value) {
     for (const auto& a : get_address()) {
         auto r = launch::db_command(a, {"CONFIG", "SET", key, value}, 5000);
-        if (!r)
-            throw std::runtime_error("database shard " + a + " did not answer CONFIG SET " + key);
+        if (!r) throw LaunchError("database shard " + a + " did not answer CONFIG SET " + key);
         if (r->is_error())
-            throw std::runtime_error("database shard " + a + ": CONFIG SET " + key + " " + value +
-                                     ": " + r->str);
+            throw LaunchError("database shard " + a + ": CONFIG SET " + key + " " + value + ": " +
+                              r->str);
     }
 }
 
 void Orchestrator::enable_checkpoints(int frequency) {
-    if (frequency < 1) throw std::invalid_argument("enable_checkpoints: frequency must be >= 1 s");
+    if (frequency < 1) throw ConfigError("enable_checkpoints: frequency must be >= 1 s");
     set_db_conf("save", std::to_string(frequency) + " 1");
 }
 
@@ -74,12 +73,12 @@ void Orchestrator::set_eviction_strategy(const std::string& policy) {
 }
 
 void Orchestrator::set_max_clients(int clients) {
-    if (clients < 1) throw std::invalid_argument("set_max_clients: must be >= 1");
+    if (clients < 1) throw ConfigError("set_max_clients: must be >= 1");
     set_db_conf("maxclients", std::to_string(clients));
 }
 
 void Orchestrator::set_max_message_size(std::int64_t bytes) {
-    if (bytes < 1024 * 1024) throw std::invalid_argument("set_max_message_size: at least 1 MiB");
+    if (bytes < 1024 * 1024) throw ConfigError("set_max_message_size: at least 1 MiB");
     set_db_conf("proto-max-bulk-len", std::to_string(bytes));
 }
 

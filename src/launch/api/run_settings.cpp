@@ -1,4 +1,5 @@
 // RunSettings and Status.
+#include <insitu/launch_errors.h>
 #include <insitu/run_settings.h>
 #include <insitu/status.h>
 
@@ -32,8 +33,8 @@ void RunSettings::set(const std::string& arg, const std::string& value) {
 
 void RunSettings::set_start_timeout(double seconds) {
     if (!(seconds >= 0))  // also NaN
-        throw std::invalid_argument("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
-                                    std::to_string(seconds));
+        throw ConfigError("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
+                          std::to_string(seconds));
     start_timeout = seconds;
 }
 

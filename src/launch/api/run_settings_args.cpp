@@ -1,6 +1,7 @@
 // The RunSettings setters: each meaning (tasks, nodes, CPUs per task, ...) written as the argument
 // the chosen run command spells for it. One table per run command; a meaning a run command lacks
 // is refused with the alternatives it does have.
+#include <insitu/launch_errors.h>
 #include <insitu/run_settings.h>
 
 #include <cstdio>
@@ -26,15 +27,14 @@ std::string join(const std::vector<std::string>& v, const char* sep = ",") {
 }
 
 [[noreturn]] void unsupported(const RunSettings& rs, const std::string& what) {
-    throw std::invalid_argument(
+    throw UnsupportedError(
         what + " is not available for run command '" +
         (rs.run_command.empty() ? std::string("(none)") : rs.run_command) + "'" +
         (rs.run_command.empty() ? " (choose srun, mpirun, aprun or jsrun)" : ""));
 }
 
 void positive(int n, const char* what) {
-    if (n < 1)
-        throw std::invalid_argument(std::string(what) + ": must be >= 1, got " + std::to_string(n));
+    if (n < 1) throw ConfigError(std::string(what) + ": must be >= 1, got " + std::to_string(n));
 }
 
 }  // namespace
@@ -103,10 +103,10 @@ void RunSettings::set_cpus_per_task(int n) {
 }
 
 void RunSettings::set_hostlist(const std::vector<std::string>& hosts) {
-    if (hosts.empty()) throw std::invalid_argument("set_hostlist: no hosts");
+    if (hosts.empty()) throw ConfigError("set_hostlist: no hosts");
     for (const auto& h : hosts)
         if (h.empty() || h.find_first_of(", \t") != std::string::npos)
-            throw std::invalid_argument("set_hostlist: bad host name '" + h + "'");
+            throw ConfigError("set_hostlist: bad host name '" + h + "'");
     switch (family(run_command)) {
         case Family::Srun:
             run_args["nodelist"] = join(hosts);
@@ -123,7 +123,7 @@ void RunSettings::set_hostlist(const std::vector<std::string>& hosts) {
 }
 
 void RunSettings::set_excluded_hosts(const std::vector<std::string>& hosts) {
-    if (hosts.empty()) throw std::invalid_argument("set_excluded_hosts: no hosts");
+    if (hosts.empty()) throw ConfigError("set_excluded_hosts: no hosts");
     switch (family(run_command)) {
         case Family::Srun:
             run_args["exclude"] = join(hosts);
@@ -137,10 +137,10 @@ void RunSettings::set_excluded_hosts(const std::vector<std::string>& hosts) {
 }
 
 void RunSettings::set_cpu_bindings(const std::vector<int>& cpus) {
-    if (cpus.empty()) throw std::invalid_argument("set_cpu_bindings: no CPUs");
+    if (cpus.empty()) throw ConfigError("set_cpu_bindings: no CPUs");
     std::vector<std::string> ids;
     for (int c : cpus) {
-        if (c < 0) throw std::invalid_argument("set_cpu_bindings: negative CPU id");
+        if (c < 0) throw ConfigError("set_cpu_bindings: negative CPU id");
         ids.push_back(std::to_string(c));
     }
     switch (family(run_command)) {
@@ -180,7 +180,7 @@ void RunSettings::set_walltime(const std::string& hhmmss) {
     char c1 = 0, c2 = 0;
     if (std::sscanf(hhmmss.c_str(), "%d%c%d%c%d", &h, &c1, &m, &c2, &s) != 5 || c1 != ':' ||
         c2 != ':' || h < 0 || m < 0 || m > 59 || s < 0 || s > 59)
-        throw std::invalid_argument("set_walltime: expected HH:MM:SS, got '" + hhmmss + "'");
+        throw ConfigError("set_walltime: expected HH:MM:SS, got '" + hhmmss + "'");
     switch (family(run_command)) {
         case Family::Srun:
             run_args["time"] = hhmmss;
@@ -195,7 +195,7 @@ void RunSettings::set_walltime(const std::string& hhmmss) {
 
 void RunSettings::set_mpi(const std::string& plugin) {
     if (family(run_command) != Family::Srun) unsupported(*this, "set_mpi (srun's --mpi)");
-    if (plugin.empty()) throw std::invalid_argument("set_mpi: no plugin name");
+    if (plugin.empty()) throw ConfigError("set_mpi: no plugin name");
     run_args["mpi"] = plugin;
 }
 
@@ -204,12 +204,10 @@ void RunSettings::make_mpmd(const RunSettings& other) {
         family(run_command) != Family::Aprun)
         unsupported(*this, "make_mpmd");
     if (other.run_command != run_command)
-        throw std::invalid_argument("make_mpmd: both settings need the same run command ('" +
-                                    run_command + "' vs '" + other.run_command + "')");
-    if (!other.mpmd.empty())
-        throw std::invalid_argument("make_mpmd: the added settings are MPMD already");
-    if (other.exe.empty())
-        throw std::invalid_argument("make_mpmd: the added settings have no executable");
+        throw ConfigError("make_mpmd: both settings need the same run command ('" + run_command +
+                          "' vs '" + other.run_command + "')");
+    if (!other.mpmd.empty()) throw ConfigError("make_mpmd: the added settings are MPMD already");
+    if (other.exe.empty()) throw ConfigError("make_mpmd: the added settings have no executable");
     mpmd.push_back(other);
 }
 

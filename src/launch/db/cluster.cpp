@@ -1,5 +1,7 @@
 #include "launch/db/cluster.h"
 
+#include <insitu/launch_errors.h>
+
 #include <stdexcept>
 #include <thread>
 
@@ -16,11 +18,11 @@ constexpr int k_slots = 16384;
 Reply must(const std::string& address, const std::vector<std::string>& args) {
     auto r = db_command(address, args, 5000);
     if (!r)
-        throw std::runtime_error("database node " + address + " did not answer " + args[0] + " " +
-                                 (args.size() > 1 ? args[1] : ""));
+        throw LaunchError("database node " + address + " did not answer " + args[0] + " " +
+                          (args.size() > 1 ? args[1] : ""));
     if (r->is_error())
-        throw std::runtime_error("database node " + address + ": " + args[0] + " " +
-                                 (args.size() > 1 ? args[1] : "") + " failed: " + r->str);
+        throw LaunchError("database node " + address + ": " + args[0] + " " +
+                          (args.size() > 1 ? args[1] : "") + " failed: " + r->str);
     return *r;
 }
 
@@ -39,7 +41,7 @@ int first_slot(int i, int n) {
 
 void form_cluster(const std::vector<std::string>& addresses) {
     const int n = static_cast<int>(addresses.size());
-    if (n < 3) throw std::invalid_argument("a cluster needs at least 3 shards");
+    if (n < 3) throw ConfigError("a cluster needs at least 3 shards");
     log_info("forming a " + std::to_string(n) + "-shard cluster");
     for (int i = 0; i < n; ++i) {
         const auto& a = addresses[static_cast<std::size_t>(i)];
@@ -52,12 +54,9 @@ void form_cluster(const std::vector<std::string>& addresses) {
             for (int s = lo; s <= hi; ++s) args.push_back(std::to_string(s));
             r = db_command(a, args, 5000);
         }
-        if (!r)
-            throw std::runtime_error("database node " + a +
-                                     " did not answer CLUSTER ADDSLOTSRANGE");
+        if (!r) throw LaunchError("database node " + a + " did not answer CLUSTER ADDSLOTSRANGE");
         if (r->is_error())
-            throw std::runtime_error("database node " + a +
-                                     ": CLUSTER ADDSLOTSRANGE failed: " + r->str);
+            throw LaunchError("database node " + a + ": CLUSTER ADDSLOTSRANGE failed: " + r->str);
         // Distinct epochs from the start, so nodes need not resolve collisions (as redis-cli does).
         db_command(a, {"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(i + 1)}, 5000);
     }
@@ -90,7 +89,7 @@ void verify_cluster(const std::vector<std::string>& addresses, std::chrono::mill
         if (ok) break;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline)
-            throw std::runtime_error("the cluster did not reach cluster_state:ok: " + last);
+            throw LaunchTimeoutError("the cluster did not reach cluster_state:ok: " + last);
         if (now >= next_note) {
             log_info("waiting for the cluster to converge (" + last + ")");
             next_note = now + std::chrono::seconds(3);
@@ -111,8 +110,7 @@ void verify_cluster(const std::vector<std::string>& addresses, std::chrono::mill
         must(a, {"SET", key, value});
         Reply got = must(a, {"GET", key});
         if (got.str != value)
-            throw std::runtime_error("database node " + a + ": read back '" + got.str + "' for " +
-                                     key);
+            throw LaunchError("database node " + a + ": read back '" + got.str + "' for " + key);
         must(a, {"DEL", key});
     }
     log_info("cluster of " + std::to_string(n) +

@@ -2,6 +2,8 @@
 // application gets, and CPU lists. The wrapper itself is colocated_wrapper.cpp.
 #include "launch/db/colocated.h"
 
+#include <insitu/launch_errors.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,7 +31,7 @@ std::vector<int> parse_cpu_list(const std::string& s) {
             auto dash = part.find('-');
             int lo = std::stoi(part.substr(0, dash));
             int hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1));
-            if (lo < 0 || hi < lo) throw std::invalid_argument("bad CPU list: " + s);
+            if (lo < 0 || hi < lo) throw ConfigError("bad CPU list: " + s);
             for (int c = lo; c <= hi; ++c) cpus.insert(c);
         }
         if (comma == std::string::npos) break;
@@ -53,7 +55,7 @@ std::string format_cpu_list(const std::vector<int>& cpus) {
 std::string insitu_cli_path() {
     if (const char* v = std::getenv("INSITU_CLI"); v && *v) {
         if (::access(v, X_OK) != 0)
-            throw std::runtime_error(std::string("INSITU_CLI is not executable: ") + v);
+            throw LaunchError(std::string("INSITU_CLI is not executable: ") + v);
         return v;
     }
     std::vector<fs::path> cands;
@@ -74,7 +76,7 @@ std::string insitu_cli_path() {
         if (fs::is_regular_file(c) && ::access(c.c_str(), X_OK) == 0) return c.string();
     std::string p = find_executable("insitu");
     if (!p.empty()) return p;
-    throw std::runtime_error(
+    throw LaunchError(
         "the insitu executable (for co-located databases) was not found; set INSITU_CLI");
 }
 

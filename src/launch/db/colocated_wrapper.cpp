@@ -1,6 +1,8 @@
 // `insitu run-colocated`: the wrapper around each application process of a co-located launch,
 // in the order it runs: parse its options, take over signals, plan CPU sets, name the node, join
 // the node's database (starting it if first), run the application, stop the database if last.
+#include <insitu/launch_errors.h>
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -58,7 +60,7 @@ WrapperOptions parse_options(const std::vector<std::string>& args) {
     ShardSpec& spec = w.spec;
     std::size_t i = 0;
     auto value = [&](const std::string& opt) -> std::string {
-        if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
+        if (i + 1 >= args.size()) throw ConfigError(opt + " needs a value");
         return args[++i];
     };
     for (; i < args.size() && args[i] != "--"; ++i) {
@@ -102,15 +104,15 @@ WrapperOptions parse_options(const std::vector<std::string>& args) {
             std::string k = value(o);
             spec.extra.emplace_back(k, value(o));
         } else
-            throw std::invalid_argument("run-colocated: unknown option " + o);
+            throw ConfigError("run-colocated: unknown option " + o);
     }
     if (i >= args.size() || i + 1 >= args.size())
-        throw std::invalid_argument("run-colocated: no application after --");
+        throw ConfigError("run-colocated: no application after --");
     w.app.assign(args.begin() + static_cast<long>(i) + 1, args.end());
     if (spec.name.empty() || spec.dir.empty() || w.lock_key.empty())
-        throw std::invalid_argument("run-colocated needs --name, --dir and --lock");
+        throw ConfigError("run-colocated needs --name, --dir and --lock");
     if (spec.port == 0 && spec.unix_socket.empty())
-        throw std::invalid_argument("run-colocated needs --port or --unix-socket");
+        throw ConfigError("run-colocated needs --port or --unix-socket");
     return w;
 }
 
@@ -138,8 +140,8 @@ void set_affinity(const std::vector<int>& cpus, const char* what) {
     CPU_ZERO(&set);
     for (int c : cpus) CPU_SET(c, &set);
     if (::sched_setaffinity(0, sizeof set, &set) != 0)
-        throw std::runtime_error(std::string("cannot pin the ") + what + " to CPUs " +
-                                 format_cpu_list(cpus) + ": " + std::strerror(errno));
+        throw LaunchError(std::string("cannot pin the ") + what + " to CPUs " +
+                          format_cpu_list(cpus) + ": " + std::strerror(errno));
 }
 
 struct CpuPlan {
@@ -155,8 +157,8 @@ CpuPlan plan_cpus(const WrapperOptions& w) {
     p.allowed = allowed_cpus();
     if (!w.pinning) {
         if (static_cast<std::size_t>(w.db_cpus) > p.allowed.size())
-            throw std::invalid_argument("db_cpus " + std::to_string(w.db_cpus) + " > the " +
-                                        std::to_string(p.allowed.size()) + " CPUs available");
+            throw ConfigError("db_cpus " + std::to_string(w.db_cpus) + " > the " +
+                              std::to_string(p.allowed.size()) + " CPUs available");
         p.db.assign(p.allowed.begin(), p.allowed.begin() + w.db_cpus);
     } else {
         p.db = *w.pinning;
@@ -167,9 +169,9 @@ CpuPlan plan_cpus(const WrapperOptions& w) {
         for (int c : p.allowed)
             if (std::find(p.db.begin(), p.db.end(), c) == p.db.end()) p.app.push_back(c);
         if (p.app.empty())
-            throw std::invalid_argument(
-                "limit_app_cpus: no CPU left for the application (available " +
-                format_cpu_list(p.allowed) + ", database " + format_cpu_list(p.db) + ")");
+            throw ConfigError("limit_app_cpus: no CPU left for the application (available " +
+                              format_cpu_list(p.allowed) + ", database " + format_cpu_list(p.db) +
+                              ")");
     }
     return p;
 }
@@ -212,7 +214,7 @@ class NodeLock {
         users_fd_ = ::open((base_ + ".users").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (owner_fd_ < 0 || users_fd_ < 0) {
             close_fds();
-            throw std::runtime_error("cannot create lock files " + base_ + ".*");
+            throw LaunchError("cannot create lock files " + base_ + ".*");
         }
         owner_ = ::flock(owner_fd_, LOCK_EX | LOCK_NB) == 0;
         ::flock(users_fd_, LOCK_SH);
@@ -327,7 +329,7 @@ int run_application(const WrapperOptions& w, const CpuPlan& cpus) {
     if (w.limit_app) set_affinity(cpus.app, "application");
     const std::string address = w.spec.address();
     pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0) throw LaunchError("fork failed");
     if (pid == 0) {
         // Same process group as the wrapper, so stopping the job's group reaches it too.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -2,6 +2,7 @@
 
 #include <insitu/client.h>
 #include <insitu/config_options.h>
+#include <insitu/launch_errors.h>
 
 #include <unistd.h>
 
@@ -34,21 +35,19 @@ void check_device(const std::string& what, std::string& device, int devices_per_
     bool gpu = device == "GPU" || (device.rfind("GPU:", 0) == 0 && device.size() > 4 &&
                                    device.find_first_not_of("0123456789", 4) == std::string::npos);
     if (device != "CPU" && !gpu)
-        throw std::invalid_argument(what + ": device must be CPU, GPU or GPU:<n>, not '" + device +
-                                    "'");
+        throw ConfigError(what + ": device must be CPU, GPU or GPU:<n>, not '" + device + "'");
     if (devices_per_node < 1 || first_device < 0)
-        throw std::invalid_argument(what + ": devices_per_node must be >= 1 and first_device >= 0");
+        throw ConfigError(what + ": devices_per_node must be >= 1 and first_device >= 0");
     if (device == "CPU" && (devices_per_node > 1 || first_device > 0))
-        throw std::invalid_argument(what +
-                                    ": device CPU takes devices_per_node 1 and first_device 0");
+        throw ConfigError(what + ": device CPU takes devices_per_node 1 and first_device 0");
     if (device != "GPU" && gpu && (devices_per_node > 1 || first_device > 0))
-        throw std::invalid_argument(what + ": give device GPU (not " + device +
-                                    ") with devices_per_node / first_device");
+        throw ConfigError(what + ": give device GPU (not " + device +
+                          ") with devices_per_node / first_device");
 }
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path);
+    if (!in) throw LaunchError("cannot read " + path);
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -99,7 +98,7 @@ std::string unescape(const std::string& v) {
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw std::runtime_error("cannot write " + path);
+    if (!out) throw LaunchError("cannot write " + path);
 }
 
 }  // namespace
@@ -109,27 +108,26 @@ std::string absolute_path(const std::string& path) {
 }
 
 void check_db_model(const std::string& entity, DBModel& m) {
-    if (m.name.empty())
-        throw std::invalid_argument("model " + entity + ": an ML model needs a name");
+    if (m.name.empty()) throw ConfigError("model " + entity + ": an ML model needs a name");
     std::string what = "model " + entity + ", ML model " + m.name;
     m.backend = upper(m.backend);
     if (m.backend != "TORCH" && m.backend != "ONNX" && m.backend != "TFLITE" && m.backend != "TF")
-        throw std::invalid_argument(what + ": unknown backend '" + m.backend +
-                                    "' (TORCH, ONNX, TFLITE or TF)");
+        throw ConfigError(what + ": unknown backend '" + m.backend +
+                          "' (TORCH, ONNX, TFLITE or TF)");
     if (m.model.empty() == m.model_path.empty())
-        throw std::invalid_argument(what + ": give exactly one of model (bytes) and model_path");
+        throw ConfigError(what + ": give exactly one of model (bytes) and model_path");
     check_device(what, m.device, m.devices_per_node, m.first_device);
     if (m.batch_size < 0 || m.min_batch_size < 0 || m.min_batch_timeout < 0)
-        throw std::invalid_argument(what + ": negative batch settings");
+        throw ConfigError(what + ": negative batch settings");
     if (m.backend == "TF" && (m.inputs.empty() || m.outputs.empty()))
-        throw std::invalid_argument(what + ": TF models need inputs and outputs");
+        throw ConfigError(what + ": TF models need inputs and outputs");
 }
 
 void check_db_script(const std::string& entity, DBScript& s) {
-    if (s.name.empty()) throw std::invalid_argument("model " + entity + ": a script needs a name");
+    if (s.name.empty()) throw ConfigError("model " + entity + ": a script needs a name");
     std::string what = "model " + entity + ", script " + s.name;
     if (s.script.empty() == s.script_path.empty())
-        throw std::invalid_argument(what + ": give exactly one of script (source) and script_path");
+        throw ConfigError(what + ": give exactly one of script (source) and script_path");
     check_device(what, s.device, s.devices_per_node, s.first_device);
 }
 
@@ -154,13 +152,12 @@ std::string backend_plugin_file(const std::string& backend) {
 void check_db_objects_ready(const Model& m) {
     for (const auto& x : m.db_models())
         if (!x.model_path.empty() && ::access(x.model_path.c_str(), R_OK) != 0)
-            throw std::runtime_error("model " + m.name() + ", ML model " + x.name +
-                                     ": model_path " + x.model_path +
-                                     " does not exist or is not readable");
+            throw LaunchError("model " + m.name() + ", ML model " + x.name + ": model_path " +
+                              x.model_path + " does not exist or is not readable");
     for (const auto& x : m.db_scripts())
         if (!x.script_path.empty() && ::access(x.script_path.c_str(), R_OK) != 0)
-            throw std::runtime_error("model " + m.name() + ", script " + x.name + ": script_path " +
-                                     x.script_path + " does not exist or is not readable");
+            throw LaunchError("model " + m.name() + ", script " + x.name + ": script_path " +
+                              x.script_path + " does not exist or is not readable");
     auto needed = backends_needed(m.db_models(), m.db_scripts());
     if (needed.empty()) return;
     std::string dir = backends_dir();
@@ -170,10 +167,10 @@ void check_db_objects_ready(const Model& m) {
         for (const auto& x : m.db_models())
             if (x.backend == b) who += (who.empty() ? "" : ", ") + ("ML model " + x.name);
         if (who.empty()) who = "its scripts";
-        throw std::runtime_error("model " + m.name() + ": " + who + " need" +
-                                 (who.find(',') == std::string::npos ? "s" : "") + " the " + b +
-                                 " backend, which is not built (no " + backend_plugin_file(b) +
-                                 " in " + dir + ")");
+        throw LaunchError("model " + m.name() + ": " + who + " need" +
+                          (who.find(',') == std::string::npos ? "s" : "") + " the " + b +
+                          " backend, which is not built (no " + backend_plugin_file(b) + " in " +
+                          dir + ")");
     }
 }
 
@@ -198,11 +195,10 @@ void preload_backends(const std::vector<std::string>& addresses,
                          " s)...");
             auto r = replies[i].get();
             if (!r)
-                throw std::runtime_error("loading backend " + b + " on " + addresses[i] +
-                                         ": the database did not answer");
+                throw LaunchError("loading backend " + b + " on " + addresses[i] +
+                                  ": the database did not answer");
             if (r->is_error())
-                throw std::runtime_error("loading backend " + b + " on " + addresses[i] + ": " +
-                                         r->str);
+                throw LaunchError("loading backend " + b + " on " + addresses[i] + ": " + r->str);
         }
     }
 }
@@ -223,9 +219,9 @@ void store_db_objects(const std::vector<std::string>& addresses, const std::stri
                                   m.batch_size, m.min_batch_size, m.min_batch_timeout, m.tag,
                                   m.inputs, m.outputs);
         } catch (const std::exception& e) {
-            throw std::runtime_error("model " + entity + ": storing ML model " + m.name + " (" +
-                                     m.backend + (m.model_path.empty() ? "" : ", " + m.model_path) +
-                                     ") failed: " + e.what());
+            throw LaunchError("model " + entity + ": storing ML model " + m.name + " (" +
+                              m.backend + (m.model_path.empty() ? "" : ", " + m.model_path) +
+                              ") failed: " + e.what());
         }
         log_debug("stored ML model " + m.name + " for " + entity);
     }
@@ -237,9 +233,9 @@ void store_db_objects(const std::vector<std::string>& addresses, const std::stri
             else
                 client->set_script(s.name, single_device(s.device, s.first_device), src);
         } catch (const std::exception& e) {
-            throw std::runtime_error("model " + entity + ": storing script " + s.name +
-                                     (s.script_path.empty() ? "" : " (" + s.script_path + ")") +
-                                     " failed: " + e.what());
+            throw LaunchError("model " + entity + ": storing script " + s.name +
+                              (s.script_path.empty() ? "" : " (" + s.script_path + ")") +
+                              " failed: " + e.what());
         }
         log_debug("stored script " + s.name + " for " + entity);
     }
@@ -280,7 +276,7 @@ void write_db_manifest(const Model& m, const std::string& path) {
 
 DBObjects read_db_manifest(const std::string& path) {
     std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot read the db objects manifest " + path);
+    if (!in) throw LaunchError("cannot read the db objects manifest " + path);
     DBObjects o;
     enum { none, model, script } section = none;
     int lineno = 0;
@@ -299,7 +295,7 @@ DBObjects read_db_manifest(const std::string& path) {
         }
         auto eq = line.find('=');
         if (eq == std::string::npos || section == none)
-            throw std::runtime_error(path + ":" + std::to_string(lineno) + ": malformed line");
+            throw LaunchError(path + ":" + std::to_string(lineno) + ": malformed line");
         std::string k = line.substr(0, eq), v = unescape(line.substr(eq + 1));
         auto num = [&] { return std::stoi(v); };
         if (section == model) {
@@ -329,8 +325,7 @@ DBObjects read_db_manifest(const std::string& path) {
             else if (k == "output")
                 m.outputs.push_back(v);
             else
-                throw std::runtime_error(path + ":" + std::to_string(lineno) + ": unknown key " +
-                                         k);
+                throw LaunchError(path + ":" + std::to_string(lineno) + ": unknown key " + k);
         } else {
             auto& s = o.scripts.back();
             if (k == "name")
@@ -344,8 +339,7 @@ DBObjects read_db_manifest(const std::string& path) {
             else if (k == "first_device")
                 s.first_device = num();
             else
-                throw std::runtime_error(path + ":" + std::to_string(lineno) + ": unknown key " +
-                                         k);
+                throw LaunchError(path + ":" + std::to_string(lineno) + ": unknown key " + k);
         }
     }
     return o;

@@ -1,5 +1,7 @@
 #include "launch/db/local_server.h"
 
+#include <insitu/launch_errors.h>
+
 #include "launch/db/server_config.h"
 #include "launch/os/install_paths.h"
 #include "launch/os/process.h"
@@ -49,7 +51,7 @@ std::string module_path() {
         std::string v = getenv_str(var);
         if (!v.empty()) {
             if (!fs::exists(v))
-                throw std::runtime_error(std::string(var) + " points to a missing file: " + v);
+                throw LaunchError(std::string(var) + " points to a missing file: " + v);
             return v;
         }
     }
@@ -80,7 +82,7 @@ std::string module_path() {
         if (fs::exists(c)) return c.string();
         looked += " " + c.string();
     }
-    throw std::runtime_error("insitu module not found (set INSITU_MODULE); looked in:" + looked);
+    throw LaunchError("insitu module not found (set INSITU_MODULE); looked in:" + looked);
 }
 
 int pick_free_port() {
@@ -91,7 +93,7 @@ int pick_free_port() {
         int port = 20000 + static_cast<int>(rng() % 25000);
         if (bindable(port) && bindable(port + 10000)) return port;
     }
-    throw std::runtime_error("no free TCP port found on 127.0.0.1");
+    throw LaunchError("no free TCP port found on 127.0.0.1");
 }
 
 std::string simple_command(const std::string& host, int port, const std::string& inline_cmd,
@@ -126,11 +128,10 @@ std::string simple_command(const std::string& host, int port, const std::string&
 
 LocalServer::LocalServer(ServerOptions opts) : opts_(std::move(opts)) {
     if (opts_.port == 0) opts_.port = pick_free_port();
-    if (opts_.dir.empty()) throw std::invalid_argument("LocalServer needs a working directory");
+    if (opts_.dir.empty()) throw ConfigError("LocalServer needs a working directory");
     fs::create_directories(opts_.dir);
     if (!bindable(opts_.port) && opts_.bind == "127.0.0.1")
-        throw std::runtime_error("port " + std::to_string(opts_.port) +
-                                 " is already in use on 127.0.0.1");
+        throw LaunchError("port " + std::to_string(opts_.port) + " is already in use on 127.0.0.1");
     ProcessSpec spec;
     spec.argv = {redis_server_binary(),
                  "--port",
@@ -164,13 +165,13 @@ LocalServer::LocalServer(ServerOptions opts) : opts_(std::move(opts)) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
         if (!proc_.running())
-            throw std::runtime_error("redis-server exited during start-up (port " +
-                                     std::to_string(opts_.port) + "):\n" + log_tail());
+            throw LaunchError("redis-server exited during start-up (port " +
+                              std::to_string(opts_.port) + "):\n" + log_tail());
         if (simple_command("127.0.0.1", opts_.port, "PING", 200) == "+PONG") return;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     proc_.stop();
-    throw std::runtime_error("redis-server did not answer PING within 20 s:\n" + log_tail());
+    throw LaunchTimeoutError("redis-server did not answer PING within 20 s:\n" + log_tail());
 }
 
 LocalServer::~LocalServer() {

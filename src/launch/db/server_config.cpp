@@ -1,5 +1,7 @@
 #include "launch/db/server_config.h"
 
+#include <insitu/launch_errors.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,7 +65,7 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
       << "loglevel " << (s.debug ? "verbose" : "notice") << "\n";
     if (const char* base = std::getenv("REDIS_CONF"); base && *base) {
         if (!fs::exists(base))
-            throw std::runtime_error("REDIS_CONF points to a missing file: " + std::string(base));
+            throw LaunchError("REDIS_CONF points to a missing file: " + std::string(base));
         c << "include " << quote(fs::absolute(base).string()) << "\n";
     }
     c << "# Per shard.\n";
@@ -100,7 +102,7 @@ std::string write_server_config(const ShardSpec& s) {
     std::string path = (fs::absolute(s.dir) / (s.name + ".conf")).string();
     std::ofstream out(path, std::ios::trunc);
     out << render_server_config(s, shard_module_path());
-    if (!out) throw std::runtime_error("cannot write " + path);
+    if (!out) throw LaunchError("cannot write " + path);
     return path;
 }
 

@@ -1,5 +1,7 @@
 #include "launch/db/shard.h"
 
+#include <insitu/launch_errors.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -43,14 +45,12 @@ std::string launch_shard(Launcher& launcher, const ShardSpec& s) {
     if (s.port != 0) {
         for (const auto& b : s.bind)
             if (!port_is_free(b, s.port))
-                throw std::runtime_error("database shard " + s.name + ": port " +
-                                         std::to_string(s.port) + " on " + b +
-                                         " is already in use");
+                throw LaunchError("database shard " + s.name + ": port " + std::to_string(s.port) +
+                                  " on " + b + " is already in use");
         if (s.cluster && !port_is_free(host, s.port + 10000))
-            throw std::runtime_error("database shard " + s.name + ": cluster bus port " +
-                                     std::to_string(s.port + 10000) + " (port " +
-                                     std::to_string(s.port) + " + 10000) on " + host +
-                                     " is already in use");
+            throw LaunchError("database shard " + s.name + ": cluster bus port " +
+                              std::to_string(s.port + 10000) + " (port " + std::to_string(s.port) +
+                              " + 10000) on " + host + " is already in use");
     }
     fs::create_directories(s.dir);
     Step step;
@@ -66,8 +66,10 @@ std::string launch_shard(Launcher& launcher, const ShardSpec& s) {
     try {
         return launcher.launch(step);
     } catch (const std::exception& e) {
-        throw std::runtime_error("database shard " + s.name + " (port " + std::to_string(s.port) +
-                                 "): cannot start " + step.argv[0] + ": " + e.what());
+        auto* coded = dynamic_cast<const CodedError*>(&e);  // keeps e.g. a Slurm timeout's code
+        throw LaunchError(coded ? coded->code() : ErrorCode::Launcher,
+                          "database shard " + s.name + " (port " + std::to_string(s.port) +
+                              "): cannot start " + step.argv[0] + ": " + e.what());
     }
 }
 
@@ -80,17 +82,17 @@ void wait_for_shard(Launcher& launcher, const std::string& step_id, const ShardS
     while (true) {
         StepStatus st = launcher.status(step_id);
         if (st.status != Status::Running) {
-            throw std::runtime_error("database shard " + s.name + " (" + where +
-                                     ") exited during start-up with code " +
-                                     std::to_string(st.returncode.value_or(-1)) +
-                                     "; its log ends:\n" + shard_log_tail(s));
+            throw LaunchError("database shard " + s.name + " (" + where +
+                              ") exited during start-up with code " +
+                              std::to_string(st.returncode.value_or(-1)) + "; its log ends:\n" +
+                              shard_log_tail(s));
         }
         auto r = db_command(s.address(), {"PING"}, 300);
         if (r && r->is_status("PONG")) return;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline) {
             launcher.stop(step_id, std::chrono::seconds(2));
-            throw std::runtime_error(
+            throw LaunchTimeoutError(
                 "database shard " + s.name + " (" + where + ") did not answer PING within " +
                 std::to_string(timeout.count() / 1000) + " s; its log ends:\n" + shard_log_tail(s));
         }

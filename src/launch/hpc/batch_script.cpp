@@ -1,5 +1,7 @@
 #include "launch/hpc/batch_script.h"
 
+#include <insitu/launch_errors.h>
+
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -16,7 +18,7 @@ const std::set<std::string>& reserved(const std::string& cmd) {
     if (cmd == "sbatch") return sbatch;
     if (cmd == "qsub") return qsub;
     if (cmd == "bsub") return bsub;
-    throw std::invalid_argument("unknown batch command '" + cmd + "' (sbatch, qsub or bsub)");
+    throw ConfigError("unknown batch command '" + cmd + "' (sbatch, qsub or bsub)");
 }
 
 std::string directive(const std::string& prefix, bool long_eq, const std::string& k,
@@ -44,10 +46,9 @@ std::string shell_quote(const std::string& w) {
 
 void check_batch_arg(const std::string& cmd, const std::string& name) {
     if (reserved(cmd).count(name))
-        throw std::invalid_argument(
-            cmd + " argument '" + name +
-            "' is set by the launcher (job name, output/error files, working "
-            "directory and submission mode are its own); remove it");
+        throw ConfigError(cmd + " argument '" + name +
+                          "' is set by the launcher (job name, output/error files, working "
+                          "directory and submission mode are its own); remove it");
 }
 
 std::string batch_script(const BatchSettings& bs, const BatchJob& job) {
@@ -56,8 +57,7 @@ std::string batch_script(const BatchSettings& bs, const BatchJob& job) {
         if (k.rfind("select:", 0) == 0 || k == "select" || k == "ncpus") continue;  // PBS select
         check_batch_arg(cmd, k);
     }
-    if (job.commands.empty())
-        throw std::invalid_argument("batch job " + job.name + " has no command");
+    if (job.commands.empty()) throw ConfigError("batch job " + job.name + " has no command");
     std::ostringstream s;
     s << "#!/bin/bash\n";
     if (cmd == "sbatch") {

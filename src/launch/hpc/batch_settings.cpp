@@ -1,6 +1,7 @@
 // BatchSettings setters: each meaning written under the batch command's own option name; the
 // options the launcher owns are refused here so that a driver fails before anything is submitted.
 #include <insitu/batch_settings.h>
+#include <insitu/launch_errors.h>
 
 #include <cstdio>
 #include <stdexcept>
@@ -11,14 +12,13 @@ namespace insitu {
 namespace {
 
 void positive(int n, const char* what) {
-    if (n < 1)
-        throw std::invalid_argument(std::string(what) + ": must be >= 1, got " + std::to_string(n));
+    if (n < 1) throw ConfigError(std::string(what) + ": must be >= 1, got " + std::to_string(n));
 }
 
 const std::string& checked(const BatchSettings& bs) {
     if (bs.batch_command != "sbatch" && bs.batch_command != "qsub" && bs.batch_command != "bsub")
-        throw std::invalid_argument("unknown batch command '" + bs.batch_command +
-                                    "' (sbatch, qsub or bsub)");
+        throw ConfigError("unknown batch command '" + bs.batch_command +
+                          "' (sbatch, qsub or bsub)");
     return bs.batch_command;
 }
 
@@ -35,7 +35,7 @@ void BatchSettings::set_walltime(const std::string& hhmmss) {
     char c1 = 0, c2 = 0;
     if (std::sscanf(hhmmss.c_str(), "%d%c%d%c%d", &h, &c1, &m, &c2, &s) != 5 || c1 != ':' ||
         c2 != ':' || h < 0 || m < 0 || m > 59 || s < 0 || s > 59)
-        throw std::invalid_argument("set_walltime: expected HH:MM:SS, got '" + hhmmss + "'");
+        throw ConfigError("set_walltime: expected HH:MM:SS, got '" + hhmmss + "'");
     const auto& c = checked(*this);
     if (c == "bsub") {
         // bsub -W [hours:]minutes.
@@ -49,12 +49,12 @@ void BatchSettings::set_walltime(const std::string& hhmmss) {
 }
 
 void BatchSettings::set_queue(const std::string& queue) {
-    if (queue.empty()) throw std::invalid_argument("set_queue: empty queue name");
+    if (queue.empty()) throw ConfigError("set_queue: empty queue name");
     batch_args[checked(*this) == "sbatch" ? "partition" : "q"] = queue;
 }
 
 void BatchSettings::set_account(const std::string& account) {
-    if (account.empty()) throw std::invalid_argument("set_account: empty account");
+    if (account.empty()) throw ConfigError("set_account: empty account");
     const auto& c = checked(*this);
     batch_args[c == "sbatch" ? "account" : c == "qsub" ? "A" : "P"] = account;
 }
@@ -62,22 +62,22 @@ void BatchSettings::set_account(const std::string& account) {
 void BatchSettings::set_ncpus(int n) {
     positive(n, "set_ncpus");
     if (checked(*this) != "qsub")
-        throw std::invalid_argument("set_ncpus is PBS's select ncpus (qsub); for " + batch_command +
-                                    " give CPUs per task in the run settings");
+        throw UnsupportedError("set_ncpus is PBS's select ncpus (qsub); for " + batch_command +
+                               " give CPUs per task in the run settings");
     batch_args["ncpus"] = std::to_string(n);
 }
 
 void BatchSettings::set_resource(const std::string& name, const std::string& value) {
     if (checked(*this) != "qsub")
-        throw std::invalid_argument("set_resource adds to PBS's select statement (qsub only)");
+        throw UnsupportedError("set_resource adds to PBS's select statement (qsub only)");
     if (name.empty() || value.empty() || name.find_first_of(":=, ") != std::string::npos ||
         value.find_first_of(":, ") != std::string::npos)
-        throw std::invalid_argument("set_resource: bad resource '" + name + "=" + value + "'");
+        throw ConfigError("set_resource: bad resource '" + name + "=" + value + "'");
     batch_args["select:" + name] = value;
 }
 
 void BatchSettings::set_batch_arg(const std::string& name, const std::string& value) {
-    if (name.empty()) throw std::invalid_argument("set_batch_arg: empty argument name");
+    if (name.empty()) throw ConfigError("set_batch_arg: empty argument name");
     launch::check_batch_arg(checked(*this), name);
     batch_args[name] = value;
 }

@@ -1,5 +1,7 @@
 #include "launch/hpc/run_commands.h"
 
+#include <insitu/launch_errors.h>
+
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -32,7 +34,7 @@ void append_exe(std::vector<std::string>& argv, const RunSettings& rs,
         argv.insert(argv.end(), exe_argv.begin(), exe_argv.end());
         return;
     }
-    if (rs.exe.empty()) throw std::invalid_argument("run settings without an executable");
+    if (rs.exe.empty()) throw ConfigError("run settings without an executable");
     argv.push_back(rs.exe);
     argv.insert(argv.end(), rs.exe_args.begin(), rs.exe_args.end());
 }
@@ -41,9 +43,9 @@ void append_exe(std::vector<std::string>& argv, const RunSettings& rs,
 
 void check_run_arg(const std::string& rc, const std::string& name) {
     if (reserved(rc).count(name))
-        throw std::invalid_argument(rc + " argument '" + name +
-                                    "' is set by the launcher (it names the step and its output "
-                                    "files); remove it from the run arguments");
+        throw ConfigError(rc + " argument '" + name +
+                          "' is set by the launcher (it names the step and its output "
+                          "files); remove it from the run arguments");
 }
 
 void check_run_args(const RunSettings& rs) {
@@ -134,7 +136,7 @@ std::vector<std::string> format_jsrun(const RunSettings& rs,
     if (!rs.mpmd.empty()) {
         // MPMD under jsrun goes through an ERF file, which places every rank itself.
         if (erf_path.empty())
-            throw std::invalid_argument("jsrun MPMD needs an ERF file (erf_file + its path)");
+            throw ConfigError("jsrun MPMD needs an ERF file (erf_file + its path)");
         return {"jsrun", "--erf_input", erf_path};
     }
     std::vector<std::string> argv = {"jsrun"};
@@ -158,16 +160,15 @@ std::string erf_file(const RunSettings& rs, const std::vector<ErfRank>& ranks) {
         for (const auto& w : cmd) l += (l.empty() ? "" : " ") + shell_quote(w);
         s << "app " << a << ": " << l << "\n";
     }
-    if (ranks.empty()) throw std::invalid_argument("an ERF file needs at least one rank");
+    if (ranks.empty()) throw ConfigError("an ERF file needs at least one rank");
     for (std::size_t r = 0; r < ranks.size(); ++r) {
         const auto& k = ranks[r];
         if (k.app < 0 || static_cast<std::size_t>(k.app) >= apps.size())
-            throw std::invalid_argument("ERF rank " + std::to_string(r) + " names app " +
-                                        std::to_string(k.app) + " but there are " +
-                                        std::to_string(apps.size()));
-        if (k.cpus.empty())
-            throw std::invalid_argument("ERF rank " + std::to_string(r) + " has no CPU");
-        if (k.host < 1) throw std::invalid_argument("ERF hosts are numbered from 1");
+            throw ConfigError("ERF rank " + std::to_string(r) + " names app " +
+                              std::to_string(k.app) + " but there are " +
+                              std::to_string(apps.size()));
+        if (k.cpus.empty()) throw ConfigError("ERF rank " + std::to_string(r) + " has no CPU");
+        if (k.host < 1) throw ConfigError("ERF hosts are numbered from 1");
         s << "rank: " << r << ": { host: " << k.host << "; cpu: {" << cpu_set(k.cpus) << "}";
         if (!k.gpus.empty()) s << "; gpu: {" << cpu_set(k.gpus) << "}";
         s << " } : app " << k.app << "\n";

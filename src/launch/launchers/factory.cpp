@@ -1,4 +1,6 @@
 // Choosing a launcher by name, and detecting the workload manager for "auto".
+#include <insitu/launch_errors.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
@@ -27,7 +29,7 @@ std::chrono::milliseconds resolve_start_timeout(std::optional<double> settings,
         char* end = nullptr;
         double s = std::strtod(v, &end);
         if (end == v || *end != '\0' || !(s >= 0))
-            throw std::invalid_argument(
+            throw ConfigError(
                 std::string("INSITU_STEP_START_TIMEOUT must be a number of seconds >= 0 (0: no "
                             "limit), got '") +
                 v + "'");
@@ -53,18 +55,17 @@ std::unique_ptr<Launcher> make_launcher(const std::string& name) {
     if (name == "auto") {
         std::string found = detect_launcher();
         if (found == "pbs" || found == "lsf")
-            throw std::invalid_argument(
-                "launcher \"auto\" detected " + found +
-                ", which insitu cannot drive yet "
-                "(its settings and scripts are generated; see docs/hpc.md)");
+            throw UnsupportedError("launcher \"auto\" detected " + found +
+                                   ", which insitu cannot drive yet "
+                                   "(its settings and scripts are generated; see docs/hpc.md)");
         return make_launcher(found);
     }
     if (name == "pbs" || name == "pals" || name == "lsf" || name == "sge")
-        throw std::invalid_argument(
+        throw UnsupportedError(
             "launcher '" + name +
             "' is not available: insitu generates PBS and LSF commands and batch "
             "scripts (see docs/hpc.md) but has no launcher for them; use \"slurm\" or \"local\"");
-    throw std::invalid_argument("unknown launcher '" + name + "' (local, slurm or auto)");
+    throw ConfigError("unknown launcher '" + name + "' (local, slurm or auto)");
 }
 
 }  // namespace insitu::launch

@@ -1,5 +1,7 @@
 #include "launch/launchers/run_command.h"
 
+#include <insitu/launch_errors.h>
+
 #include <unistd.h>
 
 #include <stdexcept>
@@ -26,7 +28,7 @@ std::vector<std::string> format_command(const RunSettings& rs,
     if (is_openmpi(rs.run_command)) {
         std::string bin = find_executable(rs.run_command);
         if (bin.empty())
-            throw std::runtime_error(rs.run_command + " not found on PATH (install openmpi-bin)");
+            throw LaunchError(rs.run_command + " not found on PATH (install openmpi-bin)");
         argv.push_back(bin);
         for (const auto& [k, v] : rs.run_args) {
             argv.push_back((k.size() == 1 ? "-" : "--") + k);
@@ -37,11 +39,10 @@ std::vector<std::string> format_command(const RunSettings& rs,
             argv.push_back(k);
         }
     } else if (!rs.run_command.empty() && rs.run_command != "auto") {
-        throw std::invalid_argument(
-            "run command '" + rs.run_command +
-            "' is not supported by the local launcher (use \"\" or mpirun)");
+        throw UnsupportedError("run command '" + rs.run_command +
+                               "' is not supported by the local launcher (use \"\" or mpirun)");
     } else if (!rs.run_args.empty()) {
-        throw std::invalid_argument("run_args given without a run command");
+        throw ConfigError("run_args given without a run command");
     }
     if (exe_argv.empty()) {
         argv.push_back(rs.exe);

@@ -1,5 +1,7 @@
 #include "launch/os/netif.h"
 
+#include <insitu/launch_errors.h>
+
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -11,7 +13,7 @@ namespace insitu::launch {
 
 std::string interface_address(const std::string& ifname) {
     ifaddrs* list = nullptr;
-    if (::getifaddrs(&list) != 0) throw std::runtime_error("getifaddrs failed");
+    if (::getifaddrs(&list) != 0) throw LaunchError("getifaddrs failed");
     std::string found;
     std::set<std::string> names;
     for (ifaddrs* i = list; i; i = i->ifa_next) {
@@ -28,8 +30,8 @@ std::string interface_address(const std::string& ifname) {
     if (found.empty()) {
         std::string have;
         for (const auto& n : names) have += (have.empty() ? "" : ", ") + n;
-        throw std::runtime_error("network interface '" + ifname +
-                                 "' has no IPv4 address (interfaces with one: " + have + ")");
+        throw LaunchError("network interface '" + ifname +
+                          "' has no IPv4 address (interfaces with one: " + have + ")");
     }
     return found;
 }

@@ -1,5 +1,7 @@
 #include "launch/os/process.h"
 
+#include <insitu/launch_errors.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -36,9 +38,9 @@ std::string find_executable(const std::string& name) {
 }
 
 Process::Process(const ProcessSpec& spec) {
-    if (spec.argv.empty()) throw std::invalid_argument("empty command line");
+    if (spec.argv.empty()) throw ConfigError("empty command line");
     std::string exe = find_executable(spec.argv[0]);
-    if (exe.empty()) throw std::runtime_error("executable not found: " + spec.argv[0]);
+    if (exe.empty()) throw LaunchError("executable not found: " + spec.argv[0]);
 
     // Everything the child needs is prepared before fork (no allocation after it).
     std::vector<std::string> args = spec.argv;
@@ -59,10 +61,10 @@ Process::Process(const ProcessSpec& spec) {
     envp.push_back(nullptr);
 
     int err_pipe[2];
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw LaunchError("pipe failed");
     pid_t parent = ::getpid();
     pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+    if (pid_ < 0) throw LaunchError(std::string("fork failed: ") + std::strerror(errno));
     if (pid_ == 0) {
         ::close(err_pipe[0]);
         ::setpgid(0, 0);
@@ -99,8 +101,8 @@ Process::Process(const ProcessSpec& spec) {
         const char* what = msg[0] == 1   ? "cannot open output file"
                            : msg[0] == 2 ? "cannot enter directory"
                                          : "exec failed";
-        throw std::runtime_error(std::string(what) + " for " + spec.argv[0] + ": " +
-                                 std::strerror(msg[1]));
+        throw LaunchError(std::string(what) + " for " + spec.argv[0] + ": " +
+                          std::strerror(msg[1]));
     }
 }
 

@@ -1,5 +1,7 @@
 #include "launch/launchers/local/local_launcher.h"
 
+#include <insitu/launch_errors.h>
+
 #include <signal.h>
 
 #include <stdexcept>
@@ -12,9 +14,8 @@ std::vector<std::string> LocalLauncher::command_line(
     const RunSettings& rs, const std::vector<std::string>& exe_argv,
     const std::map<std::string, std::string>& env) const {
     if (!is_supported_local_run_command(rs.run_command))
-        throw std::invalid_argument(
-            "run command '" + rs.run_command +
-            "' is not supported by the local launcher (use \"\" or mpirun)");
+        throw UnsupportedError("run command '" + rs.run_command +
+                               "' is not supported by the local launcher (use \"\" or mpirun)");
     return format_command(rs, exe_argv, env);
 }
 
@@ -34,7 +35,7 @@ std::string LocalLauncher::launch(const Step& step) {
 
 LocalLauncher::Entry& LocalLauncher::find(const std::string& step_id) {
     auto it = steps_.find(step_id);
-    if (it == steps_.end()) throw std::invalid_argument("unknown step " + step_id);
+    if (it == steps_.end()) throw ConfigError("unknown step " + step_id);
     return it->second;
 }
 

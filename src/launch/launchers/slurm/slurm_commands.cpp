@@ -1,5 +1,7 @@
 #include "launch/launchers/slurm/slurm_commands.h"
 
+#include <insitu/launch_errors.h>
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,7 +19,7 @@ namespace {
 ToolResult call(const std::vector<std::string>& argv) {
     ToolResult r = run_tool(argv, call_timeout());
     if (r.timed_out)
-        throw std::runtime_error(render_argv(argv) + " did not answer within " +
+        throw LaunchTimeoutError(render_argv(argv) + " did not answer within " +
                                  std::to_string(call_timeout().count() / 1000) +
                                  " s (is slurmctld running? see SLURM_CONF)");
     return r;
@@ -83,7 +85,7 @@ std::string submit(const std::string& script_path) {
     // --parsable prints "<id>" or "<id>;<cluster>".
     std::string id = out.substr(0, out.find(';'));
     if (r.rc != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
-        throw std::runtime_error("sbatch " + script_path + " failed: " + trim(r.err + r.out));
+        throw LaunchError("sbatch " + script_path + " failed: " + trim(r.err + r.out));
     return id;
 }
 
@@ -91,7 +93,7 @@ Queue queue(bool with_steps) {
     Queue q;
     // Jobs and steps in one call each; '|' cannot appear in ids or states.
     ToolResult jobs = call({"squeue", "-h", "-o", "%i|%T|%j"});
-    if (jobs.rc != 0) throw std::runtime_error("squeue failed: " + trim(jobs.err));
+    if (jobs.rc != 0) throw LaunchError("squeue failed: " + trim(jobs.err));
     std::istringstream in(jobs.out);
     for (std::string l; std::getline(in, l);) {
         auto a = l.find('|'), b = l.find('|', a + 1);
@@ -102,7 +104,7 @@ Queue queue(bool with_steps) {
     }
     if (!with_steps) return q;
     ToolResult steps = call({"squeue", "-h", "-s", "-o", "%i|%j"});
-    if (steps.rc != 0) throw std::runtime_error("squeue --steps failed: " + trim(steps.err));
+    if (steps.rc != 0) throw LaunchError("squeue --steps failed: " + trim(steps.err));
     std::istringstream sin(steps.out);
     for (std::string l; std::getline(sin, l);) {
         auto a = l.find('|');
@@ -222,13 +224,13 @@ void cancel(const std::string& id, const std::string& signal) {
     // A job that already ended is not an error for a stop.
     if (r.rc != 0 && r.err.find("already completed") == std::string::npos &&
         r.err.find("Invalid job id") == std::string::npos)
-        throw std::runtime_error("scancel " + id + " failed: " + trim(r.err));
+        throw LaunchError("scancel " + id + " failed: " + trim(r.err));
 }
 
 std::string get_allocation(int nodes, const std::string& time,
                            const std::map<std::string, std::string>& options,
                            std::chrono::milliseconds timeout) {
-    if (nodes < 1) throw std::invalid_argument("get_allocation: nodes must be >= 1");
+    if (nodes < 1) throw ConfigError("get_allocation: nodes must be >= 1");
     static int counter = 0;
     std::string name =
         "insitu-alloc-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
@@ -237,7 +239,7 @@ std::string get_allocation(int nodes, const std::string& time,
     if (!time.empty()) argv.push_back("--time=" + time);
     for (const auto& [k, v] : options) {
         if (k == "J" || k == "job-name" || k == "no-shell")
-            throw std::invalid_argument("get_allocation: '" + k + "' is set by insitu");
+            throw ConfigError("get_allocation: '" + k + "' is set by insitu");
         argv.push_back((k.size() == 1 ? "-" : "--") + k +
                        (v.empty() ? "" : (k.size() == 1 ? "" : "=") + v));
     }
@@ -247,16 +249,14 @@ std::string get_allocation(int nodes, const std::string& time,
         // It may still be pending: do not leave it queued.
         Queue q = queue();
         if (auto it = q.job_by_name.find(name); it != q.job_by_name.end()) cancel(it->second);
-        throw std::runtime_error("salloc: no allocation of " + std::to_string(nodes) +
-                                 " node(s) within " + std::to_string(timeout.count() / 1000) +
-                                 " s");
+        throw AllocationError("salloc: no allocation of " + std::to_string(nodes) +
+                              " node(s) within " + std::to_string(timeout.count() / 1000) + " s");
     }
-    if (r.rc != 0) throw std::runtime_error("salloc failed: " + trim(r.err));
+    if (r.rc != 0) throw AllocationError("salloc failed: " + trim(r.err));
     Queue q = queue();
     auto it = q.job_by_name.find(name);
     if (it == q.job_by_name.end())
-        throw std::runtime_error("salloc granted an allocation but squeue does not list job " +
-                                 name);
+        throw AllocationError("salloc granted an allocation but squeue does not list job " + name);
     return it->second;
 }
 
@@ -268,7 +268,7 @@ std::vector<std::string> job_nodes(const std::string& job_id) {
     ToolResult r = call({"squeue", "-h", "-j", job_id, "-o", "%N"});
     std::string list = trim(r.out);
     if (r.rc != 0 || list.empty())
-        throw std::runtime_error("job " + job_id + " has no nodes (not running?): " + trim(r.err));
+        throw AllocationError("job " + job_id + " has no nodes (not running?): " + trim(r.err));
     ToolResult h = call({"scontrol", "show", "hostnames", list});
     std::vector<std::string> out;
     std::istringstream in(h.out);

@@ -1,5 +1,7 @@
 #include "launch/launchers/slurm/slurm_deploy.h"
 
+#include <insitu/launch_errors.h>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -159,8 +161,8 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
                 if (!line.empty()) {
                     std::string host = word(line, "host"), port = word(line, "port");
                     if (host.empty() || port.empty())
-                        throw std::runtime_error("database shard " + s.name +
-                                                 " printed a bad line: " + line);
+                        throw LaunchError("database shard " + s.name +
+                                          " printed a bad line: " + line);
                     s.bind = {host};
                     s.port = std::stoi(port);
                     auto r = db_command(s.address(), {"PING"}, 300);
@@ -168,14 +170,13 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
                 }
                 StepStatus st = launcher.status(d.step_ids[i]);
                 if (is_terminal(st.status))
-                    throw std::runtime_error("database shard " + s.name +
-                                             " ended during start-up (" + to_string(st.status) +
-                                             ", code " +
-                                             std::to_string(st.returncode.value_or(-1)) +
-                                             "); its log ends:\n" + shard_log_tail(s));
+                    throw LaunchError("database shard " + s.name + " ended during start-up (" +
+                                      to_string(st.status) + ", code " +
+                                      std::to_string(st.returncode.value_or(-1)) +
+                                      "); its log ends:\n" + shard_log_tail(s));
                 auto now = std::chrono::steady_clock::now();
                 if (now > deadline)
-                    throw std::runtime_error(
+                    throw LaunchTimeoutError(
                         "database shard " + s.name + " did not " +
                         (line.empty() ? "report its address" : "answer PING at " + s.address()) +
                         " within " + std::to_string(timeout.count() / 1000) + " s (" +
@@ -207,7 +208,7 @@ int run_shard(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+            if (i + 1 >= args.size()) throw ConfigError(a + " needs a value");
             return args[++i];
         };
         if (a == "--name")
@@ -226,15 +227,15 @@ int run_shard(const std::vector<std::string>& args) {
             std::string k = value();
             s.module_args.insert(s.module_args.end(), {k, value()});
         } else
-            throw std::invalid_argument("run-shard: unknown option " + a);
+            throw ConfigError("run-shard: unknown option " + a);
     }
     if (s.name.empty() || s.dir.empty() || s.port <= 0)
-        throw std::invalid_argument("run-shard needs --name, --dir and --port");
+        throw ConfigError("run-shard needs --name, --dir and --port");
     std::string ip = interface_address(ifname);
     s.bind = {ip};
     if (!port_is_free(ip, s.port))
-        throw std::runtime_error("database shard " + s.name + ": port " + std::to_string(s.port) +
-                                 " on " + ip + " (node " + node_name() + ") is already in use");
+        throw LaunchError("database shard " + s.name + ": port " + std::to_string(s.port) + " on " +
+                          ip + " (node " + node_name() + ") is already in use");
     if (s.cluster)
         fs::remove(fs::path(s.dir) / ("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf"));
     std::vector<std::string> argv = server_argv(write_server_config(s));
@@ -242,13 +243,13 @@ int run_shard(const std::vector<std::string>& args) {
                 node_name().c_str());
     std::fflush(stdout);
     std::string exe = find_executable(argv[0]);
-    if (exe.empty()) throw std::runtime_error("server binary not found: " + argv[0]);
+    if (exe.empty()) throw LaunchError("server binary not found: " + argv[0]);
     std::vector<char*> cargv;
     for (auto& w : argv) cargv.push_back(w.data());
     cargv.push_back(nullptr);
     // The server replaces this process: Slurm's signals and SHUTDOWN reach it directly.
     ::execv(exe.c_str(), cargv.data());
-    throw std::runtime_error("cannot run " + exe + ": " + std::strerror(errno));
+    throw LaunchError("cannot run " + exe + ": " + std::strerror(errno));
 }
 
 }  // namespace insitu::launch

@@ -1,5 +1,7 @@
 #include "launch/launchers/slurm/slurm_launcher.h"
 
+#include <insitu/launch_errors.h>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -112,7 +114,7 @@ std::vector<std::string> SlurmLauncher::command_line(
     }
     if (is_openmpi(rs.run_command) || rs.run_command.empty() || rs.run_command == "auto")
         return format_command(rs, exe_argv, env);
-    throw std::invalid_argument(
+    throw UnsupportedError(
         "run command '" + rs.run_command +
         "' is not supported by the slurm launcher (srun, mpirun, mpiexec, or \"\")");
 }
@@ -122,7 +124,7 @@ std::string SlurmLauncher::resource_request(const RunSettings& rs) const {
 }
 
 std::string SlurmLauncher::launch(const Step& step) {
-    if (step.argv.empty()) throw std::invalid_argument("step " + step.name + " has no command");
+    if (step.argv.empty()) throw ConfigError("step " + step.name + " has no command");
     std::unique_lock lock(mu_);
     std::string unique =
         safe_name(step.name) + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_);
@@ -169,14 +171,14 @@ std::string SlurmLauncher::launch(const Step& step) {
 std::string SlurmLauncher::submit(const BatchSettings& bs, const BatchJob& job,
                                   const std::string& script_path) {
     if (bs.batch_command != "sbatch")
-        throw std::invalid_argument("the slurm launcher submits with sbatch, not '" +
-                                    bs.batch_command + "'");
+        throw UnsupportedError("the slurm launcher submits with sbatch, not '" + bs.batch_command +
+                               "'");
     std::string text = batch_script(bs, job);
     fs::create_directories(fs::path(script_path).parent_path());
     {
         std::ofstream out(script_path, std::ios::trunc);
         out << text;
-        if (!out) throw std::runtime_error("cannot write batch script " + script_path);
+        if (!out) throw LaunchError("cannot write batch script " + script_path);
     }
     // Fresh logs: Slurm appends.
     std::ofstream(job.out_path, std::ios::trunc);
@@ -194,7 +196,7 @@ std::string SlurmLauncher::submit(const BatchSettings& bs, const BatchJob& job,
 
 SlurmLauncher::Entry& SlurmLauncher::find(const std::string& step_id) {
     auto it = steps_.find(step_id);
-    if (it == steps_.end()) throw std::invalid_argument("unknown step " + step_id);
+    if (it == steps_.end()) throw ConfigError("unknown step " + step_id);
     return it->second;
 }
 
