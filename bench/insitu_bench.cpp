@@ -27,6 +27,7 @@
 #include <insitu/dataset.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -41,6 +42,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "backends/backend_abi.h"
 #include "raw_client.h"
@@ -90,6 +93,17 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
+// One result line (bench/run reads it with json.loads); keys in the order written.
+void emit(const nlohmann::ordered_json& line) {
+    std::printf("%s\n", line.dump().c_str());
+}
+
+// `x` with `decimals` decimals, the precision these lines have always had (12.3 prints as 12.3).
+double rounded(double x, int decimals) {
+    double scale = std::pow(10.0, decimals);
+    return std::round(x * scale) / scale;
+}
+
 struct Result {
     double put_s = 0, get_s = 0;  // total seconds spent in each half
     long pairs = 0;
@@ -119,12 +133,16 @@ Result run_pairs(double seconds, const std::function<void()>& put,
 
 void print(const Options& o, const Result& r, const char* put_name, const char* get_name) {
     double bytes = static_cast<double>(o.size) * static_cast<double>(r.pairs);
-    std::printf(
-        "{\"scenario\":\"%s\",\"address\":\"%s\",\"size\":%zu,\"pairs\":%ld,"
-        "\"%s_ops\":%.1f,\"%s_ops\":%.1f,\"%s_gbps\":%.4f,\"%s_gbps\":%.4f,\"pair_ops\":%.1f}\n",
-        o.scenario.c_str(), o.address.c_str(), o.size, r.pairs, put_name, r.pairs / r.put_s,
-        get_name, r.pairs / r.get_s, put_name, bytes / r.put_s / 1e9, get_name,
-        bytes / r.get_s / 1e9, r.pairs / (r.put_s + r.get_s));
+    const std::string put = put_name, get = get_name;
+    emit({{"scenario", o.scenario},
+          {"address", o.address},
+          {"size", o.size},
+          {"pairs", r.pairs},
+          {put + "_ops", rounded(r.pairs / r.put_s, 1)},
+          {get + "_ops", rounded(r.pairs / r.get_s, 1)},
+          {put + "_gbps", rounded(bytes / r.put_s / 1e9, 4)},
+          {get + "_gbps", rounded(bytes / r.get_s / 1e9, 4)},
+          {"pair_ops", rounded(r.pairs / (r.put_s + r.get_s), 1)}});
 }
 
 std::unique_ptr<insitu::Client> connect(const std::string& address, bool cluster = false) {
@@ -155,11 +173,11 @@ void latency(const Options& o, const char* name, const std::function<void()>& op
     double sum = 0;
     for (double u : us) sum += u;
     std::sort(us.begin(), us.end());
-    std::printf(
-        "{\"scenario\":\"%s\",\"samples\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,"
-        "\"p99_us\":%.2f}\n",
-        name, us.size(), sum / static_cast<double>(us.size()), us[us.size() / 2],
-        us[us.size() * 99 / 100]);
+    emit({{"scenario", name},
+          {"samples", us.size()},
+          {"mean_us", rounded(sum / static_cast<double>(us.size()), 2)},
+          {"p50_us", rounded(us[us.size() / 2], 2)},
+          {"p99_us", rounded(us[us.size() * 99 / 100], 2)}});
 }
 
 int model_scenarios(const Options& o) {
@@ -220,8 +238,7 @@ int model_scenarios(const Options& o) {
             c->run_model("bench:mlp", {ik}, {ok});
             c->unpack_tensor(ok, out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
         });
-        std::printf("{\"scenario\":\"bytes_moved\",\"bytes\":%llu}\n",
-                    static_cast<unsigned long long>(c->bytes_moved()));
+        emit({{"scenario", "bytes_moved"}, {"bytes", c->bytes_moved()}});
         return 0;
     }
     if (o.scenario == "batch") {
@@ -251,10 +268,11 @@ int model_scenarios(const Options& o) {
         double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
         stop = true;
         for (auto& th : threads) th.join();
-        std::printf(
-            "{\"scenario\":\"batch\",\"clients\":%d,\"batch\":%d,\"width\":%d,\"runs_per_s\":%.1f}"
-            "\n",
-            o.clients, o.batch, o.width, static_cast<double>(done) / secs);
+        emit({{"scenario", "batch"},
+              {"clients", o.clients},
+              {"batch", o.batch},
+              {"width", o.width},
+              {"runs_per_s", rounded(static_cast<double>(done) / secs, 1)}});
         return 0;
     }
     throw std::invalid_argument("unknown scenario " + o.scenario);
@@ -356,10 +374,12 @@ int clients_scenario(const Options& o) {
     for (auto& e : errors)
         if (!e.empty()) throw std::runtime_error("client: " + e);
     double bytes = 2.0 * static_cast<double>(o.size) * static_cast<double>(done);
-    std::printf(
-        "{\"scenario\":\"clients\",\"clients\":%d,\"size\":%zu,\"pairs\":%ld,"
-        "\"pair_ops\":%.1f,\"gbps\":%.4f}\n",
-        o.clients, o.size, done, static_cast<double>(done) / secs, bytes / secs / 1e9);
+    emit({{"scenario", "clients"},
+          {"clients", o.clients},
+          {"size", o.size},
+          {"pairs", done},
+          {"pair_ops", rounded(static_cast<double>(done) / secs, 1)},
+          {"gbps", rounded(bytes / secs / 1e9, 4)}});
     return 0;
 }
 

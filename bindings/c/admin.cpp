@@ -2,20 +2,17 @@
 #include "handles.h"
 #include "json.h"
 
-#include <map>
-
 using namespace insitu;
 using namespace insitu::capi;
 
 namespace {
 
-// Sorted, so the text is stable for a given server state.
+// Sorted keys (json_object), so the text is stable for a given server state.
 template <class Map>
 void json_out(const Map& m, char** text, size_t* length) {
     char** o = out(text, "result buffer");
     size_t* n = out(length, "result length");
-    std::map<std::string, typename Map::mapped_type> sorted(m.begin(), m.end());
-    std::string s = json_object(sorted);
+    std::string s = json_object(m);
     *o = malloc_copy(s);
     *n = s.size();
 }
@@ -29,13 +26,8 @@ SRError get_db_node_info(void* c_client, const char* address, size_t address_len
     return guard("get_db_node_info", [&] {
         out(info_json, "info_json");
         out(info_json_length, "info_json_length");
-        auto info = client(c_client).get_db_node_info(str(address, address_length, "address"));
-        std::map<std::string, std::map<std::string, std::string>> sorted;
-        for (const auto& [section, fields] : info)
-            sorted[section] = std::map<std::string, std::string>(fields.begin(), fields.end());
-        std::string s = json_object(sorted);
-        *info_json = malloc_copy(s);
-        *info_json_length = s.size();
+        json_out(client(c_client).get_db_node_info(str(address, address_length, "address")),
+                 info_json, info_json_length);
     });
 }
 

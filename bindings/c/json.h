@@ -1,61 +1,41 @@
-// Minimal JSON writing for the admin calls' string maps (values are always strings).
+// JSON text for the admin calls' string maps. nlohmann::json holds the values (objects with their
+// keys sorted) and escapes every string; invalid UTF-8 (a server value can be any bytes) becomes
+// U+FFFD instead of an exception. Only the layout is written here: the C API has always returned
+// one line with a space after ':' and ',' ({"k": "v", ...}), which dump() cannot produce, and
+// callers match on that text.
 #pragma once
 
-#include <cstdio>
+#include <nlohmann/json.hpp>
+
 #include <string>
-#include <string_view>
-#include <type_traits>
 
 namespace insitu::capi {
 
-inline void json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
+inline void append_json(std::string& out, const nlohmann::json& value) {
+    constexpr auto replace = nlohmann::json::error_handler_t::replace;
+    if (!value.is_object()) {
+        out += value.dump(-1, ' ', false, replace);
+        return;
     }
-    out += '"';
-}
-
-// {"k": "v", ...} from any map of string to string.
-template <class Map>
-std::string json_object(const Map& m) {
-    std::string out = "{";
+    out += '{';
     bool first = true;
-    for (const auto& [k, v] : m) {
+    for (const auto& [key, field] : value.items()) {
         if (!first) out += ", ";
         first = false;
-        json_string(out, k);
+        out += nlohmann::json(key).dump(-1, ' ', false, replace);
         out += ": ";
-        if constexpr (std::is_convertible_v<decltype(v), std::string_view>)
-            json_string(out, v);
-        else
-            out += json_object(v);
+        append_json(out, field);
     }
-    return out + "}";
+    out += '}';
+}
+
+// {"k": "v", ...} (or {"k": {...}, ...}) from any map of string to string or to such maps, in
+// byte order of the keys so that the text is stable for a given server state.
+template <class Map>
+std::string json_object(const Map& m) {
+    std::string out;
+    append_json(out, nlohmann::json(m));
+    return out;
 }
 
 }  // namespace insitu::capi

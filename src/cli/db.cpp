@@ -15,12 +15,14 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "launch/db/db_command.h"
 
 namespace fs = std::filesystem;
@@ -28,38 +30,18 @@ namespace fs = std::filesystem;
 namespace insitu::cli {
 namespace {
 
+std::string default_dir() {
+    return (fs::temp_directory_path() / ("insitu-db-" + std::to_string(::getuid()))).string();
+}
+
 struct DbOptions {
+    std::string command;  // start, stop or status
     int port = 6379;
     int shards = 1;
     std::string interface = "lo";
-    std::string dir;
+    std::string dir = default_dir();
     bool foreground = false;
 };
-
-DbOptions parse(const std::vector<std::string>& args, std::size_t from) {
-    DbOptions o;
-    o.dir = (fs::temp_directory_path() / ("insitu-db-" + std::to_string(::getuid()))).string();
-    for (std::size_t i = from; i < args.size(); ++i) {
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) throw ConfigError(args[i] + " needs a value");
-            return args[++i];
-        };
-        if (args[i] == "--port")
-            o.port = std::stoi(value());
-        else if (args[i] == "--shards")
-            o.shards = std::stoi(value());
-        else if (args[i] == "--interface")
-            o.interface = value();
-        else if (args[i] == "--dir")
-            o.dir = value();
-        else if (args[i] == "--foreground")
-            o.foreground = true;
-        else
-            throw ConfigError("unknown db option " + args[i]);
-    }
-    o.dir = fs::absolute(o.dir).string();
-    return o;
-}
 
 std::string state_path(const DbOptions& o) {
     return o.dir + "/insitu-db.state";
@@ -160,7 +142,7 @@ int start(const DbOptions& o) {
     std::printf("%s", export_lines(msg.substr(3), o.shards).c_str());
     std::fprintf(stderr, "insitu db: supervisor pid %d, logs in %s; stop with: insitu db stop%s\n",
                  static_cast<int>(pid), o.dir.c_str(),
-                 o.dir == parse({}, 0).dir ? "" : (" --dir " + o.dir).c_str());
+                 o.dir == fs::absolute(default_dir()).string() ? "" : (" --dir " + o.dir).c_str());
     return 0;
 }
 
@@ -214,15 +196,34 @@ int status(const DbOptions& o) {
     return down == 0 ? 0 : 1;
 }
 
+int db(DbOptions o) {
+    o.dir = fs::absolute(o.dir).string();
+    if (o.command == "start") return start(o);
+    if (o.command == "stop") return stop(o);
+    return status(o);
+}
+
 }  // namespace
 
-int db(const std::vector<std::string>& args) {
-    if (args.empty()) throw ConfigError("usage: insitu db start|stop|status [options]");
-    DbOptions o = parse(args, 1);
-    if (args[0] == "start") return start(o);
-    if (args[0] == "stop") return stop(o);
-    if (args[0] == "status") return status(o);
-    throw ConfigError("unknown db command " + args[0] + " (start, stop, status)");
+std::function<int()> add_db(CLI::App& insitu) {
+    auto o = std::make_shared<DbOptions>();
+    CLI::App* cmd =
+        add_command(insitu, "db", "a database for interactive use (start prints the SSDB line)");
+    cmd->add_option("command", o->command, "start, stop or status")
+        ->required()
+        ->check(CLI::IsMember({"start", "stop", "status"}));
+    add_port(*cmd, o->port, "the first shard's TCP port (0: free ports)");
+    cmd->add_option("--shards", o->shards,
+                    "shards: 1 is a standalone database, 3 or more a cluster")
+        ->transform(decimal(1, 16384))
+        ->capture_default_str();
+    cmd->add_option("--interface", o->interface, "the network interface the shards listen on")
+        ->capture_default_str();
+    cmd->add_option("--dir", o->dir, "the database's folder (state, logs); stop and status read it")
+        ->capture_default_str();
+    cmd->add_flag("--foreground", o->foreground,
+                  "start: run in this terminal until Ctrl-C instead of detaching a supervisor");
+    return [o] { return db(*o); };
 }
 
 }  // namespace insitu::cli

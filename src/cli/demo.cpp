@@ -10,11 +10,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "launch/db/local_server.h"
 
 namespace fs = std::filesystem;
@@ -59,19 +61,14 @@ void round_trip(Client& client, const std::string& label) {
                 label.c_str(), meta.elements.size() > 1 ? meta.elements[1].str.c_str() : "?");
 }
 
-}  // namespace
+struct DemoOptions {
+    int port = 0;
+    bool keep_dir = false;
+};
 
-int demo(const std::vector<std::string>& args) {
+int demo(const DemoOptions& o) {
     launch::ServerOptions opts;
-    bool keep = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--port" && i + 1 < args.size())
-            opts.port = std::stoi(args[++i]);
-        else if (args[i] == "--keep-dir")
-            keep = true;
-        else
-            throw ConfigError("unknown demo option " + args[i]);
-    }
+    opts.port = o.port;
     fs::path dir = fs::temp_directory_path() / ("insitu-demo-" + std::to_string(::getpid()));
     opts.dir = dir.string();
     opts.unix_socket = (dir / "db.sock").string();
@@ -105,10 +102,22 @@ int demo(const std::vector<std::string>& args) {
     }
     bool gone = ::kill(server_pid, 0) != 0;
     std::printf("  stopped      database process %s\n", gone ? "gone" : "STILL RUNNING");
-    if (!keep) fs::remove_all(dir);
+    if (!o.keep_dir) fs::remove_all(dir);
     if (!gone) rc = 1;
     std::printf("insitu demo: %s\n", rc == 0 ? "OK" : "FAILED");
     return rc;
+}
+
+}  // namespace
+
+std::function<int()> add_demo(CLI::App& insitu) {
+    auto o = std::make_shared<DemoOptions>();
+    CLI::App* cmd = add_command(insitu, "demo",
+                                "start a database with the insitu module, store and read back "
+                                "tensors over TCP and a Unix socket, stop it");
+    add_port(*cmd, o->port, "the database's TCP port (0: a free one)");
+    cmd->add_flag("--keep-dir", o->keep_dir, "keep the database's folder (logs) afterwards");
+    return [o] { return demo(*o); };
 }
 
 }  // namespace insitu::cli

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "insitu/version.h"
 #include "launch/db/colocated.h"
 #include "launch/db/local_server.h"
@@ -36,9 +37,7 @@ void row(const char* what, const std::string& value) {
     std::printf("  %-16s %s\n", what, value.c_str());
 }
 
-}  // namespace
-
-int info(const std::vector<std::string>&) {
+int info() {
     std::printf("insitu %s\n", INSITU_VERSION_STRING);
     std::string server = launch::find_executable(launch::redis_server_binary());
     row("server", server.empty()
@@ -84,6 +83,13 @@ int info(const std::vector<std::string>&) {
         if (found == 0) std::printf("  (none)\n");
     }
     return 0;
+}
+
+}  // namespace
+
+std::function<int()> add_info(CLI::App& insitu) {
+    add_command(insitu, "info", "versions, server, module, backend plugins, MPI");
+    return info;
 }
 
 }  // namespace insitu::cli

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "cli/validate_models.h"
 #include "launch/db/db_objects.h"
 
@@ -103,29 +105,19 @@ void run_case(Client& client, const std::string& address, const Case& c,
                                                       std::to_string(want.values[i]));
 }
 
-}  // namespace
-
-int validate(const std::vector<std::string>& args) {
+struct ValidateOptions {
     int port = 0;
     std::string device = "CPU";
-    bool keep = false;
-    std::set<std::string> required;  // backends whose absence is a failure
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "--port" || args[i] == "-p") && i + 1 < args.size())
-            port = std::stoi(args[++i]);
-        else if (args[i] == "--device" && i + 1 < args.size())
-            device = args[++i];
-        else if (args[i] == "--keep-dir")
-            keep = true;
-        else if (args[i] == "--require" && i + 1 < args.size()) {
-            std::stringstream ss(args[++i]);
-            for (std::string b; std::getline(ss, b, ',');)
-                if (!b.empty()) required.insert(b);
-        } else
-            throw ConfigError(
-                "validate: unknown option " + args[i] +
-                " (options: --port P, --device CPU|GPU, --require B1,B2, --keep-dir)");
-    }
+    bool keep_dir = false;
+    std::vector<std::string> require;  // backends whose absence is a failure
+};
+
+int validate(const ValidateOptions& o) {
+    const std::string& device = o.device;
+    std::set<std::string> required;
+    for (const auto& b : o.require)
+        if (!b.empty()) required.insert(b);
+    int port = o.port;
     std::string tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
     std::string dir = tmp + "/insitu-validate-" + std::to_string(::getpid());
     std::printf("insitu validate: a standalone database and one model per backend (device %s)\n",
@@ -172,7 +164,7 @@ int validate(const std::vector<std::string>& args) {
         }
         exp.stop();
     }
-    if (!keep) fs::remove_all(dir);
+    if (!o.keep_dir) fs::remove_all(dir);
     std::printf("\n  %-8s %-10s %8s  %s\n", "backend", "result", "time", "detail");
     int failed = 0, ok = 0;
     for (const auto& r : results) {
@@ -189,6 +181,28 @@ int validate(const std::vector<std::string>& args) {
     }
     std::printf("insitu validate: OK (%d backend(s) passed)\n", ok);
     return 0;
+}
+
+}  // namespace
+
+std::function<int()> add_validate(CLI::App& insitu) {
+    auto o = std::make_shared<ValidateOptions>();
+    CLI::App* cmd = add_command(insitu, "validate",
+                                "a mini experiment: store and run one model per built backend, "
+                                "report each (exit 1 if any fails)");
+    add_port(*cmd, o->port, "the database's TCP port (0: a free one)", "-p,--port");
+    cmd->add_option("--device", o->device, "where the models run: CPU, GPU or GPU:n")
+        ->capture_default_str();
+    // Comma-separated, and repeatable: every list given counts.
+    cmd->add_option("--require", o->require,
+                    "backends that must be built and pass (TORCH,ONNX,TFLITE,TF): a missing "
+                    "plugin is a failure instead of \"not built\"")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false)
+        ->type_name("B1,B2,...");
+    cmd->add_flag("--keep-dir", o->keep_dir, "keep the experiment's folder (logs) afterwards");
+    return [o] { return validate(*o); };
 }
 
 }  // namespace insitu::cli
