@@ -113,11 +113,13 @@ class Auth : public ::testing::Test {
         password_ = secret("default-");
         app_password_ = secret("app-");
         reader_password_ = secret("reader-");
+        scoped_password_ = secret("scoped-");
         RedisServer::Options o;
         o.password = password_;
         o.acl_users = {"app on >" + app_password_ + " ~* &* +@all -flushall -flushdb",
                        "reader on >" + reader_password_ +
-                           " ~* -@all +ping +ai.tensorget +exists +cluster|slots +asking"};
+                           " ~* -@all +ping +ai.tensorget +exists +cluster|slots +asking",
+                       "scoped on >" + scoped_password_ + " ~allowed.* +@all"};
         server_ = new RedisServer(o);
     }
     static void TearDownTestSuite() {
@@ -135,10 +137,10 @@ class Auth : public ::testing::Test {
     }
 
     static RedisServer* server_;
-    static std::string password_, app_password_, reader_password_;
+    static std::string password_, app_password_, reader_password_, scoped_password_;
 };
 RedisServer* Auth::server_ = nullptr;
-std::string Auth::password_, Auth::app_password_, Auth::reader_password_;
+std::string Auth::password_, Auth::app_password_, Auth::reader_password_, Auth::scoped_password_;
 
 }  // namespace
 
@@ -225,6 +227,20 @@ TEST_F(Auth, ReadOnlyUserReadsButCannotWrite) {
     EXPECT_TRUE(contains(what, "permission denied: user 'reader' may not run AI.TENSORSET"))
         << what;
     EXPECT_LT(took, 2.0);
+}
+
+TEST_F(Auth, KeyPatternRefusalNamesTheCommand) {
+    // The server's NOPERM for a key does not name the command: the client names the one it sent.
+    Client c = client_as("scoped", scoped_password_);
+    put_get(c, "allowed.t");
+    std::vector<float> v(16, 0.0f);
+    auto what = error_of<DatabaseException>([&] {
+        c.put_tensor("other.t", v.data(), {16}, TensorType::Float, MemoryLayout::Contiguous);
+    });
+    EXPECT_TRUE(
+        contains(what, "permission denied: user 'scoped' may not run AI.TENSORSET at " + addr()))
+        << what;
+    put_get(c, "allowed.after");
 }
 
 TEST_F(Auth, WrongPasswordFailsFastNamingTheAddress) {
