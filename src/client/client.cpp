@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "client/credentials.h"
 #include "client/poll.h"
 #include "client/tensor_checks.h"
 #include "client/tensor_io.h"
@@ -78,7 +79,16 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
 
     prefix = std::make_unique<client::KeyPrefixer>(cfg.get_string_option_or("SSKEYIN", ""),
                                                    cfg.get_string_option_or("SSKEYOUT", ""));
-    router = std::make_unique<client::Router>(std::move(seeds), cluster, t, *log);
+    client::Credentials credentials = client::resolve_credentials(cfg, seeds);
+    for (auto& s : seeds) {  // from here on the credentials live in one place only
+        s.user.clear();
+        s.password.reset();
+    }
+    if (credentials.enabled)
+        log->log(LogLevel::Debug,
+                 "authenticating as database user '" + credentials.user_label() + "'");
+    router = std::make_unique<client::Router>(std::move(seeds), cluster, t, *log,
+                                              std::move(credentials));
     log->log(LogLevel::Debug, "new client connected to " + router->describe());
 }
 

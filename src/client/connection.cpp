@@ -58,9 +58,11 @@ void check_retryable_error(std::string_view text) {
     if (is_transient(kind)) throw TransientError(std::string(text));
 }
 
-Connection::Connection(int fd, core::Address address, int socket_timeout_ms)
+Connection::Connection(int fd, core::Address address,
+                       std::shared_ptr<const Credentials> credentials, int socket_timeout_ms)
     : fd_(fd),
       address_(std::move(address)),
+      credentials_(credentials ? std::move(credentials) : std::make_shared<const Credentials>()),
       io_timeout_ms_(socket_timeout_ms),
       reply_timeout_ms_(socket_timeout_ms),
       buf_(k_buffer_size) {}
@@ -70,6 +72,7 @@ Connection::~Connection() {
 }
 
 std::unique_ptr<Connection> Connection::open(const core::Address& address,
+                                             std::shared_ptr<const Credentials> credentials,
                                              std::chrono::milliseconds connect_timeout,
                                              int socket_timeout_ms) {
     const std::string name = address.to_string();
@@ -80,11 +83,72 @@ std::unique_ptr<Connection> Connection::open(const core::Address& address,
         throw IoError(e.what());
     }
 
-    std::unique_ptr<Connection> c(new Connection(fd, address, socket_timeout_ms));
-    Reply pong = c->command({"PING"});
-    if (!pong.is_status("PONG"))
-        throw IoError("database at " + name + " did not answer PING: " + to_display(pong));
-    return c;
+    std::unique_ptr<Connection> c(
+        new Connection(fd, address, std::move(credentials), socket_timeout_ms));
+    const Credentials& cred = *c->credentials_;
+    if (!cred.enabled) {
+        // A server that wants a password answers NOAUTH here: read_head turns it into AuthError.
+        Reply pong = c->command({"PING"});
+        if (!pong.is_status("PONG"))
+            throw IoError("database at " + name + " did not answer PING: " + to_display(pong));
+        return c;
+    }
+    // AUTH first, before anything else; its +OK is the liveness check (an ACL user need not be
+    // allowed PING). A refusal (WRONGPASS) raises AuthError in read_head.
+    resp::CommandWriter auth(cred.user.empty() ? 2u : 3u);
+    auth.add("AUTH");
+    if (!cred.user.empty()) auth.add(cred.user);
+    auth.add(cred.password);
+    c->send(auth);
+    Reply ok = c->read_reply();
+    if (ok.is_status("OK")) return c;
+    if (ok.is_error() && classify_error(ok.str) == ServerError::auth_not_set) {
+        // The server accepts anyone: the password was not needed (the router warns once).
+        c->password_not_needed_ = true;
+        Reply pong = c->command({"PING"});
+        if (!pong.is_status("PONG"))
+            throw IoError("database at " + name + " did not answer PING: " + to_display(pong));
+        return c;
+    }
+    if (ok.is_error()) {
+        // e.g. Redis 5, which has no ACL users: "wrong number of arguments for 'auth'".
+        throw AuthError("authentication failed at " + name + " for user '" + cred.user_label() +
+                        "' (server said: " + ok.str + ")");
+    }
+    throw IoError("database at " + name + " did not answer AUTH: " + to_display(ok));
+}
+
+[[noreturn]] void Connection::fail_auth(std::string_view server_text) {
+    pending_ = true;  // maybe more of a pipeline is unread: drop the connection
+    const Credentials& cred = *credentials_;
+    const std::string where = address_.to_string();
+    const std::string said = " (server said: " + std::string(server_text) + ")";
+    switch (classify_error(server_text)) {
+        case ServerError::auth_failed:
+            throw AuthError("authentication failed at " + where + " for user '" +
+                            cred.user_label() + "': wrong user name or password" + said);
+        case ServerError::no_auth:
+            if (!cred.enabled)
+                throw AuthError("authentication failed at " + where +
+                                ": the database requires a password; " + cred.how_to_set);
+            throw AuthError("authentication failed at " + where + " for user '" +
+                            cred.user_label() + "': the database asks for authentication" + said);
+        default: {
+            // "NOPERM ... to run the 'flushdb' command" names the command; a key or channel
+            // refusal does not, so the last command sent is named (a pipeline repeats one kind).
+            std::string command = last_command_;
+            static constexpr std::string_view open_mark = "run the '";
+            if (auto b = server_text.find(open_mark); b != std::string_view::npos) {
+                auto e = server_text.find('\'', b + open_mark.size());
+                if (e != std::string_view::npos)
+                    command = core::to_upper(
+                        server_text.substr(b + open_mark.size(), e - b - open_mark.size()));
+            }
+            throw AuthError("permission denied: user '" + cred.user_label() + "' may not run " +
+                            (command.empty() ? std::string("this command") : command) + " at " +
+                            where + said);
+        }
+    }
 }
 
 void Connection::fail(const std::string& what) {
@@ -116,8 +180,8 @@ static bool is_bulk_limit_error(std::string_view line) {
     std::string limit;
     try {
         // A fresh connection: this one is being closed by the server.
-        auto c = open(address_, std::chrono::milliseconds(std::max(io_timeout_ms_, 1000)),
-                      io_timeout_ms_);
+        auto c = open(address_, credentials_,
+                      std::chrono::milliseconds(std::max(io_timeout_ms_, 1000)), io_timeout_ms_);
         Reply r = c->command({"CONFIG", "GET", "proto-max-bulk-len"});
         if (r.elements.size() == 2) limit = " (" + r.elements[1].str + " bytes)";
     } catch (const std::exception&) {
@@ -136,6 +200,7 @@ void Connection::send(const resp::CommandWriter& command) {
     command.iovecs(iov);
     largest_arg_ = 0;
     for (const iovec& v : iov) largest_arg_ = std::max(largest_arg_, v.iov_len);
+    last_command_ = command.command_name();
     pending_ = true;
     awaiting_reply_ = true;
     std::size_t i = 0;
@@ -219,7 +284,12 @@ Head Connection::read_head() {
         if (h) {
             Head out{h->kind, h->value, std::string(h->line)};
             rpos_ += h->size;
-            if (out.kind == '-' && is_bulk_limit_error(out.line)) fail_bulk_limit(out.line);
+            if (out.kind == '-') {
+                // Refusals that no caller may swallow or retry are raised here, for every reply.
+                const ServerError kind = classify_error(out.line);
+                if (kind == ServerError::bulk_too_long) fail_bulk_limit(out.line);
+                if (is_auth_refusal(kind)) fail_auth(out.line);
+            }
             return out;
         }
         fill();

@@ -4,6 +4,7 @@
 // received directly into the caller's memory.
 #pragma once
 
+#include <insitu/errors.h>
 #include <insitu/reply.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/credentials.h"
 #include "core/address.h"
 #include "resp/writer.h"
 
@@ -23,6 +25,13 @@ namespace insitu::client {
 // reconnects and resends (the only failures the peer retries).
 struct IoError : std::runtime_error {
     using std::runtime_error::runtime_error;
+};
+
+// The server refused the client's credentials (WRONGPASS, NOAUTH) or an ACL forbids the command
+// (NOPERM). A DatabaseException for callers; internally it is never retried, and no other node is
+// tried instead, since every node of a database shares its users.
+struct AuthError : DatabaseException {
+    using DatabaseException::DatabaseException;
 };
 
 // A cluster redirection (-MOVED / -ASK) read from a reply.
@@ -49,9 +58,12 @@ struct Head {
 
 class Connection {
   public:
-    // Connects within `connect_timeout` (non-blocking connect + poll) and checks the server
-    // answers PING. Throws IoError naming the address.
+    // Connects within `connect_timeout` (non-blocking connect + poll) and, when `credentials`
+    // are enabled, authenticates (AUTH is the first command sent; its +OK shows the server is
+    // there); otherwise checks the server answers PING. Throws IoError naming the address when
+    // the server cannot be reached, AuthError when it refuses the credentials.
     static std::unique_ptr<Connection> open(const core::Address& address,
+                                            std::shared_ptr<const Credentials> credentials,
                                             std::chrono::milliseconds connect_timeout,
                                             int socket_timeout_ms);
     ~Connection();
@@ -59,6 +71,8 @@ class Connection {
     Connection& operator=(const Connection&) = delete;
 
     const core::Address& address() const { return address_; }
+    // AUTH was sent, and the server said it has no password set (the client's is not needed).
+    bool password_not_needed() const { return password_not_needed_; }
     // The longest wait for the first byte of a reply, i.e. for the server to do its work (which
     // legitimately takes longer than a socket stall for big tensors or SAVE).
     void set_reply_timeout(int ms) { reply_timeout_ms_ = ms; }
@@ -86,7 +100,8 @@ class Connection {
     void mark_out_of_step() { pending_ = true; }
 
   private:
-    Connection(int fd, core::Address address, int socket_timeout_ms);
+    Connection(int fd, core::Address address, std::shared_ptr<const Credentials> credentials,
+               int socket_timeout_ms);
     void wait(short events);
     std::size_t buffered() const { return wpos_ - rpos_; }
     void fill();
@@ -94,9 +109,12 @@ class Connection {
     [[noreturn]] void fail(const std::string& what);
     // The server refused an argument over its proto-max-bulk-len: a clear, non-retried error.
     [[noreturn]] void fail_bulk_limit(std::string_view server_text);
+    // WRONGPASS / NOAUTH / NOPERM: an AuthError naming the address, the user and the command.
+    [[noreturn]] void fail_auth(std::string_view server_text);
 
     int fd_;
     core::Address address_;
+    std::shared_ptr<const Credentials> credentials_;  // never null
     int io_timeout_ms_;  // SR_SOCKET_TIMEOUT: the longest stall while data is moving
     int reply_timeout_ms_;
     bool pending_ = false;
@@ -104,6 +122,8 @@ class Connection {
     std::vector<char> buf_;
     std::size_t rpos_ = 0, wpos_ = 0;
     std::size_t largest_arg_ = 0;  // of the last command sent (iovec sizes, an upper bound)
+    std::string last_command_;     // its name, for NOPERM messages
+    bool password_not_needed_ = false;
 };
 
 }  // namespace insitu::client

@@ -34,8 +34,13 @@ milliseconds backoff(int retry, milliseconds cap) {
 
 }  // namespace
 
-Router::Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log)
-    : seeds_(std::move(seeds)), cluster_(cluster), timing_(timing), log_(log) {
+Router::Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log,
+               Credentials credentials)
+    : seeds_(std::move(seeds)),
+      cluster_(cluster),
+      timing_(timing),
+      log_(log),
+      credentials_(std::make_shared<const Credentials>(std::move(credentials))) {
     slots_.fill(-1);
     if (seeds_.empty()) throw ParameterException("no database address given");
     if (cluster_) {
@@ -62,7 +67,7 @@ void Router::connect_initial() {
         for (const auto& seed : seeds_) {
             try {
                 auto budget = std::max(remaining(deadline), milliseconds(1));
-                auto c = Connection::open(seed, budget, timing_.socket_timeout_ms);
+                auto c = open(seed, budget);
                 if (!cluster_) {
                     nodes_.push_back({seed, seed.to_string(), std::move(c)});
                     slots_.fill(0);
@@ -140,6 +145,9 @@ void Router::refresh_slots() {
         } catch (const IoError& e) {
             last = e.what();
             drop(i);
+        } catch (const AuthError&) {
+            drop(i);
+            throw;  // every node has the same users: asking another one cannot help
         } catch (const DatabaseException& e) {
             last = e.what();
             drop(i);
@@ -153,10 +161,21 @@ Connection& Router::connection(std::size_t node, Clock::time_point deadline) {
     if (!n.conn) {
         const milliseconds floor(timing_.socket_timeout_ms);
         auto budget = std::clamp(remaining(deadline), floor, std::max(timing_.conn_timeout, floor));
-        n.conn = Connection::open(n.address, budget, timing_.socket_timeout_ms);
+        n.conn = open(n.address, budget);
         log_.log(LogLevel::Developer, "connected to " + n.name);
     }
     return *n.conn;
+}
+
+std::unique_ptr<Connection> Router::open(const core::Address& address, milliseconds budget) {
+    auto c = Connection::open(address, credentials_, budget, timing_.socket_timeout_ms);
+    if (c->password_not_needed() && !warned_password_not_needed_) {
+        warned_password_not_needed_ = true;
+        log_.log(LogLevel::Info, "WARNING: a database password is set, but the database at " +
+                                     address.to_string() +
+                                     " has none: it accepts clients without one");
+    }
+    return c;
 }
 
 void Router::drop(std::size_t node) {

@@ -3,7 +3,8 @@
 // redirections). Also owns the retry policy: I/O failures, redirections and TRYAGAIN/CLUSTERDOWN/
 // LOADING replies are retried (reconnecting, reloading the slot map) with exponential backoff
 // capped at SR_CMD_INTERVAL until SR_CMD_TIMEOUT is spent; then the error names the node. Other
-// error replies reach the caller at once.
+// error replies reach the caller at once, and so do authentication and permission refusals
+// (AuthError: WRONGPASS, NOAUTH, NOPERM), which no retry can cure.
 #pragma once
 
 #include <insitu/reply.h>
@@ -34,8 +35,11 @@ struct Timing {
 class Router {
   public:
     // Connects (to one seed picked at random first, within SR_CONN_TIMEOUT) and, for a cluster,
-    // loads the slot map. Throws DatabaseException naming the address(es) on failure.
-    Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log);
+    // loads the slot map. Throws DatabaseException naming the address(es) on failure. Every
+    // connection it opens (seeds, nodes found in CLUSTER SLOTS or MOVED/ASK, reconnections)
+    // authenticates with `credentials`; a refusal (AuthError) is raised at once, never retried.
+    Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log,
+           Credentials credentials = {});
     ~Router();
 
     bool is_cluster() const { return cluster_; }
@@ -99,6 +103,9 @@ class Router {
     void execute(Target target, const Job& fn);
     std::size_t pick_node(Target target);
     Connection& connection(std::size_t node, std::chrono::steady_clock::time_point deadline);
+    // The one place connections are opened (so each one authenticates).
+    std::unique_ptr<Connection> open(const core::Address& address,
+                                     std::chrono::milliseconds budget);
     std::size_t node_index(const core::Address& address);
     void connect_initial();
     // Reloads the slot map from any reachable node; throws IoError if none answers.
@@ -110,6 +117,8 @@ class Router {
     bool cluster_;
     Timing timing_;
     const Logger& log_;
+    std::shared_ptr<const Credentials> credentials_;
+    bool warned_password_not_needed_ = false;
     std::vector<Node> nodes_;  // grows only, so indexes stay valid
     std::array<int, core::k_cluster_slots> slots_;
     bool stale_slots_ = false;

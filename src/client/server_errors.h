@@ -17,6 +17,10 @@ enum class ServerError {
     loading,        // "LOADING ..." (the server is loading its data set)
     no_run_info,    // AI.INFO of a key that holds no model or script
     bulk_too_long,  // "Protocol error: invalid bulk length" (over proto-max-bulk-len)
+    auth_failed,    // "WRONGPASS ..." (Redis 6+), "ERR invalid password" (older): bad credentials
+    no_auth,        // "NOAUTH Authentication required.": the server wants a password first
+    no_perm,        // "NOPERM ...": the ACL user may not run this command or touch these keys
+    auth_not_set,   // "ERR AUTH <password> called without any password configured ..."
     other,
 };
 
@@ -26,6 +30,11 @@ ServerError classify_error(std::string_view text);
 inline bool is_transient(ServerError e) {
     return e == ServerError::try_again || e == ServerError::cluster_down ||
            e == ServerError::loading;
+}
+
+// WRONGPASS, NOAUTH and NOPERM: retrying cannot help, the caller must change its credentials.
+inline bool is_auth_refusal(ServerError e) {
+    return e == ServerError::auth_failed || e == ServerError::no_auth || e == ServerError::no_perm;
 }
 
 }  // namespace insitu::client

@@ -51,6 +51,21 @@ void CommandWriter::add_pieces(const std::vector<std::string_view>& pieces) {
     ++added_;
 }
 
+std::string_view CommandWriter::command_name() const {
+    // "*<n>\r\n$<len>\r\n<name>\r\n..." with the name in the first (inline) segment.
+    if (added_ == 0 || segs_.empty() || !segs_[0].inline_data) return {};
+    const std::string_view head(buf_.data(), segs_[0].len);
+    const auto dollar = head.find("\r\n$");
+    if (dollar == std::string_view::npos) return {};
+    const auto eol = head.find("\r\n", dollar + 3);
+    if (eol == std::string_view::npos) return {};
+    std::size_t len = 0;
+    const auto* first = head.data() + dollar + 3;
+    auto [end, ec] = std::from_chars(first, head.data() + eol, len);
+    if (ec != std::errc{} || end != head.data() + eol || eol + 2 + len > head.size()) return {};
+    return head.substr(eol + 2, len);
+}
+
 void CommandWriter::add_number(long long v) {
     char num[32];
     auto [end, ec] = std::to_chars(num, num + sizeof num, v);

@@ -29,6 +29,8 @@ class CommandWriter {
     void iovecs(std::vector<iovec>& out) const;
     std::size_t total_bytes() const { return total_; }
     std::size_t arg_count() const { return added_; }
+    // The first argument (the command's name) when it is held inline, else "".
+    std::string_view command_name() const;
     // Flat copy of the whole command (tests and small commands).
     std::string flatten() const;
 

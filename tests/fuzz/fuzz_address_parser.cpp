@@ -1,4 +1,5 @@
-// libFuzzer target: SSDB address-list parsing. A parsed address must print and re-parse to itself.
+// libFuzzer target: SSDB address-list parsing. A parsed address must print and re-parse to itself
+// (without its credentials, which to_string() never prints).
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -9,7 +10,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view in(reinterpret_cast<const char*>(data), size);
     try {
-        for (const auto& a : insitu::core::parse_address_list(in)) {
+        for (auto a : insitu::core::parse_address_list(in)) {
+            a.user.clear();
+            a.password.reset();
             if (insitu::core::parse_address(a.to_string()) != a) __builtin_trap();
         }
     } catch (const std::invalid_argument&) {

@@ -4,11 +4,12 @@
 # time; different fixtures run in parallel.
 set(INSITU_DB_FIXTURE_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/db_fixture.sh)
 
-# insitu_db_fixture(<name> standalone|cluster)
+# insitu_db_fixture(<name> standalone|cluster [auth]): `auth` makes every server require a
+# password and adds ACL users (see db_fixture.sh); its tests get SR_DB_PASSWORD_FILE.
 function(insitu_db_fixture name mode)
   set(dir ${CMAKE_BINARY_DIR}/test-db/${name})
   add_test(NAME ${name}_start COMMAND ${INSITU_DB_FIXTURE_SCRIPT} start ${dir}
-    $<TARGET_FILE:insitu_ai> ${mode})
+    $<TARGET_FILE:insitu_ai> ${mode} ${ARGN})
   add_test(NAME ${name}_stop COMMAND ${INSITU_DB_FIXTURE_SCRIPT} stop ${dir})
   set_tests_properties(${name}_start PROPERTIES FIXTURES_SETUP ${name} LABELS bindings)
   set_tests_properties(${name}_stop PROPERTIES FIXTURES_CLEANUP ${name} LABELS bindings)

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # A database for the C, Fortran and Python tests, run as ctest fixtures (FIXTURES_SETUP /
 # FIXTURES_CLEANUP) so the servers are always stopped:
-#   db_fixture.sh start <state dir> <module .so> [standalone|cluster]
+#   db_fixture.sh start <state dir> <module .so> [standalone|cluster] [auth]
 #   db_fixture.sh run   <state dir> <command...>   (SSDB and SR_DB_TYPE exported)
 #   db_fixture.sh stop  <state dir>
 # Ports are free loopback ports (and their cluster bus ports) picked at start.
+# `auth`: every server requires a password (requirepass, masterauth) and has two ACL users,
+# "app" (everything but FLUSHALL/FLUSHDB and server administration) and "reader" (reads only).
+# Fresh random passwords go to <state dir>/{password,app.password,reader.password} (0600) and a
+# 0600 config file, never onto a command line; `run` then exports SR_DB_PASSWORD_FILE (the
+# default user's) and INSITU_TEST_DB_DIR=<state dir> for tests that use the other users.
 set -euo pipefail
 cmd=$1 dir=$2
 shift 2
@@ -37,11 +42,38 @@ stop() {
     done
 }
 
+new_secret() {
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
 case $cmd in
 start)
-    module=$1 mode=${2:-standalone}
+    module=$1 mode=${2:-standalone} auth=${3:-}
     stop
     rm -rf "$dir" && mkdir -p "$dir"
+    conf=()
+    if [ "$auth" = auth ]; then
+        (
+            umask 077
+            new_secret >"$dir/password"
+            new_secret >"$dir/app.password"
+            new_secret >"$dir/reader.password"
+            {
+                echo "requirepass $(cat "$dir/password")"
+                echo "masterauth $(cat "$dir/password")"
+                echo "user app on >$(cat "$dir/app.password") ~* &* +@all -flushall -flushdb" \
+                    "-config -shutdown -debug -module -acl"
+                echo "user reader on >$(cat "$dir/reader.password") ~* -@all +ping +hello" \
+                    "+cluster|slots +cluster|info +asking +readonly +info +exists +get +hget" \
+                    "+hgetall +hexists +lrange +llen +ai.tensorget +ai.modelget +ai.scriptget +ai.info"
+            } >"$dir/auth.conf"
+        )
+        conf=("$dir/auth.conf")
+        # redis-cli reads the password from the environment (not from its command line).
+        REDISCLI_AUTH=$(cat "$dir/password")
+        export REDISCLI_AUTH
+        touch "$dir/auth"
+    fi
     n=1
     [ "$mode" = cluster ] && n=3
     addrs=()
@@ -49,7 +81,7 @@ start)
         port=$(free_port)
         extra=()
         [ "$mode" = cluster ] && extra=(--cluster-enabled yes --cluster-config-file "nodes-$port.conf")
-        redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
+        redis-server "${conf[@]}" --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
             --dbfilename "dump-$port.rdb" --daemonize yes --pidfile "$dir/redis-$port.pid" \
             --logfile "$dir/redis-$port.log" --loadmodule "$module" "${extra[@]}"
         for _ in $(seq 100); do
@@ -72,9 +104,12 @@ start)
         echo Standalone >"$dir/dbtype"
     fi
     (IFS=,; echo "${addrs[*]}") >"$dir/ssdb"
-    echo "db_fixture: $mode database at $(cat "$dir/ssdb")"
+    echo "db_fixture: $mode database at $(cat "$dir/ssdb")${auth:+ (authentication required)}"
     ;;
 run)
+    if [ -f "$dir/auth" ]; then
+        export SR_DB_PASSWORD_FILE="$dir/password" INSITU_TEST_DB_DIR="$dir"
+    fi
     SSDB=$(cat "$dir/ssdb") SR_DB_TYPE=$(cat "$dir/dbtype") exec "$@"
     ;;
 stop)

@@ -223,23 +223,24 @@ std::string RedisServer::log() const {
 }
 
 void RedisServer::start() {
-    std::vector<std::string> args = {redis_server_path(),
-                                     "--port",
-                                     std::to_string(port_),
-                                     "--bind",
-                                     "127.0.0.1",
-                                     "--dir",
-                                     dir_,
-                                     "--logfile",
-                                     dir_ + "/redis.log",
-                                     "--daemonize",
-                                     "no",
-                                     "--save",
-                                     "",
-                                     "--appendonly",
-                                     opts_.appendonly ? "yes" : "no",
-                                     "--protected-mode",
-                                     "no"};
+    std::vector<std::string> args = {redis_server_path()};
+    if (!opts_.password.empty() || !opts_.acl_users.empty()) {
+        // Secrets in a file only the owner reads, not on a command line that ps shows.
+        const std::string conf = dir_ + "/auth.conf";
+        std::string text;
+        if (!opts_.password.empty())
+            text += "requirepass " + opts_.password + "\nmasterauth " + opts_.password + "\n";
+        for (const auto& u : opts_.acl_users) text += "user " + u + "\n";
+        const int fd = ::open(conf.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+            throw std::runtime_error("cannot write " + conf);
+        ::close(fd);
+        args.push_back(conf);  // a config file must come first
+    }
+    args.insert(args.end(),
+                {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_, "--logfile",
+                 dir_ + "/redis.log", "--daemonize", "no", "--save", "", "--appendonly",
+                 opts_.appendonly ? "yes" : "no", "--protected-mode", "no"});
     // DEBUG (DIGEST, DIGEST-VALUE) is off by default from Redis 7.0, which added this option;
     // older servers (KeyDB 6.3) allow DEBUG and reject the option.
     if (redis_server_major_version() >= 7)
@@ -294,7 +295,8 @@ void RedisServer::wait_ready() {
             throw std::runtime_error("redis-server exited during start-up; log:\n" + log());
         }
         try {
-            RawConnection c(port_);
+            auto conn = connect();
+            RawConnection& c = *conn;
             // KeyDB answers PING (and DBSIZE, with 0) while it still loads RDB/AOF; Redis says
             // -LOADING. Ready means loaded on both.
             if (c.command({"PING"}).is_status("PONG") &&
@@ -312,8 +314,8 @@ void RedisServer::stop(bool save) {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGCONT);  // a paused server could not answer SHUTDOWN
     try {
-        RawConnection c(port_);
-        c.raw(resp::encode_command({"SHUTDOWN", save ? "SAVE" : "NOSAVE"}));
+        auto c = connect();
+        c->raw(resp::encode_command({"SHUTDOWN", save ? "SAVE" : "NOSAVE"}));
     } catch (const std::exception&) {
         // SHUTDOWN closes the connection without a reply, or the server is already gone.
     }
@@ -352,17 +354,30 @@ void RedisServer::restart(bool save) {
 }
 
 std::unique_ptr<RawConnection> RedisServer::connect() const {
-    return std::make_unique<RawConnection>(port_);
+    auto c = std::make_unique<RawConnection>(port_);
+    if (!opts_.password.empty()) {
+        Reply r = c->command({"AUTH", opts_.password});
+        if (!r.is_status("OK"))
+            throw std::runtime_error("AUTH to the test server failed: " + r.str);
+    }
+    return c;
 }
 
 // ---------------------------------------------------------------------------------------------
-RedisCluster::RedisCluster(int n, std::vector<std::string> module_args) {
-    for (int i = 0; i < n; ++i) {
-        RedisServer::Options o;
-        o.cluster = true;
-        o.module_args = module_args;
-        shards_.push_back(std::make_unique<RedisServer>(o));
-    }
+namespace {
+RedisServer::Options with_module_args(std::vector<std::string> module_args) {
+    RedisServer::Options o;
+    o.module_args = std::move(module_args);
+    return o;
+}
+}  // namespace
+
+RedisCluster::RedisCluster(int n, std::vector<std::string> module_args)
+    : RedisCluster(n, with_module_args(std::move(module_args))) {}
+
+RedisCluster::RedisCluster(int n, RedisServer::Options base) {
+    base.cluster = true;
+    for (int i = 0; i < n; ++i) shards_.push_back(std::make_unique<RedisServer>(base));
     // Assign contiguous slot ranges and introduce every node to the first.
     int per = core::k_cluster_slots / n;
     for (int i = 0; i < n; ++i) {

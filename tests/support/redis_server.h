@@ -1,5 +1,6 @@
 // Test fixtures that run real redis-server processes with the insitu module on free loopback ports
-// (standalone over TCP, over a Unix socket, and a 3-shard cluster). Every process started here is
+// (standalone over TCP, over a Unix socket, and a 3-shard cluster; each optionally with a password
+// and ACL users). Every process started here is
 // stopped by the destructor and, should the test binary die, by PR_SET_PDEATHSIG.
 #pragma once
 
@@ -58,6 +59,13 @@ class RedisServer {
         std::vector<std::string> module_args;
         std::vector<std::string> extra_args;
         bool load_module = true;
+        // Authentication, written to a private (0600) config file rather than the command line:
+        // `requirepass` (and `masterauth`, for replicas) for the default user, and ACL users, one
+        // `user` directive each without the keyword, e.g. "app on >pw ~* +@all -flushall".
+        // The fixture's own connections (readiness, SHUTDOWN, cluster set-up) authenticate as the
+        // default user, so `password` is needed when `acl_users` restrict it.
+        std::string password;
+        std::vector<std::string> acl_users;
     };
     RedisServer();
     explicit RedisServer(Options opts);
@@ -70,6 +78,7 @@ class RedisServer {
     const std::string& dir() const { return dir_; }
     pid_t pid() const { return pid_; }
     std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    const std::string& password() const { return opts_.password; }
     bool alive() const;
     std::string log() const;
 
@@ -84,6 +93,7 @@ class RedisServer {
     void resume();
     void start();
 
+    // A raw connection, authenticated as the default user when the server has a password.
     std::unique_ptr<RawConnection> connect() const;
 
   private:
@@ -98,6 +108,9 @@ class RedisServer {
 class RedisCluster {
   public:
     explicit RedisCluster(int shards = 3, std::vector<std::string> module_args = {});
+    // Shards started with `base` (cluster mode forced on): e.g. a `password` (requirepass and
+    // masterauth on every shard; the cluster is formed over authenticated connections).
+    RedisCluster(int shards, RedisServer::Options base);
     ~RedisCluster();
     std::vector<RedisServer*> shards() const;
     // "127.0.0.1:p1,127.0.0.1:p2,..." as an SSDB value.

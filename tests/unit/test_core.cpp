@@ -57,6 +57,77 @@ TEST(Address, RejectsBadInputNamingIt) {
     EXPECT_THROW(core::parse_address_list(" , "), std::invalid_argument);
 }
 
+TEST(Address, UrlCredentialsAreParsedAndDecoded) {
+    auto a = core::parse_address("redis://app:s3cr%40t%2C%25x@127.0.0.1:6379");
+    EXPECT_EQ(a.kind, core::Address::Kind::tcp);
+    EXPECT_EQ(a.user, "app");
+    ASSERT_TRUE(a.password);
+    EXPECT_EQ(*a.password, "s3cr@t,%x");
+    EXPECT_EQ(a.host, "127.0.0.1");
+    EXPECT_EQ(a.port, 6379);
+    // Never printed with the credentials.
+    EXPECT_EQ(a.to_string(), "127.0.0.1:6379");
+
+    auto b = core::parse_address("redis://:pw:with:colons@[::1]:7000");
+    EXPECT_EQ(b.user, "");
+    EXPECT_EQ(*b.password, "pw:with:colons");
+    EXPECT_EQ(b.host, "::1");
+
+    auto c = core::parse_address("unix://reader:pw@/tmp/db.sock");
+    EXPECT_EQ(c.kind, core::Address::Kind::unix_socket);
+    EXPECT_EQ(c.path, "/tmp/db.sock");
+    EXPECT_EQ(c.user, "reader");
+    EXPECT_EQ(*c.password, "pw");
+    EXPECT_EQ(c.to_string(), "unix:///tmp/db.sock");
+
+    auto d =
+        core::parse_address("tcp://app@h:1");  // a user alone: the password comes from elsewhere
+    EXPECT_EQ(d.user, "app");
+    EXPECT_FALSE(d.password);
+    EXPECT_FALSE(core::parse_address("redis://h:1").has_credentials());
+
+    auto list = core::parse_address_list("redis://:p%2Cq@a:1, redis://:p%2Cq@b:2");
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(*list[1].password, "p,q");
+}
+
+TEST(Address, ErrorsNeverShowThePassword) {
+    const std::string secret = "Zq9secretPW";
+    for (const std::string& bad :
+         {"redis://app:" + secret + "@host", "redis://app:" + secret + "@host:0",
+          "rediss://app:" + secret + "@host:6379", "app:" + secret + "@host:6379",
+          "redis://app:" + secret + "%zz@host:1", "redis://app:" + secret + " x@host:1",
+          "unix://app:" + secret + "@relative", "redis://app:" + secret + "@bad host:1"}) {
+        try {
+            core::parse_address(bad);
+            ADD_FAILURE() << "accepted " << bad;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("invalid database address"), std::string::npos);
+        }
+    }
+    // An unencoded ',' in a password splits SSDB: neither half may be echoed.
+    try {
+        core::parse_address_list("redis://app:Zq9sec,retPW@host:1");
+        ADD_FAILURE() << "accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()).find("Zq9sec"), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).find("retPW"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Address, TlsUrlIsRefusedClearly) {
+    try {
+        core::parse_address("rediss://h:6379");
+        ADD_FAILURE() << "accepted rediss://";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(
+            std::string(e.what()).find("TLS (rediss://) is not supported by this client build yet"),
+            std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(Layout, FortranRoundTripMatchesIndexFormula) {
     std::vector<std::size_t> dims = {2, 3, 4};
     std::vector<int> f(24), c(24), back(24);

@@ -144,3 +144,16 @@ TEST(RespWriter, PiecesFormOneArgument) {
     EXPECT_EQ(w.arg_count(), 1u);
     EXPECT_EQ(encode_command({"PING"}), "*1\r\n$4\r\nPING\r\n");
 }
+
+TEST(RespWriter, CommandNameForErrorMessages) {
+    insitu::resp::CommandWriter w(3);
+    w.add("AI.TENSORSET");
+    w.add("key");
+    const std::string big(10000, 'x');  // referenced in place, not copied
+    w.add(big);
+    EXPECT_EQ(w.command_name(), "AI.TENSORSET");
+    insitu::resp::CommandWriter huge(1);
+    huge.add(big);  // a name held outside the header buffer is not looked for
+    EXPECT_EQ(huge.command_name(), "");
+    EXPECT_EQ(insitu::resp::CommandWriter().command_name(), "");
+}

@@ -117,7 +117,9 @@ class Client(SRObject, _insitu.Client):
     With no address and no options, the configuration comes from the environment (SSDB,
     SR_DB_TYPE, ...). insitu also takes ``Client(address=..., cluster=None)`` (cluster then from
     SR_DB_TYPE) and ``config=`` for ``config_options=``. As in SmartRedis, an ``address`` is also
-    written to os.environ["SSDB"], where later clients and launched programs find it.
+    written to os.environ["SSDB"], where later clients and launched programs find it; an address
+    with credentials (``redis://user:password@host:port``) puts the password there too, so prefer
+    SR_DB_PASSWORD_FILE (or ConfigOptions) for the password.
     """
 
     def __init__(self, *args, **kwargs):

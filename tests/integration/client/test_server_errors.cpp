@@ -47,3 +47,29 @@ TEST(ServerErrors, ClusterRepliesByPrefix) {
     EXPECT_TRUE(insitu::client::is_transient(ServerError::loading));
     EXPECT_FALSE(insitu::client::is_transient(ServerError::moved));
 }
+
+TEST(ServerErrors, RealAuthenticationRepliesAreClassified) {
+    RedisServer::Options o;
+    o.password = "classify-pw";
+    o.acl_users = {"limited on >limited-pw ~* -@all +auth +ping"};
+    RedisServer s(o);
+    insitu::testing::RawConnection c(s.port());
+    auto noauth = c.command({"PING"});
+    ASSERT_TRUE(noauth.is_error());
+    EXPECT_EQ(classify_error(noauth.str), ServerError::no_auth) << noauth.str;
+    auto wrong = c.command({"AUTH", "nope"});
+    ASSERT_TRUE(wrong.is_error());
+    EXPECT_EQ(classify_error(wrong.str), ServerError::auth_failed) << wrong.str;
+    ASSERT_TRUE(c.command({"AUTH", "limited", "limited-pw"}).is_status("OK"));
+    auto noperm = c.command({"FLUSHALL"});
+    ASSERT_TRUE(noperm.is_error());
+    EXPECT_EQ(classify_error(noperm.str), ServerError::no_perm) << noperm.str;
+    EXPECT_TRUE(insitu::client::is_auth_refusal(ServerError::no_perm));
+    EXPECT_FALSE(insitu::client::is_transient(ServerError::auth_failed));
+
+    RedisServer open_server;  // no password: AUTH <password> is answered with an error
+    auto unneeded = open_server.connect()->command({"AUTH", "whatever"});
+    ASSERT_TRUE(unneeded.is_error());
+    EXPECT_EQ(classify_error(unneeded.str), ServerError::auth_not_set) << unneeded.str;
+    EXPECT_FALSE(insitu::client::is_auth_refusal(ServerError::auth_not_set));
+}
