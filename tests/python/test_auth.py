@@ -1,6 +1,7 @@
 """Authentication against a database that requires it (the ctest `auth` fixture: every server has
 requirepass and the ACL users "app" and "reader"; SR_DB_PASSWORD_FILE is exported and
-INSITU_TEST_DB_DIR holds the users' password files). Other fixtures skip this file."""
+INSITU_TEST_DB_DIR holds the users' password files). The other fixtures' runs leave this file out;
+run without the auth fixture it fails, never skips."""
 
 import os
 import stat
@@ -13,7 +14,8 @@ import pytest
 import insitu
 
 DB_DIR = os.environ.get("INSITU_TEST_DB_DIR")
-pytestmark = pytest.mark.skipif(not DB_DIR, reason="needs the auth database fixture")
+if not DB_DIR:
+    raise RuntimeError("test_auth.py needs the auth database fixture (ctest python_auth_tests)")
 
 
 def secret(name):
