@@ -111,26 +111,37 @@ DagArgs parse_dag(std::span<const std::string_view> args, DagFlavor flavor) {
     return d;
 }
 
-std::vector<std::size_t> dag_key_positions(std::span<const std::string_view> args) {
-    std::vector<std::size_t> keys;
+std::vector<KeyRef> dag_keys(std::span<const std::string_view> args) {
+    std::vector<KeyRef> keys;
     std::size_t i = 0;
     while (i < args.size() && args[i] != "|>") {
         if ((is(args[i], "LOAD") || is(args[i], "PERSIST")) && i + 1 < args.size()) {
+            KeyRole role = is(args[i], "LOAD") ? KeyRole::input : KeyRole::output;
             auto n = core::parse_ll(args[i + 1]);
             if (!n || *n <= 0) return keys;
             i += 2;
             for (long long c = 0; c < *n && i < args.size() && args[i] != "|>"; ++c)
-                keys.push_back(i++);
+                keys.push_back({i++, role});
         } else if (is(args[i], "ROUTING") && i + 1 < args.size()) {
-            keys.push_back(i + 1);
+            keys.push_back({i + 1, KeyRole::routing});
             i += 2;
         } else {
             ++i;
         }
     }
-    // Model and script keys of the ops are shard-local and not reported (see
-    // modelexecute_key_positions); LOAD, PERSIST and ROUTING place the DAG.
+    // The model or script of each run op; the ops' tensor names are DAG-local, not keys.
+    for (; i + 2 < args.size(); ++i) {
+        if (args[i] != "|>" || args[i + 2] == "|>") continue;
+        auto cmd = args[i + 1];
+        if (is(cmd, "AI.MODELEXECUTE") || is(cmd, "AI.MODELRUN") || is(cmd, "AI.SCRIPTEXECUTE") ||
+            is(cmd, "AI.SCRIPTRUN"))
+            keys.push_back({i + 2, KeyRole::object});
+    }
     return keys;
+}
+
+std::vector<std::size_t> dag_key_positions(std::span<const std::string_view> args) {
+    return tensor_key_positions(dag_keys(args));
 }
 
 void validate_dag_names(const DagArgs& dag, const std::vector<DagOpNames>& ops) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/key_refs.h"
+
 namespace insitu::engine {
 
 enum class DagOpKind { tensorset, tensorget, modelexecute, scriptexecute, modelrun, scriptrun };
@@ -33,8 +35,10 @@ struct DagFlavor {
 
 DagArgs parse_dag(std::span<const std::string_view> args, DagFlavor flavor);
 
-// The keys reported to Redis Cluster: LOAD, PERSIST and ROUTING (model/script keys are
-// shard-local and op-local tensor names are free). Lenient: never throws.
+// The keys of a DAG: LOAD, PERSIST, ROUTING and the model or script of every run op (the ops'
+// tensor names are DAG-local, not keys). Lenient: never throws.
+std::vector<KeyRef> dag_keys(std::span<const std::string_view> args);
+// LOAD, PERSIST and ROUTING only.
 std::vector<std::size_t> dag_key_positions(std::span<const std::string_view> args);
 
 // The tensor names one op reads and writes, for validate_dag_names.

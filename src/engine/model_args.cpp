@@ -229,27 +229,26 @@ RunArgs parse_modelrun(std::span<const std::string_view> args, int model_inputs,
     return r;
 }
 
-// Only tensor keys are reported, never the model key: in a cluster, Redis then routes a run to
-// the shard that owns its tensors, and the model (stored on every shard under a shard-local key)
-// is found there. RedisAI reported the model key too, which forced every tensor into the model's
-// slot and made clients copy tensors across shards.
-std::vector<std::size_t> modelexecute_key_positions(std::span<const std::string_view> args) {
-    std::vector<std::size_t> keys;
+std::vector<KeyRef> modelexecute_keys(std::span<const std::string_view> args) {
+    std::vector<KeyRef> keys;
     if (args.empty()) return keys;
+    keys.push_back({0, KeyRole::object});
     std::size_t i = 1;
     for (const char* section : {"INPUTS", "OUTPUTS"}) {
         if (i + 1 >= args.size() || !is(args[i], section)) return keys;
         auto n = core::parse_ll(args[i + 1]);
         if (!n || *n <= 0) return keys;
         i += 2;
-        for (long long k = 0; k < *n && i < args.size(); ++k) keys.push_back(i++);
+        KeyRole role = section[0] == 'I' ? KeyRole::input : KeyRole::output;
+        for (long long k = 0; k < *n && i < args.size(); ++k) keys.push_back({i++, role});
     }
     return keys;
 }
 
-std::vector<std::size_t> modelrun_key_positions(std::span<const std::string_view> args) {
-    std::vector<std::size_t> keys;
+std::vector<KeyRef> modelrun_keys(std::span<const std::string_view> args) {
+    std::vector<KeyRef> keys;
     if (args.empty()) return keys;
+    keys.push_back({0, KeyRole::object});
     std::size_t i = 1;
     while (i < args.size() && !is(args[i], "INPUTS")) ++i;
     bool outputs = false;
@@ -257,9 +256,24 @@ std::vector<std::size_t> modelrun_key_positions(std::span<const std::string_view
         if (!outputs && is(args[i], "OUTPUTS"))
             outputs = true;
         else
-            keys.push_back(i);
+            keys.push_back({i, outputs ? KeyRole::output : KeyRole::input});
     }
     return keys;
+}
+
+std::vector<std::size_t> modelexecute_key_positions(std::span<const std::string_view> args) {
+    return tensor_key_positions(modelexecute_keys(args));
+}
+
+std::vector<std::size_t> modelrun_key_positions(std::span<const std::string_view> args) {
+    return tensor_key_positions(modelrun_keys(args));
+}
+
+std::vector<std::size_t> tensor_key_positions(const std::vector<KeyRef>& keys) {
+    std::vector<std::size_t> out;
+    for (const auto& k : keys)
+        if (k.role != KeyRole::object) out.push_back(k.pos);
+    return out;
 }
 
 }  // namespace insitu::engine

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/key_refs.h"
 #include "engine/model.h"
 
 namespace insitu::engine {
@@ -40,9 +41,11 @@ RunArgs parse_modelexecute(std::span<const std::string_view> args, int model_inp
 // Legacy AI.MODELRUN key [TIMEOUT t] INPUTS ... OUTPUTS ...
 RunArgs parse_modelrun(std::span<const std::string_view> args, int model_inputs, int model_outputs);
 
-// Positions (indices into args, which exclude the command name) of the keys AI.MODELEXECUTE /
-// AI.MODELRUN declares to Redis: the inputs and the outputs (not the model, which is
-// shard-local). Lenient: never throws.
+// The keys of AI.MODELEXECUTE / AI.MODELRUN: the model, the inputs and the outputs. Lenient:
+// never throws.
+std::vector<KeyRef> modelexecute_keys(std::span<const std::string_view> args);
+std::vector<KeyRef> modelrun_keys(std::span<const std::string_view> args);
+// Their inputs and outputs only (the tensors, which place a run in Redis Cluster).
 std::vector<std::size_t> modelexecute_key_positions(std::span<const std::string_view> args);
 std::vector<std::size_t> modelrun_key_positions(std::span<const std::string_view> args);
 

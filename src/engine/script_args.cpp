@@ -1,5 +1,6 @@
 #include "engine/script_args.h"
 
+#include <optional>
 #include <string>
 
 #include "core/text.h"
@@ -178,39 +179,56 @@ ScriptRunArgs parse_scriptrun(std::span<const std::string_view> args) {
     return r;
 }
 
-// Tensor and KEYS keys only; the script key is shard-local (see modelexecute_key_positions).
-std::vector<std::size_t> scriptexecute_key_positions(std::span<const std::string_view> args) {
-    std::vector<std::size_t> keys;
+std::vector<KeyRef> scriptexecute_keys(std::span<const std::string_view> args) {
+    std::vector<KeyRef> keys;
     if (args.empty()) return keys;
+    keys.push_back({0, KeyRole::object});
     std::size_t i = 2;
     while (i < args.size()) {
-        bool keyed = is(args[i], "KEYS") || is(args[i], "INPUTS") || is(args[i], "OUTPUTS");
-        bool skipped = is(args[i], "ARGS");
-        if (!keyed && !skipped) break;
+        std::optional<KeyRole> role;
+        if (is(args[i], "KEYS"))
+            role = KeyRole::keys;
+        else if (is(args[i], "INPUTS"))
+            role = KeyRole::input;
+        else if (is(args[i], "OUTPUTS"))
+            role = KeyRole::output;
+        else if (!is(args[i], "ARGS"))
+            break;
         if (i + 1 >= args.size()) break;
         auto n = core::parse_ll(args[i + 1]);
         if (!n || *n < 0) break;
         i += 2;
         for (long long k = 0; k < *n && i < args.size(); ++k, ++i)
-            if (keyed) keys.push_back(i);
+            if (role) keys.push_back({i, *role});
     }
     return keys;
 }
 
-std::vector<std::size_t> scriptrun_key_positions(std::span<const std::string_view> args) {
-    std::vector<std::size_t> keys;
+std::vector<KeyRef> scriptrun_keys(std::span<const std::string_view> args) {
+    std::vector<KeyRef> keys;
     if (args.empty()) return keys;
-    bool in_lists = false;
+    keys.push_back({0, KeyRole::object});
+    std::optional<KeyRole> role;
     for (std::size_t i = 2; i < args.size(); ++i) {
-        if (is(args[i], "TIMEOUT") && !in_lists) {
+        if (is(args[i], "TIMEOUT") && !role) {
             ++i;
-        } else if (is(args[i], "INPUTS") || is(args[i], "OUTPUTS")) {
-            in_lists = true;
-        } else if (in_lists && args[i] != "$") {
-            keys.push_back(i);
+        } else if (is(args[i], "INPUTS")) {
+            role = KeyRole::input;
+        } else if (is(args[i], "OUTPUTS")) {
+            role = KeyRole::output;
+        } else if (role && args[i] != "$") {
+            keys.push_back({i, *role});
         }
     }
     return keys;
+}
+
+std::vector<std::size_t> scriptexecute_key_positions(std::span<const std::string_view> args) {
+    return tensor_key_positions(scriptexecute_keys(args));
+}
+
+std::vector<std::size_t> scriptrun_key_positions(std::span<const std::string_view> args) {
+    return tensor_key_positions(scriptrun_keys(args));
 }
 
 }  // namespace insitu::engine

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/key_refs.h"
 #include "engine/script.h"
 
 namespace insitu::engine {
@@ -36,7 +37,11 @@ ScriptRunArgs parse_scriptexecute(std::span<const std::string_view> args, bool i
 // Legacy AI.SCRIPTRUN key fn [TIMEOUT t] INPUTS in... [$ in...] OUTPUTS out...
 ScriptRunArgs parse_scriptrun(std::span<const std::string_view> args);
 
-// Keys reported to Redis Cluster: the script, KEYS, INPUTS and OUTPUTS. Lenient.
+// The keys of AI.SCRIPTEXECUTE / AI.SCRIPTRUN: the script, KEYS, INPUTS and OUTPUTS (ARGS are
+// not keys). Lenient: never throws.
+std::vector<KeyRef> scriptexecute_keys(std::span<const std::string_view> args);
+std::vector<KeyRef> scriptrun_keys(std::span<const std::string_view> args);
+// The same without the script key.
 std::vector<std::size_t> scriptexecute_key_positions(std::span<const std::string_view> args);
 std::vector<std::size_t> scriptrun_key_positions(std::span<const std::string_view> args);
 

@@ -12,6 +12,7 @@
 #include "engine/tensor.h"
 #include "insitu/version.h"
 #include "module/commands/command_table.h"
+#include "module/commands/key_access.h"
 #include "module/host_services.h"
 #include "module/module_config.h"
 #include "module/redis_api/redis_module_api.h"
@@ -229,6 +230,7 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
             return REDISMODULE_ERR;
         }
     }
+    declare_key_specs(ctx);
     RedisModule_RegisterInfoFunc(ctx, info_callback);
     return REDISMODULE_OK;
 }

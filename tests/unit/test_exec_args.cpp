@@ -132,6 +132,12 @@ TEST(ModelRunArgs, LegacyGrammarAndKeyPositions) {
     EXPECT_EQ(modelrun_key_positions(a.span()), (std::vector<std::size_t>{4, 5, 7}));
     Args x{"m", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c"};
     EXPECT_EQ(modelexecute_key_positions(x.span()), (std::vector<std::size_t>{3, 4, 7}));
+    // With roles, the model first (ACL key patterns apply to it).
+    using R = KeyRole;
+    EXPECT_EQ(modelexecute_keys(x.span()),
+              (std::vector<KeyRef>{{0, R::object}, {3, R::input}, {4, R::input}, {7, R::output}}));
+    EXPECT_EQ(modelrun_keys(a.span()),
+              (std::vector<KeyRef>{{0, R::object}, {4, R::input}, {5, R::input}, {7, R::output}}));
 }
 
 TEST(ModelGetArgs, Defaults) {
@@ -167,6 +173,12 @@ TEST(ScriptArgs, ExecuteScopes) {
     EXPECT_EQ(r.args[0], "3");
     EXPECT_EQ(r.timeout_ms, 9);
     EXPECT_EQ(scriptexecute_key_positions(a.span()), (std::vector<std::size_t>{4, 7, 8, 14}));
+    // ARGS values are not keys; KEYS are read and written by the script.
+    EXPECT_EQ(scriptexecute_keys(a.span()), (std::vector<KeyRef>{{0, KeyRole::object},
+                                                                 {4, KeyRole::keys},
+                                                                 {7, KeyRole::input},
+                                                                 {8, KeyRole::input},
+                                                                 {14, KeyRole::output}}));
     auto e = [](Args x, bool dag = false) {
         return error_of([&] { parse_scriptexecute(x.span(), dag); });
     };
@@ -185,6 +197,11 @@ TEST(ScriptArgs, RunWithVariadic) {
     EXPECT_EQ(r.variadic_from, 1);
     EXPECT_EQ(r.outputs.size(), 1u);
     EXPECT_EQ(scriptrun_key_positions(a.span()), (std::vector<std::size_t>{3, 5, 6, 8}));
+    EXPECT_EQ(scriptrun_keys(a.span()), (std::vector<KeyRef>{{0, KeyRole::object},
+                                                             {3, KeyRole::input},
+                                                             {5, KeyRole::input},
+                                                             {6, KeyRole::input},
+                                                             {8, KeyRole::output}}));
     Args bad{"s", "f", "$", "INPUTS", "a"};
     EXPECT_EQ(error_of([&] { parse_scriptrun(bad.span()); }),
               "ERR Encountered a variable size list of tensors outside of input section");
@@ -221,6 +238,15 @@ TEST(DagArgs, PrefixAndOps) {
     EXPECT_EQ(d.ops[0].count, 8u);
     EXPECT_EQ(d.ops[1].kind, DagOpKind::tensorget);
     EXPECT_EQ(dag_key_positions(a.span()), (std::vector<std::size_t>{2, 5}));
+    // The ops' model is a key; their tensor names are DAG-local.
+    EXPECT_EQ(
+        dag_keys(a.span()),
+        (std::vector<KeyRef>{{2, KeyRole::input}, {5, KeyRole::output}, {10, KeyRole::object}}));
+    Args routed{"ROUTING", "r", "|>", "AI.SCRIPTEXECUTE", "s",  "f",           "INPUTS",
+                "1",       "t", "|>", "AI.MODELRUN",      "|>", "AI.MODELRUN", "m"};
+    EXPECT_EQ(
+        dag_keys(routed.span()),
+        (std::vector<KeyRef>{{1, KeyRole::routing}, {4, KeyRole::object}, {13, KeyRole::object}}));
 }
 
 TEST(DagArgs, ErrorsMatchRedisAI) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "module/redis_api/redis_module_api.h"
@@ -11,6 +12,9 @@ struct CommandSpec {
     RedisModuleCmdFunc handler;
     const char* flags;
     int first_key, last_key, key_step;
+    // The key spec flags (REDISMODULE_CMD_KEY_*) of a command with one fixed key at first_key;
+    // 0 for getkeys-api commands (which report flags per key) and commands without keys.
+    std::uint64_t key_flags = 0;
 };
 
 const std::vector<CommandSpec>& command_table();

@@ -12,6 +12,7 @@
 #include "engine/tensor_args.h"
 #include "module/commands/args.h"
 #include "module/commands/execution.h"
+#include "module/commands/key_access.h"
 #include "module/module_config.h"
 #include "module/redis_blob.h"
 #include "module/types/model_type.h"
@@ -56,11 +57,13 @@ bool find_script(RedisModuleCtx* ctx, std::string_view name, engine::ScriptPtr& 
 
 int dag(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, engine::DagFlavor flavor) {
     auto args = arg_views(argv, argc);
+    auto keys = engine::dag_keys(args);
     if (RedisModule_IsKeysPositionRequest(ctx)) {
-        report_keys(ctx, engine::dag_key_positions(args));
+        report_keys(ctx, argv, keys);
         return REDISMODULE_OK;
     }
     if (refuse_if_cannot_block(ctx)) return REDISMODULE_OK;
+    if (!check_unreported_keys(ctx, argv, keys)) return REDISMODULE_OK;
     auto pending = std::make_unique<PendingRun>();
     pending->dag = true;
     engine::Job& job = pending->job;

@@ -143,8 +143,4 @@ bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,
     return true;
 }
 
-void report_keys(RedisModuleCtx* ctx, const std::vector<std::size_t>& positions) {
-    for (auto p : positions) RedisModule_KeyAtPos(ctx, static_cast<int>(p + 1));
-}
-
 }  // namespace insitu::module

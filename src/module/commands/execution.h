@@ -36,7 +36,4 @@ int run_single_op(RedisModuleCtx* ctx, engine::JobOp op, std::int64_t timeout_ms
 bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,
                 const std::string& name);
 
-// Reports argv positions (1-based, i.e. args index + 1) for getkeys-api.
-void report_keys(RedisModuleCtx* ctx, const std::vector<std::size_t>& arg_positions);
-
 }  // namespace insitu::module

@@ -10,6 +10,7 @@
 #include "engine/run_queue.h"
 #include "module/commands/args.h"
 #include "module/commands/execution.h"
+#include "module/commands/key_access.h"
 #include "module/commands/stored_object.h"
 #include "module/module_config.h"
 #include "module/types/model_type.h"
@@ -68,13 +69,14 @@ void reply_blob(RedisModuleCtx* ctx, const std::string& blob) {
 
 int run(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) {
     auto args = arg_views(argv, argc);
+    auto keys = legacy ? engine::modelrun_keys(args) : engine::modelexecute_keys(args);
     if (RedisModule_IsKeysPositionRequest(ctx)) {
-        report_keys(ctx, legacy ? engine::modelrun_key_positions(args)
-                                : engine::modelexecute_key_positions(args));
+        report_keys(ctx, argv, keys);
         return REDISMODULE_OK;
     }
     if (argc < (legacy ? 6 : 8)) return RedisModule_WrongArity(ctx);
     if (refuse_if_cannot_block(ctx)) return REDISMODULE_OK;
+    if (!check_unreported_keys(ctx, argv, keys)) return REDISMODULE_OK;
     ModelValue* mv = nullptr;
     RedisModuleKey* key = open_model_key(ctx, argv[1], /*write=*/false, &mv);
     if (!key) return REDISMODULE_OK;

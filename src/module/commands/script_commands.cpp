@@ -10,6 +10,7 @@
 #include "engine/script_args.h"
 #include "module/commands/args.h"
 #include "module/commands/execution.h"
+#include "module/commands/key_access.h"
 #include "module/commands/stored_object.h"
 #include "module/module_config.h"
 #include "module/types/model_type.h"
@@ -44,13 +45,14 @@ std::vector<std::string> strings(const std::vector<std::string_view>& v) {
 
 int run(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, bool legacy) {
     auto args = arg_views(argv, argc);
+    auto keys = legacy ? engine::scriptrun_keys(args) : engine::scriptexecute_keys(args);
     if (RedisModule_IsKeysPositionRequest(ctx)) {
-        report_keys(ctx, legacy ? engine::scriptrun_key_positions(args)
-                                : engine::scriptexecute_key_positions(args));
+        report_keys(ctx, argv, keys);
         return REDISMODULE_OK;
     }
     if (argc < (legacy ? 4 : 3)) return RedisModule_WrongArity(ctx);
     if (refuse_if_cannot_block(ctx)) return REDISMODULE_OK;
+    if (!check_unreported_keys(ctx, argv, keys)) return REDISMODULE_OK;
     ScriptValue* sv = nullptr;
     RedisModuleKey* key = open_script_key(ctx, argv[1], /*write=*/false, &sv);
     if (!key) return REDISMODULE_OK;

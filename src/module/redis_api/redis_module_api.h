@@ -46,6 +46,8 @@ typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
 typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
 typedef struct RedisModuleCallReply RedisModuleCallReply;
 typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
+typedef struct RedisModuleCommand RedisModuleCommand;
+typedef struct RedisModuleUser RedisModuleUser;
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
 typedef void* (*RedisModuleTypeLoadFunc)(RedisModuleIO* rdb, int encver);
@@ -82,6 +84,84 @@ typedef struct RedisModuleTypeMethods {
     RedisModuleTypeCopyFunc copy;
     RedisModuleTypeDefragFunc defrag;
 } RedisModuleTypeMethods;
+
+// Key-spec flags (Redis 7.0+): what a command does with a key, for ACL `%R~` / `%W~` selectors.
+#define REDISMODULE_CMD_KEY_RO (1ULL << 0)
+#define REDISMODULE_CMD_KEY_RW (1ULL << 1)
+#define REDISMODULE_CMD_KEY_OW (1ULL << 2)
+#define REDISMODULE_CMD_KEY_RM (1ULL << 3)
+#define REDISMODULE_CMD_KEY_ACCESS (1ULL << 4)
+#define REDISMODULE_CMD_KEY_UPDATE (1ULL << 5)
+#define REDISMODULE_CMD_KEY_INSERT (1ULL << 6)
+#define REDISMODULE_CMD_KEY_DELETE (1ULL << 7)
+
+// Version 1 of the command-info structs of RedisModule_SetCommandInfo (Redis 7.0+). insitu
+// passes key specs only (no history, no args).
+typedef enum {
+    REDISMODULE_KSPEC_BS_INVALID = 0,
+    REDISMODULE_KSPEC_BS_UNKNOWN,
+    REDISMODULE_KSPEC_BS_INDEX,
+    REDISMODULE_KSPEC_BS_KEYWORD
+} RedisModuleKeySpecBeginSearchType;
+
+typedef enum {
+    REDISMODULE_KSPEC_FK_OMITTED = 0,
+    REDISMODULE_KSPEC_FK_UNKNOWN,
+    REDISMODULE_KSPEC_FK_RANGE,
+    REDISMODULE_KSPEC_FK_KEYNUM
+} RedisModuleKeySpecFindKeysType;
+
+typedef struct RedisModuleCommandKeySpec {
+    const char* notes;
+    uint64_t flags;
+    RedisModuleKeySpecBeginSearchType begin_search_type;
+    union {
+        struct {
+            int pos;
+        } index;
+        struct {
+            const char* keyword;
+            int startfrom;
+        } keyword;
+    } bs;
+    RedisModuleKeySpecFindKeysType find_keys_type;
+    union {
+        struct {
+            int lastkey;
+            int keystep;
+            int limit;
+        } range;
+        struct {
+            int keynumidx;
+            int firstkey;
+            int keystep;
+        } keynum;
+    } fk;
+} RedisModuleCommandKeySpec;
+
+typedef struct RedisModuleCommandHistoryEntry {
+    const char* since;
+    const char* changes;
+} RedisModuleCommandHistoryEntry;
+
+typedef struct RedisModuleCommandInfoVersion {
+    int version;
+    size_t sizeof_historyentry;
+    size_t sizeof_keyspec;
+    size_t sizeof_arg;  // insitu passes no args
+} RedisModuleCommandInfoVersion;
+
+typedef struct RedisModuleCommandInfo {
+    const RedisModuleCommandInfoVersion* version;
+    const char* summary;
+    const char* complexity;
+    const char* since;
+    RedisModuleCommandHistoryEntry* history;
+    const char* tips;
+    int arity;                             // 0: unchanged
+    RedisModuleCommandKeySpec* key_specs;  // ends with a zeroed entry
+    void* args;
+} RedisModuleCommandInfo;
 
 #define INSITU_REDIS_API(X)                                                                        \
     X(int, CreateCommand,                                                                          \
@@ -161,13 +241,26 @@ typedef struct RedisModuleTypeMethods {
 // X(ret, name, args, since, fallback, effect): `fallback` is what the pointer is set to when the
 // server lacks the call (nullptr: callers test the pointer and take another path); `effect` is
 // logged at load.
-#define INSITU_REDIS_API_OPTIONAL(X)                                                          \
-    X(int, ReplyWithBigNumber, (RedisModuleCtx * ctx, const char* bignum, size_t len), "7.0", \
-      insitu_reply_big_number_as_bulk,                                                        \
-      "UINT64 values above 2^63-1 reply as bulk strings of their decimal digits")             \
-    X(void, TrimStringAllocation, (RedisModuleString * str), "7.0", nullptr,                  \
-      "retained BLOB arguments are copied")                                                   \
-    X(int, GetServerVersion, (), "6.0.9", nullptr, "the server version is unknown")
+#define INSITU_REDIS_API_OPTIONAL(X)                                                             \
+    X(int, ReplyWithBigNumber, (RedisModuleCtx * ctx, const char* bignum, size_t len), "7.0",    \
+      insitu_reply_big_number_as_bulk,                                                           \
+      "UINT64 values above 2^63-1 reply as bulk strings of their decimal digits")                \
+    X(void, TrimStringAllocation, (RedisModuleString * str), "7.0", nullptr,                     \
+      "retained BLOB arguments are copied")                                                      \
+    X(int, GetServerVersion, (), "6.0.9", nullptr, "the server version is unknown")              \
+    X(void, KeyAtPosWithFlags, (RedisModuleCtx * ctx, int pos, int flags), "7.0", nullptr,       \
+      "keys are reported without read/write flags (ACL %R~/%W~ see them as read-write)")         \
+    X(RedisModuleCommand*, GetCommand, (RedisModuleCtx * ctx, const char* name), "7.0", nullptr, \
+      "no key specs (ACL %R~/%W~ see the keys of AI.TENSORGET and the like as read-write)")      \
+    X(int, SetCommandInfo, (RedisModuleCommand * command, const RedisModuleCommandInfo* info),   \
+      "7.0", nullptr, "no key specs")                                                            \
+    X(RedisModuleString*, GetCurrentUserName, (RedisModuleCtx * ctx), "7.0", nullptr,            \
+      "in a cluster, ACL key patterns are not applied to shard-local model and script keys")     \
+    X(RedisModuleUser*, GetModuleUserFromUserName, (RedisModuleString * name), "7.0", nullptr,   \
+      "see GetCurrentUserName")                                                                  \
+    X(int, ACLCheckKeyPermissions, (RedisModuleUser * user, RedisModuleString * key, int flags), \
+      "7.0", nullptr, "see GetCurrentUserName")                                                  \
+    X(void, FreeModuleUser, (RedisModuleUser * user), "7.0", nullptr, "see GetCurrentUserName")
 
 #define INSITU_DECLARE_API(ret, name, args) extern ret(*RedisModule_##name) args;
 INSITU_REDIS_API(INSITU_DECLARE_API)

@@ -415,10 +415,11 @@ TEST_F(ClusterRuns, ShardKeysPutTensorsNextToTheModelCopies) {
     EXPECT_TRUE(temporaries().empty());
 }
 
-// EXPECTATION ON THE MODULE: insitu's AI.MODELEXECUTE / AI.SCRIPTRUN declare only their tensor
-// keys to Redis Cluster (not the model or script key), so a run whose tensors share any one slot
-// executes where they are. If this fails with bytes_moved > 0, the module still reports the model
-// key (src/engine/*_key_positions): the client then falls back to copying, like the peer.
+// EXPECTATION ON THE MODULE: in a cluster, insitu's AI.MODELEXECUTE / AI.SCRIPTRUN declare a
+// model or script key to Redis only when it shares the tensors' slot (not the shard-local copy
+// "{P}.<name>"), so a run whose tensors share any one slot executes where they are. If this fails
+// with bytes_moved > 0, the module reports the model key (src/module/commands/key_access.cpp):
+// the client then falls back to copying, like the peer.
 TEST_F(ClusterRuns, SlotAlignedRunMovesNoTensor) {
     for (const std::string tag : {"rank0", "rank1", "rank2", "rank3"}) {
         const std::string a = hash_tagged(tag, "a"), b = hash_tagged(tag, "b");
