@@ -103,8 +103,8 @@ bool check_unreported_keys(RedisModuleCtx* ctx, RedisModuleString** argv,
 
 void declare_key_specs(RedisModuleCtx* ctx) {
     if (!RedisModule_GetCommand || !RedisModule_SetCommandInfo) return;
-    static const RedisModuleCommandInfoVersion version = {
-        1, sizeof(RedisModuleCommandHistoryEntry), sizeof(RedisModuleCommandKeySpec), 0};
+    static const RedisModuleCommandInfoVersion version = {1, sizeof(RedisModuleCommandHistoryEntry),
+                                                          sizeof(RedisModuleCommandKeySpec), 0};
     for (const auto& c : command_table()) {
         if (!c.key_flags) continue;
         RedisModuleCommandKeySpec specs[2] = {};

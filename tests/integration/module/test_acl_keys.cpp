@@ -76,22 +76,86 @@ std::vector<Case> all_commands() {
          {1, 5, 8, 9, 16},
          {2, 12, 13}},
         {{"AI.SCRIPTRUN", s, "f", "INPUTS", a, "$", b, "OUTPUTS", c}, {1, 4, 6, 8}, {2}},
-        {{"AI.DAGEXECUTE", "LOAD", "1", a, "PERSIST", "1", c, "|>", "AI.MODELEXECUTE", m, "INPUTS",
-          "1", a, "OUTPUTS", "1", "t", "|>", "AI.SCRIPTEXECUTE", s, "sum", "INPUTS", "1", "t",
-          "OUTPUTS", "1", c},
+        {{"AI.DAGEXECUTE",
+          "LOAD",
+          "1",
+          a,
+          "PERSIST",
+          "1",
+          c,
+          "|>",
+          "AI.MODELEXECUTE",
+          m,
+          "INPUTS",
+          "1",
+          a,
+          "OUTPUTS",
+          "1",
+          "t",
+          "|>",
+          "AI.SCRIPTEXECUTE",
+          s,
+          "sum",
+          "INPUTS",
+          "1",
+          "t",
+          "OUTPUTS",
+          "1",
+          c},
          {3, 6, 9, 18},
          {12, 15, 22, 25}},
-        {{"AI.DAGEXECUTE", "ROUTING", r, "|>", "AI.TENSORSET", "t", "FLOAT", "1", "VALUES", "1",
-          "|>", "AI.MODELEXECUTE", m, "INPUTS", "1", "t", "OUTPUTS", "2", "u", "v", "|>",
-          "AI.TENSORGET", "u", "VALUES"},
+        {{"AI.DAGEXECUTE",
+          "ROUTING",
+          r,
+          "|>",
+          "AI.TENSORSET",
+          "t",
+          "FLOAT",
+          "1",
+          "VALUES",
+          "1",
+          "|>",
+          "AI.MODELEXECUTE",
+          m,
+          "INPUTS",
+          "1",
+          "t",
+          "OUTPUTS",
+          "2",
+          "u",
+          "v",
+          "|>",
+          "AI.TENSORGET",
+          "u",
+          "VALUES"},
          {2, 12},
          {5, 15, 18, 19, 22}},
         {{"AI.DAGEXECUTE_RO", "LOAD", "1", a, "|>", "AI.MODELEXECUTE", m, "INPUTS", "1", a,
           "OUTPUTS", "1", "t", "|>", "AI.TENSORGET", "t", "BLOB"},
          {3, 6},
          {9, 12, 15}},
-        {{"AI.DAGRUN", "LOAD", "1", a, "PERSIST", "1", d, "|>", "AI.MODELRUN", m, "INPUTS", a,
-          "OUTPUTS", c, "|>", "AI.SCRIPTRUN", s, "sum", "INPUTS", c, "OUTPUTS", d},
+        {{"AI.DAGRUN",
+          "LOAD",
+          "1",
+          a,
+          "PERSIST",
+          "1",
+          d,
+          "|>",
+          "AI.MODELRUN",
+          m,
+          "INPUTS",
+          a,
+          "OUTPUTS",
+          c,
+          "|>",
+          "AI.SCRIPTRUN",
+          s,
+          "sum",
+          "INPUTS",
+          c,
+          "OUTPUTS",
+          d},
          {3, 6, 9, 16},
          {11, 13, 19, 21}},
         {{"AI.DAGRUN_RO", "LOAD", "1", a, "|>", "AI.MODELRUN", m, "INPUTS", a, "OUTPUTS", "t"},
@@ -160,7 +224,8 @@ TEST_F(AclKeys, DryRunChecksEveryKeyOfEveryCommandAndNothingElse) {
             auto args = c.args;
             args[i] = "other:" + std::to_string(i);
             r = dryrun("lim", args);
-            EXPECT_TRUE(r.is_status("OK")) << joined(args) << " (not a key at " << i << "): " << r.str;
+            EXPECT_TRUE(r.is_status("OK"))
+                << joined(args) << " (not a key at " << i << "): " << r.str;
         }
     }
     // Every AI.* command the module registers is in the table above.
@@ -198,8 +263,8 @@ TEST_F(AclKeys, ReadOnlySelectorAllowsReadsAndRefusesWrites) {
     expect_refused({"AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "1", "c"}, "c");
     // A script may write its KEYS.
     expect_refused({"AI.SCRIPTEXECUTE", "s", "f", "KEYS", "1", "k", "INPUTS", "1", "a"}, "k");
-    expect_refused({"AI.DAGEXECUTE", "LOAD", "1", "a", "PERSIST", "1", "p", "|>",
-                    "AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "1", "p"},
+    expect_refused({"AI.DAGEXECUTE", "LOAD", "1", "a", "PERSIST", "1", "p", "|>", "AI.MODELEXECUTE",
+                    "m", "INPUTS", "1", "a", "OUTPUTS", "1", "p"},
                    "p");
 }
 
@@ -216,15 +281,38 @@ TEST_F(AclKeys, CommandGetKeysListsExactlyTheKeys) {
     EXPECT_EQ(keys({"AI.MODELEXECUTE", "m", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c", "TIMEOUT",
                     "10"}),
               (V{"m", "a", "b", "c"}));
-    EXPECT_EQ(keys({"AI.SCRIPTEXECUTE", "s", "f", "KEYS", "1", "k", "INPUTS", "1", "a", "ARGS",
-                    "1", "x", "OUTPUTS", "1", "c"}),
+    EXPECT_EQ(keys({"AI.SCRIPTEXECUTE", "s", "f", "KEYS", "1", "k", "INPUTS", "1", "a", "ARGS", "1",
+                    "x", "OUTPUTS", "1", "c"}),
               (V{"s", "k", "a", "c"}));
-    EXPECT_EQ(keys({"AI.DAGEXECUTE", "LOAD", "1", "a", "PERSIST", "1", "p", "|>",
-                    "AI.MODELEXECUTE", "m", "INPUTS", "1", "a", "OUTPUTS", "1", "p", "|>",
-                    "AI.SCRIPTEXECUTE", "s", "f", "INPUTS", "1", "p", "OUTPUTS", "1", "q"}),
+    EXPECT_EQ(keys({"AI.DAGEXECUTE",
+                    "LOAD",
+                    "1",
+                    "a",
+                    "PERSIST",
+                    "1",
+                    "p",
+                    "|>",
+                    "AI.MODELEXECUTE",
+                    "m",
+                    "INPUTS",
+                    "1",
+                    "a",
+                    "OUTPUTS",
+                    "1",
+                    "p",
+                    "|>",
+                    "AI.SCRIPTEXECUTE",
+                    "s",
+                    "f",
+                    "INPUTS",
+                    "1",
+                    "p",
+                    "OUTPUTS",
+                    "1",
+                    "q"}),
               (V{"a", "p", "m", "s"}));
-    EXPECT_EQ(keys({"AI.DAGRUN", "PERSIST", "1", "p", "|>", "AI.TENSORSET", "t", "FLOAT", "1",
-                    "|>", "AI.MODELRUN", "m", "INPUTS", "t", "OUTPUTS", "p"}),
+    EXPECT_EQ(keys({"AI.DAGRUN", "PERSIST", "1", "p", "|>", "AI.TENSORSET", "t", "FLOAT", "1", "|>",
+                    "AI.MODELRUN", "m", "INPUTS", "t", "OUTPUTS", "p"}),
               (V{"p", "m"}));
     EXPECT_EQ(keys({"AI.TENSORGET", "t", "BLOB"}), (V{"t"}));
     if (!has_dryrun()) return;  // GETKEYSANDFLAGS is Redis 7.0+
@@ -247,8 +335,8 @@ TEST_F(AclKeys, CommandGetKeysListsExactlyTheKeys) {
 TEST_F(AclKeys, RefusedRunsWriteNothing) {
     ok(*admin_, {"AI.MODELSTORE", "allowed:m", "TORCH", "CPU", "BLOB", "fake:double"});
     ok(*admin_, {"AI.MODELSTORE", "other:m", "TORCH", "CPU", "BLOB", "fake:double"});
-    ok(*admin_, {"AI.SCRIPTSTORE", "allowed:s", "CPU", "ENTRY_POINTS", "1", "sum", "SOURCE",
-                 k_script});
+    ok(*admin_,
+       {"AI.SCRIPTSTORE", "allowed:s", "CPU", "ENTRY_POINTS", "1", "sum", "SOURCE", k_script});
     ok(*admin_, {"AI.TENSORSET", "allowed:a", "FLOAT", "2", "VALUES", "3", "4"});
     ok(*admin_, {"AI.TENSORSET", "other:a", "FLOAT", "2", "VALUES", "3", "4"});
     auto lim = connect_as(*server_, "lim", "lim-pw");
@@ -292,8 +380,8 @@ TEST_F(AclKeys, RefusedRunsWriteNothing) {
 // checks the user's ACL for that key itself.
 TEST(AclKeysCluster, ShardLocalModelKeyIsCheckedByTheModule) {
     if (!has_dryrun()) return;  // the module's own ACL check needs Redis 7.0's ACL API
-    RedisCluster cluster(3, acl_options({"tensors on >t-pw ~*{t} +@all",
-                                         "both on >b-pw ~*{t} ~{s*}.model +@all"}));
+    RedisCluster cluster(
+        3, acl_options({"tensors on >t-pw ~*{t} +@all", "both on >b-pw ~*{t} ~{s*}.model +@all"}));
     const std::string a = "in{t}", x = "out{t}", r = "rows{t}";
     std::string local_model;
     for (int i = 0; local_model.empty(); ++i) {
@@ -304,15 +392,16 @@ TEST(AclKeysCluster, ShardLocalModelKeyIsCheckedByTheModule) {
     }
     RedisServer& shard = cluster.owner_of(a);
     auto admin = shard.connect();
-    ASSERT_TRUE(admin->command({"AI.MODELSTORE", local_model, "TORCH", "CPU", "BLOB", "fake:double"})
-                    .is_status("OK"));
+    ASSERT_TRUE(
+        admin->command({"AI.MODELSTORE", local_model, "TORCH", "CPU", "BLOB", "fake:double"})
+            .is_status("OK"));
     ASSERT_TRUE(admin->command({"AI.MODELSTORE", "m{t}", "TORCH", "CPU", "BLOB", "fake:double"})
                     .is_status("OK"));
     ASSERT_TRUE(
         admin->command({"AI.TENSORSET", a, "FLOAT", "2", "VALUES", "3", "4"}).is_status("OK"));
     // Reported: the model key of the tensors' slot; left out: the one of another slot.
-    Reply keys = admin->command(
-        {"COMMAND", "GETKEYS", "AI.MODELEXECUTE", local_model, "INPUTS", "1", a, "OUTPUTS", "1", x});
+    Reply keys = admin->command({"COMMAND", "GETKEYS", "AI.MODELEXECUTE", local_model, "INPUTS",
+                                 "1", a, "OUTPUTS", "1", x});
     ASSERT_EQ(keys.elements.size(), 2u) << keys.str;
     EXPECT_EQ(keys.elements[0].str, a);
     keys = admin->command(
@@ -331,8 +420,8 @@ TEST(AclKeysCluster, ShardLocalModelKeyIsCheckedByTheModule) {
         << dag_refused.str;
     EXPECT_EQ(admin->command({"EXISTS", x}).integer, 0);
     // The model of the tensors' slot is checked by Redis, and allowed here.
-    Reply same_slot = tensors->command(
-        {"AI.MODELEXECUTE", "m{t}", "INPUTS", "1", a, "OUTPUTS", "2", x, r});
+    Reply same_slot =
+        tensors->command({"AI.MODELEXECUTE", "m{t}", "INPUTS", "1", a, "OUTPUTS", "2", x, r});
     EXPECT_TRUE(same_slot.is_status("OK")) << same_slot.str;
     ASSERT_TRUE(admin->command({"DEL", x}).integer == 1);
     if (insitu::testing::redis_server_name() == "Valkey" &&
