@@ -30,6 +30,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 UINT64_MAX = 18446744073709551615
 
 # name -> (binary from build-servers or PATH, `--version` must match, extra server config)
+# Module tests of Redis 7 ACL features (ACL DRYRUN, %R~ selectors, the module's own ACL check):
+# KeyDB 6.3 has none of them, so they are left out there and reported NOT RUN, never passed.
+REDIS7_ACL_TESTS = ["AclKeys.DryRunChecksEveryKeyOfEveryCommandAndNothingElse",
+                    "AclKeys.ReadOnlySelectorAllowsReadsAndRefusesWrites",
+                    "AclKeysCluster.ShardLocalModelKeyIsCheckedByTheModule"]
+
 SERVERS = {
     "redis": ("redis-server", r"^Redis server v=7\.", []),
     "keydb": ("keydb", r"^KeyDB server v=6\.3\.4 ", []),
@@ -284,6 +290,10 @@ def run_module_tests(args, server_path, name, restart_only):
                                                 for i, w in enumerate(SERVERS[name][2])))
     restart = "*Persistence*:ExecModule.RdbRestartThenFirstRunWorks:ExecModule.AofRewriteReplaysModelsAndScripts"
     flt = restart if restart_only else "-" + restart
+    if not restart_only and name.startswith("keydb"):
+        flt += ":" + ":".join(REDIS7_ACL_TESTS)
+        print("servers: NOT RUN against %s (Redis 7 ACL features): %s" %
+              (name, ", ".join(REDIS7_ACL_TESTS)), flush=True)
     listed = subprocess.run([args.module_tests, "--gtest_list_tests", "--gtest_filter=" + flt],
                             capture_output=True, text=True, check=True).stdout
     count = sum(1 for line in listed.splitlines() if line.startswith("  "))

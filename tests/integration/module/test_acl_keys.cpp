@@ -207,7 +207,7 @@ RedisServer* AclKeys::server_ = nullptr;
 }  // namespace
 
 TEST_F(AclKeys, DryRunChecksEveryKeyOfEveryCommandAndNothingElse) {
-    if (!has_dryrun()) return;  // no ACL DRYRUN before Redis 7.0
+    if (!has_dryrun()) GTEST_SKIP() << "no ACL DRYRUN before Redis 7.0";
     std::set<std::string> covered;
     for (const auto& c : all_commands()) {
         covered.insert(c.args[0]);
@@ -239,7 +239,7 @@ TEST_F(AclKeys, DryRunChecksEveryKeyOfEveryCommandAndNothingElse) {
 }
 
 TEST_F(AclKeys, ReadOnlySelectorAllowsReadsAndRefusesWrites) {
-    if (!has_dryrun()) return;  // no `%R~` selectors before Redis 7.0
+    if (!has_dryrun()) GTEST_SKIP() << "no `%R~` selectors before Redis 7.0";
     auto expect_ok = [&](const std::vector<std::string>& a) {
         Reply r = dryrun("reader", a);
         EXPECT_TRUE(r.is_status("OK")) << joined(a) << ": " << r.str;
@@ -315,7 +315,7 @@ TEST_F(AclKeys, CommandGetKeysListsExactlyTheKeys) {
                     "AI.MODELRUN", "m", "INPUTS", "t", "OUTPUTS", "p"}),
               (V{"p", "m"}));
     EXPECT_EQ(keys({"AI.TENSORGET", "t", "BLOB"}), (V{"t"}));
-    if (!has_dryrun()) return;  // GETKEYSANDFLAGS is Redis 7.0+
+    if (!has_dryrun()) return;  // GETKEYS is checked above; GETKEYSANDFLAGS is Redis 7.0+
     Reply r = admin_->command({"COMMAND", "GETKEYSANDFLAGS", "AI.MODELEXECUTE", "m", "INPUTS", "1",
                                "a", "OUTPUTS", "1", "c"});
     ASSERT_EQ(r.elements.size(), 3u) << r.str;
@@ -379,7 +379,7 @@ TEST_F(AclKeys, RefusedRunsWriteNothing) {
 // reported, so Redis routes the run by its tensors instead of answering CROSSSLOT; the module
 // checks the user's ACL for that key itself.
 TEST(AclKeysCluster, ShardLocalModelKeyIsCheckedByTheModule) {
-    if (!has_dryrun()) return;  // the module's own ACL check needs Redis 7.0's ACL API
+    if (!has_dryrun()) GTEST_SKIP() << "the module's own ACL check needs Redis 7.0's ACL API";
     RedisCluster cluster(
         3, acl_options({"tensors on >t-pw ~*{t} +@all", "both on >b-pw ~*{t} ~{s*}.model +@all"}));
     const std::string a = "in{t}", x = "out{t}", r = "rows{t}";
