@@ -56,6 +56,32 @@ TEST_F(TorchTest, TracedMlpMatchesTorch) {
     check_case(api, g.m, "mlp_traced");
 }
 
+// The host's input bytes are const: a model that writes into its input works on a copy.
+TEST_F(TorchTest, ModelWritingIntoItsInputLeavesTheHostBytesAlone) {
+    ModelGuard g{api, model("writes_input.pt")};
+    ASSERT_NE(g.m, nullptr);
+    auto inputs = load_case("writes_input", "in");
+    const std::string before = inputs[0].bytes;
+    for (int i = 0; i < 2; ++i) {  // a second run sees the same, unchanged input
+        Outputs outs(1);
+        ASSERT_EQ(run_model(api, g.m, inputs, outs), "");
+        expect_matches(outs.items[0], load_case("writes_input", "out")[0]);
+    }
+    EXPECT_EQ(inputs[0].bytes, before);
+}
+
+// An output that is the input itself owns its bytes: it outlives (and ignores) the host buffer.
+TEST_F(TorchTest, OutputThatIsTheInputOwnsItsBytes) {
+    ModelGuard g{api, model("returns_input.pt")};
+    ASSERT_NE(g.m, nullptr);
+    auto inputs = load_case("returns_input", "in");
+    Outputs outs(1);
+    ASSERT_EQ(run_model(api, g.m, inputs, outs), "");
+    EXPECT_NE(outs.items[0].data, static_cast<const void*>(inputs[0].bytes.data()));
+    std::fill(inputs[0].bytes.begin(), inputs[0].bytes.end(), '\x7f');
+    expect_matches(outs.items[0], load_case("returns_input", "out")[0]);
+}
+
 TEST_F(TorchTest, TwoInputsTupleOutputs) {
     ModelGuard g{api, model("two_inputs.pt")};
     ASSERT_NE(g.m, nullptr);

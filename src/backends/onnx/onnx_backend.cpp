@@ -101,6 +101,8 @@ struct OnnxModel {
     std::vector<std::string> input_names, output_names;
     std::vector<const char*> input_ptrs, output_ptrs;
     int64_t timeout_ms = 0;
+    // Describes the host's input buffers; the same for every run, so made once.
+    Ort::MemoryInfo cpu_memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
 };
 
 const char* framework_version() {
@@ -145,6 +147,11 @@ int model_create(const void* blob, size_t len, const insitu_model_options* opts,
         int intra = opts && opts->intra_op_threads > 0 ? opts->intra_op_threads : g_intra_op;
         if (inter > 0) so.SetInterOpNumThreads(inter);
         if (intra > 0) so.SetIntraOpNumThreads(intra);
+        // Idle pool threads sleep instead of spinning: the server shares its CPUs with the Redis
+        // main thread, the clients and, co-located, the simulation itself, and a spinning thread
+        // takes a CPU from them (a small model's run is over before spinning would pay off).
+        so.AddConfigEntry("session.intra_op.allow_spinning", "0");
+        so.AddConfigEntry("session.inter_op.allow_spinning", "0");
         configure_device(so, opts);
         m->session = std::make_unique<Ort::Session>(env(), m->blob.data(), m->blob.size(), so);
         Ort::AllocatorWithDefaultOptions alloc;
@@ -269,15 +276,15 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
             throw BackendError(format("Expected %d inputs but got %d", expected, n_inputs));
         if (n_outputs != static_cast<int>(m->output_names.size()))
             throw BackendError("Model did not generate the expected number of outputs");
-        auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
         std::vector<Ort::Value> in;
+        in.reserve(static_cast<size_t>(n_inputs));
         static char empty_tensor_data;  // ORT rejects a null pointer even for zero elements
         for (int i = 0; i < n_inputs; ++i) {
             check_view(inputs[i], i);
             void* data = inputs[i].nbytes ? const_cast<void*>(inputs[i].data) : &empty_tensor_data;
-            in.push_back(Ort::Value::CreateTensor(mem, data, inputs[i].nbytes, inputs[i].shape,
-                                                  static_cast<size_t>(inputs[i].ndim),
-                                                  to_ort_type(inputs[i].dtype)));
+            in.push_back(Ort::Value::CreateTensor(
+                m->cpu_memory, data, inputs[i].nbytes, inputs[i].shape,
+                static_cast<size_t>(inputs[i].ndim), to_ort_type(inputs[i].dtype)));
         }
         Ort::RunOptions ro;
         std::vector<Ort::Value> result;

@@ -10,6 +10,7 @@
 #include <torch/script.h>
 
 #include <atomic>
+#include <cstring>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -132,10 +133,16 @@ at::Tensor view_to_tensor(const insitu_tensor_view& v, int index, const c10::Dev
     check_view(v, index);
     std::vector<int64_t> shape(v.shape, v.shape + v.ndim);
     auto opts = torch::TensorOptions().dtype(to_scalar_type(v.dtype));
-    // Borrowed for the call; clone so that a model that writes into its input cannot modify the
-    // host's (const) tensor. The copy is what moving to a GPU would cost anyway.
-    at::Tensor t = torch::from_blob(const_cast<void*>(v.data), shape, opts);
-    return device.is_cpu() ? t.clone() : t.to(device);
+    // Copied so that a model that writes into its input cannot modify the host's (const) tensor,
+    // and because the host's bytes need not be aligned (a Redis string's are not). On the CPU a
+    // plain memcpy into a fresh tensor: clone() would go through the dispatcher and
+    // TensorIterator, several times the cost of the copy for a small input.
+    if (device.is_cpu()) {
+        at::Tensor t = at::empty(shape, opts);
+        if (v.nbytes > 0) std::memcpy(t.data_ptr(), v.data, v.nbytes);
+        return t;
+    }
+    return torch::from_blob(const_cast<void*>(v.data), shape, opts).to(device);
 }
 
 void flatten_outputs(const c10::IValue& v, std::vector<at::Tensor>& out) {
@@ -156,7 +163,10 @@ void flatten_outputs(const c10::IValue& v, std::vector<at::Tensor>& out) {
 }
 
 void tensor_to_output(at::Tensor t, insitu_output* out) {
-    t = t.detach().to(c10::kCPU).contiguous();
+    // Each of these is a dispatched call even when it changes nothing: skip them when so.
+    if (t.requires_grad()) t = t.detach();
+    if (!t.device().is_cpu()) t = t.to(c10::kCPU);
+    if (!t.is_contiguous()) t = t.contiguous();
     if (t.dim() > INSITU_MAX_DIMS) throw BackendError("output tensor has too many dimensions");
     int dtype = from_scalar_type(t.scalar_type());
     auto* owner = new at::Tensor(std::move(t));
