@@ -30,12 +30,19 @@ int connect_to(const std::string& address, Clock::time_point deadline) {
 }  // namespace
 
 std::optional<Reply> db_command(const std::string& address, const std::vector<std::string>& args,
-                                int timeout_ms) {
+                                int timeout_ms, const DbAuth& auth) {
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     int fd = connect_to(address, deadline);
     if (fd < 0) return std::nullopt;
-    std::string cmd = "*" + std::to_string(args.size()) + "\r\n";
-    for (const auto& a : args) cmd += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    auto encode = [](const std::vector<std::string>& words) {
+        std::string c = "*" + std::to_string(words.size()) + "\r\n";
+        for (const auto& a : words) c += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+        return c;
+    };
+    // AUTH and the command in one write; the AUTH reply is read first.
+    int replies = auth.empty() ? 1 : 2;
+    std::string cmd = auth.empty() ? "" : encode({"AUTH", auth.user, auth.password});
+    cmd += encode(args);
     std::optional<Reply> out;
     std::size_t sent = 0;
     while (sent < cmd.size()) {
@@ -49,15 +56,22 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
         resp::Parser parser;
         char buf[16384];
         try {
-            while (!out) {
+            while (replies > 0) {
+                if (auto r = parser.next()) {
+                    out = std::move(r);
+                    // A refused AUTH is the answer: the command ran unauthenticated.
+                    if (--replies == 0 || out->is_error()) break;
+                    out.reset();
+                    continue;
+                }
                 pollfd p{fd, POLLIN, 0};
                 if (::poll(&p, 1, remaining_ms(deadline)) != 1) break;
                 ssize_t n = ::recv(fd, buf, sizeof buf, 0);
                 if (n < 0 && errno == EAGAIN) continue;
                 if (n <= 0) break;
                 parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-                out = parser.next();
             }
+            if (replies > 0 && !(out && out->is_error())) out.reset();
         } catch (const resp::ProtocolError&) {
             out.reset();
         }
