@@ -333,6 +333,33 @@ def _interfaces() -> t.List[str]:
 # ---- Experiment ----------------------------------------------------------------------------
 
 
+
+# Variables _driver_credentials() set, so that it can take back what it set and nothing else.
+_credentials_set: t.Dict[str, str] = {}
+
+
+def _driver_credentials(dbs: t.List[t.Any]) -> None:
+    """Clients this driver creates itself (``Client(cluster, address)``, as SmartSim drivers do)
+    authenticate to the databases it started: the application user and its password file go to
+    os.environ (SR_DB_USER / SR_DB_PASSWORD_FILE with the database's suffix) unless the user set
+    them. Never the password itself. An insecure database takes back what was set here."""
+    for db in dbs:
+        if not db.is_active():
+            continue
+        sfx = "" if db.db_identifier in ("", "orchestrator") else "_" + db.db_identifier
+        names = ["SR_DB_USER" + sfx, "SR_DB_PASSWORD_FILE" + sfx]
+        if not db.secrets_dir:
+            for n in names:
+                if n in _credentials_set and os.environ.get(n) == _credentials_set.pop(n):
+                    del os.environ[n]
+            continue
+        if any(os.environ.get(n) and _credentials_set.get(n) != os.environ.get(n)
+               for n in names + ["SR_DB_PASSWORD" + sfx]):
+            continue  # the user's own choice
+        for n, v in zip(names, ["app", os.path.join(db.secrets_dir, "app")]):
+            os.environ[n] = v
+            _credentials_set[n] = v
+
 class Experiment(_insitu.Experiment):
     """SmartSim's Experiment: creates entities and settings, launches them (databases first),
     reports their status and stops them. See docs/compatibility.md for what differs."""
@@ -429,7 +456,9 @@ class Experiment(_insitu.Experiment):
         directory when it starts); applications started afterwards get its address."""
         if not os.path.exists(checkpoint):
             raise FileNotFoundError(f"The SmartSim database config file {checkpoint} cannot be found.")
-        return super().reconnect_orchestrator(checkpoint)
+        db = super().reconnect_orchestrator(checkpoint)
+        _driver_credentials([db])
+        return db
 
     # Launch and control -----------------------------------------------------------------
 
@@ -438,7 +467,11 @@ class Experiment(_insitu.Experiment):
               kill_on_interrupt: bool = True) -> None:
         if summary:
             self._launch_summary(args)
-        super().start(*args, block=block, summary=False, kill_on_interrupt=kill_on_interrupt)
+        dbs = [e for e in self._flatten(args) if isinstance(e, _insitu.Orchestrator)]
+        try:
+            super().start(*args, block=block, summary=False, kill_on_interrupt=kill_on_interrupt)
+        finally:
+            _driver_credentials(dbs)
 
     @_contextualize
     def stop(self, *args: t.Any) -> None:
