@@ -334,31 +334,36 @@ def _interfaces() -> t.List[str]:
 
 
 
-# Variables _driver_credentials() set, so that it can take back what it set and nothing else.
-_credentials_set: t.Dict[str, str] = {}
+# Variables _driver_credentials() set: name -> (value, database), so that only those are taken
+# back, once their database is stopped (launched programs inherit the driver's environment).
+_credentials_set: t.Dict[str, t.Tuple[str, t.Any]] = {}
+
+
+def _forget_credentials(keep: t.Callable[[t.Any], bool] = lambda db: db.is_active()) -> None:
+    for n, (v, db) in list(_credentials_set.items()):
+        if not keep(db):
+            del _credentials_set[n]
+            if os.environ.get(n) == v:
+                del os.environ[n]
 
 
 def _driver_credentials(dbs: t.List[t.Any]) -> None:
     """Clients this driver creates itself (``Client(cluster, address)``, as SmartSim drivers do)
     authenticate to the databases it started: the application user and its password file go to
-    os.environ (SR_DB_USER / SR_DB_PASSWORD_FILE with the database's suffix) unless the user set
-    them. Never the password itself. An insecure database takes back what was set here."""
+    os.environ (SR_DB_USER / SR_DB_PASSWORD_FILE with the database's suffix) while the database
+    runs, unless the user set them. Never the password itself."""
+    _forget_credentials()
     for db in dbs:
-        if not db.is_active():
+        if not db.is_active() or not db.secrets_dir:
             continue
         sfx = "" if db.db_identifier in ("", "orchestrator") else "_" + db.db_identifier
         names = ["SR_DB_USER" + sfx, "SR_DB_PASSWORD_FILE" + sfx]
-        if not db.secrets_dir:
-            for n in names:
-                if n in _credentials_set and os.environ.get(n) == _credentials_set.pop(n):
-                    del os.environ[n]
-            continue
-        if any(os.environ.get(n) and _credentials_set.get(n) != os.environ.get(n)
+        if any(n in os.environ and n not in _credentials_set
                for n in names + ["SR_DB_PASSWORD" + sfx]):
             continue  # the user's own choice
         for n, v in zip(names, ["app", os.path.join(db.secrets_dir, "app")]):
             os.environ[n] = v
-            _credentials_set[n] = v
+            _credentials_set[n] = (v, db)
 
 class Experiment(_insitu.Experiment):
     """SmartSim's Experiment: creates entities and settings, launches them (databases first),
@@ -468,6 +473,7 @@ class Experiment(_insitu.Experiment):
         if summary:
             self._launch_summary(args)
         dbs = [e for e in self._flatten(args) if isinstance(e, _insitu.Orchestrator)]
+        _forget_credentials()  # of databases stopped since (e.g. with their experiment)
         try:
             super().start(*args, block=block, summary=False, kill_on_interrupt=kill_on_interrupt)
         finally:
@@ -475,7 +481,10 @@ class Experiment(_insitu.Experiment):
 
     @_contextualize
     def stop(self, *args: t.Any) -> None:
-        super().stop(*args)
+        try:
+            super().stop(*args)
+        finally:
+            _forget_credentials()
 
     @_contextualize
     def generate(self, *args: t.Any, tag: t.Optional[str] = None, overwrite: bool = False,

@@ -99,17 +99,18 @@ void expect_acl_rules(const std::string& a, const std::string& secrets, const st
     EXPECT_EQ(error_of(a, {"AI.TENSORSET", key, "FLOAT", "1", "VALUES", "1"}, app), "(ok)");
     EXPECT_EQ(error_of(a, {"AI.TENSORGET", key, "VALUES"}, app), "(ok)");
     EXPECT_EQ(error_of(a, {"INFO", "server"}, app), "(ok)");
-    for (const auto& cmd : std::vector<std::vector<std::string>>{
-             {"FLUSHALL"},
-             {"FLUSHDB"},
-             {"CONFIG", "SET", "maxmemory", "1gb"},
-             {"CONFIG", "GET", "maxmemory"},
-             {"AI.CONFIG", "LOADBACKEND", "TORCH", "x.so"},
-             {"SHUTDOWN", "NOSAVE"},
-             {"ACL", "LIST"},
-             {"REPLICAOF", "NO", "ONE"},
-             {"CLUSTER", "RESET"}}) {
-        EXPECT_EQ(error_of(a, cmd, app).rfind("NOPERM", 0), 0u) << cmd[0] << " " << error_of(a, cmd, app);
+    for (const auto& cmd :
+         std::vector<std::vector<std::string>>{{"FLUSHALL"},
+                                               {"FLUSHDB"},
+                                               {"CONFIG", "SET", "maxmemory", "1gb"},
+                                               {"CONFIG", "GET", "maxmemory"},
+                                               {"AI.CONFIG", "LOADBACKEND", "TORCH", "x.so"},
+                                               {"SHUTDOWN", "NOSAVE"},
+                                               {"ACL", "LIST"},
+                                               {"REPLICAOF", "NO", "ONE"},
+                                               {"CLUSTER", "RESET"}}) {
+        EXPECT_EQ(error_of(a, cmd, app).rfind("NOPERM", 0), 0u)
+            << cmd[0] << " " << error_of(a, cmd, app);
     }
     // MODULE and DEBUG are also off server-wide; the ACL refuses them too.
     EXPECT_NE(error_of(a, {"MODULE", "LOAD", "/x.so"}, app), "(ok)");
@@ -150,8 +151,8 @@ void expect_acl_rules(const std::string& a, const std::string& secrets, const st
     EXPECT_TRUE(dry("reader", {"AI.SCRIPTGET", key, "META"}));
     EXPECT_TRUE(dry("reader", {"AI.INFO", key}));
     EXPECT_TRUE(dry("reader", {"CLUSTER", "SLOTS"}));
-    EXPECT_FALSE(dry("reader", {"AI.DAGEXECUTE_RO", "KEYS", "1", key, "|>", "AI.TENSORGET", key,
-                                "VALUES"}));
+    EXPECT_FALSE(
+        dry("reader", {"AI.DAGEXECUTE_RO", "KEYS", "1", key, "|>", "AI.TENSORGET", key, "VALUES"}));
     EXPECT_FALSE(dry("reader", {"AI.SCRIPTSTORE", key, "CPU", "SOURCE", "x"}));
     EXPECT_TRUE(dry("admin", {"FLUSHALL"}));
     // A wrong password is refused at once.
@@ -238,8 +239,7 @@ TEST_P(LaunchSecurity, DatabaseRequiresCredentialsAndEachUserHasItsRights) {
     exp.start(db);
     auto again = secrets_in(secrets);
     for (std::size_t i = 0; i < all.size(); ++i) EXPECT_NE(all[i], again[i]);
-    EXPECT_EQ(error_of(db->get_address()[0], {"PING"}, {"app", all[1]}).rfind("WRONGPASS", 0),
-              0u);
+    EXPECT_EQ(error_of(db->get_address()[0], {"PING"}, {"app", all[1]}).rfind("WRONGPASS", 0), 0u);
     EXPECT_EQ(error_of(db->get_address()[0], {"PING"}, {"app", again[1]}), "(ok)");
     exp.stop(db);
 }
@@ -305,8 +305,8 @@ TEST_P(LaunchSecurityColocated, ColocatedDatabaseRequiresCredentialsAndItsSocket
     int port = free_port();
     std::string sock = dir + "/db.sock";
     auto app = exp.create_model(
-        "app", exp.create_run_settings(
-                   "/bin/sh", {"-c", "env | grep -E '^(SSDB|SR_DB)' | sort; sleep 4"}));
+        "app", exp.create_run_settings("/bin/sh",
+                                       {"-c", "env | grep -E '^(SSDB|SR_DB)' | sort; sleep 4"}));
     if (uds)
         app->colocate_db_uds(sock, 755, 1, std::vector<int>{});
     else
