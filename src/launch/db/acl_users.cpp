@@ -63,8 +63,10 @@ const std::vector<AclUser>& acl_users() {
             "~* &* +@all -@admin -@dangerous -config -flushall -flushdb -shutdown -debug -module "
             "-acl -replicaof -slaveof -ai.config -cluster") +
         k_cluster_reads +
-        // INFO (get_db_node_info) and RESTORE (copy_tensor) are @dangerous; connection basics.
-        " +info +restore +asking +readonly +readwrite +ping";
+        // INFO (get_db_node_info) and RESTORE (copy_tensor) are @dangerous; AI.CONFIG GET
+        // MODEL_CHUNK_SIZE is how set_model sizes its chunks (its other forms load code into the
+        // server). CONFIG GET stays refused: it would show masterauth, the admin password.
+        " +info +restore +ai.config|get +asking +readonly +readwrite +ping";
     // Module commands get their categories from their flags only (readonly -> @read), so the
     // AI.* reads are also named; the read-only DAGs run models and are left out.
     static const std::string reader =

@@ -99,12 +99,14 @@ void expect_acl_rules(const std::string& a, const std::string& secrets, const st
     EXPECT_EQ(error_of(a, {"AI.TENSORSET", key, "FLOAT", "1", "VALUES", "1"}, app), "(ok)");
     EXPECT_EQ(error_of(a, {"AI.TENSORGET", key, "VALUES"}, app), "(ok)");
     EXPECT_EQ(error_of(a, {"INFO", "server"}, app), "(ok)");
+    EXPECT_EQ(error_of(a, {"AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"}, app), "(ok)");  // set_model
     for (const auto& cmd :
          std::vector<std::vector<std::string>>{{"FLUSHALL"},
                                                {"FLUSHDB"},
                                                {"CONFIG", "SET", "maxmemory", "1gb"},
                                                {"CONFIG", "GET", "maxmemory"},
                                                {"AI.CONFIG", "LOADBACKEND", "TORCH", "x.so"},
+                                               {"AI.CONFIG", "BACKENDSPATH", "/tmp"},
                                                {"SHUTDOWN", "NOSAVE"},
                                                {"ACL", "LIST"},
                                                {"REPLICAOF", "NO", "ONE"},
