@@ -34,48 +34,41 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     int fd = connect_to(address, deadline);
     if (fd < 0) return std::nullopt;
-    auto encode = [](const std::vector<std::string>& words) {
-        std::string c = "*" + std::to_string(words.size()) + "\r\n";
-        for (const auto& a : words) c += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-        return c;
-    };
-    // AUTH and the command in one write; the AUTH reply is read first.
-    int replies = auth.empty() ? 1 : 2;
-    std::string cmd = auth.empty() ? "" : encode({"AUTH", auth.user, auth.password});
-    cmd += encode(args);
-    std::optional<Reply> out;
-    std::size_t sent = 0;
-    while (sent < cmd.size()) {
-        pollfd p{fd, POLLOUT, 0};
-        if (::poll(&p, 1, remaining_ms(deadline)) != 1) break;
-        ssize_t n = ::send(fd, cmd.data() + sent, cmd.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0 && errno != EAGAIN) break;
-        if (n > 0) sent += static_cast<std::size_t>(n);
-    }
-    if (sent == cmd.size()) {
-        resp::Parser parser;
+    resp::Parser parser;
+    // Sends one command and reads its reply; nullopt on a timeout, a closed connection or bytes
+    // that are not RESP.
+    auto exchange = [&](const std::vector<std::string>& words) -> std::optional<Reply> {
+        std::string cmd = "*" + std::to_string(words.size()) + "\r\n";
+        for (const auto& a : words) cmd += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+        std::size_t sent = 0;
+        while (sent < cmd.size()) {
+            pollfd p{fd, POLLOUT, 0};
+            if (::poll(&p, 1, remaining_ms(deadline)) != 1) return std::nullopt;
+            ssize_t n = ::send(fd, cmd.data() + sent, cmd.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0 && errno != EAGAIN) return std::nullopt;
+            if (n > 0) sent += static_cast<std::size_t>(n);
+        }
         char buf[16384];
         try {
-            while (replies > 0) {
-                if (auto r = parser.next()) {
-                    out = std::move(r);
-                    // A refused AUTH is the answer: the command ran unauthenticated.
-                    if (--replies == 0 || out->is_error()) break;
-                    out.reset();
-                    continue;
-                }
+            for (;;) {
+                if (auto r = parser.next()) return r;
                 pollfd p{fd, POLLIN, 0};
-                if (::poll(&p, 1, remaining_ms(deadline)) != 1) break;
+                if (::poll(&p, 1, remaining_ms(deadline)) != 1) return std::nullopt;
                 ssize_t n = ::recv(fd, buf, sizeof buf, 0);
                 if (n < 0 && errno == EAGAIN) continue;
-                if (n <= 0) break;
+                if (n <= 0) return std::nullopt;
                 parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
             }
-            if (replies > 0 && !(out && out->is_error())) out.reset();
         } catch (const resp::ProtocolError&) {
-            out.reset();
+            return std::nullopt;
         }
-    }
+    };
+    // AUTH first, in its own round trip: servers that parse ahead (KeyDB) would otherwise judge
+    // a long command (CLUSTER ADDSLOTS with thousands of slots) as unauthenticated. A refused AUTH
+    // (WRONGPASS) is the answer.
+    std::optional<Reply> out;
+    if (!auth.empty()) out = exchange({"AUTH", auth.user, auth.password});
+    if (auth.empty() || (out && !out->is_error())) out = exchange(args);
     ::close(fd);
     return out;
 }
