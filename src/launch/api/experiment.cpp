@@ -840,6 +840,7 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
     OrchestratorOptions o;
     std::string path;
     Impl::AdoptedDb db;
+    bool security_given = false;
     auto bad = [&](const std::string& why) {
         return ConfigError("database checkpoint " + checkpoint_file + " is corrupted: " + why);
     };
@@ -873,9 +874,10 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             o.intra_op_threads = number(key, value);
         else if (key == "path")
             path = value;
-        else if (key == "insecure")
+        else if (key == "insecure") {
             o.insecure = value == "1";
-        else if (key == "secrets")
+            security_given = true;
+        } else if (key == "secrets")
             o.secrets_dir = value;
         else if (key == "shard") {
             std::istringstream f(value);
@@ -891,6 +893,8 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             db.pids.push_back(pid);
         }
     }
+    // Checkpoints written before databases had users name no secrets: such a database is open.
+    if (!security_given) o.insecure = true;
     if (db.addresses.empty()) throw bad("no shard addresses");
     if (static_cast<int>(db.addresses.size()) != o.db_nodes)
         throw bad(std::to_string(db.addresses.size()) + " shard lines for db_nodes " +
