@@ -54,6 +54,9 @@ struct ColocatedSettings {
     // threads_per_queue / inter_op_parallelism / intra_op_parallelism go to the module; anything
     // else becomes `--<name-with-dashes> value` for the server (e.g. maxclients).
     std::map<std::string, std::string> db_args;
+    // No authentication (see OrchestratorOptions::insecure); default: ACL users and secrets in
+    // <model path>/<model>-db/secrets, and a private socket folder.
+    bool insecure = false;
 };
 
 class Model : public Entity {
@@ -86,6 +89,12 @@ class Model : public Entity {
                                 std::vector<std::string> to_configure = {});
     const GeneratorFiles& files() const { return files_; }
 
+    // The database user the application gets (SR_DB_USER / SR_DB_PASSWORD_FILE): "app" (default:
+    // data, running and storing models/scripts), "reader" (reads only) or "admin" (everything).
+    // Throws ConfigError for another name. No effect on insecure databases.
+    void set_db_role(const std::string& role);
+    const std::string& db_role() const { return db_role_; }
+
     // ML models, scripts and functions stored into the database before the application starts
     // (every running standalone/clustered database, or the co-located one). `model` holds the
     // serialized bytes, or give `model_path`. device "CPU", "GPU" or "GPU:<n>"; GPU with
@@ -111,13 +120,13 @@ class Model : public Entity {
                          std::optional<std::vector<int>> custom_pinning = std::nullopt,
                          bool debug = false, bool limit_app_cpus = false,
                          std::string db_identifier = "",
-                         std::map<std::string, std::string> db_args = {});
+                         std::map<std::string, std::string> db_args = {}, bool insecure = false);
     void colocate_db_uds(std::string unix_socket = "/tmp/redis.socket",
                          int socket_permissions = 755, int db_cpus = 1,
                          std::optional<std::vector<int>> custom_pinning = std::nullopt,
                          bool debug = false, bool limit_app_cpus = false,
                          std::string db_identifier = "",
-                         std::map<std::string, std::string> db_args = {});
+                         std::map<std::string, std::string> db_args = {}, bool insecure = false);
     bool is_colocated() const { return colocated_.has_value(); }
     const std::optional<ColocatedSettings>& colocated_settings() const { return colocated_; }
 
@@ -139,6 +148,7 @@ class Model : public Entity {
     std::optional<ColocatedSettings> colocated_;
     std::vector<DBModel> db_models_;
     std::vector<DBScript> db_scripts_;
+    std::string db_role_ = "app";
 };
 
 class Ensemble : public Entity {

@@ -77,13 +77,14 @@ class Experiment {
         RunSettings run_settings, int replicas = 0, std::string perm_strategy = "all_perm",
         std::string path = "");
     // db_nodes 1 or >= 3 (2 is rejected). port 0 picks free ports. interface: the network
-    // interface whose address the shards bind ("lo": 127.0.0.1).
+    // interface whose address the shards bind ("lo": 127.0.0.1). insecure: no authentication
+    // (OrchestratorOptions::insecure; docs/security.md).
     std::shared_ptr<Orchestrator> create_database(int port = 6379, int db_nodes = 1,
                                                   std::string interface = "lo",
                                                   std::string db_identifier = "orchestrator",
                                                   int threads_per_queue = 0,
                                                   int inter_op_threads = 0,
-                                                  int intra_op_threads = 0);
+                                                  int intra_op_threads = 0, bool insecure = false);
 
     // Creates run directories under exp_path and places attached files (copy, symlink,
     // configure with `<tag>param<tag>` replaced). Throws if a directory exists, unless overwrite.

@@ -30,6 +30,12 @@ struct OrchestratorOptions {
     std::string alloc;
     std::map<std::string, std::string> run_args;
     std::optional<BatchSettings> batch_settings;
+    // No authentication: any user on the node (or the network) may read and write the data, as
+    // SmartSim's databases; SmartRedis 0.6 clients need it (they cannot authenticate). Default:
+    // ACL users with fresh secrets in <path>/secrets (docs/security.md).
+    bool insecure = false;
+    // Where the secrets are; "" = <path>/secrets (set when reconnecting from a checkpoint).
+    std::string secrets_dir;
 };
 
 class Orchestrator : public Entity {
@@ -41,6 +47,10 @@ class Orchestrator : public Entity {
     int num_shards() const { return opts_.db_nodes; }
     bool is_clustered() const { return opts_.db_nodes > 1; }
     const std::string& db_identifier() const { return opts_.db_identifier; }
+    bool is_insecure() const { return opts_.insecure; }
+    // The folder with the ACL users' secrets (0700; one 0600 file per user: admin, app, reader);
+    // "" for an insecure database.
+    std::string secrets_dir() const;
     // Per-shard names: <db_identifier>_<i>.
     std::string shard_name(int i) const;
 

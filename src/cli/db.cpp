@@ -23,6 +23,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 
 namespace fs = std::filesystem;
@@ -41,6 +42,7 @@ struct DbOptions {
     std::string interface = "lo";
     std::string dir = default_dir();
     bool foreground = false;
+    bool insecure = false;
 };
 
 std::string state_path(const DbOptions& o) {
@@ -57,9 +59,15 @@ std::map<std::string, std::string> read_state(const DbOptions& o) {
     return st;
 }
 
-std::string export_lines(const std::string& ssdb, int shards) {
-    return "export SSDB=" + ssdb +
-           "\nexport SR_DB_TYPE=" + (shards > 1 ? "Clustered" : "Standalone") + "\n";
+// The variables an application needs; `secrets` is the database's secrets folder ("" when
+// insecure): the application user's name and password file (never the password).
+std::string export_lines(const std::string& ssdb, int shards, const std::string& secrets) {
+    std::string out = "export SSDB=" + ssdb +
+                      "\nexport SR_DB_TYPE=" + (shards > 1 ? "Clustered" : "Standalone") + "\n";
+    if (!secrets.empty())
+        out += "export SR_DB_USER=app\nexport SR_DB_PASSWORD_FILE=" +
+               launch::secret_file(secrets, "app") + "\n";
+    return out;
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -75,14 +83,16 @@ int supervise(const DbOptions& o, const std::function<void(bool, const std::stri
     std::string ssdb;
     try {
         Experiment exp("insitu-db", o.dir);
-        auto db = exp.create_database(o.port, o.shards, o.interface);
+        auto db =
+            exp.create_database(o.port, o.shards, o.interface, "orchestrator", 0, 0, 0, o.insecure);
         exp.start(db);
         for (const auto& a : db->get_address()) ssdb += (ssdb.empty() ? "" : ",") + a;
         {
             std::ofstream st(state_path(o), std::ios::trunc);
-            st << "pid=" << ::getpid() << "\nssdb=" << ssdb << "\nshards=" << o.shards << "\n";
+            st << "pid=" << ::getpid() << "\nssdb=" << ssdb << "\nshards=" << o.shards
+               << "\nsecrets=" << db->secrets_dir() << "\n";
         }
-        report(true, ssdb);
+        report(true, ssdb + "\n" + db->secrets_dir());
         while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         exp.stop();
     } catch (const std::exception& e) {
@@ -100,11 +110,16 @@ int start(const DbOptions& o) {
     if (!st.empty() && ::kill(std::stoi(st["pid"]), 0) == 0)
         throw LaunchError("a database already runs from " + o.dir + " (SSDB=" + st["ssdb"] +
                           "); insitu db stop --dir " + o.dir);
+    // "<ssdb>\n<secrets dir>" from supervise().
+    auto exports = [&](const std::string& text) {
+        auto nl = text.find('\n');
+        return export_lines(text.substr(0, nl), o.shards,
+                            nl == std::string::npos ? "" : text.substr(nl + 1));
+    };
     if (o.foreground) {
         return supervise(o, [&](bool ok, const std::string& text) {
             if (ok)
-                std::printf("%s(Ctrl-C stops the database)\n",
-                            export_lines(text, o.shards).c_str());
+                std::printf("%s(Ctrl-C stops the database)\n", exports(text).c_str());
             else
                 std::fprintf(stderr, "insitu db start: error: %s\n", text.c_str());
             std::fflush(stdout);
@@ -139,7 +154,11 @@ int start(const DbOptions& o) {
                      msg.empty() ? "the supervisor died" : msg.substr(4).c_str());
         return 1;
     }
-    std::printf("%s", export_lines(msg.substr(3), o.shards).c_str());
+    std::printf("%s", exports(msg.substr(3)).c_str());
+    if (o.insecure)
+        std::fprintf(stderr,
+                     "insitu db: WARNING: no authentication (--insecure): anyone on this node can "
+                     "read, overwrite and delete the data\n");
     std::fprintf(stderr, "insitu db: supervisor pid %d, logs in %s; stop with: insitu db stop%s\n",
                  static_cast<int>(pid), o.dir.c_str(),
                  o.dir == fs::absolute(default_dir()).string() ? "" : (" --dir " + o.dir).c_str());
@@ -181,18 +200,19 @@ int status(const DbOptions& o) {
                 shards > 1 ? "s" : "");
     int down = 0;
     std::string ssdb = st["ssdb"];
+    launch::DbAuth auth = launch::admin_auth(st["secrets"]);
     for (std::size_t pos = 0; pos <= ssdb.size();) {
         auto comma = ssdb.find(',', pos);
         std::string a =
             ssdb.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        auto r = launch::db_command(a, {"PING"}, 1000);
+        auto r = launch::db_command(a, {"PING"}, 1000, auth);
         bool up = r && r->is_status("PONG");
         down += up ? 0 : 1;
         std::printf("  %-24s %s\n", a.c_str(), up ? "up" : "DOWN");
         if (comma == std::string::npos) break;
         pos = comma + 1;
     }
-    std::printf("%s", export_lines(ssdb, shards).c_str());
+    std::printf("%s", export_lines(ssdb, shards, st["secrets"]).c_str());
     return down == 0 ? 0 : 1;
 }
 
@@ -223,6 +243,9 @@ std::function<int()> add_db(CLI::App& insitu) {
         ->capture_default_str();
     cmd->add_flag("--foreground", o->foreground,
                   "start: run in this terminal until Ctrl-C instead of detaching a supervisor");
+    cmd->add_flag("--insecure", o->insecure,
+                  "start: no authentication (anyone on the node can read and write the data; "
+                  "for SmartRedis 0.6 clients)");
     return [o] { return db(*o); };
 }
 

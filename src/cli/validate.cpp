@@ -24,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/validate_models.h"
+#include "launch/db/acl_users.h"
 #include "launch/db/db_objects.h"
 
 namespace fs = std::filesystem;
@@ -79,9 +80,9 @@ std::vector<Case> cases() {
 }
 
 // Loads the backend, stores the model, runs it and checks the output. Throws on any failure.
-void run_case(Client& client, const std::string& address, const Case& c,
+void run_case(Client& client, const std::string& address, const launch::DbAuth& auth, const Case& c,
               const std::string& device) {
-    launch::preload_backends({address}, {c.backend});
+    launch::preload_backends({address}, {c.backend}, auth);
     std::string key = std::string("validate.") + c.backend;
     client.set_model(key, validate_files().at(c.model_file), c.backend, device, 0, 0, 0, "",
                      c.tf_inputs, c.tf_outputs);
@@ -137,6 +138,12 @@ int validate(const ValidateOptions& o) {
         cfg->override_string_option("SSDB", address);
         cfg->override_string_option("SR_DB_TYPE", "Standalone");
         cfg->override_integer_option("SR_CONN_TIMEOUT", 10);
+        // The launcher's own user (backend loads are administration).
+        launch::DbAuth auth = launch::admin_auth(db->secrets_dir());
+        if (!auth.empty()) {
+            cfg->override_string_option("SR_DB_USER", auth.user);
+            cfg->override_string_option("SR_DB_PASSWORD", auth.password);
+        }
         Client client(cfg.get(), "insitu-validate");
         std::string plugins = launch::backends_dir();
         for (const auto& c : cases()) {
@@ -150,7 +157,7 @@ int validate(const ValidateOptions& o) {
                 std::fflush(stdout);
                 auto t0 = std::chrono::steady_clock::now();
                 try {
-                    run_case(client, address, c, device);
+                    run_case(client, address, auth, c, device);
                     r.status = "ok";
                     r.detail = c.model_file;
                 } catch (const std::exception& e) {

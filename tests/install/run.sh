@@ -116,6 +116,10 @@ step "insitu db start --shards 3 from the moved prefix"
 # shellcheck disable=SC1091
 . "$work/db.env"
 [ "$SR_DB_TYPE" = Clustered ] || fail "db start: SR_DB_TYPE=$SR_DB_TYPE"
+# Secure by default: the application user and its password file (0600), never the password.
+[ "$SR_DB_USER" = app ] || fail "db start: SR_DB_USER=$SR_DB_USER"
+[ "$(stat -c %a "$SR_DB_PASSWORD_FILE")" = 600 ] || fail "db start: $SR_DB_PASSWORD_FILE is not 0600"
+! grep -qF "$(cat "$SR_DB_PASSWORD_FILE")" "$work/db.env" || fail "db start printed a password"
 [ "$(echo "$SSDB" | tr ',' '\n' | wc -l)" = 3 ] || fail "db start: SSDB=$SSDB is not 3 shards"
 modules=$(grep -rh '^loadmodule' "$dbdir" | sort -u)
 [ "$modules" = "loadmodule \"$P/lib/insitu/libinsitu_ai.so\"" ] || [ "$modules" = "loadmodule $P/lib/insitu/libinsitu_ai.so" ] ||
@@ -155,6 +159,7 @@ pid=$(sed -n 's/^pid=//p' "$dbdir/insitu-db.state")
 "$P/bin/insitu" db stop --dir "$dbdir"
 ! kill -0 "$pid" 2>/dev/null || fail "the supervisor $pid still runs"
 for a in ${SSDB//,/ }; do
-    ! redis-cli -h "${a%:*}" -p "${a##*:}" ping >/dev/null 2>&1 || fail "shard $a still answers"
+    # Any answer (PONG, or NOAUTH without credentials) means the shard still runs.
+    [ -z "$(redis-cli -h "${a%:*}" -p "${a##*:}" ping 2>/dev/null)" ] || fail "shard $a still answers"
 done
 echo "install test: OK ($((SECONDS - start)) s)"

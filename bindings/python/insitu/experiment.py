@@ -333,6 +333,38 @@ def _interfaces() -> t.List[str]:
 # ---- Experiment ----------------------------------------------------------------------------
 
 
+
+# Variables _driver_credentials() set: name -> (value, database), so that only those are taken
+# back, once their database is stopped (launched programs inherit the driver's environment).
+_credentials_set: t.Dict[str, t.Tuple[str, t.Any]] = {}
+
+
+def _forget_credentials(keep: t.Callable[[t.Any], bool] = lambda db: db.is_active()) -> None:
+    for n, (v, db) in list(_credentials_set.items()):
+        if not keep(db):
+            del _credentials_set[n]
+            if os.environ.get(n) == v:
+                del os.environ[n]
+
+
+def _driver_credentials(dbs: t.List[t.Any]) -> None:
+    """Clients this driver creates itself (``Client(cluster, address)``, as SmartSim drivers do)
+    authenticate to the databases it started: the application user and its password file go to
+    os.environ (SR_DB_USER / SR_DB_PASSWORD_FILE with the database's suffix) while the database
+    runs, unless the user set them. Never the password itself."""
+    _forget_credentials()
+    for db in dbs:
+        if not db.is_active() or not db.secrets_dir:
+            continue
+        sfx = "" if db.db_identifier in ("", "orchestrator") else "_" + db.db_identifier
+        names = ["SR_DB_USER" + sfx, "SR_DB_PASSWORD_FILE" + sfx]
+        if any(n in os.environ and n not in _credentials_set
+               for n in names + ["SR_DB_PASSWORD" + sfx]):
+            continue  # the user's own choice
+        for n, v in zip(names, ["app", os.path.join(db.secrets_dir, "app")]):
+            os.environ[n] = v
+            _credentials_set[n] = (v, db)
+
 class Experiment(_insitu.Experiment):
     """SmartSim's Experiment: creates entities and settings, launches them (databases first),
     reports their status and stops them. See docs/compatibility.md for what differs."""
@@ -429,7 +461,9 @@ class Experiment(_insitu.Experiment):
         directory when it starts); applications started afterwards get its address."""
         if not os.path.exists(checkpoint):
             raise FileNotFoundError(f"The SmartSim database config file {checkpoint} cannot be found.")
-        return super().reconnect_orchestrator(checkpoint)
+        db = super().reconnect_orchestrator(checkpoint)
+        _driver_credentials([db])
+        return db
 
     # Launch and control -----------------------------------------------------------------
 
@@ -438,11 +472,19 @@ class Experiment(_insitu.Experiment):
               kill_on_interrupt: bool = True) -> None:
         if summary:
             self._launch_summary(args)
-        super().start(*args, block=block, summary=False, kill_on_interrupt=kill_on_interrupt)
+        dbs = [e for e in self._flatten(args) if isinstance(e, _insitu.Orchestrator)]
+        _forget_credentials()  # of databases stopped since (e.g. with their experiment)
+        try:
+            super().start(*args, block=block, summary=False, kill_on_interrupt=kill_on_interrupt)
+        finally:
+            _driver_credentials(dbs)
 
     @_contextualize
     def stop(self, *args: t.Any) -> None:
-        super().stop(*args)
+        try:
+            super().stop(*args)
+        finally:
+            _forget_credentials()
 
     @_contextualize
     def generate(self, *args: t.Any, tag: t.Optional[str] = None, overwrite: bool = False,

@@ -201,10 +201,16 @@ void bind_db_objects(py::class_<T, Entity, std::shared_ptr<T>>& c) {
 
 // colocate_db_tcp / colocate_db_uds keyword arguments beyond the named ones go to the server or
 // the module (threads_per_queue, ...), as in SmartSim.
+// `insecure` is insitu's own (no authentication; docs/security.md), not a server argument.
 std::map<std::string, std::string> db_args_of(const py::kwargs& kw) {
     std::map<std::string, std::string> out;
-    for (auto [k, v] : kw) out[as_str(k)] = as_str(v);
+    for (auto [k, v] : kw)
+        if (as_str(k) != "insecure") out[as_str(k)] = as_str(v);
     return out;
+}
+
+bool insecure_of(const py::kwargs& kw) {
+    return kw.contains("insecure") && kw["insecure"].cast<bool>();
 }
 
 void colocate_tcp(Model& m, int port, const py::object& ifname, int db_cpus,
@@ -212,7 +218,7 @@ void colocate_tcp(Model& m, int port, const py::object& ifname, int db_cpus,
                   const std::string& db_identifier, const py::kwargs& kw) {
     auto ifs = str_list(ifname);
     m.colocate_db_tcp(port, ifs.empty() ? "lo" : ifs[0], db_cpus, pinning_of(pinning), debug,
-                      limit_app_cpus, db_identifier, db_args_of(kw));
+                      limit_app_cpus, db_identifier, db_args_of(kw), insecure_of(kw));
 }
 
 // Waits (GIL released in between) until the applications among `entities` (none: every
@@ -664,13 +670,17 @@ void bind_experiment(py::module_& m) {
                const py::object& pinning, bool debug, bool limit_app_cpus,
                const std::string& db_identifier, const py::kwargs& kw) {
                 x.colocate_db_uds(unix_socket, socket_permissions, db_cpus, pinning_of(pinning),
-                                  debug, limit_app_cpus, db_identifier, db_args_of(kw));
+                                  debug, limit_app_cpus, db_identifier, db_args_of(kw),
+                                  insecure_of(kw));
             },
             py::arg("unix_socket") = "/tmp/redis.socket", py::arg("socket_permissions") = 755,
             py::arg("db_cpus") = 1, py::arg("custom_pinning") = py::none(),
             py::arg("debug") = false, py::arg("limit_app_cpus") = false,
             py::arg("db_identifier") = "");
     model.def("set_batch_settings", &Model::set_batch_settings, py::arg("batch_settings"));
+    // "app" (default), "reader" or "admin": the database user the application gets.
+    model.def("set_db_role", &Model::set_db_role, py::arg("role"));
+    model.def_property_readonly("db_role", &Model::db_role);
     bind_db_objects(model);
 
     // The members are built by insitu.Ensemble (Python), which derives from this class.
@@ -745,6 +755,7 @@ void bind_experiment(py::module_& m) {
                  o.intra_op_threads = intra_op_threads.is_none() ? 0 : intra_op_threads.cast<int>();
                  o.hosts = str_list(hosts);
                  o.alloc = alloc.is_none() ? "" : as_str(alloc);
+                 o.insecure = insecure_of(kw);
                  if (batch) {
                      if (launcher != "slurm")
                          throw UnsupportedError(
@@ -776,6 +787,8 @@ void bind_experiment(py::module_& m) {
              py::arg("threads_per_queue") = py::none(), py::arg("inter_op_threads") = py::none(),
              py::arg("intra_op_threads") = py::none(), py::arg("db_identifier") = "orchestrator")
         .def("get_address", &Orchestrator::get_address)
+        .def_property_readonly("insecure", &Orchestrator::is_insecure)
+        .def_property_readonly("secrets_dir", &Orchestrator::secrets_dir)
         .def("is_active", &Orchestrator::is_active, py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("num_shards", &Orchestrator::num_shards)
         .def_property_readonly("db_nodes", &Orchestrator::num_shards)
@@ -922,10 +935,11 @@ void bind_experiment(py::module_& m) {
             "create_database",
             [](Experiment& e, int port, int db_nodes, const py::object& interface,
                const std::string& db_identifier, int threads_per_queue, int inter_op_threads,
-               int intra_op_threads, const py::kwargs&) {
+               int intra_op_threads, const py::kwargs& kw) {
                 auto ifs = str_list(interface);
                 return e.create_database(port, db_nodes, ifs.empty() ? "lo" : ifs[0], db_identifier,
-                                         threads_per_queue, inter_op_threads, intra_op_threads);
+                                         threads_per_queue, inter_op_threads, intra_op_threads,
+                                         insecure_of(kw));
             },
             py::arg("port") = 6379, py::arg("db_nodes") = 1, py::arg("interface") = "lo",
             py::arg("db_identifier") = "orchestrator", py::arg("threads_per_queue") = 0,

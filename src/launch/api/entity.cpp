@@ -36,6 +36,13 @@ void Model::attach_generator_files(std::vector<std::string> to_copy,
     add(files_.to_configure, to_configure);
 }
 
+void Model::set_db_role(const std::string& role) {
+    if (role != "app" && role != "reader" && role != "admin")
+        throw ConfigError("model " + name_ + ": db role must be app, reader or admin; got '" +
+                          role + "'");
+    db_role_ = role;
+}
+
 void Model::colocate(ColocatedSettings s) {
     if (colocated_) throw LaunchError("model " + name_ + " already has a co-located database");
     if (s.db_cpus < 1) throw ConfigError("colocated db_cpus must be >= 1");
@@ -48,7 +55,7 @@ void Model::colocate(ColocatedSettings s) {
 void Model::colocate_db_tcp(int port, std::string ifname, int db_cpus,
                             std::optional<std::vector<int>> custom_pinning, bool debug,
                             bool limit_app_cpus, std::string db_identifier,
-                            std::map<std::string, std::string> db_args) {
+                            std::map<std::string, std::string> db_args, bool insecure) {
     if (port <= 0 || port > 65535) throw ConfigError("colocated port out of range");
     ColocatedSettings s;
     s.port = port;
@@ -59,13 +66,14 @@ void Model::colocate_db_tcp(int port, std::string ifname, int db_cpus,
     s.limit_app_cpus = limit_app_cpus;
     s.db_identifier = std::move(db_identifier);
     s.db_args = std::move(db_args);
+    s.insecure = insecure;
     colocate(std::move(s));
 }
 
 void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int db_cpus,
                             std::optional<std::vector<int>> custom_pinning, bool debug,
                             bool limit_app_cpus, std::string db_identifier,
-                            std::map<std::string, std::string> db_args) {
+                            std::map<std::string, std::string> db_args, bool insecure) {
     // The same character set as the peer: the path goes through a shell-free argv, but the
     // server's config parser and SSDB parsing must not see separators. "%h" (the node's name,
     // expanded on the node) is the one addition.
@@ -96,6 +104,7 @@ void Model::colocate_db_uds(std::string unix_socket, int socket_permissions, int
     s.limit_app_cpus = limit_app_cpus;
     s.db_identifier = std::move(db_identifier);
     s.db_args = std::move(db_args);
+    s.insecure = insecure;
     colocate(std::move(s));
 }
 

@@ -20,6 +20,7 @@
 #include "core/address.h"
 #include "launch/api/generator.h"
 #include "launch/api/job_monitor.h"
+#include "launch/db/acl_users.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
 #include "launch/db/db_objects.h"
@@ -58,7 +59,7 @@ struct Experiment::Impl {
     };
     std::vector<AdoptedDb> adopted;
 
-    std::map<std::string, std::string> database_env() const;
+    std::map<std::string, std::string> database_env(const std::string& role) const;
     void start_database(const std::shared_ptr<Orchestrator>& orc);
     void start_model(const std::shared_ptr<Model>& m);
     void store_db_objects(const std::vector<std::shared_ptr<Model>>& models);
@@ -90,7 +91,8 @@ constexpr std::size_t k_max_ssdb_addresses = 128;
 
 }  // namespace
 
-std::map<std::string, std::string> Experiment::Impl::database_env() const {
+// SSDB, SR_DB_TYPE and, for a secure database, the user `role` and its password file.
+std::map<std::string, std::string> Experiment::Impl::database_env(const std::string& role) const {
     std::map<std::string, std::string> env;
     auto add = [&](const Orchestrator& orc, const std::vector<std::string>& addrs) {
         std::string sfx = env_suffix(orc.db_identifier());
@@ -99,6 +101,10 @@ std::map<std::string, std::string> Experiment::Impl::database_env() const {
             ssdb += (i ? "," : "") + addrs[i];
         env["SSDB" + sfx] = ssdb;
         env["SR_DB_TYPE" + sfx] = addrs.size() > 1 ? "Clustered" : "Standalone";
+        if (std::string dir = orc.secrets_dir(); !dir.empty()) {
+            env["SR_DB_USER" + sfx] = role;
+            env["SR_DB_PASSWORD_FILE" + sfx] = launch::secret_file(dir, role);
+        }
     };
     for (const auto& db : adopted) add(*db.orc, db.addresses);
     for (const auto& db : dbs) add(*db.orc, db.deployment.addresses);
@@ -137,7 +143,11 @@ void Experiment::Impl::write_checkpoint(const RunningDb& db) {
             << "threads_per_queue " << o.threads_per_queue << "\n"
             << "inter_op_threads " << o.inter_op_threads << "\n"
             << "intra_op_threads " << o.intra_op_threads << "\n"
-            << "path " << db.orc->path() << "\n";
+            << "path " << db.orc->path()
+            << "\n"
+            // Where the secrets are, never a secret itself.
+            << "insecure " << (o.insecure ? 1 : 0) << "\n"
+            << "secrets " << db.orc->secrets_dir() << "\n";
         auto* local = dynamic_cast<launch::LocalLauncher*>(launcher.get());
         for (std::size_t i = 0; i < db.deployment.addresses.size(); ++i) {
             const std::string& step =
@@ -154,10 +164,17 @@ void Experiment::Impl::write_checkpoint(const RunningDb& db) {
 
 void Experiment::Impl::stop_adopted(AdoptedDb& db) {
     launch::log_info("stopping reconnected database " + db.orc->name());
-    for (const auto& a : db.addresses) launch::db_command(a, {"SHUTDOWN", "NOSAVE"}, 1000);
+    launch::DbAuth auth;
+    try {
+        auth = launch::admin_auth(db.orc->secrets_dir());
+    } catch (const std::exception& e) {
+        launch::log_warning(e.what());  // the processes are killed below
+    }
+    for (const auto& a : db.addresses) launch::db_command(a, {"SHUTDOWN", "NOSAVE"}, 1000, auth);
     auto gone = [&] {
         for (const auto& a : db.addresses) {
-            auto r = launch::db_command(a, {"PING"}, 200);
+            auto r = launch::db_command(a, {"PING"}, 200, auth);
+            if (r && r->is_error()) return false;  // up, but refusing us
             if (r && r->is_status("PONG")) return false;
         }
         return true;
@@ -180,6 +197,12 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
     check_db_id_free(*orc);
     RunningDb db{orc, {}};
     fs::create_directories(orc->path());
+    if (orc->is_insecure())
+        launch::log_warning("database " + orc->name() +
+                            " starts without authentication (insecure): anyone on its node(s) "
+                            "can read, overwrite and delete its data and run code in it");
+    else
+        launch::generate_secrets(orc->secrets_dir());  // fresh secrets for every start
     std::vector<std::size_t> job_index;
     auto record = [&](std::size_t i, const std::string& step) {
         Job j;
@@ -232,7 +255,7 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
         if (!is_terminal(j->status))
             throw LaunchError("model " + m->name() + " is already running");
     const RunSettings& rs = m->run_settings();
-    std::map<std::string, std::string> env = database_env();
+    std::map<std::string, std::string> env = database_env(m->db_role());
     if (!m->incoming_entities().empty()) {
         std::string in;
         for (const auto& n : m->incoming_entities()) in += (in.empty() ? "" : ",") + n;
@@ -246,6 +269,17 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
         std::string sfx = c.db_identifier.empty() ? "" : "_" + c.db_identifier;
         env["SSDB" + sfx] = launch::colocated_address(c);
         env["SR_DB_TYPE" + sfx] = "Standalone";
+        std::string secrets;
+        if (c.insecure) {
+            launch::log_warning("the co-located database of " + m->name() +
+                                " starts without authentication (insecure): anyone on its node(s) "
+                                "can read, overwrite and delete its data and run code in it");
+        } else {
+            secrets = launch::colocated_secrets_dir(m->path(), m->name() + "-db");
+            launch::generate_secrets(secrets);
+            env["SR_DB_USER" + sfx] = m->db_role();
+            env["SR_DB_PASSWORD_FILE" + sfx] = launch::secret_file(secrets, m->db_role());
+        }
         // Unique per launch, so that a host's ranks share one database and runs never do.
         std::string key =
             m->name() + "-" + std::to_string(::getpid()) + "-" + std::to_string(jobs.all().size());
@@ -258,7 +292,7 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
             fs::remove(status_file);
         }
         exe_argv = launch::colocated_wrapper_argv(c, key, m->path(), m->name() + "-db", manifest,
-                                                  status_file, m->name());
+                                                  status_file, m->name(), secrets);
         exe_argv.push_back(rs.exe);
         exe_argv.insert(exe_argv.end(), rs.exe_args.begin(), rs.exe_args.end());
     }
@@ -352,11 +386,20 @@ void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>
         backends.insert(b.begin(), b.end());
     }
     if (!any) return;
-    std::vector<std::pair<std::string, std::vector<std::string>>> targets;
-    for (const auto& db : dbs) targets.emplace_back(db.orc->name(), db.deployment.addresses);
-    for (const auto& db : adopted) targets.emplace_back(db.orc->name(), db.addresses);
-    for (const auto& [db_name, addresses] : targets) {
-        launch::preload_backends(addresses, backends);
+    struct Target {
+        std::string name;
+        std::vector<std::string> addresses;
+        launch::DbAuth auth;
+    };
+    std::vector<Target> targets;
+    for (const auto& db : dbs)
+        targets.push_back(
+            {db.orc->name(), db.deployment.addresses, launch::admin_auth(db.orc->secrets_dir())});
+    for (const auto& db : adopted)
+        targets.push_back(
+            {db.orc->name(), db.addresses, launch::admin_auth(db.orc->secrets_dir())});
+    for (const auto& [db_name, addresses, auth] : targets) {
+        launch::preload_backends(addresses, backends, auth);
         // Ensemble members usually share their objects: store each distinct one once.
         std::vector<DBModel> stored_models;
         std::vector<DBScript> stored_scripts;
@@ -371,7 +414,7 @@ void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>
                 if (std::find(stored_scripts.begin(), stored_scripts.end(), x) ==
                     stored_scripts.end())
                     ss.push_back(x);
-            launch::store_db_objects(addresses, m->name(), ms, ss);
+            launch::store_db_objects(addresses, m->name(), ms, ss, auth);
             if (!ms.empty() || !ss.empty())
                 launch::log_info("stored " + std::to_string(ms.size()) + " model(s) and " +
                                  std::to_string(ss.size()) + " script(s) of " + m->name() +
@@ -564,7 +607,7 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
 
 std::shared_ptr<Orchestrator> Experiment::create_database(
     int port, int db_nodes, std::string interface, std::string db_identifier, int threads_per_queue,
-    int inter_op_threads, int intra_op_threads) {
+    int inter_op_threads, int intra_op_threads, bool insecure) {
     if (impl_->db_ids.count(db_identifier))
         throw EntityExistsError("a database with db_identifier '" + db_identifier +
                                 "' already exists in this experiment");
@@ -576,6 +619,7 @@ std::shared_ptr<Orchestrator> Experiment::create_database(
     o.threads_per_queue = threads_per_queue;
     o.inter_op_threads = inter_op_threads;
     o.intra_op_threads = intra_op_threads;
+    o.insecure = insecure;
     auto orc =
         std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / db_identifier).string());
     impl_->db_ids.insert(db_identifier);
@@ -698,8 +742,10 @@ std::vector<Status> Experiment::get_status(const Entity& entity) {
     for (const auto& db : impl_->adopted)
         if (db.orc.get() == &entity) {
             for (const auto& a : db.addresses) {
+                // NOAUTH answers too: the shard is up (its secrets are not needed to tell).
                 auto r = launch::db_command(a, {"PING"}, 1000);
-                out.push_back(r && r->is_status("PONG") ? Status::Running : Status::Completed);
+                out.push_back(r && (r->is_status("PONG") || r->is_error()) ? Status::Running
+                                                                           : Status::Completed);
             }
             return out;
         }
@@ -794,6 +840,7 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
     OrchestratorOptions o;
     std::string path;
     Impl::AdoptedDb db;
+    bool security_given = false;
     auto bad = [&](const std::string& why) {
         return ConfigError("database checkpoint " + checkpoint_file + " is corrupted: " + why);
     };
@@ -827,6 +874,11 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             o.intra_op_threads = number(key, value);
         else if (key == "path")
             path = value;
+        else if (key == "insecure") {
+            o.insecure = value == "1";
+            security_given = true;
+        } else if (key == "secrets")
+            o.secrets_dir = value;
         else if (key == "shard") {
             std::istringstream f(value);
             std::string name, address, step;
@@ -841,6 +893,8 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             db.pids.push_back(pid);
         }
     }
+    // Checkpoints written before databases had users name no secrets: such a database is open.
+    if (!security_given) o.insecure = true;
     if (db.addresses.empty()) throw bad("no shard addresses");
     if (static_cast<int>(db.addresses.size()) != o.db_nodes)
         throw bad(std::to_string(db.addresses.size()) + " shard lines for db_nodes " +

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 
 namespace insitu {
@@ -26,6 +27,11 @@ Orchestrator::Orchestrator(OrchestratorOptions opts, std::string path)
                 opts_.db_identifier);
 }
 
+std::string Orchestrator::secrets_dir() const {
+    if (opts_.insecure) return "";
+    return opts_.secrets_dir.empty() ? launch::secrets_dir_of(path()) : opts_.secrets_dir;
+}
+
 std::string Orchestrator::shard_name(int i) const {
     return opts_.db_identifier + "_" + std::to_string(i);
 }
@@ -38,11 +44,17 @@ std::vector<std::string> Orchestrator::get_address() const {
 
 bool Orchestrator::is_active() const {
     if (addresses_.empty()) return false;
+    launch::DbAuth auth;
+    try {
+        auth = launch::admin_auth(secrets_dir());
+    } catch (const std::exception&) {
+        return false;  // no secrets: not a database this driver can use
+    }
     for (const auto& a : addresses_) {
-        auto r = launch::db_command(a, {"PING"}, 1000);
+        auto r = launch::db_command(a, {"PING"}, 1000, auth);
         if (!r || !r->is_status("PONG")) return false;
         if (is_clustered()) {
-            auto info = launch::db_command(a, {"CLUSTER", "INFO"}, 1000);
+            auto info = launch::db_command(a, {"CLUSTER", "INFO"}, 1000, auth);
             if (!info || info->str.find("cluster_state:ok") == std::string::npos) return false;
         }
     }
@@ -50,8 +62,9 @@ bool Orchestrator::is_active() const {
 }
 
 void Orchestrator::set_db_conf(const std::string& key, const std::string& value) {
+    auto auth = launch::admin_auth(secrets_dir());
     for (const auto& a : get_address()) {
-        auto r = launch::db_command(a, {"CONFIG", "SET", key, value}, 5000);
+        auto r = launch::db_command(a, {"CONFIG", "SET", key, value}, 5000, auth);
         if (!r) throw LaunchError("database shard " + a + " did not answer CONFIG SET " + key);
         if (r->is_error())
             throw LaunchError("database shard " + a + ": CONFIG SET " + key + " " + value + ": " +

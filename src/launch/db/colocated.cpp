@@ -80,28 +80,44 @@ std::string insitu_cli_path() {
         "the insitu executable (for co-located databases) was not found; set INSITU_CLI");
 }
 
-std::string colocated_address(const ColocatedSettings& s) {
-    return s.unix_socket.empty() ? "127.0.0.1:" + std::to_string(s.port)
-                                 : "unix://" + s.unix_socket;
+std::string colocated_socket_path(const ColocatedSettings& s) {
+    if (s.unix_socket.empty() || s.insecure) return s.unix_socket;
+    fs::path p(s.unix_socket);
+    std::string out =
+        (p.parent_path() / ("insitu-sockets-" + std::to_string(::getuid())) / p.filename())
+            .string();
+    if (out.size() > 107)
+        throw ConfigError("colocated unix_socket: " + out +
+                          " (the private socket folder added) is longer than a socket path may be");
+    return out;
 }
 
-std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s,
-                                                const std::string& lock_key, const std::string& dir,
-                                                const std::string& db_name,
-                                                const std::string& manifest,
-                                                const std::string& status_file,
-                                                const std::string& entity) {
+std::string colocated_address(const ColocatedSettings& s) {
+    return s.unix_socket.empty() ? "127.0.0.1:" + std::to_string(s.port)
+                                 : "unix://" + colocated_socket_path(s);
+}
+
+std::string colocated_secrets_dir(const std::string& dir, const std::string& db_name) {
+    return (fs::absolute(dir) / (db_name + "-secrets")).string();
+}
+
+std::vector<std::string> colocated_wrapper_argv(
+    const ColocatedSettings& s, const std::string& lock_key, const std::string& dir,
+    const std::string& db_name, const std::string& manifest, const std::string& status_file,
+    const std::string& entity, const std::string& secrets_dir) {
     std::vector<std::string> a = {insitu_cli_path(), "run-colocated", "--name",
                                   db_name,           "--dir",         fs::absolute(dir).string(),
                                   "--lock",          lock_key};
     if (!manifest.empty())
         a.insert(a.end(),
                  {"--db-objects", manifest, "--status-file", status_file, "--entity", entity});
+    if (!secrets_dir.empty()) a.insert(a.end(), {"--secrets", secrets_dir});
     if (s.unix_socket.empty()) {
         a.insert(a.end(), {"--port", std::to_string(s.port), "--ifname", s.ifname});
     } else {
-        a.insert(a.end(), {"--unix-socket", s.unix_socket, "--socket-perm",
-                           std::to_string(s.socket_permissions)});
+        // Secure: owner only, whatever socket_permissions says (the folder is 0700 too).
+        a.insert(a.end(), {"--unix-socket", colocated_socket_path(s), "--socket-perm",
+                           s.insecure ? std::to_string(s.socket_permissions) : "700"});
     }
     a.insert(a.end(), {"--db-cpus", std::to_string(s.db_cpus)});
     a.insert(a.end(), {"--ssdb-var", s.db_identifier.empty() ? "SSDB" : "SSDB_" + s.db_identifier});

@@ -26,9 +26,16 @@ std::vector<std::string> colocated_wrapper_argv(const ColocatedSettings& s,
                                                 const std::string& db_name,
                                                 const std::string& manifest = "",
                                                 const std::string& status_file = "",
-                                                const std::string& entity = "");
+                                                const std::string& entity = "",
+                                                const std::string& secrets_dir = "");
 // The SSDB value the application gets.
 std::string colocated_address(const ColocatedSettings& s);
+// Where a secure co-located database's secrets live: <dir>/<db_name>-secrets.
+std::string colocated_secrets_dir(const std::string& dir, const std::string& db_name);
+// The socket a co-located database really listens on. Secure: inside a private folder next to the
+// path asked for (<parent>/insitu-sockets-<uid>/<name>, folder 0700, socket 0700), so that other
+// users cannot even reach it; insecure: the path as given.
+std::string colocated_socket_path(const ColocatedSettings& s);
 
 // `insitu run-colocated ...`: the wrapper itself. Returns the application's exit code (128+signal
 // if it was killed).

@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
 #include "launch/db/db_objects.h"
@@ -95,6 +96,8 @@ WrapperOptions parse_options(const std::vector<std::string>& args) {
             w.status_file = value(o);
         else if (o == "--entity")
             w.entity = value(o);
+        else if (o == "--secrets")
+            spec.secrets_dir = value(o);
         else if (o == "--limit-app-cpus")
             w.limit_app = true;
         else if (o == "--module-arg") {
@@ -263,9 +266,10 @@ std::string store_objects(const WrapperOptions& w, const std::string& db_name,
     std::string error;
     try {
         DBObjects objs = read_db_manifest(w.manifest);
-        preload_backends({w.spec.address()}, backends_needed(objs.models, objs.scripts));
+        DbAuth auth = w.spec.auth();
+        preload_backends({w.spec.address()}, backends_needed(objs.models, objs.scripts), auth);
         store_db_objects({w.spec.address()}, w.entity.empty() ? db_name : w.entity, objs.models,
-                         objs.scripts);
+                         objs.scripts, auth);
         std::printf("insitu run-colocated: stored %zu model(s) and %zu script(s)\n",
                     objs.models.size(), objs.scripts.size());
         std::fflush(stdout);
@@ -285,6 +289,9 @@ std::pair<std::string, std::string> start_database(LocalLauncher& launcher, cons
                                                    const CpuPlan& cpus, const std::string& db_name,
                                                    const NodeLock& lock) {
     const ShardSpec& spec = w.spec;
+    // A secure database's socket folder: owner only (colocated_socket_path()).
+    if (!spec.unix_socket.empty() && !spec.secrets_dir.empty())
+        make_private_dir(fs::path(spec.unix_socket).parent_path().string());
     if (!spec.unix_socket.empty()) fs::remove(spec.unix_socket);
     // The server inherits the affinity it is spawned with; the wrapper then takes all back.
     if (!cpus.db.empty()) set_affinity(cpus.db, "database");
@@ -302,8 +309,9 @@ std::pair<std::string, std::string> start_database(LocalLauncher& launcher, cons
 // Another wrapper starts the database: wait until it answers (the client would retry anyway), and
 // until its models and scripts are stored. Returns the objects' error, empty on success.
 std::string join_database(const WrapperOptions& w, const NodeLock& lock) {
+    DbAuth auth = w.spec.auth();
     for (int t = 0; t < 300 && !g_signal; ++t) {
-        auto r = db_command(w.spec.address(), {"PING"}, 200);
+        auto r = db_command(w.spec.address(), {"PING"}, 200, auth);
         if (r && r->is_status("PONG")) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -359,7 +367,12 @@ int run_application(const WrapperOptions& w, const CpuPlan& cpus) {
 }
 
 void stop_database(LocalLauncher& launcher, const std::string& step, const ShardSpec& spec) {
-    db_command(spec.address(), {"SHUTDOWN", "NOSAVE"}, 2000);
+    DbAuth auth;
+    try {
+        auth = spec.auth();
+    } catch (const std::exception&) {  // secrets gone: the launcher's stop follows
+    }
+    db_command(spec.address(), {"SHUTDOWN", "NOSAVE"}, 2000, auth);
     if (!launcher.wait(step, std::chrono::seconds(5)).returncode)
         launcher.stop(step, std::chrono::seconds(2));
     if (!spec.unix_socket.empty()) fs::remove(spec.unix_socket);

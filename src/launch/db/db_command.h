@@ -11,9 +11,18 @@
 
 namespace insitu::launch {
 
+// Credentials for the launcher's own connections (the admin ACL user); empty: none (an insecure
+// database).
+struct DbAuth {
+    std::string user;
+    std::string password;
+    bool empty() const { return password.empty(); }
+};
+
 // `address` is "host:port" or "unix:///path". Returns nullopt when the node cannot be reached or
-// does not answer within timeout_ms; server errors come back as Reply::Type::error.
+// does not answer within timeout_ms; server errors come back as Reply::Type::error. With `auth`,
+// AUTH goes first on the same connection and its error (WRONGPASS) is the reply.
 std::optional<Reply> db_command(const std::string& address, const std::vector<std::string>& args,
-                                int timeout_ms = 2000);
+                                int timeout_ms = 2000, const DbAuth& auth = {});
 
 }  // namespace insitu::launch

@@ -53,13 +53,17 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-std::unique_ptr<Client> client_for(const std::vector<std::string>& addresses) {
+std::unique_ptr<Client> client_for(const std::vector<std::string>& addresses, const DbAuth& auth) {
     auto cfg = ConfigOptions::create_empty();
     std::string ssdb;
     for (const auto& a : addresses) ssdb += (ssdb.empty() ? "" : ",") + a;
     cfg->override_string_option("SSDB", ssdb);
     cfg->override_string_option("SR_DB_TYPE", addresses.size() > 1 ? "Clustered" : "Standalone");
     cfg->override_integer_option("SR_CONN_TIMEOUT", 10);
+    if (!auth.empty()) {
+        cfg->override_string_option("SR_DB_USER", auth.user);
+        cfg->override_string_option("SR_DB_PASSWORD", auth.password);
+    }
     return std::make_unique<Client>(cfg.get(), "insitu-driver");
 }
 
@@ -175,15 +179,15 @@ void check_db_objects_ready(const Model& m) {
 }
 
 void preload_backends(const std::vector<std::string>& addresses,
-                      const std::set<std::string>& backends) {
+                      const std::set<std::string>& backends, const DbAuth& auth) {
     for (const auto& b : backends) {
         log_debug("loading backend " + b + " on " + std::to_string(addresses.size()) + " shard(s)");
         // Shards load in parallel; a framework like libtorch takes seconds to initialise.
         std::vector<std::future<std::optional<Reply>>> replies;
         for (const auto& a : addresses)
-            replies.push_back(std::async(std::launch::async, [a, b] {
+            replies.push_back(std::async(std::launch::async, [a, b, auth] {
                 return db_command(a, {"AI.CONFIG", "LOADBACKEND", b, backend_plugin_file(b)},
-                                  120000);
+                                  120000, auth);
             }));
         auto start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < replies.size(); ++i) {
@@ -204,9 +208,10 @@ void preload_backends(const std::vector<std::string>& addresses,
 }
 
 void store_db_objects(const std::vector<std::string>& addresses, const std::string& entity,
-                      const std::vector<DBModel>& models, const std::vector<DBScript>& scripts) {
+                      const std::vector<DBModel>& models, const std::vector<DBScript>& scripts,
+                      const DbAuth& auth) {
     if (models.empty() && scripts.empty()) return;
-    auto client = client_for(addresses);
+    auto client = client_for(addresses, auth);
     for (const auto& m : models) {
         try {
             std::string bytes = m.model_path.empty() ? m.model : read_file(m.model_path);

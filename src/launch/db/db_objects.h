@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "launch/db/db_command.h"
+
 namespace insitu::launch {
 
 // Checks (and normalises: backend and device upper-cased) what add_ml_model / add_script were
@@ -32,13 +34,15 @@ void check_db_objects_ready(const Model& m);
 
 // AI.CONFIG LOADBACKEND on every address (a backend already loaded is a no-op). Long loads show
 // progress on stderr. Throws naming the backend and the shard.
+// `auth`: the admin credentials (empty for an insecure database).
 void preload_backends(const std::vector<std::string>& addresses,
-                      const std::set<std::string>& backends);
+                      const std::set<std::string>& backends, const DbAuth& auth = {});
 
 // Stores every object through an insitu client (on every shard of a cluster). Errors name the
 // entity and the object.
 void store_db_objects(const std::vector<std::string>& addresses, const std::string& entity,
-                      const std::vector<DBModel>& models, const std::vector<DBScript>& scripts);
+                      const std::vector<DBModel>& models, const std::vector<DBScript>& scripts,
+                      const DbAuth& auth = {});
 
 struct DBObjects {
     std::vector<DBModel> models;

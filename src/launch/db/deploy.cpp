@@ -36,6 +36,7 @@ std::vector<ShardSpec> plan_shards(const Orchestrator& orc) {
         s.port = o.port == 0 ? pick_free_port() : o.port + i;
         s.cluster = o.db_nodes > 1;
         s.module_args = module_args;
+        s.secrets_dir = orc.secrets_dir();
         shards.push_back(std::move(s));
     }
     return shards;
@@ -57,8 +58,8 @@ void deploy(Launcher& launcher, Deployment& d,
             wait_for_shard(launcher, d.step_ids[i], d.shards[i]);
         for (const auto& s : d.shards) d.addresses.push_back(s.address());
         if (d.shards.size() > 1) {
-            form_cluster(d.addresses);
-            verify_cluster(d.addresses);
+            form_cluster(d.addresses, d.shards[0].auth());
+            verify_cluster(d.addresses, d.shards[0].auth());
         }
     } catch (...) {
         shut_down(launcher, d);
@@ -67,10 +68,22 @@ void deploy(Launcher& launcher, Deployment& d,
     }
 }
 
+namespace {
+// Stopping must work even when the secrets are gone (the launcher's stop follows).
+DbAuth shard_auth(const ShardSpec& s) {
+    try {
+        return s.auth();
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+}  // namespace
+
 void shut_down(Launcher& launcher, const Deployment& d) {
     for (std::size_t i = 0; i < d.step_ids.size(); ++i) {
         if (launcher.status(d.step_ids[i]).status == Status::Running)
-            db_command(d.shards[i].address(), {"SHUTDOWN", "NOSAVE"}, 1000);
+            db_command(d.shards[i].address(), {"SHUTDOWN", "NOSAVE"}, 1000,
+                       shard_auth(d.shards[i]));
     }
     for (const auto& id : d.step_ids) {
         if (!launcher.wait(id, std::chrono::seconds(5)).returncode)

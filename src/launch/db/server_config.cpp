@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/local_server.h"
 
 namespace fs = std::filesystem;
@@ -31,6 +32,10 @@ std::string quote(const std::string& v) {
 std::string ShardSpec::address() const {
     if (port == 0) return "unix://" + unix_socket;
     return (bind.empty() ? std::string("127.0.0.1") : bind[0]) + ":" + std::to_string(port);
+}
+
+DbAuth ShardSpec::auth() const {
+    return admin_auth(secrets_dir);
 }
 
 std::string shard_module_path() {
@@ -91,6 +96,10 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
           << "cluster-require-full-coverage yes\n";
     }
     for (const auto& [k, v] : s.extra) c << k << " " << v << "\n";
+    // Last, so that no earlier file can loosen it: ACL users, `default` disabled. The secrets stay
+    // in their own 0600 file, out of this one.
+    if (!s.secrets_dir.empty())
+        c << "include " << quote(server_auth_config_file(s.secrets_dir)) << "\n";
     c << "loadmodule " << quote(module);
     for (const auto& a : s.module_args) c << " " << quote(a);
     c << "\n";
@@ -100,9 +109,7 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
 std::string write_server_config(const ShardSpec& s) {
     fs::create_directories(s.dir);
     std::string path = (fs::absolute(s.dir) / (s.name + ".conf")).string();
-    std::ofstream out(path, std::ios::trunc);
-    out << render_server_config(s, shard_module_path());
-    if (!out) throw LaunchError("cannot write " + path);
+    write_private_file(path, render_server_config(s, shard_module_path()));
     return path;
 }
 

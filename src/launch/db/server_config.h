@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "launch/db/db_command.h"
+
 namespace insitu::launch {
 
 struct ShardSpec {
@@ -21,13 +23,17 @@ struct ShardSpec {
     bool debug = false;                                      // loglevel verbose
     std::vector<std::string> module_args;                    // THREADS_PER_QUEUE 2 ...
     std::vector<std::pair<std::string, std::string>> extra;  // more directives, last
-    std::string address() const;                             // "bind[0]:port" or "unix://socket"
+    // The database's secrets folder (acl_users.h): the config includes its server-auth.conf.
+    // Empty: no authentication (an `insecure` database).
+    std::string secrets_dir;
+    std::string address() const;  // "bind[0]:port" or "unix://socket"
+    DbAuth auth() const;          // the admin credentials (empty when insecure)
 };
 
 // The module the shards load ($INSITU_MODULE, $RAI_PATH, or next to the executable).
 std::string shard_module_path();
 std::string render_server_config(const ShardSpec& s, const std::string& module_path);
-// Writes <dir>/<name>.conf and returns its path.
+// Writes <dir>/<name>.conf (mode 0600) and returns its path.
 std::string write_server_config(const ShardSpec& s);
 // The server command line: $REDIS_PATH (or redis-server) <conf>.
 std::vector<std::string> server_argv(const std::string& conf_path);

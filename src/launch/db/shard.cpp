@@ -87,7 +87,7 @@ void wait_for_shard(Launcher& launcher, const std::string& step_id, const ShardS
                               std::to_string(st.returncode.value_or(-1)) + "; its log ends:\n" +
                               shard_log_tail(s));
         }
-        auto r = db_command(s.address(), {"PING"}, 300);
+        auto r = db_command(s.address(), {"PING"}, 300, s.auth());
         if (r && r->is_status("PONG")) return;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline) {

@@ -19,15 +19,20 @@ int main(int argc, char** argv) {
         auto cfg = insitu::ConfigOptions::create_empty();
         cfg->override_string_option("SSDB", address);
         cfg->override_string_option("SR_DB_TYPE", "Standalone");
+        // Secure by default: the application user's password file (docs/security.md).
+        cfg->override_string_option("SR_DB_USER", "app");
+        cfg->override_string_option("SR_DB_PASSWORD_FILE", db->secrets_dir() + "/app");
         insitu::Client client(cfg.get(), "driver");
         double x[2] = {4.5, -1}, y[2] = {0, 0};
         client.put_tensor("driver.x", x, {2}, insitu::TensorType::Double,
                           insitu::MemoryLayout::Contiguous);
         client.unpack_tensor("driver.x", y, {2}, insitu::TensorType::Double,
                              insitu::MemoryLayout::Contiguous);
-        // An application gets the database address in its environment.
+        // An application gets the database address and its credentials in its environment.
         auto app = exp.create_model(
-            "app", exp.create_run_settings("/bin/sh", {"-c", "test -n \"$SSDB\""}, ""));
+            "app",
+            exp.create_run_settings(
+                "/bin/sh", {"-c", "test -n \"$SSDB\" && test -r \"$SR_DB_PASSWORD_FILE\""}, ""));
         exp.start(app);
         auto rc = exp.get_returncodes(*app).at(0);
         exp.stop(db);

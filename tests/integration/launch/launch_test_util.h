@@ -91,7 +91,7 @@ inline std::string cpus_allowed(int pid) {
 // A shell command that prints the database variables and its CPU list, then sleeps.
 inline std::vector<std::string> env_printer(double sleep_s = 0) {
     return {"-c",
-            "env | grep -E '^(SSDB|SR_DB_TYPE|SSKEYIN|SSKEYOUT)' | sort; "
+            "env | grep -E '^(SSDB|SR_DB_TYPE|SR_DB_USER|SR_DB_PASSWORD|SSKEYIN|SSKEYOUT)' | sort; "
             "grep Cpus_allowed_list /proc/self/status; sleep " +
                 std::to_string(sleep_s)};
 }

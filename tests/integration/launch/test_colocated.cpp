@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
 #include "launch/os/process.h"
@@ -20,9 +21,18 @@ using namespace insitu::testing;
 
 namespace {
 
+// The launcher's credentials for the co-located database of `m` (secure by default).
+launch::DbAuth admin_of(const Model& m) {
+    try {
+        return launch::admin_auth(launch::colocated_secrets_dir(m.path(), m.name() + "-db"));
+    } catch (const std::exception&) {
+        return {};  // not written yet
+    }
+}
+
 // The pid of the server answering at `address` (INFO server).
-int server_pid(const std::string& address) {
-    auto info = launch::db_command(address, {"INFO", "server"});
+int server_pid(const std::string& address, const launch::DbAuth& auth) {
+    auto info = launch::db_command(address, {"INFO", "server"}, 2000, auth);
     if (!info) return -1;
     auto pos = info->str.find("process_id:");
     return pos == std::string::npos ? -1 : std::stoi(info->str.substr(pos + 11));
@@ -51,9 +61,10 @@ TEST(LaunchColocated, TcpDatabaseStartsBeforeAndStopsAfterTheApplication) {
     app->colocate_db_tcp(port, "lo", 1);
     exp.start({app}, false);
     std::string addr = "127.0.0.1:" + std::to_string(port);
-    ASSERT_TRUE(wait_until([&] { return server_pid(addr) > 0; }, std::chrono::seconds(10)))
+    ASSERT_TRUE(
+        wait_until([&] { return server_pid(addr, admin_of(*app)) > 0; }, std::chrono::seconds(10)))
         << read_text(dir + "/app/app.err");
-    int pid = server_pid(addr);
+    int pid = server_pid(addr, admin_of(*app));
     EXPECT_NE(read_text("/proc/" + std::to_string(pid) + "/cmdline").find(dir + "/app/app-db.conf"),
               std::string::npos);
     exp.poll(1, false);
@@ -69,16 +80,19 @@ TEST(LaunchColocated, TcpDatabaseStartsBeforeAndStopsAfterTheApplication) {
 
 TEST(LaunchColocated, UnixSocketWithIdentifierAndPinning) {
     std::string dir = make_temp_dir("exp-colo-uds");
-    std::string sock = dir + "/db.sock";
+    std::string asked = dir + "/db.sock";
     Experiment exp("colo", dir);
     auto app = exp.create_model("app", exp.create_run_settings("/bin/sh", env_printer(3)));
     long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
-    app->colocate_db_uds(sock, 700, 1, std::nullopt, false, /*limit_app_cpus=*/ncpu > 1, "colo");
+    app->colocate_db_uds(asked, 700, 1, std::nullopt, false, /*limit_app_cpus=*/ncpu > 1, "colo");
     exp.start({app}, false);
-    ASSERT_TRUE(
-        wait_until([&] { return server_pid("unix://" + sock) > 0; }, std::chrono::seconds(10)))
+    // Secure by default: the socket is inside a private folder next to the path asked for.
+    std::string sock = launch::colocated_socket_path(*app->colocated_settings());
+    EXPECT_EQ(sock, dir + "/insitu-sockets-" + std::to_string(::getuid()) + "/db.sock");
+    ASSERT_TRUE(wait_until([&] { return server_pid("unix://" + sock, admin_of(*app)) > 0; },
+                           std::chrono::seconds(10)))
         << read_text(dir + "/app/app.err");
-    int pid = server_pid("unix://" + sock);
+    int pid = server_pid("unix://" + sock, admin_of(*app));
     // The database on the first CPU the wrapper may use; the application on the others.
     std::string db_cpus = cpus_allowed(pid);
     ASSERT_TRUE(wait_until(
@@ -113,8 +127,9 @@ TEST(LaunchColocated, CustomPinningPutsTheDatabaseOnTheGivenCpus) {
     app->colocate_db_tcp(port, "lo", 1, std::vector<int>{cpu});
     exp.start({app}, false);
     std::string addr = "127.0.0.1:" + std::to_string(port);
-    ASSERT_TRUE(wait_until([&] { return server_pid(addr) > 0; }, std::chrono::seconds(10)));
-    EXPECT_EQ(cpus_allowed(server_pid(addr)), std::to_string(cpu));
+    ASSERT_TRUE(
+        wait_until([&] { return server_pid(addr, admin_of(*app)) > 0; }, std::chrono::seconds(10)));
+    EXPECT_EQ(cpus_allowed(server_pid(addr, admin_of(*app))), std::to_string(cpu));
     exp.stop();
     EXPECT_EQ(exp.get_status(*app), std::vector<Status>{Status::Cancelled});
     EXPECT_TRUE(wait_until([&] { return processes_with(dir).empty(); }, std::chrono::seconds(5)))

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 #include "launch_test_util.h"
 #include "redis_server.h"
@@ -26,11 +27,21 @@ std::unique_ptr<Client> client_for(const Orchestrator& db) {
     cfg->override_string_option("SSDB", ssdb);
     cfg->override_string_option("SR_DB_TYPE", db.is_clustered() ? "Clustered" : "Standalone");
     cfg->override_integer_option("SR_CONN_TIMEOUT", 5);
+    // What applications get: the app user (databases are secure by default).
+    cfg->override_string_option("SR_DB_USER", "app");
+    cfg->override_string_option("SR_DB_PASSWORD_FILE",
+                                launch::secret_file(db.secrets_dir(), "app"));
     return std::make_unique<Client>(cfg.get(), "launch-test");
 }
 
-std::string config_value(const std::string& address, const std::string& key) {
-    auto r = launch::db_command(address, {"CONFIG", "GET", key});
+// The launcher's own credentials, for checks of server state.
+launch::DbAuth admin_of(const Orchestrator& db) {
+    return launch::admin_auth(db.secrets_dir());
+}
+
+std::string config_value(const std::string& address, const std::string& key,
+                         const launch::DbAuth& auth) {
+    auto r = launch::db_command(address, {"CONFIG", "GET", key}, 2000, auth);
     return r && r->elements.size() == 2 ? r->elements[1].str : "";
 }
 
@@ -52,13 +63,15 @@ TEST(LaunchDatabase, StandaloneStartsAnswersAndStopsLeavingNoProcess) {
         c->put_tensor("t", v.data(), {3}, TensorType::Float, MemoryLayout::Contiguous);
         EXPECT_TRUE(c->tensor_exists("t"));
         // The generated per-shard config: no snapshots, large bulk strings.
-        EXPECT_EQ(config_value(addr[0], "save"), "");
-        EXPECT_GE(std::stoll(config_value(addr[0], "proto-max-bulk-len")), 1LL << 31);
-        EXPECT_EQ(config_value(addr[0], "appendonly"), "no");
+        EXPECT_EQ(config_value(addr[0], "save", admin_of(*db)), "");
+        EXPECT_GE(std::stoll(config_value(addr[0], "proto-max-bulk-len", admin_of(*db))),
+                  1LL << 31);
+        EXPECT_EQ(config_value(addr[0], "appendonly", admin_of(*db)), "no");
         // jemalloc backs large tensor buffers with huge pages (launch/db/server_config.h); the
         // allocator's own statistics show the option it runs with.
         if (std::getenv("MALLOC_CONF") == nullptr) {
-            auto stats = launch::db_command(addr[0], {"MEMORY", "MALLOC-STATS"});
+            auto stats =
+                launch::db_command(addr[0], {"MEMORY", "MALLOC-STATS"}, 2000, admin_of(*db));
             ASSERT_TRUE(stats);
             if (stats->str.find("jemalloc") != std::string::npos) {
                 EXPECT_NE(stats->str.find("opt.thp: \"always\""), std::string::npos);
@@ -85,12 +98,12 @@ TEST(LaunchDatabase, ThreeShardClusterIsFormedVerifiedAndUsable) {
     auto addr = db->get_address();
     ASSERT_EQ(addr.size(), 3u);
     for (const auto& a : addr) {
-        auto info = launch::db_command(a, {"CLUSTER", "INFO"});
+        auto info = launch::db_command(a, {"CLUSTER", "INFO"}, 2000, admin_of(*db));
         ASSERT_TRUE(info);
         EXPECT_NE(info->str.find("cluster_state:ok"), std::string::npos) << a;
         EXPECT_NE(info->str.find("cluster_known_nodes:3"), std::string::npos) << a;
         // THREADS_PER_QUEUE reached the module.
-        auto mods = launch::db_command(a, {"INFO", "ai_load_time_configs"});
+        auto mods = launch::db_command(a, {"INFO", "ai_load_time_configs"}, 2000, admin_of(*db));
         ASSERT_TRUE(mods);
         EXPECT_NE(mods->str.find("threads_per_queue:2"), std::string::npos) << mods->str;
     }
@@ -110,7 +123,7 @@ TEST(LaunchDatabase, ThreeShardClusterIsFormedVerifiedAndUsable) {
     }
     // Every shard holds some of the keys.
     for (const auto& a : addr) {
-        auto n = launch::db_command(a, {"DBSIZE"});
+        auto n = launch::db_command(a, {"DBSIZE"}, 2000, admin_of(*db));
         ASSERT_TRUE(n);
         EXPECT_GT(n->integer, 0) << a;
     }
@@ -122,12 +135,12 @@ TEST(LaunchDatabase, ThreeShardClusterIsFormedVerifiedAndUsable) {
     db->enable_checkpoints(900);
     db->set_db_conf("timeout", "17");
     for (const auto& a : addr) {
-        EXPECT_EQ(config_value(a, "maxmemory"), std::to_string(200LL * 1024 * 1024));
-        EXPECT_EQ(config_value(a, "maxmemory-policy"), "allkeys-lru");
-        EXPECT_EQ(config_value(a, "maxclients"), "1234");
-        EXPECT_EQ(config_value(a, "proto-max-bulk-len"), std::to_string(1LL << 30));
-        EXPECT_EQ(config_value(a, "save"), "900 1");
-        EXPECT_EQ(config_value(a, "timeout"), "17");
+        EXPECT_EQ(config_value(a, "maxmemory", admin_of(*db)), std::to_string(200LL * 1024 * 1024));
+        EXPECT_EQ(config_value(a, "maxmemory-policy", admin_of(*db)), "allkeys-lru");
+        EXPECT_EQ(config_value(a, "maxclients", admin_of(*db)), "1234");
+        EXPECT_EQ(config_value(a, "proto-max-bulk-len", admin_of(*db)), std::to_string(1LL << 30));
+        EXPECT_EQ(config_value(a, "save", admin_of(*db)), "900 1");
+        EXPECT_EQ(config_value(a, "timeout", admin_of(*db)), "17");
     }
     EXPECT_THROW(db->set_db_conf("no-such-setting", "1"), std::runtime_error);
     EXPECT_EQ(exp.get_status(*db).size(), 3u);
@@ -157,6 +170,14 @@ TEST(LaunchDatabase, ApplicationsReceiveAddressesOfEveryDatabase) {
     EXPECT_NE(out.find("SR_DB_TYPE=Clustered\n"), std::string::npos) << out;
     EXPECT_NE(out.find("SSDB_inputs=" + extra->get_address()[0] + "\n"), std::string::npos) << out;
     EXPECT_NE(out.find("SR_DB_TYPE_inputs=Standalone\n"), std::string::npos) << out;
+    // Each database's application user and password file, with the same suffix.
+    EXPECT_NE(out.find("SR_DB_USER=app\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("SR_DB_PASSWORD_FILE=" + db->secrets_dir() + "/app\n"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("SR_DB_USER_inputs=app\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("SR_DB_PASSWORD_FILE_inputs=" + extra->secrets_dir() + "/app\n"),
+              std::string::npos)
+        << out;
     EXPECT_NE(out.find("SSKEYOUT=printer\n"), std::string::npos) << out;
     EXPECT_NE(out.find("SSKEYIN=producer\n"), std::string::npos) << out;
     exp.stop();
@@ -255,9 +276,9 @@ TEST(LaunchDatabase, RedisPathSelectsTheServerAndRedisConfIsIncluded) {
     ::unsetenv("REDIS_CONF");
     ASSERT_TRUE(fs::exists(marker));
     EXPECT_NE(read_text(marker).find("orchestrator_0.conf"), std::string::npos);
-    EXPECT_EQ(config_value(db->get_address()[0], "hz"), "17");
+    EXPECT_EQ(config_value(db->get_address()[0], "hz", admin_of(*db)), "17");
     // The wrapper exec'd the real server: the shard's pid runs the real binary.
-    auto info = launch::db_command(db->get_address()[0], {"INFO", "server"});
+    auto info = launch::db_command(db->get_address()[0], {"INFO", "server"}, 2000, admin_of(*db));
     ASSERT_TRUE(info);
     auto pos = info->str.find("process_id:");
     ASSERT_NE(pos, std::string::npos);

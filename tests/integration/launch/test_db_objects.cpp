@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 #include "launch/db/db_objects.h"
 #include "launch_test_util.h"
@@ -118,7 +119,8 @@ TEST(LaunchDBObjects, StandaloneDatabaseGetsThemBeforeTheApplicationRuns) {
         EXPECT_NE(read_text(dir + "/app/app.out").find("db-objects-app: ok"), std::string::npos);
         // The backend was loaded explicitly, and the objects are in the database.
         auto addr = db->get_address().at(0);
-        auto info = launch::db_command(addr, {"INFO", "MODULES"});
+        auto info = launch::db_command(addr, {"INFO", "MODULES"}, 2000,
+                                       launch::admin_auth(db->secrets_dir()));
         ASSERT_TRUE(info);
         EXPECT_EQ(info->str.find("torch_version:not loaded"), std::string::npos) << info->str;
         exp.stop();
@@ -142,7 +144,8 @@ TEST(LaunchDBObjects, ClusterHasThemOnEveryShardForAnEnsemble) {
                 << read_text(m->path() + "/" + m->name() + ".err");
         // Every shard holds the model (the application's tensors may live on any of them).
         for (const auto& a : db->get_address()) {
-            auto r = launch::db_command(a, {"KEYS", "*mlp*"});
+            auto r = launch::db_command(a, {"KEYS", "*mlp*"}, 2000,
+                                        launch::admin_auth(db->secrets_dir()));
             ASSERT_TRUE(r);
             EXPECT_FALSE(r->elements.empty()) << a;
         }

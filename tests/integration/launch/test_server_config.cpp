@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 #include "launch/db/server_config.h"
 #include "launch_test_util.h"
@@ -41,7 +42,8 @@ TEST(LaunchServerConfig, EveryGeneratedDirectiveIsARedis7Parameter) {
     exp.start(db);
     std::string addr = db->get_address().at(0);
     for (const auto& d : directives) {
-        auto r = launch::db_command(addr, {"CONFIG", "GET", d});
+        auto r = launch::db_command(addr, {"CONFIG", "GET", d}, 2000,
+                                    launch::admin_auth(db->secrets_dir()));
         ASSERT_TRUE(r);
         EXPECT_FALSE(r->elements.empty())
             << "directive '" << d << "' is not a parameter of this server";

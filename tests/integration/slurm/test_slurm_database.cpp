@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 #include "launch_test_util.h"
 #include "slurm_cluster.h"
@@ -56,7 +57,12 @@ TEST(SlurmDatabase, ThreeShardsInAnAllocationUsedFromTheOtherNode) {
             EXPECT_NE(steps.out.find("orchestrator_" + std::to_string(i) + "-"), std::string::npos)
                 << steps.out;
         }
-        auto info = launch::db_command(addrs[0], {"CLUSTER", "INFO"});
+        // Secure by default under Slurm too: run-shard's config took the secrets folder's users.
+        auto noauth = launch::db_command(addrs[0], {"PING"});
+        ASSERT_TRUE(noauth);
+        EXPECT_EQ(noauth->str.rfind("NOAUTH", 0), 0u) << noauth->str;
+        auto info = launch::db_command(addrs[0], {"CLUSTER", "INFO"}, 2000,
+                                       launch::admin_auth(db->secrets_dir()));
         ASSERT_TRUE(info);
         EXPECT_NE(info->str.find("cluster_state:ok"), std::string::npos);
         EXPECT_NE(info->str.find("cluster_known_nodes:3"), std::string::npos);
@@ -74,12 +80,14 @@ TEST(SlurmDatabase, ThreeShardsInAnAllocationUsedFromTheOtherNode) {
         // The tensor is in the cluster, as the driver sees it.
         ::setenv("SSDB", joined(addrs).c_str(), 1);
         ::setenv("SR_DB_TYPE", "Clustered", 1);
+        ::setenv("SR_DB_USER", "app", 1);
+        ::setenv("SR_DB_PASSWORD_FILE", (db->secrets_dir() + "/app").c_str(), 1);
         {
             Client client("driver");
             EXPECT_TRUE(client.tensor_exists("app_n2"));
         }
-        ::unsetenv("SSDB");
-        ::unsetenv("SR_DB_TYPE");
+        for (const char* v : {"SSDB", "SR_DB_TYPE", "SR_DB_USER", "SR_DB_PASSWORD_FILE"})
+            ::unsetenv(v);
 
         exp.stop(db);
         EXPECT_EQ(exp.get_status(*db),
@@ -176,8 +184,11 @@ TEST(SlurmDatabase, MpiApplicationWithOneColocatedDatabasePerNode) {
             << l;
         ssdb_by_node[mm[1]].insert(mm[2]);
     }
-    EXPECT_EQ(ssdb_by_node["n1"], std::set<std::string>{"unix://" + dir + "/db-n1.sock"});
-    EXPECT_EQ(ssdb_by_node["n2"], std::set<std::string>{"unix://" + dir + "/db-n2.sock"});
+    // Secure by default: each socket in the private folder next to the path asked for, and the
+    // ranks authenticated as the app user (ok=1).
+    std::string sockets = dir + "/insitu-sockets-" + std::to_string(::getuid());
+    EXPECT_EQ(ssdb_by_node["n1"], std::set<std::string>{"unix://" + sockets + "/db-n1.sock"});
+    EXPECT_EQ(ssdb_by_node["n2"], std::set<std::string>{"unix://" + sockets + "/db-n2.sock"});
     // Two databases started and stopped, not four.
     EXPECT_EQ(lines_with(out, "run-colocated: database pid").size(), 2u) << out;
     EXPECT_EQ(lines_with(out, "run-colocated: database stopped").size(), 2u) << out;

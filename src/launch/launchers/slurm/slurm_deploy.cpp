@@ -82,6 +82,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         s.port = o.port == 0 ? pick_free_port() : o.port + i;
         s.cluster = o.db_nodes > 1;
         s.module_args = module_args;
+        s.secrets_dir = orc.secrets_dir();
         RunSettings rs;
         rs.run_command = "srun";
         rs.exe = cli;
@@ -89,6 +90,9 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
             "run-shard", "--name",   s.name, "--dir", s.dir, "--port", std::to_string(s.port),
             "--ifname",  o.interface};
         if (s.cluster) rs.exe_args.push_back("--cluster");
+        // A path on the shared file system (the secrets stay in their files).
+        if (!s.secrets_dir.empty())
+            rs.exe_args.insert(rs.exe_args.end(), {"--secrets", s.secrets_dir});
         for (std::size_t k = 0; k + 1 < module_args.size(); k += 2)
             rs.exe_args.insert(rs.exe_args.end(),
                                {"--module-arg", module_args[k], module_args[k + 1]});
@@ -165,7 +169,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
                                           " printed a bad line: " + line);
                     s.bind = {host};
                     s.port = std::stoi(port);
-                    auto r = db_command(s.address(), {"PING"}, 300);
+                    auto r = db_command(s.address(), {"PING"}, 300, s.auth());
                     if (r && r->is_status("PONG")) break;
                 }
                 StepStatus st = launcher.status(d.step_ids[i]);
@@ -192,8 +196,8 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         }
         for (const auto& s : d.shards) d.addresses.push_back(s.address());
         if (d.shards.size() > 1) {
-            form_cluster(d.addresses);
-            verify_cluster(d.addresses);
+            form_cluster(d.addresses, d.shards[0].auth());
+            verify_cluster(d.addresses, d.shards[0].auth());
         }
     } catch (...) {
         shut_down(launcher, d);
@@ -223,6 +227,8 @@ int run_shard(const std::vector<std::string>& args) {
             s.cluster = true;
         else if (a == "--debug")
             s.debug = true;
+        else if (a == "--secrets")
+            s.secrets_dir = value();
         else if (a == "--module-arg") {
             std::string k = value();
             s.module_args.insert(s.module_args.end(), {k, value()});

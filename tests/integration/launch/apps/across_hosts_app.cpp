@@ -80,7 +80,7 @@ int main(int argc, char** argv) try {
         }
     }
     insitu::launch::form_cluster(nodes);
-    insitu::launch::verify_cluster(nodes, std::chrono::seconds(20));
+    insitu::launch::verify_cluster(nodes, {}, std::chrono::seconds(20));
     for (const auto& a : nodes) {
         Reply r = ask(a, {"CLUSTER", "NODES"});
         std::printf("cluster-nodes %s\n%s", a.c_str(), r.str.c_str());
