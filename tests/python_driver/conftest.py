@@ -36,6 +36,18 @@ def wait_no_processes(marker, timeout=5.0):
     return processes_under(marker)
 
 
+def write_app(path, text, name="app"):
+    p = path / name
+    p.write_text(text)
+    p.chmod(0o755)
+    return str(p)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
 @pytest.fixture
 def exp_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -13,7 +13,7 @@ import pytest
 import insitu
 from insitu import Experiment, SmartSimStatus
 
-from conftest import free_port, processes_under
+from conftest import free_port, processes_under, read, write_app
 
 MODELS = os.environ.get("INSITU_TEST_MODELS_DIR", "")
 HAVE_TORCH = os.environ.get("INSITU_HAVE_TORCH") == "1"
@@ -42,18 +42,6 @@ print("model app: ok")
 
 def times_two(x):
     return x * 2.0
-
-
-def write_app(path, text, name="app"):
-    p = path / name
-    p.write_text(text)
-    p.chmod(0o755)
-    return str(p)
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
 
 
 def test_seed_driver_colocated_tcp(exp_dir):

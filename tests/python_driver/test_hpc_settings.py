@@ -1,7 +1,5 @@
 """HPC settings through the Python driver API: batch settings, srun arguments, launcher "auto".
 Generation only (the Slurm runs themselves are tested from C++ against a real Slurm)."""
-import os
-
 import pytest
 
 import insitu

@@ -14,7 +14,7 @@ import insitu
 from insitu import Experiment
 from insitu.error import SSConfigError
 
-from conftest import free_port
+from conftest import free_port, read, write_app
 
 ENV_APP = "#!/bin/sh\nenv | grep -E '^(SSDB|SR_DB)' | sort\n"
 
@@ -29,18 +29,6 @@ try:
 except insitu.RedisReplyError as e:
     print("write refused:", e)
 """
-
-
-def write_app(path, text, name="app"):
-    p = path / name
-    p.write_text(text)
-    p.chmod(0o755)
-    return str(p)
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
 
 
 def raw(address, *args):
