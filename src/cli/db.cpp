@@ -51,6 +51,11 @@ std::string state_path(const DbOptions& o) {
 
 std::map<std::string, std::string> read_state(const DbOptions& o) {
     std::map<std::string, std::string> st;
+    // stop signals the pid the state names and status reads the secrets folder it names: only
+    // from a folder of this user (the default one sits in a shared /tmp under a guessable name).
+    struct stat dir {};
+    if (::lstat(o.dir.c_str(), &dir) == 0 && (!S_ISDIR(dir.st_mode) || dir.st_uid != ::geteuid()))
+        throw LaunchError(o.dir + " is not a folder of this user; refusing to use its state");
     std::ifstream in(state_path(o));
     for (std::string line; std::getline(in, line);) {
         auto eq = line.find('=');
@@ -105,7 +110,9 @@ int supervise(const DbOptions& o, const std::function<void(bool, const std::stri
 }
 
 int start(const DbOptions& o) {
-    fs::create_directories(o.dir);
+    // Private (0700, this user's, not a symlink): it will hold the state, the logs and the
+    // secrets folder, and its default path in /tmp can be guessed by other users.
+    launch::make_private_dir(o.dir);
     auto st = read_state(o);
     if (!st.empty() && ::kill(std::stoi(st["pid"]), 0) == 0)
         throw LaunchError("a database already runs from " + o.dir + " (SSDB=" + st["ssdb"] +

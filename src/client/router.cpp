@@ -381,8 +381,8 @@ std::string Router::resolve_node(const std::string& address) const {
     if (std::find(known.begin(), known.end(), name) != known.end()) return name;
     std::string list;
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw ParameterException("'" + address + "' is not a node of this database (nodes: " + list +
-                             ")");
+    // `name`, not `address`: a URL form may carry a password.
+    throw ParameterException("'" + name + "' is not a node of this database (nodes: " + list + ")");
 }
 
 std::string Router::describe() const {

@@ -58,4 +58,19 @@ grep -q "WARNING: no authentication" "$work/open.err" || fail "no warning: $(cat
 ssdb=$(sed -n 's/^export SSDB=//p' "$work/open.env")
 [ "$(ask "$ssdb" ping)" = PONG ] || fail "the insecure database refused"
 "$insitu" db stop --dir "$work/open" >/dev/null
+# A database folder that is not this user's (a guessable /tmp name someone else created first) or
+# a symlink is refused by start, status and stop.
+if [ "$(id -u)" -eq 0 ]; then
+    mkdir -m 0777 "$work/theirs" && chown 65534:65534 "$work/theirs"
+    for cmd in start status stop; do
+        out=$("$insitu" db $cmd --port 0 --dir "$work/theirs" 2>&1) && fail "db $cmd used a folder of another user"
+        case "$out" in *"another user"*|*"not a folder of this user"*) ;;
+            *) fail "db $cmd: no clear refusal of another user's folder: $out" ;; esac
+    done
+    [ -z "$(ls -A "$work/theirs")" ] || fail "db start wrote into another user's folder"
+fi
+ln -s "$work/open" "$work/link"
+out=$("$insitu" db start --port 0 --dir "$work/link" 2>&1) && fail "db start used a symlinked folder"
+case "$out" in *"symlink"*) ;; *) fail "db start: no clear refusal of a symlink: $out" ;; esac
+[ "$(stat -c %a "$work/open")" = 700 ] || fail "the database folder is not 0700"
 echo "db auth: OK"

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "launch/db/acl_users.h"
 #include "launch/db/db_objects.h"
 
 namespace insitu {
@@ -37,7 +38,7 @@ void Model::attach_generator_files(std::vector<std::string> to_copy,
 }
 
 void Model::set_db_role(const std::string& role) {
-    if (role != "app" && role != "reader" && role != "admin")
+    if (!launch::is_acl_user(role))
         throw ConfigError("model " + name_ + ": db role must be app, reader or admin; got '" +
                           role + "'");
     db_role_ = role;

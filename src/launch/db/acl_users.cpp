@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "client/credentials.h"
+
 namespace fs = std::filesystem;
 
 namespace insitu::launch {
@@ -133,18 +135,12 @@ void generate_secrets(const std::string& secrets_dir) {
 }
 
 std::string read_secret(const std::string& secrets_dir, const std::string& user) {
-    std::string path = secret_file(secrets_dir, user);
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        throw ConfigError("the database secret " + path + " is missing");
-    if ((st.st_mode & 077) != 0)
-        throw ConfigError("the database secret " + path +
-                          " may be read by other users (it must be mode 0600)");
-    std::ifstream in(path);
-    std::string secret;
-    if (!in || !std::getline(in, secret) || secret.empty())
-        throw ConfigError("the database secret " + path + " cannot be read");
-    return secret;
+    // The client's reader: it checks the file it opened (regular, private, bounded size).
+    try {
+        return client::read_password_file(secret_file(secrets_dir, user), "the database secret");
+    } catch (const Exception& e) {
+        throw ConfigError(e.what());
+    }
 }
 
 DbAuth admin_auth(const std::string& secrets_dir) {
