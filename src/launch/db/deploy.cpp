@@ -58,8 +58,9 @@ void deploy(Launcher& launcher, Deployment& d,
             wait_for_shard(launcher, d.step_ids[i], d.shards[i]);
         for (const auto& s : d.shards) d.addresses.push_back(s.address());
         if (d.shards.size() > 1) {
-            form_cluster(d.addresses, d.shards[0].auth());
-            verify_cluster(d.addresses, d.shards[0].auth());
+            const DbAuth auth = d.shards[0].auth();
+            form_cluster(d.addresses, auth);
+            verify_cluster(d.addresses, auth);
         }
     } catch (...) {
         shut_down(launcher, d);

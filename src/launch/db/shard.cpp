@@ -78,6 +78,7 @@ void wait_for_shard(Launcher& launcher, const std::string& step_id, const ShardS
     auto start = std::chrono::steady_clock::now();
     auto deadline = start + timeout;
     std::string where = s.port ? "port " + std::to_string(s.port) : "socket " + s.unix_socket;
+    const DbAuth auth = s.auth();  // read once: the secrets exist before the shard starts
     auto next_note = start + std::chrono::seconds(5);
     while (true) {
         StepStatus st = launcher.status(step_id);
@@ -87,7 +88,7 @@ void wait_for_shard(Launcher& launcher, const std::string& step_id, const ShardS
                               std::to_string(st.returncode.value_or(-1)) + "; its log ends:\n" +
                               shard_log_tail(s));
         }
-        auto r = db_command(s.address(), {"PING"}, 300, s.auth());
+        auto r = db_command(s.address(), {"PING"}, 300, auth);
         if (r && r->is_status("PONG")) return;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline) {

@@ -159,6 +159,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         for (std::size_t i = 0; i < d.shards.size(); ++i) {
             auto& s = d.shards[i];
+            const DbAuth auth = s.auth();  // read once, not at every poll
             std::string log = s.dir + "/" + s.name + ".out";
             for (;;) {
                 std::string line = info_line(log);
@@ -169,7 +170,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
                                           " printed a bad line: " + line);
                     s.bind = {host};
                     s.port = std::stoi(port);
-                    auto r = db_command(s.address(), {"PING"}, 300, s.auth());
+                    auto r = db_command(s.address(), {"PING"}, 300, auth);
                     if (r && r->is_status("PONG")) break;
                 }
                 StepStatus st = launcher.status(d.step_ids[i]);
@@ -196,8 +197,9 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         }
         for (const auto& s : d.shards) d.addresses.push_back(s.address());
         if (d.shards.size() > 1) {
-            form_cluster(d.addresses, d.shards[0].auth());
-            verify_cluster(d.addresses, d.shards[0].auth());
+            const DbAuth auth = d.shards[0].auth();
+            form_cluster(d.addresses, auth);
+            verify_cluster(d.addresses, auth);
         }
     } catch (...) {
         shut_down(launcher, d);
