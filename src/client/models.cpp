@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "client/connection.h"
 #include "client/model_checks.h"
 #include "client/poll.h"
 #include "client/server_errors.h"
@@ -115,8 +116,17 @@ namespace {
 
 std::size_t chunk_size_of(Client::Impl& impl) {
     if (impl.model_chunk_size) return *impl.model_chunk_size;
-    Reply r = impl.router->command_on_any({"AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"});
     std::size_t size = k_default_chunk_size;
+    Reply r;
+    try {
+        r = impl.router->command_on_any({"AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"});
+    } catch (const client::AuthError& e) {
+        // An ACL user without AI.CONFIG GET may still store models: the default size will do.
+        impl.log->warning(std::string(e.what()) + "; sending models in chunks of " +
+                          std::to_string(size) + " bytes");
+        impl.model_chunk_size = size;
+        return size;
+    }
     if (r.type == Reply::Type::integer && r.integer > 0)
         size = static_cast<std::size_t>(r.integer);
     else

@@ -119,7 +119,8 @@ class Auth : public ::testing::Test {
         o.acl_users = {"app on >" + app_password_ + " ~* &* +@all -flushall -flushdb",
                        "reader on >" + reader_password_ +
                            " ~* -@all +ping +ai.tensorget +exists +cluster|slots +asking",
-                       "scoped on >" + scoped_password_ + " ~allowed.* +@all"};
+                       "scoped on >" + scoped_password_ + " ~allowed.* +@all",
+                       "noconfig on >" + app_password_ + " ~* &* +@all -ai.config"};
         server_ = new RedisServer(o);
     }
     static void TearDownTestSuite() {
@@ -208,6 +209,26 @@ TEST_F(Auth, AclUserWorksAndNopermIsClear) {
     // The client stays usable after a refusal.
     put_get(c, "acl_after");
 }
+
+#ifdef INSITU_BACKENDS_DIR
+// set_model asks AI.CONFIG GET MODEL_CHUNK_SIZE first; a user without AI.CONFIG still stores and
+// runs models (the default chunk size), instead of failing on that question's NOPERM.
+TEST_F(Auth, ModelStoreWithoutAiConfigRights) {
+    Client c = client_as("noconfig", app_password_);
+    std::ifstream f(std::string(INSITU_TEST_MODELS_DIR) + "/two_inputs.pt", std::ios::binary);
+    std::string blob((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(blob.empty());
+    c.set_model("m", blob, "TORCH", "CPU");
+    std::vector<float> x{1, 2}, y{3, 4};
+    c.put_tensor("a", x.data(), {2}, TensorType::Float, MemoryLayout::Contiguous);
+    c.put_tensor("b", y.data(), {2}, TensorType::Float, MemoryLayout::Contiguous);
+    c.run_model("m", {"a", "b"}, {"sum", "prod"});
+    std::vector<float> sum(2);
+    c.unpack_tensor("sum", sum.data(), {2}, TensorType::Float, MemoryLayout::Contiguous);
+    EXPECT_FLOAT_EQ(sum[0], 4);
+    EXPECT_FLOAT_EQ(sum[1], 6);
+}
+#endif
 
 TEST_F(Auth, ReadOnlyUserReadsButCannotWrite) {
     Client app = client_as("app", app_password_);
