@@ -25,9 +25,7 @@ using client::Connection;
 using client::LogLevel;
 
 // The environment/option name as the user sees it (with the database suffix, if any).
-std::string option_name(const ConfigOptions& cfg, const std::string& name) {
-    return cfg.db_suffix().empty() ? name : name + "_" + cfg.db_suffix();
-}
+using client::option_name;
 
 std::int64_t int_option(const ConfigOptions& cfg, const std::string& name, std::int64_t fallback,
                         std::int64_t min) {

@@ -11,11 +11,12 @@
 #include <cstring>
 
 namespace insitu::client {
-namespace {
 
 std::string option_name(const ConfigOptions& cfg, const std::string& name) {
     return cfg.db_suffix().empty() ? name : name + "_" + cfg.db_suffix();
 }
+
+namespace {
 
 std::string octal_mode(mode_t mode) {
     char buf[16];

@@ -31,6 +31,9 @@ struct Credentials {
 // contradict each other, a user has no password, or the password file is unsafe or unreadable.
 Credentials resolve_credentials(const ConfigOptions& cfg, const std::vector<core::Address>& seeds);
 
+// An option's name as the user sets it: with the database suffix ("SSDB_INPUT"), if any.
+std::string option_name(const ConfigOptions& cfg, const std::string& name);
+
 // Reads a password file: a regular file that only its owner may access (mode & 077 == 0); one
 // trailing newline (\n or \r\n) is dropped. `option` names the setting in errors.
 std::string read_password_file(const std::string& path, const std::string& option);
