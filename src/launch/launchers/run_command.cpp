@@ -2,7 +2,11 @@
 
 #include <insitu/launch_errors.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <string>
 
 #include <stdexcept>
 
@@ -53,9 +57,28 @@ std::vector<std::string> format_command(const RunSettings& rs,
     return argv;
 }
 
+namespace {
+
+// Two mpirun started at the same moment (an experiment's applications) race to create Open MPI's
+// session folder <tmp>/ompi.<host>.<uid>, and the loser aborts in orte_init ("mkdir ... File
+// exists", seen in the heat demo). Creating it first, as Open MPI would (0700), removes the race.
+void create_openmpi_session_base() {
+    const char* tmp = nullptr;
+    for (const char* var : {"TMPDIR", "TEMP", "TMP"})
+        if ((tmp = std::getenv(var)) && *tmp) break;
+    if (!tmp || !*tmp) tmp = "/tmp";
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) return;
+    std::string dir = std::string(tmp) + "/ompi." + host + "." + std::to_string(::geteuid());
+    ::mkdir(dir.c_str(), 0700);  // EEXIST is fine; any other failure is Open MPI's to report
+}
+
+}  // namespace
+
 std::map<std::string, std::string> run_command_env(const RunSettings& rs) {
     std::map<std::string, std::string> env;
     if (!is_openmpi(rs.run_command)) return env;
+    create_openmpi_session_base();
     // Containers run as root; Open MPI refuses that unless told twice.
     if (::geteuid() == 0) {
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
