@@ -2,10 +2,14 @@
 no process may remain whose command line or working directory mentions that directory."""
 
 import os
-import socket
+import sys
 import time
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
+from free_ports import free_port, free_port_block  # noqa: E402,F401  (the tests import them from here)
 
 
 def processes_under(marker):
@@ -56,16 +60,3 @@ def exp_dir(tmp_path, monkeypatch):
     assert not left, "processes left behind:\n" + "\n".join(left)
 
 
-def free_port():
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + 10000 < 65536:
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port + 10000))
-                    return port
-                except OSError:
-                    pass
-    raise RuntimeError("no free port")

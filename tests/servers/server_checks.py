@@ -29,6 +29,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UINT64_MAX = 18446744073709551615
 
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from free_ports import free_port_block  # noqa: E402
+
 # name -> (binary from build-servers or PATH, `--version` must match, extra server config)
 # Module tests of Redis 7 ACL features (ACL DRYRUN, %R~ selectors, the module's own ACL check):
 # KeyDB 6.3 has none of them, so they are left out there and reported NOT RUN, never passed.
@@ -218,27 +221,6 @@ def kill_all(pids):
             os.kill(p, signal.SIGKILL)
         except OSError:
             pass
-
-
-def free_port_block(n):
-    """A port P with P..P+n-1 and their cluster bus ports (+10000) free."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            p = s.getsockname()[1]
-        if p + n + 10000 >= 65536:
-            continue
-        ok = True
-        for q in list(range(p, p + n)) + list(range(p + 10000, p + n + 10000)):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", q))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return p
-    raise RuntimeError("no free port block")
 
 
 def data_roundtrip(client_mod, addrs, cluster, name):

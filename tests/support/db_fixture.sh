@@ -14,20 +14,10 @@ set -euo pipefail
 cmd=$1 dir=$2
 shift 2
 
+# Below the kernel's ephemeral range, like every other test server (tests/support/free_ports.py);
+# the reservation ends with this python3, the servers bind the port right after.
 free_port() {
-    /usr/bin/python3 - <<'PY'
-import socket
-while True:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
-    if p + 10000 > 65535: s.close(); continue
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", p + 10000)); print(p); break
-    except OSError:
-        pass
-    finally:
-        b.close(); s.close()
-PY
+    PYTHONPATH="$(dirname "${BASH_SOURCE[0]}")" /usr/bin/python3 -c 'import free_ports; print(free_ports.free_port())'
 }
 
 stop() {

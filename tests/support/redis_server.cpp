@@ -11,19 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "core/free_port.h"
 #include "core/hash_slot.h"
 #include "resp/parser.h"
 #include "resp/writer.h"
@@ -32,18 +31,6 @@ namespace fs = std::filesystem;
 
 namespace insitu::testing {
 namespace {
-
-bool port_bindable(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return false;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
 
 std::string env_or(const char* name, const std::string& fallback) {
     const char* v = std::getenv(name);
@@ -105,18 +92,7 @@ std::vector<std::string> extra_server_args() {
 }
 
 int free_port() {
-    static std::mt19937 rng(
-        static_cast<unsigned>(::getpid()) * 7919u +
-        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    static std::atomic<int> handed{0};
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-        int port = 20000 + static_cast<int>(rng() % 25000);
-        if (port_bindable(port) && port_bindable(port + 10000)) {
-            ++handed;
-            return port;
-        }
-    }
-    throw std::runtime_error("no free port found");
+    return core::pick_free_port();
 }
 
 std::string make_temp_dir(const std::string& tag) {

@@ -16,12 +16,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "core/address.h"
+#include "core/free_port.h"
 #include "core/socket.h"
 
 namespace fs = std::filesystem;
@@ -86,14 +86,11 @@ std::string module_path() {
 }
 
 int pick_free_port() {
-    std::mt19937 rng(
-        static_cast<unsigned>(::getpid()) ^
-        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    for (int i = 0; i < 1000; ++i) {
-        int port = 20000 + static_cast<int>(rng() % 25000);
-        if (bindable(port) && bindable(port + 10000)) return port;
+    try {
+        return core::pick_free_port();
+    } catch (const std::runtime_error& e) {
+        throw LaunchError(e.what());
     }
-    throw LaunchError("no free TCP port found on 127.0.0.1");
 }
 
 std::string simple_command(const std::string& host, int port, const std::string& inline_cmd,

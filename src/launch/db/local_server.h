@@ -25,7 +25,8 @@ std::string redis_server_binary();
 // library belongs to (<libdir>/insitu), the build tree, or the tree of the `insitu` on PATH.
 // Throws naming the places it looked.
 std::string module_path();
-// A TCP port on 127.0.0.1 that is free now (and whose +10000 cluster bus port is free too).
+// A TCP port on 127.0.0.1 that is free now (and whose +10000 cluster bus port is free too),
+// reserved against other insitu processes (core/free_port.h).
 int pick_free_port();
 
 class LocalServer {

@@ -6,8 +6,6 @@ no process may remain that runs there. The process and port helpers are the driv
 import importlib.util
 import json
 import os
-import random
-import socket
 import shutil
 import subprocess
 import sys
@@ -21,27 +19,9 @@ _spec = importlib.util.spec_from_file_location("python_driver_conftest",
 _util = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_util)
 free_port = _util.free_port
+free_port_block = _util.free_port_block
 processes_under = _util.processes_under
 wait_no_processes = _util.wait_no_processes
-
-
-def free_port_block(n, taken=()):
-    """A port p with p..p+n-1 and their cluster bus ports (+10000) free, drawn from 10000-21999:
-    below the kernel's ephemeral range, so another test's connections cannot take the block's
-    later ports between this check and the servers' start (free_port only checks one port)."""
-    for _ in range(200):
-        p = random.randrange(10000, 22000 - n)
-        wanted = [q for i in range(n) for q in (p + i, p + i + 10000)]
-        if any(q in taken for q in wanted):
-            continue
-        try:
-            for q in wanted:
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", q))
-        except OSError:
-            continue
-        return p
-    raise RuntimeError("no free block of ports")
 
 
 @pytest.fixture
