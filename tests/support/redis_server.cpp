@@ -177,7 +177,7 @@ RedisServer::RedisServer() : RedisServer(Options{}) {}
 RedisServer::RedisServer(Options opts) : opts_(std::move(opts)) {
     dir_ = make_temp_dir("redis");
     port_ = free_port();
-    if (opts_.unix_socket) unix_path_ = dir_ + "/redis.sock";
+    if (opts_.unix_socket || !opts_.tls_dir.empty()) unix_path_ = dir_ + "/redis.sock";
     start();
 }
 
@@ -213,14 +213,23 @@ void RedisServer::start() {
         ::close(fd);
         args.push_back(conf);  // a config file must come first
     }
+    const bool tls = !opts_.tls_dir.empty();
     args.insert(args.end(),
-                {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_, "--logfile",
-                 dir_ + "/redis.log", "--daemonize", "no", "--save", "", "--appendonly",
-                 opts_.appendonly ? "yes" : "no", "--protected-mode", "no"});
+                {"--port", tls ? "0" : std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_,
+                 "--logfile", dir_ + "/redis.log", "--daemonize", "no", "--save", "",
+                 "--appendonly", opts_.appendonly ? "yes" : "no", "--protected-mode", "no"});
     // DEBUG (DIGEST, DIGEST-VALUE) is off by default from Redis 7.0, which added this option;
     // older servers (KeyDB 6.3) allow DEBUG and reject the option.
     if (redis_server_major_version() >= 7)
         args.insert(args.end(), {"--enable-debug-command", "yes"});
+    if (tls) {
+        args.insert(args.end(),
+                    {"--tls-port", std::to_string(port_), "--tls-cert-file",
+                     opts_.tls_dir + "/server.crt", "--tls-key-file", opts_.tls_dir + "/server.key",
+                     "--tls-ca-cert-file", opts_.tls_dir + "/ca.crt", "--tls-auth-clients", "no"});
+        if (opts_.cluster)
+            args.insert(args.end(), {"--tls-cluster", "yes", "--tls-replication", "yes"});
+    }
     if (!unix_path_.empty()) {
         args.insert(args.end(), {"--unixsocket", unix_path_, "--unixsocketperm", "700"});
     }
@@ -330,7 +339,8 @@ void RedisServer::restart(bool save) {
 }
 
 std::unique_ptr<RawConnection> RedisServer::connect() const {
-    auto c = std::make_unique<RawConnection>(port_);
+    auto c = opts_.tls_dir.empty() ? std::make_unique<RawConnection>(port_)
+                                   : std::make_unique<RawConnection>(unix_path_);
     if (!opts_.password.empty()) {
         Reply r = c->command({"AUTH", opts_.password});
         if (!r.is_status("OK"))

@@ -66,6 +66,11 @@ class RedisServer {
         // default user, so `password` is needed when `acl_users` restrict it.
         std::string password;
         std::vector<std::string> acl_users;
+        // TLS only: a folder with ca.crt, server.crt and server.key
+        // (tls::generate_experiment_certs) makes port() a TLS port (no plaintext TCP port; client
+        // certificates not required; the cluster bus and replication over TLS too). The fixture's
+        // own connections then use a Unix socket, which Redis serves in plaintext.
+        std::string tls_dir;
     };
     RedisServer();
     explicit RedisServer(Options opts);
@@ -93,7 +98,8 @@ class RedisServer {
     void resume();
     void start();
 
-    // A raw connection, authenticated as the default user when the server has a password.
+    // A raw connection (over the Unix socket for a TLS server), authenticated as the default user
+    // when the server has a password.
     std::unique_ptr<RawConnection> connect() const;
 
   private:
