@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A database for the C, Fortran and Python tests, run as ctest fixtures (FIXTURES_SETUP /
 # FIXTURES_CLEANUP) so the servers are always stopped:
-#   db_fixture.sh start <state dir> <module .so> [standalone|cluster] [auth]
+#   db_fixture.sh start <state dir> <module .so> [standalone|cluster] [auth|noauth] [module args...]
 #   db_fixture.sh run   <state dir> <command...>   (SSDB and SR_DB_TYPE exported)
 #   db_fixture.sh stop  <state dir>
 # Ports are free loopback ports (and their cluster bus ports) picked at start.
@@ -10,6 +10,7 @@
 # Fresh random passwords go to <state dir>/{password,app.password,reader.password} (0600) and a
 # 0600 config file, never onto a command line; `run` then exports SR_DB_PASSWORD_FILE (the
 # default user's) and INSITU_TEST_DB_DIR=<state dir> for tests that use the other users.
+# Module arguments (e.g. `TORCH <fake backend .so>` for the load test) follow the auth word.
 set -euo pipefail
 cmd=$1 dir=$2
 shift 2
@@ -39,6 +40,8 @@ new_secret() {
 case $cmd in
 start)
     module=$1 mode=${2:-standalone} auth=${3:-}
+    shift $(($# < 3 ? $# : 3))
+    module_args=("$@")
     stop
     rm -rf "$dir" && mkdir -p "$dir"
     conf=()
@@ -73,7 +76,8 @@ start)
         [ "$mode" = cluster ] && extra=(--cluster-enabled yes --cluster-config-file "nodes-$port.conf")
         redis-server "${conf[@]}" --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
             --dbfilename "dump-$port.rdb" --daemonize yes --pidfile "$dir/redis-$port.pid" \
-            --logfile "$dir/redis-$port.log" --loadmodule "$module" "${extra[@]}"
+            --logfile "$dir/redis-$port.log" --loadmodule "$module" "${module_args[@]}" \
+            "${extra[@]}"
         for _ in $(seq 100); do
             redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
             sleep 0.1
