@@ -11,6 +11,8 @@
 # 0600 config file, never onto a command line; `run` then exports SR_DB_PASSWORD_FILE (the
 # default user's) and INSITU_TEST_DB_DIR=<state dir> for tests that use the other users.
 # Module arguments (e.g. `TORCH <fake backend .so>` for the load test) follow the auth word.
+# INSITU_DB_FIXTURE_ACL_RULES: a program that prints a user's ACL rules (insitu_test_acl_rules,
+# the launcher's own); "app" then gets exactly the rights applications of an insitu database get.
 set -euo pipefail
 cmd=$1 dir=$2
 shift 2
@@ -46,6 +48,10 @@ start)
     rm -rf "$dir" && mkdir -p "$dir"
     conf=()
     if [ "$auth" = auth ]; then
+        app_rules="~* &* +@all -flushall -flushdb -config -shutdown -debug -module -acl"
+        if [ -n "${INSITU_DB_FIXTURE_ACL_RULES:-}" ]; then
+            app_rules=$("$INSITU_DB_FIXTURE_ACL_RULES" app)
+        fi
         (
             umask 077
             new_secret >"$dir/password"
@@ -54,8 +60,7 @@ start)
             {
                 echo "requirepass $(cat "$dir/password")"
                 echo "masterauth $(cat "$dir/password")"
-                echo "user app on >$(cat "$dir/app.password") ~* &* +@all -flushall -flushdb" \
-                    "-config -shutdown -debug -module -acl"
+                echo "user app on >$(cat "$dir/app.password") $app_rules"
                 echo "user reader on >$(cat "$dir/reader.password") ~* -@all +ping +hello" \
                     "+cluster|slots +cluster|info +asking +readonly +info +exists +get +hget" \
                     "+hgetall +hexists +lrange +llen +ai.tensorget +ai.modelget +ai.scriptget +ai.info"
