@@ -12,8 +12,8 @@
 // (SSDB, SR_DB_TYPE), with the credentials the client reads from it like any application's
 // (SR_DB_USER, SR_DB_PASSWORD_FILE or SR_DB_PASSWORD). Every check then goes through those
 // credentials too (INFO, DBSIZE, CLIENT INFO); its servers need the fake backend as TORCH (or,
-// with --torch, the TORCH plugin). ctest runs it so against databases that require
-// authentication, as the app user (tests/load/CMakeLists.txt).
+// with --torch, the TORCH plugin); --mode does not apply. ctest runs it so against databases that
+// require authentication, as the app user (tests/load/CMakeLists.txt).
 //
 // Prints one line per mode (throughput, errors, memory) and exits non-zero on any error, any wrong
 // byte, a key left behind, or memory more than --memory-slack-kib (default 2048) per server above
