@@ -79,8 +79,8 @@ int pick_free_port() {
         handed.insert(port);
         return port;
     }
-    throw std::runtime_error("no free TCP port found on 127.0.0.1 (ports " +
-                             std::to_string(first) + "-" + std::to_string(last) + ")");
+    throw std::runtime_error("no free TCP port found on 127.0.0.1 (ports " + std::to_string(first) +
+                             "-" + std::to_string(last) + ")");
 }
 
 }  // namespace insitu::core

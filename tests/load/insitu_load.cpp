@@ -6,6 +6,14 @@
 // servers' used_memory must be back near the baseline taken before the clients started.
 //
 //   insitu_load [--mode standalone|cluster|both] [--clients N] [--ops M] [--seed S] [--torch]
+//   insitu_load --external [--clients N] [--ops M] [--seed S] [--torch]
+//
+// --external loads a database that is already running instead: the one the environment names
+// (SSDB, SR_DB_TYPE), with the credentials the client reads from it like any application's
+// (SR_DB_USER, SR_DB_PASSWORD_FILE or SR_DB_PASSWORD). Every check then goes through those
+// credentials too (INFO, DBSIZE, CLIENT INFO); its servers need the fake backend as TORCH (or,
+// with --torch, the TORCH plugin); --mode does not apply. ctest runs it so against databases that
+// require authentication, as the app user (tests/load/CMakeLists.txt).
 //
 // Prints one line per mode (throughput, errors, memory) and exits non-zero on any error, any wrong
 // byte, a key left behind, or memory more than --memory-slack-kib (default 2048) per server above
@@ -20,6 +28,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -45,6 +54,7 @@ struct Args {
     int ops = 500;
     unsigned seed = 1;
     bool torch = false;
+    bool external = false;
     long long memory_slack_kib = 2048;
 };
 
@@ -87,6 +97,20 @@ std::vector<float> read_npy(const std::string& path) {
     return v;
 }
 
+// A client's options: for --external from the environment (address, type, credentials), as an
+// application's; else the servers started here, named in code.
+std::unique_ptr<ConfigOptions> client_options(const Args& args, const std::string& ssdb,
+                                              bool cluster) {
+    auto o =
+        args.external ? ConfigOptions::create_from_environment() : ConfigOptions::create_empty();
+    if (!args.external) {
+        o->override_string_option("SSDB", ssdb);
+        o->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
+    }
+    o->override_string_option("SR_LOG_LEVEL", "QUIET");
+    return o;
+}
+
 struct Model {
     std::string blob;
     std::vector<float> input, expected;  // torch only
@@ -97,10 +121,7 @@ class Worker {
     Worker(int id, const Args& args, const std::string& ssdb, bool cluster, const Model& model,
            Totals& totals)
         : id_(id), args_(args), model_(model), totals_(totals), rng_(args.seed * 7919u + id) {
-        auto o = ConfigOptions::create_empty();
-        o->override_string_option("SSDB", ssdb);
-        o->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
-        o->override_string_option("SR_LOG_LEVEL", "QUIET");
+        auto o = client_options(args, ssdb, cluster);
         // Generous: 64 clients share two cores with the servers.
         o->override_string_option("SR_SOCKET_TIMEOUT", "10000");
         o->override_integer_option("SR_CMD_TIMEOUT", 120);
@@ -271,20 +292,34 @@ class Worker {
     bool used_model_ = false;
 };
 
-long long info_number(RedisServer& s, const std::string& section, const std::string& field) {
-    std::string info = s.connect()->command({"INFO", section}).str;
+// The servers under load, and how the checks reach each of them.
+struct Target {
+    std::string ssdb;  // "" for --external (the clients read SSDB themselves)
+    bool cluster = false;
+    std::vector<std::string> addresses;
+    std::function<Reply(std::size_t, const std::vector<std::string>&)> command;
+    std::function<bool(std::size_t)> alive;
+    std::string user;  // --external: the user the clients authenticate as ("default": none)
+};
+
+long long info_number(const Target& t, std::size_t server, const std::string& section,
+                      const std::string& field) {
+    std::string info = t.command(server, {"INFO", section}).str;
     auto at = info.find("\n" + field + ":");
     if (at == std::string::npos) at = info.find(field + ":");
     if (at == std::string::npos) return -1;
     return std::stoll(info.substr(info.find(':', at) + 1));
 }
 
-long long keys_of(const std::vector<RedisServer*>& servers) {
+long long keys_of(const Target& t) {
     long long n = 0;
-    for (auto* s : servers) n += s->connect()->command({"DBSIZE"}).integer;
+    for (std::size_t i = 0; i < t.addresses.size(); ++i) n += t.command(i, {"DBSIZE"}).integer;
     return n;
 }
 
+int run_load(const Args& args, const Target& t, const Model& model);
+
+// Servers started here (a standalone server or a 3-shard cluster), stopped on return.
 int run_mode(const Args& args, bool cluster, const Model& model) {
     std::vector<std::string> module_args;
     if (args.torch)
@@ -294,31 +329,74 @@ int run_mode(const Args& args, bool cluster, const Model& model) {
     std::unique_ptr<RedisServer> standalone;
     std::unique_ptr<RedisCluster> shards;
     std::vector<RedisServer*> servers;
-    std::string ssdb;
+    Target t;
+    t.cluster = cluster;
     if (cluster) {
         shards = std::make_unique<RedisCluster>(3, module_args);
         servers = shards->shards();
-        ssdb = shards->ssdb();
+        t.ssdb = shards->ssdb();
     } else {
         RedisServer::Options o;
         o.module_args = module_args;
         standalone = std::make_unique<RedisServer>(o);
         servers = {standalone.get()};
-        ssdb = standalone->address();
+        t.ssdb = standalone->address();
     }
-    for (auto* s : servers) s->connect()->command({"CONFIG", "SET", "maxclients", "10000"});
+    for (auto* s : servers) {
+        s->connect()->command({"CONFIG", "SET", "maxclients", "10000"});
+        t.addresses.push_back(s->address());
+    }
+    t.command = [&servers](std::size_t i, const std::vector<std::string>& args) {
+        return servers[i]->connect()->command(args);
+    };
+    t.alive = [&servers](std::size_t i) { return servers[i]->alive(); };
+    return run_load(args, t, model);
+}
 
+// --external: the database the environment names, reached with the environment's credentials.
+// A database that requires authentication and no (or wrong) credentials fail here, with the
+// client's message (which names the variables to set).
+int run_external(const Args& args, const Model& model) {
+    auto o = client_options(args, "", false);
+    Client checks(o.get(), "load-checks");
+    Target t;
+    t.cluster = checks.is_cluster();
+    t.addresses = checks.node_addresses();
+    t.command = [&checks, &t](std::size_t i, const std::vector<std::string>& args) {
+        Reply r = checks.run_command_on(t.addresses[i], args);
+        if (r.is_error())
+            throw std::runtime_error(args[0] + " at " + t.addresses[i] + " refused: " + r.str);
+        return r;
+    };
+    t.alive = [&t](std::size_t i) {
+        try {
+            return t.command(i, {"PING"}).is_status("PONG");
+        } catch (const std::exception&) {
+            return false;
+        }
+    };
+    // Who the clients are, as the server sees it; it must be the user the environment names.
+    std::string info = t.command(0, {"CLIENT", "INFO"}).str;
+    auto at = info.find(" user=");
+    if (at != std::string::npos) t.user = info.substr(at + 6, info.find(' ', at + 6) - at - 6);
+    const char* wanted = std::getenv("SR_DB_USER");
+    if (wanted && *wanted && t.user != wanted)
+        throw std::runtime_error("connected as user '" + t.user + "', not SR_DB_USER '" + wanted +
+                                 "'");
+    return run_load(args, t, model);
+}
+
+int run_load(const Args& args, const Target& t, const Model& model) {
+    const bool cluster = t.cluster;
+    const std::size_t servers = t.addresses.size();
     Totals totals;
     {
         // The model on every shard, and one warm-up run per shard so that queues and workers
         // exist before the baseline.
-        auto o = ConfigOptions::create_empty();
-        o->override_string_option("SSDB", ssdb);
-        o->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
-        o->override_string_option("SR_LOG_LEVEL", "QUIET");
+        auto o = client_options(args, t.ssdb, cluster);
         Client c(o.get(), "load-setup");
         c.set_model("m", model.blob, "TORCH", "CPU");
-        for (int shard = 0; shard < static_cast<int>(servers.size()); ++shard) {
+        for (int shard = 0; shard < static_cast<int>(servers); ++shard) {
             std::string in = c.shard_key("warm.in", shard), out = c.shard_key("warm.out", shard),
                         rows = c.shard_key("warm.rows", shard);
             std::vector<float> v = args.torch ? model.input : std::vector<float>{1, 2};
@@ -333,16 +411,18 @@ int run_mode(const Args& args, bool cluster, const Model& model) {
             if (!args.torch) c.delete_tensor(rows);
         }
     }
-    const long long keys0 = keys_of(servers);
+    const long long keys0 = keys_of(t);
     std::vector<long long> memory0;
-    for (auto* s : servers) memory0.push_back(info_number(*s, "memory", "used_memory"));
+    for (std::size_t i = 0; i < servers; ++i)
+        memory0.push_back(info_number(t, i, "memory", "used_memory"));
 
     std::atomic<bool> done{false};
     std::atomic<long long> peak{0};
     std::thread monitor([&] {
         while (!done) {
             long long sum = 0;
-            for (auto* s : servers) sum += info_number(*s, "memory", "used_memory");
+            for (std::size_t i = 0; i < servers; ++i)
+                sum += info_number(t, i, "memory", "used_memory");
             peak = std::max(peak.load(), sum);
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
@@ -353,43 +433,45 @@ int run_mode(const Args& args, bool cluster, const Model& model) {
     for (int i = 0; i < args.clients; ++i) {
         threads.emplace_back([&, i] {
             try {
-                Worker w(i, args, ssdb, cluster, model, totals);
+                Worker w(i, args, t.ssdb, cluster, model, totals);
                 w.run();
             } catch (const std::exception& e) {
                 totals.error("client " + std::to_string(i) + ": " + e.what(), false);
             }
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& thread : threads) thread.join();
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     done = true;
     monitor.join();
 
     // Give the server's cron a moment to shrink the keyspace tables, then compare.
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    const long long keys1 = keys_of(servers);
+    const long long keys1 = keys_of(t);
     long long memory0_sum = 0, memory1_sum = 0, worst = 0;
-    for (std::size_t i = 0; i < servers.size(); ++i) {
-        long long m1 = info_number(*servers[i], "memory", "used_memory");
+    for (std::size_t i = 0; i < servers; ++i) {
+        long long m1 = info_number(t, i, "memory", "used_memory");
         memory0_sum += memory0[i];
         memory1_sum += m1;
         worst = std::max(worst, m1 - memory0[i]);
     }
     bool memory_ok = worst <= args.memory_slack_kib * 1024;
-    bool alive = std::all_of(servers.begin(), servers.end(), [](auto* s) { return s->alive(); });
+    bool alive = true;
+    for (std::size_t i = 0; i < servers; ++i) alive = t.alive(i) && alive;
+    std::string name = cluster ? "cluster(" + std::to_string(servers) + " shards)" : "standalone";
+    if (args.external) name += ", external database as user '" + t.user + "'";
 
     std::printf(
         "insitu_load %s: %d clients x %d ops = %lld ops in %.1f s (%.0f ops/s; puts %lld, gets "
         "%lld, run_model %lld, dataset %lld, deletes %lld); errors %lld, wrong reads %lld; keys "
         "%lld -> %lld; used_memory baseline %.2f MiB, peak %.2f MiB, after %.2f MiB (worst server "
         "%+.1f KiB); servers %s\n",
-        cluster ? "cluster(3 shards)" : "standalone", args.clients, args.ops, totals.ops.load(),
-        seconds, static_cast<double>(totals.ops.load()) / seconds, totals.puts.load(),
-        totals.gets.load(), totals.runs.load(), totals.datasets.load(), totals.deletes.load(),
-        totals.errors.load(), totals.mismatches.load(), keys0, keys1,
-        static_cast<double>(memory0_sum) / (1 << 20), static_cast<double>(peak.load()) / (1 << 20),
-        static_cast<double>(memory1_sum) / (1 << 20), static_cast<double>(worst) / 1024,
-        alive ? "up" : "DOWN");
+        name.c_str(), args.clients, args.ops, totals.ops.load(), seconds,
+        static_cast<double>(totals.ops.load()) / seconds, totals.puts.load(), totals.gets.load(),
+        totals.runs.load(), totals.datasets.load(), totals.deletes.load(), totals.errors.load(),
+        totals.mismatches.load(), keys0, keys1, static_cast<double>(memory0_sum) / (1 << 20),
+        static_cast<double>(peak.load()) / (1 << 20), static_cast<double>(memory1_sum) / (1 << 20),
+        static_cast<double>(worst) / 1024, alive ? "up" : "DOWN");
     for (const auto& e : totals.first_errors) std::printf("  %s\n", e.c_str());
     std::fflush(stdout);
     bool ok = totals.errors == 0 && totals.mismatches == 0 && keys1 == keys0 && memory_ok &&
@@ -422,6 +504,8 @@ int main(int argc, char** argv) {
                 args.seed = static_cast<unsigned>(std::stoul(next()));
             else if (a == "--torch")
                 args.torch = true;
+            else if (a == "--external")
+                args.external = true;
             else if (a == "--memory-slack-kib")
                 args.memory_slack_kib = std::stoll(next());
             else
@@ -429,7 +513,8 @@ int main(int argc, char** argv) {
         } catch (const std::exception& e) {
             std::fprintf(stderr,
                          "insitu_load: %s\nusage: insitu_load [--mode standalone|cluster|both] "
-                         "[--clients N] [--ops M] [--seed S] [--torch] [--memory-slack-kib K]\n",
+                         "[--external] [--clients N] [--ops M] [--seed S] [--torch] "
+                         "[--memory-slack-kib K]\n",
                          e.what());
             return 2;
         }
@@ -450,6 +535,7 @@ int main(int argc, char** argv) {
         } else {
             model.blob = "fake:double";
         }
+        if (args.external) return run_external(args, model);
         int rc = 0;
         if (args.mode != "cluster") rc |= run_mode(args, false, model);
         if (args.mode != "standalone") rc |= run_mode(args, true, model);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A database for the C, Fortran and Python tests, run as ctest fixtures (FIXTURES_SETUP /
 # FIXTURES_CLEANUP) so the servers are always stopped:
-#   db_fixture.sh start <state dir> <module .so> [standalone|cluster] [auth]
+#   db_fixture.sh start <state dir> <module .so> [standalone|cluster] [auth|noauth] [module args...]
 #   db_fixture.sh run   <state dir> <command...>   (SSDB and SR_DB_TYPE exported)
 #   db_fixture.sh stop  <state dir>
 # Ports are free loopback ports (and their cluster bus ports) picked at start.
@@ -10,6 +10,9 @@
 # Fresh random passwords go to <state dir>/{password,app.password,reader.password} (0600) and a
 # 0600 config file, never onto a command line; `run` then exports SR_DB_PASSWORD_FILE (the
 # default user's) and INSITU_TEST_DB_DIR=<state dir> for tests that use the other users.
+# Module arguments (e.g. `TORCH <fake backend .so>` for the load test) follow the auth word.
+# INSITU_DB_FIXTURE_ACL_RULES: a program that prints a user's ACL rules (insitu_test_acl_rules,
+# the launcher's own); "app" then gets exactly the rights applications of an insitu database get.
 set -euo pipefail
 cmd=$1 dir=$2
 shift 2
@@ -39,10 +42,16 @@ new_secret() {
 case $cmd in
 start)
     module=$1 mode=${2:-standalone} auth=${3:-}
+    shift $(($# < 3 ? $# : 3))
+    module_args=("$@")
     stop
     rm -rf "$dir" && mkdir -p "$dir"
     conf=()
     if [ "$auth" = auth ]; then
+        app_rules="~* &* +@all -flushall -flushdb -config -shutdown -debug -module -acl"
+        if [ -n "${INSITU_DB_FIXTURE_ACL_RULES:-}" ]; then
+            app_rules=$("$INSITU_DB_FIXTURE_ACL_RULES" app)
+        fi
         (
             umask 077
             new_secret >"$dir/password"
@@ -51,8 +60,7 @@ start)
             {
                 echo "requirepass $(cat "$dir/password")"
                 echo "masterauth $(cat "$dir/password")"
-                echo "user app on >$(cat "$dir/app.password") ~* &* +@all -flushall -flushdb" \
-                    "-config -shutdown -debug -module -acl"
+                echo "user app on >$(cat "$dir/app.password") $app_rules"
                 echo "user reader on >$(cat "$dir/reader.password") ~* -@all +ping +hello" \
                     "+cluster|slots +cluster|info +asking +readonly +info +exists +get +hget" \
                     "+hgetall +hexists +lrange +llen +ai.tensorget +ai.modelget +ai.scriptget +ai.info"
@@ -73,7 +81,8 @@ start)
         [ "$mode" = cluster ] && extra=(--cluster-enabled yes --cluster-config-file "nodes-$port.conf")
         redis-server "${conf[@]}" --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
             --dbfilename "dump-$port.rdb" --daemonize yes --pidfile "$dir/redis-$port.pid" \
-            --logfile "$dir/redis-$port.log" --loadmodule "$module" "${extra[@]}"
+            --logfile "$dir/redis-$port.log" --loadmodule "$module" "${module_args[@]}" \
+            "${extra[@]}"
         for _ in $(seq 100); do
             redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
             sleep 0.1
