@@ -78,13 +78,15 @@ class Experiment {
         std::string path = "");
     // db_nodes 1 or >= 3 (2 is rejected). port 0 picks free ports. interface: the network
     // interface whose address the shards bind ("lo": 127.0.0.1). insecure: no authentication
-    // (OrchestratorOptions::insecure; docs/security.md).
+    // (OrchestratorOptions::insecure; docs/security.md). tls: serve TLS only
+    // (OrchestratorOptions::tls).
     std::shared_ptr<Orchestrator> create_database(int port = 6379, int db_nodes = 1,
                                                   std::string interface = "lo",
                                                   std::string db_identifier = "orchestrator",
                                                   int threads_per_queue = 0,
                                                   int inter_op_threads = 0,
-                                                  int intra_op_threads = 0, bool insecure = false);
+                                                  int intra_op_threads = 0, bool insecure = false,
+                                                  bool tls = false);
 
     // Creates run directories under exp_path and places attached files (copy, symlink,
     // configure with `<tag>param<tag>` replaced). Throws if a directory exists, unless overwrite.

@@ -34,6 +34,10 @@ struct OrchestratorOptions {
     // SmartSim's databases; SmartRedis 0.6 clients need it (they cannot authenticate). Default:
     // ACL users with fresh secrets in <path>/secrets (docs/security.md).
     bool insecure = false;
+    // Serve TLS only (client port, cluster bus), with a CA and a server certificate generated
+    // for each start in <secrets>/tls; applications get rediss:// addresses and SR_TLS_CA_FILE.
+    // Needs authentication (not with `insecure`).
+    bool tls = false;
     // Where the secrets are; "" = <path>/secrets (set when reconnecting from a checkpoint).
     std::string secrets_dir;
 };
@@ -48,6 +52,9 @@ class Orchestrator : public Entity {
     bool is_clustered() const { return opts_.db_nodes > 1; }
     const std::string& db_identifier() const { return opts_.db_identifier; }
     bool is_insecure() const { return opts_.insecure; }
+    bool uses_tls() const { return opts_.tls; }
+    // The CA applications verify the shards with ("" without TLS).
+    std::string tls_ca_file() const;
     // The folder with the ACL users' secrets (0700; one 0600 file per user: admin, app, reader);
     // "" for an insecure database.
     std::string secrets_dir() const;

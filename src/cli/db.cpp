@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +26,7 @@
 #include "cli/options.h"
 #include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
+#include "launch/db/tls_files.h"
 
 namespace fs = std::filesystem;
 
@@ -43,6 +45,7 @@ struct DbOptions {
     std::string dir = default_dir();
     bool foreground = false;
     bool insecure = false;
+    bool tls = false;
 };
 
 std::string state_path(const DbOptions& o) {
@@ -67,8 +70,18 @@ std::map<std::string, std::string> read_state(const DbOptions& o) {
 // The variables an application needs; `secrets` is the database's secrets folder ("" when
 // insecure): the application user's name and password file (never the password).
 std::string export_lines(const std::string& ssdb, int shards, const std::string& secrets) {
-    std::string out = "export SSDB=" + ssdb +
+    // TLS: rediss:// addresses and the CA the client verifies them with.
+    const std::string ca = launch::tls_ca_of(secrets);
+    std::string addresses;
+    for (std::size_t b = 0; b <= ssdb.size();) {
+        std::size_t e = std::min(ssdb.find(',', b), ssdb.size());
+        addresses +=
+            (b ? "," : "") + (ca.empty() ? "" : std::string("rediss://")) + ssdb.substr(b, e - b);
+        b = e + 1;
+    }
+    std::string out = "export SSDB=" + addresses +
                       "\nexport SR_DB_TYPE=" + (shards > 1 ? "Clustered" : "Standalone") + "\n";
+    if (!ca.empty()) out += "export SR_TLS_CA_FILE=" + ca + "\n";
     if (!secrets.empty())
         out += "export SR_DB_USER=app\nexport SR_DB_PASSWORD_FILE=" +
                launch::secret_file(secrets, "app") + "\n";
@@ -88,8 +101,8 @@ int supervise(const DbOptions& o, const std::function<void(bool, const std::stri
     std::string ssdb;
     try {
         Experiment exp("insitu-db", o.dir);
-        auto db =
-            exp.create_database(o.port, o.shards, o.interface, "orchestrator", 0, 0, 0, o.insecure);
+        auto db = exp.create_database(o.port, o.shards, o.interface, "orchestrator", 0, 0, 0,
+                                      o.insecure, o.tls);
         exp.start(db);
         for (const auto& a : db->get_address()) ssdb += (ssdb.empty() ? "" : ",") + a;
         {
@@ -253,6 +266,9 @@ std::function<int()> add_db(CLI::App& insitu) {
     cmd->add_flag("--insecure", o->insecure,
                   "start: no authentication (anyone on the node can read and write the data; "
                   "for SmartRedis 0.6 clients)");
+    cmd->add_flag("--tls", o->tls,
+                  "start: serve TLS only, with a CA generated for this database (clients get "
+                  "rediss:// addresses and SR_TLS_CA_FILE)");
     return [o] { return db(*o); };
 }
 

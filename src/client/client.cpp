@@ -10,6 +10,7 @@
 #include "client/poll.h"
 #include "client/tensor_checks.h"
 #include "client/tensor_io.h"
+#include "client/tls_options.h"
 #include "core/address.h"
 #include "core/layout.h"
 #include "core/text.h"
@@ -78,6 +79,7 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     prefix = std::make_unique<client::KeyPrefixer>(cfg.get_string_option_or("SSKEYIN", ""),
                                                    cfg.get_string_option_or("SSKEYOUT", ""));
     client::Credentials credentials = client::resolve_credentials(cfg, seeds);
+    credentials.tls = client::resolve_tls(cfg, seeds);
     for (auto& s : seeds) {  // from here on the credentials live in one place only
         s.user.clear();
         s.password.reset();

@@ -68,6 +68,7 @@ Connection::Connection(int fd, core::Address address,
       buf_(k_buffer_size) {}
 
 Connection::~Connection() {
+    tls_.reset();
     ::close(fd_);
 }
 
@@ -86,12 +87,43 @@ std::unique_ptr<Connection> Connection::open(const core::Address& address,
     std::unique_ptr<Connection> c(
         new Connection(fd, address, std::move(credentials), socket_timeout_ms));
     const Credentials& cred = *c->credentials_;
+    if (cred.tls && address.kind == core::Address::Kind::tcp) {
+        c->tls_ = std::make_unique<tls::Stream>(cred.tls, fd);
+        try {
+            c->tls_->handshake(address.host, Clock::now() + connect_timeout);
+        } catch (const tls::Error& e) {
+            // A certificate the CA did not sign, or a peer that does not speak TLS, will not
+            // change with retries: fail now, like a refused password.
+            if (e.kind == tls::Error::Kind::refused)
+                throw AuthError("TLS connection to " + name + " refused: " + e.what());
+            throw IoError(std::string(e.what()) + " (" + name + ")");
+        }
+    }
+    try {
+        c->greet();
+    } catch (const IoError& e) {
+        // A TLS-only server drops (or resets) a plaintext client without a word.
+        const std::string_view what = e.what();
+        if (!c->tls_ && address.kind == core::Address::Kind::tcp &&
+            (what.find("connection closed by the server") != std::string_view::npos ||
+             what.find("Connection reset by peer") != std::string_view::npos))
+            throw IoError(std::string(e.what()) +
+                          "; if the database serves TLS only, give its address as "
+                          "rediss://host:port");
+        throw;
+    }
+    return c;
+}
+
+void Connection::greet() {
+    const std::string name = address_.to_string();
+    const Credentials& cred = *credentials_;
     if (!cred.enabled) {
         // A server that wants a password answers NOAUTH here: read_head turns it into AuthError.
-        Reply pong = c->command({"PING"});
+        Reply pong = command({"PING"});
         if (!pong.is_status("PONG"))
             throw IoError("database at " + name + " did not answer PING: " + to_display(pong));
-        return c;
+        return;
     }
     // AUTH first, before anything else; its +OK is the liveness check (an ACL user need not be
     // allowed PING). A refusal (WRONGPASS) raises AuthError in read_head.
@@ -99,16 +131,16 @@ std::unique_ptr<Connection> Connection::open(const core::Address& address,
     auth.add("AUTH");
     if (!cred.user.empty()) auth.add(cred.user);
     auth.add(cred.password);
-    c->send(auth);
-    Reply ok = c->read_reply();
-    if (ok.is_status("OK")) return c;
+    send(auth);
+    Reply ok = read_reply();
+    if (ok.is_status("OK")) return;
     if (ok.is_error() && classify_error(ok.str) == ServerError::auth_not_set) {
         // The server accepts anyone: the password was not needed (the router warns once).
-        c->password_not_needed_ = true;
-        Reply pong = c->command({"PING"});
+        password_not_needed_ = true;
+        Reply pong = command({"PING"});
         if (!pong.is_status("PONG"))
             throw IoError("database at " + name + " did not answer PING: " + to_display(pong));
-        return c;
+        return;
     }
     if (ok.is_error()) {
         // e.g. Redis 5, which has no ACL users: "wrong number of arguments for 'auth'".
@@ -204,40 +236,99 @@ void Connection::send(const resp::CommandWriter& command) {
     pending_ = true;
     awaiting_reply_ = true;
     std::size_t i = 0;
-    while (i < iov.size()) {
-        msghdr msg{};
-        msg.msg_iov = &iov[i];
-        msg.msg_iovlen = std::min<std::size_t>(iov.size() - i, IOV_MAX);
-        ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                wait(POLLOUT);
-                continue;
-            }
-            const int err = errno;
-            // The server may have refused the command (and closed) before reading all of it;
-            // its reply says why, which matters more than the broken pipe.
-            if (rpos_ == wpos_) rpos_ = wpos_ = 0;
-            ssize_t got = ::recv(fd_, buf_.data() + wpos_, buf_.size() - wpos_, MSG_DONTWAIT);
-            if (got > 0) {
-                wpos_ += static_cast<std::size_t>(got);
-                std::string_view b(buf_.data() + rpos_, buffered());
-                auto eol = b.find("\r\n");
-                if (!b.empty() && b[0] == '-' && eol != std::string_view::npos) {
-                    std::string_view line = b.substr(1, eol - 1);
-                    if (is_bulk_limit_error(line)) fail_bulk_limit(line);
-                }
-            }
-            fail("send failed: " + errno_text(err));
-        }
+    while (true) {
+        while (i < iov.size() && iov[i].iov_len == 0) ++i;
+        if (i == iov.size()) break;
         // Partial write: drop the iovecs fully sent and trim the one cut in the middle.
-        auto left = static_cast<std::size_t>(n);
+        std::size_t left = send_some(&iov[i], iov.size() - i);
         while (i < iov.size() && left >= iov[i].iov_len) left -= iov[i++].iov_len;
         if (left > 0) {
             iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + left;
             iov[i].iov_len -= left;
         }
+    }
+}
+
+std::size_t Connection::send_some(iovec* iov, std::size_t count) {
+    while (tls_) {
+        const void* data = iov[0].iov_base;
+        std::size_t len = iov[0].iov_len;
+        if (len < k_direct_read && count > 1) {
+            // Gather small arguments into one record (a retry after WANT_WRITE gathers the same
+            // bytes again, as OpenSSL requires).
+            tls_out_.clear();
+            for (std::size_t k = 0; k < count && tls_out_.size() < k_direct_read; ++k) {
+                const auto* b = static_cast<const char*>(iov[k].iov_base);
+                std::size_t take = std::min(iov[k].iov_len, k_direct_read - tls_out_.size());
+                tls_out_.insert(tls_out_.end(), b, b + take);
+            }
+            data = tls_out_.data();
+            len = tls_out_.size();
+        }
+        tls::Want want = tls::Want::write;
+        long n = -1;
+        try {
+            n = tls_->write(data, len, want);
+        } catch (const tls::Error& e) {
+            fail(std::string("send failed: ") + e.what());
+        }
+        if (n > 0) return static_cast<std::size_t>(n);
+        if (n == 0) fail("connection closed by the server");
+        wait(want == tls::Want::read ? POLLIN : POLLOUT);
+    }
+    while (true) {
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = std::min<std::size_t>(count, IOV_MAX);
+        ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait(POLLOUT);
+            continue;
+        }
+        const int err = errno;
+        // The server may have refused the command (and closed) before reading all of it;
+        // its reply says why, which matters more than the broken pipe.
+        if (rpos_ == wpos_) rpos_ = wpos_ = 0;
+        ssize_t got = ::recv(fd_, buf_.data() + wpos_, buf_.size() - wpos_, MSG_DONTWAIT);
+        if (got > 0) {
+            wpos_ += static_cast<std::size_t>(got);
+            std::string_view b(buf_.data() + rpos_, buffered());
+            auto eol = b.find("\r\n");
+            if (!b.empty() && b[0] == '-' && eol != std::string_view::npos) {
+                std::string_view line = b.substr(1, eol - 1);
+                if (is_bulk_limit_error(line)) fail_bulk_limit(line);
+            }
+        }
+        fail("send failed: " + errno_text(err));
+    }
+}
+
+std::size_t Connection::receive(void* dst, std::size_t n) {
+    while (true) {
+        long r = -1;
+        short next = POLLIN;
+        if (tls_) {
+            tls::Want want = tls::Want::read;
+            try {
+                r = tls_->read(dst, n, want);
+            } catch (const tls::Error& e) {
+                fail(std::string("recv failed: ") + e.what());
+            }
+            if (r < 0 && want == tls::Want::write) next = POLLOUT;
+        } else {
+            r = ::recv(fd_, dst, n, 0);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                fail("recv failed: " + errno_text(errno));
+        }
+        if (r > 0) {
+            awaiting_reply_ = false;
+            return static_cast<std::size_t>(r);
+        }
+        if (r == 0) fail("connection closed by the server");
+        wait(next);
     }
 }
 
@@ -254,22 +345,7 @@ void Connection::fill() {
         wpos_ -= rpos_;
         rpos_ = 0;
     }
-    while (true) {
-        ssize_t n =
-            ::recv(fd_, buf_.data() + wpos_, std::min(buf_.size() - wpos_, k_fill_chunk), 0);
-        if (n > 0) {
-            wpos_ += static_cast<std::size_t>(n);
-            awaiting_reply_ = false;
-            return;
-        }
-        if (n == 0) fail("connection closed by the server");
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            wait(POLLIN);
-            continue;
-        }
-        fail("recv failed: " + errno_text(errno));
-    }
+    wpos_ += receive(buf_.data() + wpos_, std::min(buf_.size() - wpos_, k_fill_chunk));
 }
 
 Head Connection::read_head() {
@@ -312,18 +388,9 @@ void Connection::read_into(void* dst, std::size_t n) {
             continue;
         }
         // Large remainder: receive straight into the destination, no intermediate copy.
-        ssize_t r = ::recv(fd_, d, n, 0);
-        if (r > 0) {
-            d += r;
-            n -= static_cast<std::size_t>(r);
-            awaiting_reply_ = false;
-        } else if (r == 0) {
-            fail("connection closed by the server");
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            wait(POLLIN);
-        } else if (errno != EINTR) {
-            fail("recv failed: " + errno_text(errno));
-        }
+        std::size_t r = receive(d, n);
+        d += r;
+        n -= r;
     }
 }
 

@@ -18,6 +18,9 @@
 #include "client/credentials.h"
 #include "core/address.h"
 #include "resp/writer.h"
+#include "tls/tls_stream.h"
+
+struct iovec;
 
 namespace insitu::client {
 
@@ -102,7 +105,15 @@ class Connection {
   private:
     Connection(int fd, core::Address address, std::shared_ptr<const Credentials> credentials,
                int socket_timeout_ms);
+    // AUTH (or PING without credentials): the first exchange of a new connection.
+    void greet();
     void wait(short events);
+    // One read into dst: bytes received (> 0), or waits until the socket is ready when none is
+    // there yet and reads again. Throws IoError when the server closed or the socket broke.
+    std::size_t receive(void* dst, std::size_t n);
+    // Sends from the front of iov[0..count): bytes sent (> 0), after waiting if the socket was
+    // full. Plain TCP: one sendmsg. TLS: one record's worth (small iovecs gathered into one).
+    std::size_t send_some(iovec* iov, std::size_t count);
     std::size_t buffered() const { return wpos_ - rpos_; }
     void fill();
     Reply read_value(std::size_t depth);
@@ -113,6 +124,8 @@ class Connection {
     [[noreturn]] void fail_auth(std::string_view server_text);
 
     int fd_;
+    std::unique_ptr<tls::Stream> tls_;  // null: plaintext
+    std::vector<char> tls_out_;         // small arguments gathered for one TLS record
     core::Address address_;
     std::shared_ptr<const Credentials> credentials_;  // never null
     int io_timeout_ms_;  // SR_SOCKET_TIMEOUT: the longest stall while data is moving

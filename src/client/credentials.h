@@ -6,10 +6,12 @@
 
 #include <insitu/config_options.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/address.h"
+#include "tls/tls_stream.h"
 
 namespace insitu::client {
 
@@ -20,6 +22,9 @@ struct Credentials {
     // The option names, as the user sees them, that set a password (for "the database requires
     // a password" errors), e.g. "SR_DB_PASSWORD_INPUT (or SR_DB_PASSWORD_FILE_INPUT, ...)".
     std::string how_to_set;
+    // TLS for every TCP connection (null: plaintext); how the client checks who the server is
+    // (client/tls_options.h).
+    std::shared_ptr<const tls::ClientContext> tls;
 
     const std::string& user_label() const {
         static const std::string def = "default";

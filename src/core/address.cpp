@@ -82,8 +82,6 @@ void set_credentials(Address& a, std::string_view info, std::string_view text, b
 Address parse_one(std::string_view text, bool hide) {
     Address a;
     std::string_view rest = text;
-    if (rest.starts_with("rediss://"))
-        bad(text, "TLS (rediss://) is not supported by this client build yet", hide);
     if (rest.starts_with("unix://")) {
         rest.remove_prefix(7);
         // unix://user:password@/path: a path is absolute, so user info never starts with '/'.
@@ -103,10 +101,11 @@ Address parse_one(std::string_view text, bool hide) {
         return a;
     }
     bool url = false;
-    for (std::string_view scheme : {"tcp://", "redis://"}) {
+    for (std::string_view scheme : {"tcp://", "redis://", "rediss://"}) {
         if (rest.starts_with(scheme)) {
             rest.remove_prefix(scheme.size());
             url = true;
+            a.tls = scheme == "rediss://";
             break;
         }
     }
@@ -133,6 +132,9 @@ Address parse_one(std::string_view text, bool hide) {
         if (host.find(':') != std::string_view::npos) bad(text, "IPv6 hosts need brackets", hide);
     }
     if (host.empty()) bad(text, "empty host", hide);
+    // Brackets only delimit an IPv6 host: one inside a host would not print back as parsed.
+    if (host.find_first_of("[]") != std::string_view::npos)
+        bad(text, "unexpected '[' or ']' in the host", hide);
     auto p = parse_ll(port);
     if (!p || *p < 1 || *p > 65535) bad(text, "port must be a number in 1..65535", hide);
     a.host = std::string(host);

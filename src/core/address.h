@@ -1,9 +1,8 @@
-// Database addresses as given in SSDB: "host:port", "tcp://host:port", "redis://host:port" or
-// "unix:///socket/path", the URL forms optionally with credentials:
+// Database addresses as given in SSDB: "host:port", "tcp://host:port", "redis://host:port",
+// "rediss://host:port" (TLS) or "unix:///socket/path", the URL forms optionally with credentials:
 //   redis://user:password@host:port   redis://:password@host:port   redis://user@host:port
 //   unix://user:password@/socket/path  unix://:password@/socket/path
 // User name and password are percent-decoded (%40 for '@', %2C for ',', %25 for '%', ...).
-// "rediss://" (TLS) is refused: this client has no TLS yet.
 #pragma once
 
 #include <optional>
@@ -18,6 +17,7 @@ struct Address {
     Kind kind = Kind::tcp;
     std::string host;  // tcp: host name or IP (IPv6 in brackets is accepted, stored without)
     int port = 0;      // tcp only
+    bool tls = false;  // given as rediss://
     std::string path;  // unix only
     // From the URL's user info, decoded. Never part of to_string() or of an error message.
     std::string user;                     // "" when the URL names none

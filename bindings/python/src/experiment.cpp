@@ -203,14 +203,23 @@ void bind_db_objects(py::class_<T, Entity, std::shared_ptr<T>>& c) {
 // the module (threads_per_queue, ...), as in SmartSim.
 // `insecure` is insitu's own (no authentication; docs/security.md), not a server argument.
 std::map<std::string, std::string> db_args_of(const py::kwargs& kw) {
+    if (kw.contains("tls") && kw["tls"].cast<bool>())
+        throw UnsupportedError(
+            "tls=True is not supported for co-located databases yet (their clients are on the "
+            "same node: use colocate_db_uds, whose socket only this user can open)");
     std::map<std::string, std::string> out;
     for (auto [k, v] : kw)
-        if (as_str(k) != "insecure") out[as_str(k)] = as_str(v);
+        if (as_str(k) != "insecure" && as_str(k) != "tls") out[as_str(k)] = as_str(v);
     return out;
 }
 
 bool insecure_of(const py::kwargs& kw) {
     return kw.contains("insecure") && kw["insecure"].cast<bool>();
+}
+
+// insitu's own too: serve TLS only (OrchestratorOptions::tls).
+bool tls_of(const py::kwargs& kw) {
+    return kw.contains("tls") && kw["tls"].cast<bool>();
 }
 
 void colocate_tcp(Model& m, int port, const py::object& ifname, int db_cpus,
@@ -756,6 +765,7 @@ void bind_experiment(py::module_& m) {
                  o.hosts = str_list(hosts);
                  o.alloc = alloc.is_none() ? "" : as_str(alloc);
                  o.insecure = insecure_of(kw);
+                 o.tls = tls_of(kw);
                  if (batch) {
                      if (launcher != "slurm")
                          throw UnsupportedError(
@@ -788,6 +798,8 @@ void bind_experiment(py::module_& m) {
              py::arg("intra_op_threads") = py::none(), py::arg("db_identifier") = "orchestrator")
         .def("get_address", &Orchestrator::get_address)
         .def_property_readonly("insecure", &Orchestrator::is_insecure)
+        .def_property_readonly("tls", &Orchestrator::uses_tls)
+        .def_property_readonly("tls_ca_file", &Orchestrator::tls_ca_file)
         .def_property_readonly("secrets_dir", &Orchestrator::secrets_dir)
         .def("is_active", &Orchestrator::is_active, py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("num_shards", &Orchestrator::num_shards)
@@ -939,7 +951,7 @@ void bind_experiment(py::module_& m) {
                 auto ifs = str_list(interface);
                 return e.create_database(port, db_nodes, ifs.empty() ? "lo" : ifs[0], db_identifier,
                                          threads_per_queue, inter_op_threads, intra_op_threads,
-                                         insecure_of(kw));
+                                         insecure_of(kw), tls_of(kw));
             },
             py::arg("port") = 6379, py::arg("db_nodes") = 1, py::arg("interface") = "lo",
             py::arg("db_identifier") = "orchestrator", py::arg("threads_per_queue") = 0,

@@ -25,6 +25,7 @@
 #include "launch/db/db_command.h"
 #include "launch/db/db_objects.h"
 #include "launch/db/deploy.h"
+#include "launch/db/tls_files.h"
 #include "launch/launchers/launcher.h"
 #include "launch/launchers/local/local_launcher.h"
 #include "launch/launchers/run_command.h"
@@ -97,8 +98,10 @@ std::map<std::string, std::string> Experiment::Impl::database_env(const std::str
     auto add = [&](const Orchestrator& orc, const std::vector<std::string>& addrs) {
         std::string sfx = env_suffix(orc.db_identifier());
         std::string ssdb;
+        const std::string scheme = orc.uses_tls() ? "rediss://" : "";
         for (std::size_t i = 0; i < addrs.size() && i < k_max_ssdb_addresses; ++i)
-            ssdb += (i ? "," : "") + addrs[i];
+            ssdb += (i ? "," : "") + (addrs[i].starts_with("unix://") ? "" : scheme) + addrs[i];
+        if (orc.uses_tls()) env["SR_TLS_CA_FILE" + sfx] = orc.tls_ca_file();
         env["SSDB" + sfx] = ssdb;
         env["SR_DB_TYPE" + sfx] = addrs.size() > 1 ? "Clustered" : "Standalone";
         if (std::string dir = orc.secrets_dir(); !dir.empty()) {
@@ -147,6 +150,7 @@ void Experiment::Impl::write_checkpoint(const RunningDb& db) {
             << "\n"
             // Where the secrets are, never a secret itself.
             << "insecure " << (o.insecure ? 1 : 0) << "\n"
+            << "tls " << (o.tls ? 1 : 0) << "\n"
             << "secrets " << db.orc->secrets_dir() << "\n";
         auto* local = dynamic_cast<launch::LocalLauncher*>(launcher.get());
         for (std::size_t i = 0; i < db.deployment.addresses.size(); ++i) {
@@ -203,6 +207,7 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
                             "can read, overwrite and delete its data and run code in it");
     else
         launch::generate_secrets(orc->secrets_dir());  // fresh secrets for every start
+    if (orc->uses_tls()) launch::generate_tls(orc->secrets_dir(), orc->options().hosts);
     std::vector<std::size_t> job_index;
     auto record = [&](std::size_t i, const std::string& step) {
         Job j;
@@ -607,7 +612,7 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
 
 std::shared_ptr<Orchestrator> Experiment::create_database(
     int port, int db_nodes, std::string interface, std::string db_identifier, int threads_per_queue,
-    int inter_op_threads, int intra_op_threads, bool insecure) {
+    int inter_op_threads, int intra_op_threads, bool insecure, bool tls) {
     if (impl_->db_ids.count(db_identifier))
         throw EntityExistsError("a database with db_identifier '" + db_identifier +
                                 "' already exists in this experiment");
@@ -620,6 +625,7 @@ std::shared_ptr<Orchestrator> Experiment::create_database(
     o.inter_op_threads = inter_op_threads;
     o.intra_op_threads = intra_op_threads;
     o.insecure = insecure;
+    o.tls = tls;
     auto orc =
         std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / db_identifier).string());
     impl_->db_ids.insert(db_identifier);
@@ -874,6 +880,8 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             o.intra_op_threads = number(key, value);
         else if (key == "path")
             path = value;
+        else if (key == "tls")
+            o.tls = value == "1";
         else if (key == "insecure") {
             o.insecure = value == "1";
             security_given = true;

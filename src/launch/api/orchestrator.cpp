@@ -8,6 +8,7 @@
 
 #include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
+#include "launch/db/tls_files.h"
 
 namespace insitu {
 
@@ -19,6 +20,10 @@ Orchestrator::Orchestrator(OrchestratorOptions opts, std::string path)
     if (opts_.port < 0 || opts_.port + opts_.db_nodes > 55535)
         throw ConfigError("database port out of range (the cluster bus uses port + 10000)");
     if (opts_.db_identifier.empty()) throw ConfigError("db_identifier must not be empty");
+    if (opts_.tls && opts_.insecure)
+        throw ConfigError(
+            "tls=True needs authentication: a database without users (insecure=True) would "
+            "let anyone who reaches it over TLS in; drop insecure=True");
     for (char c : opts_.db_identifier)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
             throw ConfigError(
@@ -30,6 +35,11 @@ Orchestrator::Orchestrator(OrchestratorOptions opts, std::string path)
 std::string Orchestrator::secrets_dir() const {
     if (opts_.insecure) return "";
     return opts_.secrets_dir.empty() ? launch::secrets_dir_of(path()) : opts_.secrets_dir;
+}
+
+std::string Orchestrator::tls_ca_file() const {
+    if (!opts_.tls) return "";
+    return launch::tls_dir_of(secrets_dir()) + "/ca.crt";
 }
 
 std::string Orchestrator::shard_name(int i) const {

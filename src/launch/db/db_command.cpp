@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 #include "core/address.h"
 #include "core/socket.h"
 #include "resp/parser.h"
+#include "tls/tls_stream.h"
 
 namespace insitu::launch {
 namespace {
@@ -34,6 +36,45 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     int fd = connect_to(address, deadline);
     if (fd < 0) return std::nullopt;
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    std::unique_ptr<tls::Stream> tls;
+    if (!auth.tls_ca.empty() && !address.starts_with("unix://")) {
+        try {
+            tls::ClientOptions o;
+            o.ca_file = auth.tls_ca;
+            o.verify_host = false;
+            tls = std::make_unique<tls::Stream>(std::make_shared<const tls::ClientContext>(o), fd);
+            tls->handshake(core::parse_address(address).host, deadline);
+        } catch (const std::exception&) {
+            return std::nullopt;  // not (yet) a TLS server of this experiment
+        }
+    }
+    // One read or write: bytes moved, 0 when it would block (wait for `events`), -1 on failure.
+    auto io = [&](bool out, char* data, std::size_t n, short& events) -> long {
+        if (tls) {
+            tls::Want want = out ? tls::Want::write : tls::Want::read;
+            long r = -1;
+            try {
+                r = out ? tls->write(data, n, want) : tls->read(data, n, want);
+            } catch (const tls::Error&) {
+                return -1;
+            }
+            if (r == 0) return -1;
+            if (r > 0) return r;
+            events = want == tls::Want::write ? POLLOUT : POLLIN;
+            return 0;
+        }
+        ssize_t r = out ? ::send(fd, data, n, MSG_NOSIGNAL) : ::recv(fd, data, n, 0);
+        if (r > 0) return r;
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+            events = out ? POLLOUT : POLLIN;
+            return 0;
+        }
+        return -1;
+    };
     resp::Parser parser;
     // Sends one command and reads its reply; nullopt on a timeout, a closed connection or bytes
     // that are not RESP.
@@ -41,23 +82,26 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
         std::string cmd = "*" + std::to_string(words.size()) + "\r\n";
         for (const auto& a : words) cmd += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
         std::size_t sent = 0;
+        short events = POLLOUT;
         while (sent < cmd.size()) {
-            pollfd p{fd, POLLOUT, 0};
-            if (::poll(&p, 1, remaining_ms(deadline)) != 1) return std::nullopt;
-            ssize_t n = ::send(fd, cmd.data() + sent, cmd.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0 && errno != EAGAIN) return std::nullopt;
-            if (n > 0) sent += static_cast<std::size_t>(n);
+            long n = io(true, cmd.data() + sent, cmd.size() - sent, events);
+            if (n < 0) return std::nullopt;
+            sent += static_cast<std::size_t>(n);
+            pollfd p{fd, events, 0};
+            if (n == 0 && ::poll(&p, 1, remaining_ms(deadline)) != 1) return std::nullopt;
         }
         char buf[16384];
         try {
             for (;;) {
                 if (auto r = parser.next()) return r;
-                pollfd p{fd, POLLIN, 0};
+                long n = io(false, buf, sizeof buf, events);
+                if (n < 0) return std::nullopt;
+                if (n > 0) {
+                    parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+                    continue;
+                }
+                pollfd p{fd, events, 0};
                 if (::poll(&p, 1, remaining_ms(deadline)) != 1) return std::nullopt;
-                ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-                if (n < 0 && errno == EAGAIN) continue;
-                if (n <= 0) return std::nullopt;
-                parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
             }
         } catch (const resp::ProtocolError&) {
             return std::nullopt;
@@ -69,7 +113,6 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
     std::optional<Reply> out;
     if (!auth.empty()) out = exchange({"AUTH", auth.user, auth.password});
     if (auth.empty() || (out && !out->is_error())) out = exchange(args);
-    ::close(fd);
     return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace insitu::launch {
@@ -14,8 +15,14 @@ namespace insitu::launch {
 // Credentials for the launcher's own connections (the admin ACL user); empty: none (an insecure
 // database).
 struct DbAuth {
+    DbAuth() = default;
+    DbAuth(std::string u, std::string p, std::string ca = "")
+        : user(std::move(u)), password(std::move(p)), tls_ca(std::move(ca)) {}
     std::string user;
     std::string password;
+    // The experiment's CA when the database serves TLS only ("" : plaintext). The launcher checks
+    // the chain, not the host name: only this database's servers hold a certificate of this CA.
+    std::string tls_ca;
     bool empty() const { return password.empty(); }
 };
 

@@ -37,6 +37,7 @@ std::vector<ShardSpec> plan_shards(const Orchestrator& orc) {
         s.cluster = o.db_nodes > 1;
         s.module_args = module_args;
         s.secrets_dir = orc.secrets_dir();
+        s.tls = orc.uses_tls();
         shards.push_back(std::move(s));
     }
     return shards;

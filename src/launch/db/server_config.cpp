@@ -11,6 +11,7 @@
 
 #include "launch/db/acl_users.h"
 #include "launch/db/local_server.h"
+#include "launch/db/tls_files.h"
 
 namespace fs = std::filesystem;
 
@@ -74,7 +75,10 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
         c << "include " << quote(fs::absolute(base).string()) << "\n";
     }
     c << "# Per shard.\n";
-    c << "port " << s.port << "\n";
+    if (s.tls && s.port != 0)
+        c << render_tls_config(s.secrets_dir, s.port, s.cluster);
+    else
+        c << "port " << s.port << "\n";
     if (s.port != 0) {
         c << "bind";
         for (const auto& b : s.bind) c << " " << b;

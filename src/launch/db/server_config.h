@@ -26,6 +26,8 @@ struct ShardSpec {
     // The database's secrets folder (acl_users.h): the config includes its server-auth.conf.
     // Empty: no authentication (an `insecure` database).
     std::string secrets_dir;
+    // Serve TLS only (the certificates are in <secrets_dir>/tls, launch/db/tls_files.h).
+    bool tls = false;
     std::string address() const;  // "bind[0]:port" or "unix://socket"
     DbAuth auth() const;          // the admin credentials (empty when insecure)
 };

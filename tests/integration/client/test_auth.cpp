@@ -10,6 +10,7 @@
 #include <insitu/client.h>
 #include <insitu/dataset.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -190,11 +191,18 @@ TEST_F(Auth, UrlForms) {
     put_get(d, "url_user_only");
 }
 
-TEST_F(Auth, RedissIsRefusedClearly) {
-    auto what = error_of<ParameterException>(
-        [&] { make_client("rediss://:" + password_ + "@" + addr(), false); });
-    EXPECT_TRUE(contains(what, "TLS (rediss://) is not supported by this client build yet"))
-        << what;
+// rediss:// to a server without TLS: a clear refusal within SR_CONN_TIMEOUT, never a hang and
+// never the password.
+TEST_F(Auth, RedissToAPlaintextServerFailsClearly) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto what = error_of<DatabaseException>([&] {
+        make_client("rediss://:" + password_ + "@" + addr(), false, {{"SR_CONN_TIMEOUT", "2"}});
+    });
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(contains(what, "is the server serving TLS on this port")) << what;
+    EXPECT_TRUE(contains(what, addr())) << what;
+    EXPECT_FALSE(contains(what, password_)) << what;
+    EXPECT_LT(took, 4.0) << what;
 }
 
 TEST_F(Auth, AclUserWorksAndNopermIsClear) {

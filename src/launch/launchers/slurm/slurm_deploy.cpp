@@ -83,6 +83,7 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         s.cluster = o.db_nodes > 1;
         s.module_args = module_args;
         s.secrets_dir = orc.secrets_dir();
+        s.tls = orc.uses_tls();
         RunSettings rs;
         rs.run_command = "srun";
         rs.exe = cli;
