@@ -133,9 +133,11 @@ def test_password_file_others_can_read_is_refused(tmp_path):
     assert not c.tensor_exists("py_nothing")
 
 
-def test_rediss_is_refused():
-    with pytest.raises(insitu.RedisParameterError,
-                       match=r"TLS \(rediss://\) is not supported by this client build yet") as e:
-        insitu.Client(options(SSDB=f"rediss://:{secret('password')}@{first_node()}"),
-                      logger_name="py_tls")
+def test_rediss_to_a_plaintext_server_fails_clearly():
+    cfg = options(SSDB=f"rediss://:{secret('password')}@{first_node()}")
+    cfg.override_integer_option("SR_CONN_TIMEOUT", 2)
+    t0 = time.monotonic()
+    with pytest.raises(insitu.RedisReplyError, match=r"is the server serving TLS on this port") as e:
+        insitu.Client(cfg, logger_name="py_tls")
+    assert time.monotonic() - t0 < 4
     assert_no_secret(str(e.value))
