@@ -16,8 +16,8 @@ int main() {
         std::iota(put.begin(), put.end(), 0.5);
         client.put_tensor("env_client.t", put.data(), {put.size()}, insitu::TensorType::Double,
                           insitu::MemoryLayout::Contiguous);
-        client.unpack_tensor("env_client.t", got.data(), {got.size()},
-                             insitu::TensorType::Double, insitu::MemoryLayout::Contiguous);
+        client.unpack_tensor("env_client.t", got.data(), {got.size()}, insitu::TensorType::Double,
+                             insitu::MemoryLayout::Contiguous);
         if (got != put) {
             std::fprintf(stderr, "env_client: the tensor read back differs\n");
             return 1;
