@@ -169,6 +169,8 @@ int main(int argc, char** argv) {
     }
     try {
         insitu::Client client("analysis");
+        const char* ssdb = std::getenv("SSDB");  // rediss://... when the database serves TLS
+        std::printf("analysis: database %s\n", ssdb ? ssdb : "(SSDB not set)");
         store_models(client);
         std::vector<StepResult> results;
         std::vector<Field> snapshots;

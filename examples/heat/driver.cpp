@@ -2,7 +2,11 @@
 // the analysis reading from it, and a co-located variant of the simulation with its own database
 // on this host; then a summary table, and everything stopped.
 //
-//   heat_driver [--exp-dir DIR] [--steps N] [--every K] [--quick]
+//   heat_driver [--exp-dir DIR] [--steps N] [--every K] [--quick] [--tls]
+//
+// --tls: the 3-shard database serves TLS only (a CA made for this run; docs/security.md), so the
+// simulation and the analysis reach it over rediss://. The co-located variant stays on loopback
+// without TLS (its traffic does not leave the host; co-located TLS is not supported).
 #include <insitu/experiment.h>
 
 #include <arpa/inet.h>
@@ -40,6 +44,7 @@ int free_port() {
 int main(int argc, char** argv) {
     std::string exp_dir = (fs::current_path() / "heat-experiment").string();
     int steps = 600, every = 20, nx = 128;
+    bool tls = false;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--exp-dir") && i + 1 < argc)
             exp_dir = argv[++i];
@@ -49,8 +54,11 @@ int main(int argc, char** argv) {
             every = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--quick"))
             steps = 100, every = 10, nx = 48;
+        else if (!std::strcmp(argv[i], "--tls"))
+            tls = true;
         else {
-            std::fprintf(stderr, "usage: %s [--exp-dir DIR] [--steps N] [--every K] [--quick]\n",
+            std::fprintf(stderr,
+                         "usage: %s [--exp-dir DIR] [--steps N] [--every K] [--quick] [--tls]\n",
                          argv[0]);
             return 2;
         }
@@ -64,7 +72,7 @@ int main(int argc, char** argv) {
     try {
         insitu::Experiment exp("heat", exp_dir);
         // port 0: free ports (a workstation may already run something on 6379).
-        auto db = exp.create_database(0, 3, "lo");
+        auto db = exp.create_database(0, 3, "lo", "orchestrator", 0, 0, 0, /*insecure=*/false, tls);
 
         auto sim_rs = exp.create_run_settings(heat, sim_args, "mpirun");
         sim_rs.set_tasks(2);
@@ -92,7 +100,7 @@ int main(int argc, char** argv) {
 
         exp.generate({db, sim, an, colo}, /*overwrite=*/true);
         exp.start(db);  // returns once the 3 shards form a verified cluster
-        std::printf("heat demo: database at");
+        std::printf("heat demo: database%s at", tls ? " (TLS only)" : "");
         for (const auto& a : db->get_address()) std::printf(" %s", a.c_str());
         std::printf("\n");
         exp.start({sim, an, colo}, /*block=*/false);

@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
                     60.0 * std::exp(-120 * ((x - 0.7) * (x - 0.7) + (y - 0.7) * (y - 0.7)));
             }
         insitu::Client client("heat");  // SSDB, SR_DB_TYPE, SSKEYOUT from the driver
+        if (rank == 0) {
+            // Where the driver pointed us (rediss://... when its database serves TLS).
+            const char* ssdb = std::getenv("SSDB");
+            std::printf("heat: database %s\n", ssdb ? ssdb : "(SSDB not set)");
+        }
         int up = rank > 0 ? rank - 1 : MPI_PROC_NULL,
             down = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
         int verified = 0;

@@ -40,6 +40,13 @@ static void config_options(void) {
     setenv("SSDB_CTEST", ssdb, 1);
     setenv("SR_DB_TYPE_CTEST", getenv("SR_DB_TYPE"), 1);
     setenv("SR_CONN_TIMEOUT_CTEST", "7", 1);
+    /* What a TLS (SR_TLS_CA_FILE) or password-protected database needs, under the suffix too. */
+    const char* optional[] = {"SR_TLS_CA_FILE", "SR_DB_USER", "SR_DB_PASSWORD_FILE"};
+    for (size_t k = 0; k < sizeof optional / sizeof optional[0]; ++k) {
+        char name[64];
+        snprintf(name, sizeof name, "%s_CTEST", optional[k]);
+        if (getenv(optional[k])) setenv(name, getenv(optional[k]), 1);
+    }
     CHECK_OK(create_configoptions_from_environment(S("CTEST"), &cfg));
     CHECK_OK(get_integer_option(cfg, S("SR_CONN_TIMEOUT"), &i));
     CHECK(i == 7);
@@ -71,8 +78,12 @@ static void bad_addresses(void) {
     CHECK_ERROR_TEXT("SSDB");
     CHECK(strcmp(SRGetLastErrorLocation(), "CreateClient") == 0);
     CHECK(client == NULL);
-    /* nothing listening: a database error within the connect budget */
-    CHECK_OK(override_string_option(cfg, S("SSDB"), S("127.0.0.1:1")));
+    /* nothing listening: a database error within the connect budget (rediss:// where the
+     * environment names a TLS database: a CA without rediss:// is refused before connecting) */
+    if (strncmp(getenv("SSDB"), "rediss://", 9) == 0)
+        CHECK_OK(override_string_option(cfg, S("SSDB"), S("rediss://127.0.0.1:1")));
+    else
+        CHECK_OK(override_string_option(cfg, S("SSDB"), S("127.0.0.1:1")));
     CHECK_OK(override_string_option(cfg, S("SR_DB_TYPE"), S("Standalone")));
     CHECK_OK(override_integer_option(cfg, S("SR_CONN_TIMEOUT"), 1));
     CHECK_OK(override_integer_option(cfg, S("SR_CONN_INTERVAL"), 100));

@@ -160,7 +160,7 @@ def test_failures_name_the_problem(exp_dir):
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="the TORCH backend is not built")
-@pytest.mark.parametrize("mode", ["standalone", "cluster", "colocated_tcp", "colocated_uds"])
+@pytest.mark.parametrize("mode", ["standalone", "cluster", "colocated_tcp", "colocated_uds", "tls"])
 def test_attached_model_and_function_run_in_the_app(exp_dir, mode):
     app = write_app(exp_dir, MODEL_APP, "model_app.py")
     exp = Experiment("models", exp_path=str(exp_dir / "exp"))
@@ -173,6 +173,8 @@ def test_attached_model_and_function_run_in_the_app(exp_dir, mode):
         m.colocate_db_tcp(port=free_port(), ifname="lo", db_cpus=1)
     elif mode == "colocated_uds":
         m.colocate_db_uds(unix_socket=str(exp_dir / "db.sock"), db_cpus=1)
+    elif mode == "tls":  # the driver stores them over TLS too
+        entities.insert(0, exp.create_database(port=0, tls=True))
     else:
         entities.insert(0, exp.create_database(port=0, db_nodes=3 if mode == "cluster" else 1))
     exp.start(*entities, block=True)

@@ -1,10 +1,12 @@
 """Databases the Python driver starts are secure by default (docs/security.md): no access without
 credentials, applications get the app (or reader) user and its password file, clients the driver
-creates itself authenticate; ``insecure=True`` gives SmartSim's open databases and warns."""
+creates itself authenticate; ``insecure=True`` gives SmartSim's open databases and warns;
+``tls=True`` serves TLS only, to clients that trust the database's own CA."""
 
 import os
 import socket
 import stat
+import subprocess
 import sys
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 
 import insitu
 from insitu import Experiment
-from insitu.error import SSConfigError
+from insitu.error import SSConfigError, SSUnsupportedError
 
 from conftest import free_port, read, write_app
 
@@ -139,3 +141,102 @@ def test_colocated_database(exp_dir, insecure):
         assert "SR_DB_USER=app\n" in out
         assert f"SR_DB_PASSWORD_FILE={secrets}/app\n" in out
         assert mode(secrets) == 0o700 and mode(secrets / "app") == 0o600
+
+
+# An application of a TLS database: configured by its environment alone (rediss:// addresses,
+# SR_TLS_CA_FILE, the app user), it stores and reads back an array.
+TLS_APP = """
+import os
+import numpy as np
+import insitu
+for n in ("SSDB", "SR_DB_TYPE", "SR_TLS_CA_FILE", "SR_DB_USER"):
+    print(n + "=" + os.environ.get(n, ""))
+c = insitu.Client(cluster=os.environ["SR_DB_TYPE"] == "Clustered")
+a = np.arange(3000, dtype=np.float64).reshape(30, 100)
+c.put_tensor("tls_app", a)
+assert np.array_equal(c.get_tensor("tls_app"), a)
+print("OK")
+"""
+
+
+def plaintext_answer(address):
+    """What a plaintext client gets from a TLS-only port ("" when the server hangs up)."""
+    try:
+        return raw(address, "PING")
+    except OSError as e:
+        return f"({e})"
+
+
+def other_ca(path):
+    """A self-signed certificate that has nothing to do with the database's CA."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=other",
+                    "-keyout", str(path / "other.key"), "-out", str(path / "other.crt")],
+                   check=True, capture_output=True)
+    return str(path / "other.crt")
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_tls_database(exp_dir, monkeypatch, shards):
+    write_app(exp_dir, TLS_APP, "tls_app.py")
+    exp = Experiment("tls", exp_path=str(exp_dir / "exp"))
+    db = exp.create_database(port=free_port(), db_nodes=shards, interface="lo", tls=True)
+    assert db.tls and not db.insecure
+    exp.start(db)
+    try:
+        ca = db.tls_ca_file
+        assert ca == os.path.join(db.secrets_dir, "tls", "ca.crt") and os.path.isfile(ca)
+        assert mode(os.path.dirname(ca)) == 0o700
+        for key in ("ca.key", "server.key"):
+            assert mode(os.path.join(os.path.dirname(ca), key)) == 0o600
+        addrs = db.get_address()
+        assert len(addrs) == shards
+        for a in addrs:
+            assert "PONG" not in plaintext_answer(a)
+        # The application gets rediss:// addresses and the CA, and works over TLS.
+        m = exp.create_model("m", exp.create_run_settings(
+            "/usr/bin/python3", exe_args=[str(exp_dir / "tls_app.py")]))
+        exp.start(m, block=True)
+        out = read(exp_dir / "exp" / "m" / "m.out")
+        assert exp.get_status(m)[0] == insitu.SmartSimStatus.STATUS_COMPLETED, \
+            out + read(exp_dir / "exp" / "m" / "m.err")
+        assert "OK\n" in out
+        ssdb = next(l for l in out.splitlines() if l.startswith("SSDB="))[len("SSDB="):]
+        assert all(a.startswith("rediss://") for a in ssdb.split(",")), ssdb
+        assert f"SR_TLS_CA_FILE={ca}\n" in out and "SR_DB_USER=app\n" in out, out
+        if shards == 1:
+            # A co-located database next to it stays plain, and its application gets no CA.
+            colo = exp.create_model("colo", exp.create_run_settings(
+                "/usr/bin/python3", exe_args=[str(exp_dir / "tls_app.py")]))
+            colo.colocate_db_tcp(port=free_port(), db_cpus=1)
+            exp.start(colo, block=True)
+            out = read(exp_dir / "exp" / "colo" / "colo.out")
+            assert "OK\n" in out, out + read(exp_dir / "exp" / "colo" / "colo.err")
+            assert "SSDB=127.0.0.1:" in out and "SR_TLS_CA_FILE=\n" in out, out
+        # The driver's own client, given the CA, reads what the application stored ...
+        monkeypatch.setenv("SSDB", "")  # Client(address=...) writes SSDB; give it back after
+        monkeypatch.setenv("SR_TLS_CA_FILE", ca)
+        c = insitu.Client(shards > 1, "rediss://" + addrs[0])
+        assert c.get_tensor("tls_app").shape == (30, 100)
+        # ... and one that trusts another CA is refused by name.
+        monkeypatch.setenv("SR_TLS_CA_FILE", other_ca(exp_dir))
+        with pytest.raises(insitu.RedisConnectionError, match="certificate verify failed"):
+            insitu.Client(shards > 1, "rediss://" + addrs[0])
+    finally:
+        exp.stop(db)
+
+
+def test_tls_refusals(exp_dir):
+    exp = Experiment("tls-refusals", exp_path=str(exp_dir / "exp"))
+    # TLS without authentication would let anyone who reaches the port in.
+    with pytest.raises(SSConfigError, match="insecure"):
+        exp.create_database(port=free_port(), interface="lo", insecure=True, tls=True)
+    orc = insitu.Orchestrator(path=str(exp_dir / "orc"), port=free_port(), tls=True)
+    assert orc.tls and orc.tls_ca_file.endswith("/tls/ca.crt")
+    # Co-located databases do not serve TLS (yet): refused, not silently plaintext.
+    m = exp.create_model("m", exp.create_run_settings("/bin/true"))
+    with pytest.raises(SSUnsupportedError, match="co-located"):
+        m.colocate_db_tcp(port=free_port(), db_cpus=1, tls=True)
+    with pytest.raises(SSUnsupportedError, match="co-located"):
+        m.colocate_db_uds(db_cpus=1, tls=True)
+    assert not m.colocated

@@ -274,6 +274,9 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
         std::string sfx = c.db_identifier.empty() ? "" : "_" + c.db_identifier;
         env["SSDB" + sfx] = launch::colocated_address(c);
         env["SR_DB_TYPE" + sfx] = "Standalone";
+        // Its own database does not serve TLS: a TLS database's CA under the same name would
+        // make the client refuse the plain address.
+        env.erase("SR_TLS_CA_FILE" + sfx);
         std::string secrets;
         if (c.insecure) {
             launch::log_warning("the co-located database of " + m->name() +

@@ -56,8 +56,11 @@ std::string read_file(const std::string& path) {
 std::unique_ptr<Client> client_for(const std::vector<std::string>& addresses, const DbAuth& auth) {
     auto cfg = ConfigOptions::create_empty();
     std::string ssdb;
-    for (const auto& a : addresses) ssdb += (ssdb.empty() ? "" : ",") + a;
+    // A TLS-only database (auth.tls_ca set) answers nothing in plaintext.
+    const std::string scheme = auth.tls_ca.empty() ? "" : "rediss://";
+    for (const auto& a : addresses) ssdb += (ssdb.empty() ? "" : ",") + scheme + a;
     cfg->override_string_option("SSDB", ssdb);
+    if (!auth.tls_ca.empty()) cfg->override_string_option("SR_TLS_CA_FILE", auth.tls_ca);
     cfg->override_string_option("SR_DB_TYPE", addresses.size() > 1 ? "Clustered" : "Standalone");
     cfg->override_integer_option("SR_CONN_TIMEOUT", 10);
     if (!auth.empty()) {
