@@ -43,8 +43,7 @@ int bio_read(BIO* b, char* out, int len) {
     const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
     BIO_clear_retry_flags(b);
     ssize_t n = ::recv(fd, out, static_cast<std::size_t>(len), 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        BIO_set_retry_read(b);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
     return static_cast<int>(n);
 }
 
@@ -79,7 +78,8 @@ bool is_ip(const std::string& host) {
 
 ClientContext::ClientContext(ClientOptions options)
     : options_(std::move(options)), ctx_(SSL_CTX_new(TLS_client_method())) {
-    if (!ctx_) throw Error(Error::Kind::refused, "cannot create a TLS context: " + openssl_errors());
+    if (!ctx_)
+        throw Error(Error::Kind::refused, "cannot create a TLS context: " + openssl_errors());
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
     // Partial writes let the caller's iovec loop advance record by record; read-ahead takes
@@ -95,16 +95,19 @@ ClientContext::ClientContext(ClientOptions options)
         std::error_code ec;
         if (!std::filesystem::is_regular_file(options_.ca_file, ec)) {
             SSL_CTX_free(ctx_);
-            throw Error(Error::Kind::refused, "the TLS CA file " + options_.ca_file + " does not exist");
+            throw Error(Error::Kind::refused,
+                        "the TLS CA file " + options_.ca_file + " does not exist");
         }
         ok = SSL_CTX_load_verify_locations(ctx_, options_.ca_file.c_str(), nullptr) == 1;
     }
     if (!ok) {
         std::string why = openssl_errors();
         SSL_CTX_free(ctx_);
-        throw Error(Error::Kind::refused, "cannot load the TLS CA " +
-                    (options_.ca_file.empty() ? std::string("of the system") : options_.ca_file) +
-                    ": " + why);
+        throw Error(
+            Error::Kind::refused,
+            "cannot load the TLS CA " +
+                (options_.ca_file.empty() ? std::string("of the system") : options_.ca_file) +
+                ": " + why);
     }
 }
 
@@ -114,7 +117,8 @@ ClientContext::~ClientContext() {
 
 Stream::Stream(std::shared_ptr<const ClientContext> context, int fd)
     : context_(std::move(context)), ssl_(SSL_new(context_->native())), fd_(fd) {
-    if (!ssl_) throw Error(Error::Kind::refused, "cannot create a TLS session: " + openssl_errors());
+    if (!ssl_)
+        throw Error(Error::Kind::refused, "cannot create a TLS session: " + openssl_errors());
     BIO* bio = BIO_new(socket_method());
     if (!bio) {
         SSL_free(ssl_);
@@ -148,9 +152,8 @@ void Stream::handshake(const std::string& host, std::chrono::steady_clock::time_
         if (events == 0) {
             long verify = SSL_get_verify_result(ssl_);
             if (verify != X509_V_OK)
-                throw Error(Error::Kind::refused,
-                            std::string("TLS certificate verify failed: ") +
-                            X509_verify_cert_error_string(verify));
+                throw Error(Error::Kind::refused, std::string("TLS certificate verify failed: ") +
+                                                      X509_verify_cert_error_string(verify));
             std::string why = openssl_errors();
             if (why.empty()) {
                 // The socket broke (the server died or closed): worth a retry.
@@ -196,7 +199,8 @@ long Stream::result(int r, Want& want, const char* op) {
             throw Error(Error::Kind::broken, std::string("TLS ") + op + " failed: " + why);
         }
         default:
-            throw Error(Error::Kind::broken, std::string("TLS ") + op + " failed: " + openssl_errors());
+            throw Error(Error::Kind::broken,
+                        std::string("TLS ") + op + " failed: " + openssl_errors());
     }
 }
 

@@ -34,8 +34,8 @@ void add_addresses(const std::string& host, std::set<std::string>& out) {
     if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return;
     for (addrinfo* a = res; a; a = a->ai_next) {
         char buf[NI_MAXHOST];
-        if (::getnameinfo(a->ai_addr, a->ai_addrlen, buf, sizeof buf, nullptr, 0,
-                          NI_NUMERICHOST) == 0)
+        if (::getnameinfo(a->ai_addr, a->ai_addrlen, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) ==
+            0)
             out.insert(buf);
     }
     ::freeaddrinfo(res);
@@ -77,7 +77,8 @@ std::string render_tls_config(const std::string& secrets_dir, int port, bool clu
       << "tls-port " << port << "\n"
       << "tls-cert-file " << quote((dir / "server.crt").string()) << "\n"
       << "tls-key-file " << quote((dir / "server.key").string()) << "\n"
-      << "tls-ca-cert-file " << quote((dir / "ca.crt").string()) << "\n"
+      << "tls-ca-cert-file " << quote((dir / "ca.crt").string())
+      << "\n"
       // Clients prove who they are with their ACL password, not a certificate.
       << "tls-auth-clients no\n"
       << "tls-replication yes\n";

@@ -50,8 +50,7 @@ std::string error_of(F&& fn, double* seconds = nullptr) {
         fn();
     } catch (const Exception& e) {
         if (seconds)
-            *seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return e.what();
     }
     return "";
@@ -75,8 +74,7 @@ void round_trip(Client& c, const std::string& key, std::size_t bytes) {
 TEST(Tls, ClientTrustingTheCaMovesSmallAndLargeTensors) {
     Certs certs;
     RedisServer server(tls_options(certs.own.dir));
-    Client c = make_client(rediss(server.port()), false,
-                           {{"SR_TLS_CA_FILE", certs.own.ca_cert}});
+    Client c = make_client(rediss(server.port()), false, {{"SR_TLS_CA_FILE", certs.own.ca_cert}});
     round_trip(c, "small", 12);
     round_trip(c, "medium", 100'000);  // several TLS records, gathered and direct reads
     round_trip(c, "large", 16u << 20);
@@ -112,9 +110,9 @@ TEST(Tls, HostNamesInTheCertificateAreAccepted) {
     Client by_name = make_client("rediss://localhost:" + std::to_string(server.port()), false,
                                  {{"SR_TLS_CA_FILE", certs.own.ca_cert}});
     round_trip(by_name, "by_name", 64);
-    Client chain_only = make_client(rediss(server.port()), false,
-                                    {{"SR_TLS_CA_FILE", certs.own.ca_cert},
-                                     {"SR_TLS_VERIFY_HOST", "0"}});
+    Client chain_only =
+        make_client(rediss(server.port()), false,
+                    {{"SR_TLS_CA_FILE", certs.own.ca_cert}, {"SR_TLS_VERIFY_HOST", "0"}});
     round_trip(chain_only, "chain_only", 64);
     auto what = error_of([&] {
         make_client(rediss(server.port()), false,
@@ -127,8 +125,7 @@ TEST(Tls, BadSettingsAreNamed) {
     Certs certs;
     RedisServer server(tls_options(certs.own.dir));
     auto what = error_of([&] {
-        make_client(rediss(server.port()), false,
-                    {{"SR_TLS_CA_FILE", certs.dir + "/missing.crt"}});
+        make_client(rediss(server.port()), false, {{"SR_TLS_CA_FILE", certs.dir + "/missing.crt"}});
     });
     EXPECT_TRUE(contains(what, "missing.crt")) << what;
     EXPECT_TRUE(contains(what, "SR_TLS_CA_FILE")) << what;

@@ -13,12 +13,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "launch/db/tls_files.h"
 #include "launch/db/cluster.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
 #include "launch/db/local_server.h"
 #include "launch/db/shard.h"
+#include "launch/db/tls_files.h"
 #include "launch/hpc/run_commands.h"
 #include "launch/os/log.h"
 #include "launch/os/netif.h"
