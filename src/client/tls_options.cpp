@@ -17,16 +17,11 @@ std::shared_ptr<const tls::ClientContext> resolve_tls(const ConfigOptions& cfg,
         ++tcp;
         if (s.tls) ++tls;
     }
-    if (tls == 0) {
-        if (!cfg.get_string_option_or("SR_TLS_CA_FILE", "").empty() && tcp > 0) {
-            // A CA without rediss:// would silently send everything in the clear.
-            throw ParameterException(ca_opt + " is set but " + ssdb_opt +
-                                     " does not ask for TLS; write its addresses as "
-                                     "rediss://host:port");
-        }
-        return nullptr;
-    }
-    if (tls != tcp)
+    // A CA asks for TLS too (so that SmartSim-style code passing db.get_address()'s host:port
+    // works against a TLS database): never plaintext with a CA set.
+    const bool ca_given = !cfg.get_string_option_or("SR_TLS_CA_FILE", "").empty();
+    if (tls == 0 && !(ca_given && tcp > 0)) return nullptr;
+    if (tls != 0 && tls != tcp)
         throw ParameterException(ssdb_opt +
                                  " mixes rediss:// (TLS) and plain addresses; a database "
                                  "serves one or the other");

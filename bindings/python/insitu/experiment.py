@@ -350,18 +350,23 @@ def _forget_credentials(keep: t.Callable[[t.Any], bool] = lambda db: db.is_activ
 def _driver_credentials(dbs: t.List[t.Any]) -> None:
     """Clients this driver creates itself (``Client(cluster, address)``, as SmartSim drivers do)
     authenticate to the databases it started: the application user and its password file go to
-    os.environ (SR_DB_USER / SR_DB_PASSWORD_FILE with the database's suffix) while the database
-    runs, unless the user set them. Never the password itself."""
+    os.environ (SR_DB_USER / SR_DB_PASSWORD_FILE with the database's suffix, and SR_TLS_CA_FILE
+    for a TLS database) while the database runs, unless the user set them. Never the password
+    itself."""
     _forget_credentials()
     for db in dbs:
         if not db.is_active() or not db.secrets_dir:
             continue
         sfx = "" if db.db_identifier in ("", "orchestrator") else "_" + db.db_identifier
         names = ["SR_DB_USER" + sfx, "SR_DB_PASSWORD_FILE" + sfx]
+        values = ["app", os.path.join(db.secrets_dir, "app")]
+        if db.tls:  # the CA turns TLS on for the plain host:port of db.get_address()
+            names.append("SR_TLS_CA_FILE" + sfx)
+            values.append(db.tls_ca_file)
         if any(n in os.environ and n not in _credentials_set
                for n in names + ["SR_DB_PASSWORD" + sfx]):
             continue  # the user's own choice
-        for n, v in zip(names, ["app", os.path.join(db.secrets_dir, "app")]):
+        for n, v in zip(names, values):
             os.environ[n] = v
             _credentials_set[n] = (v, db)
 

@@ -274,9 +274,10 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
         std::string sfx = c.db_identifier.empty() ? "" : "_" + c.db_identifier;
         env["SSDB" + sfx] = launch::colocated_address(c);
         env["SR_DB_TYPE" + sfx] = "Standalone";
-        // Its own database does not serve TLS: a TLS database's CA under the same name would
-        // make the client refuse the plain address.
-        env.erase("SR_TLS_CA_FILE" + sfx);
+        // Its own database does not serve TLS: a TLS database's CA under the same name (here,
+        // or inherited from a Python driver's os.environ) would turn TLS on for its plain
+        // address; empty counts as unset.
+        env["SR_TLS_CA_FILE" + sfx] = "";
         std::string secrets;
         if (c.insecure) {
             launch::log_warning("the co-located database of " + m->name() +
