@@ -6,7 +6,7 @@
 //   insitu_bench tensor  --size N --address A [--seconds S]   put_tensor + unpack_tensor, float32
 //   insitu_bench tensor_lat --size N --address A [--seconds S] [--samples K] [--warmup W]
 //                          the same, every call timed (W untimed pairs first, default 1):
-//                          medians and means of put and unpack
+//                          medians and means of put and unpack, the client's CPU time per pair
 //   insitu_bench certs   --dir D       a CA and server certificate for a TLS test server in D
 //   insitu_bench ping    --address A [--seconds S]             PING round trips
 //   insitu_bench ping_latency --address A [--seconds S]        the same, as latency samples
@@ -41,6 +41,7 @@
 #include <vector>
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -432,10 +433,21 @@ int tensor_latency(const Options& o, const std::vector<char>& src, std::vector<c
         get_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
     };
     for (int i = 0; i < o.warmup; ++i) pair(false);  // connection, server buffers, page faults
+    // CPU time too: on a loaded machine it moves less than wall time.
+    auto cpu_us = [] {
+        rusage u{};
+        ::getrusage(RUSAGE_SELF, &u);
+        auto us = [](const timeval& t) {
+            return 1e6 * static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec);
+        };
+        return us(u.ru_utime) + us(u.ru_stime);
+    };
+    const double cpu0 = cpu_us();
     auto end = clock_type::now() + std::chrono::duration<double>(o.seconds);
     while (put_us.size() < static_cast<std::size_t>(std::max(o.samples, 1)) ||
            clock_type::now() < end)
         pair(true);
+    const double cpu_per_pair = (cpu_us() - cpu0) / static_cast<double>(put_us.size());
     if (std::memcmp(src.data(), dst.data(), o.size) != 0)
         throw std::runtime_error("tensor_lat: data mismatch");
     const double put_p50 = median(put_us), get_p50 = median(get_us);
@@ -449,7 +461,8 @@ int tensor_latency(const Options& o, const std::vector<char>& src, std::vector<c
           {"get_p50_us", rounded(get_p50, 1)},
           {"get_mean_us", rounded(mean(get_us), 1)},
           {"put_gbps", rounded(bytes / put_p50 / 1e3, 4)},
-          {"get_gbps", rounded(bytes / get_p50 / 1e3, 4)}});
+          {"get_gbps", rounded(bytes / get_p50 / 1e3, 4)},
+          {"client_cpu_us_per_pair", rounded(cpu_per_pair, 1)}});
     return 0;
 }
 
