@@ -4,6 +4,10 @@
 //   insitu_bench memcpy  --size N [--seconds S]
 //   insitu_bench raw     --size N --address A [--seconds S]   raw SET + GET of N bytes
 //   insitu_bench tensor  --size N --address A [--seconds S]   put_tensor + unpack_tensor, float32
+//   insitu_bench tensor_lat --size N --address A [--seconds S] [--samples K] [--warmup W]
+//                          the same, every call timed (W untimed pairs first, default 1):
+//                          medians and means of put and unpack, the client's CPU time per pair
+//   insitu_bench certs   --dir D       a CA and server certificate for a TLS test server in D
 //   insitu_bench ping    --address A [--seconds S]             PING round trips
 //   insitu_bench ping_latency --address A [--seconds S]        the same, as latency samples
 //   insitu_bench model_rt --address A --model F [--seconds S]    put 1x64 + run_model + unpack 1x10
@@ -18,6 +22,7 @@
 //   metadata insitu_bench list    --address A --count N        get_datasets_from_list of N such
 //   datasets
 //
+// --ca F: the CA file (SR_TLS_CA_FILE) for an address written rediss://host:port.
 // --cluster 1 connects with SR_DB_TYPE=Clustered (A is any shard); model_rt then uses keys with a
 // common hash tag so the run is slot-aligned, and reports the tensor bytes the client moved.
 //
@@ -36,6 +41,7 @@
 #include <vector>
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -47,6 +53,7 @@
 
 #include "backends/backend_abi.h"
 #include "raw_client.h"
+#include "tls/certs.h"
 
 namespace {
 
@@ -56,8 +63,8 @@ struct Options {
     std::string scenario, address;
     std::size_t size = 4096;
     double seconds = 2.0;
-    std::string model, plugin;
-    int clients = 8, batch = 0, count = 256, width = 64;
+    std::string model, plugin, ca, dir;
+    int clients = 8, batch = 0, count = 256, width = 64, samples = 3, warmup = 1;
     bool cluster = false;
 };
 
@@ -87,6 +94,14 @@ Options parse(int argc, char** argv) {
             o.width = std::stoi(v);
         else if (k == "--cluster")
             o.cluster = v == "1";
+        else if (k == "--ca")
+            o.ca = v;
+        else if (k == "--dir")
+            o.dir = v;
+        else if (k == "--samples")
+            o.samples = std::stoi(v);
+        else if (k == "--warmup")
+            o.warmup = std::stoi(v);
         else
             throw std::invalid_argument("unknown option " + k);
     }
@@ -145,10 +160,14 @@ void print(const Options& o, const Result& r, const char* put_name, const char* 
           {"pair_ops", rounded(r.pairs / (r.put_s + r.get_s), 1)}});
 }
 
+// The CA file named by --ca (for rediss:// addresses); "" = none.
+std::string g_ca_file;
+
 std::unique_ptr<insitu::Client> connect(const std::string& address, bool cluster = false) {
     auto cfg = insitu::ConfigOptions::create_empty();
     cfg->override_string_option("SSDB", address);
     cfg->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
+    if (!g_ca_file.empty()) cfg->override_string_option("SR_TLS_CA_FILE", g_ca_file);
     return std::make_unique<insitu::Client>(cfg.get(), "bench");
 }
 
@@ -383,10 +402,80 @@ int clients_scenario(const Options& o) {
     return 0;
 }
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double mean(const std::vector<double>& v) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return sum / static_cast<double>(v.size());
+}
+
+// put_tensor and unpack_tensor of o.size bytes alternately, each call timed (µs): medians, which a
+// few scheduler stalls on a shared machine do not move, and means. At least o.samples pairs.
+int tensor_latency(const Options& o, const std::vector<char>& src, std::vector<char>& dst) {
+    if (o.size % 4) throw std::invalid_argument("tensor size must be a multiple of 4");
+    auto c = connect(o.address);
+    const std::vector<std::size_t> dims = {o.size / 4};
+    std::vector<double> put_us, get_us;
+    auto pair = [&](bool keep) {
+        auto t0 = clock_type::now();
+        c->put_tensor("bench:tensor", src.data(), dims, insitu::TensorType::Float,
+                      insitu::MemoryLayout::Contiguous);
+        auto t1 = clock_type::now();
+        c->unpack_tensor("bench:tensor", dst.data(), dims, insitu::TensorType::Float,
+                         insitu::MemoryLayout::Contiguous);
+        auto t2 = clock_type::now();
+        if (!keep) return;
+        put_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+        get_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+    };
+    for (int i = 0; i < o.warmup; ++i) pair(false);  // connection, server buffers, page faults
+    // CPU time too: on a loaded machine it moves less than wall time.
+    auto cpu_us = [] {
+        rusage u{};
+        ::getrusage(RUSAGE_SELF, &u);
+        auto us = [](const timeval& t) {
+            return 1e6 * static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec);
+        };
+        return us(u.ru_utime) + us(u.ru_stime);
+    };
+    const double cpu0 = cpu_us();
+    auto end = clock_type::now() + std::chrono::duration<double>(o.seconds);
+    while (put_us.size() < static_cast<std::size_t>(std::max(o.samples, 1)) ||
+           clock_type::now() < end)
+        pair(true);
+    const double cpu_per_pair = (cpu_us() - cpu0) / static_cast<double>(put_us.size());
+    if (std::memcmp(src.data(), dst.data(), o.size) != 0)
+        throw std::runtime_error("tensor_lat: data mismatch");
+    const double put_p50 = median(put_us), get_p50 = median(get_us);
+    const double bytes = static_cast<double>(o.size);
+    emit({{"scenario", "tensor_lat"},
+          {"address", o.address},
+          {"size", o.size},
+          {"samples", put_us.size()},
+          {"put_p50_us", rounded(put_p50, 1)},
+          {"put_mean_us", rounded(mean(put_us), 1)},
+          {"get_p50_us", rounded(get_p50, 1)},
+          {"get_mean_us", rounded(mean(get_us), 1)},
+          {"put_gbps", rounded(bytes / put_p50 / 1e3, 4)},
+          {"get_gbps", rounded(bytes / get_p50 / 1e3, 4)},
+          {"client_cpu_us_per_pair", rounded(cpu_per_pair, 1)}});
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
     Options o = parse(argc, argv);
+    g_ca_file = o.ca;
+    if (o.scenario == "certs") {
+        if (o.dir.empty()) throw std::invalid_argument("certs needs --dir");
+        insitu::tls::generate_experiment_certs(o.dir);
+        return 0;
+    }
     std::vector<char> src(o.size), dst(o.size);
     for (std::size_t i = 0; i < o.size; ++i) src[i] = static_cast<char>(i * 7);
 
@@ -406,10 +495,8 @@ int main(int argc, char** argv) try {
         print(o, r, "put", "get");
     } else if (o.scenario == "tensor") {
         if (o.size % 4) throw std::invalid_argument("tensor size must be a multiple of 4");
-        auto cfg = insitu::ConfigOptions::create_empty();
-        cfg->override_string_option("SSDB", o.address);
-        cfg->override_string_option("SR_DB_TYPE", "Standalone");
-        insitu::Client c(cfg.get(), "bench");
+        auto client = connect(o.address);
+        insitu::Client& c = *client;
         std::vector<std::size_t> dims = {o.size / 4};
         auto r = run_pairs(
             o.seconds,
@@ -424,6 +511,8 @@ int main(int argc, char** argv) try {
         if (std::memcmp(src.data(), dst.data(), o.size) != 0)
             throw std::runtime_error("tensor: data mismatch");
         print(o, r, "put", "get");
+    } else if (o.scenario == "tensor_lat") {
+        return tensor_latency(o, src, dst);
     } else if (o.scenario == "ping") {
         insitu::bench::RawClient c(o.address);
         auto r = run_pairs(
