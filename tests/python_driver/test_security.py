@@ -215,13 +215,20 @@ def test_tls_database(exp_dir, monkeypatch, shards):
             assert "SSDB=127.0.0.1:" in out and "SR_TLS_CA_FILE=\n" in out, out
         # The driver's own client, given the CA, reads what the application stored ...
         monkeypatch.setenv("SSDB", "")  # Client(address=...) writes SSDB; give it back after
-        monkeypatch.setenv("SR_TLS_CA_FILE", ca)
-        c = insitu.Client(shards > 1, "rediss://" + addrs[0])
-        assert c.get_tensor("tls_app").shape == (30, 100)
-        # ... and one that trusts another CA is refused by name.
-        monkeypatch.setenv("SR_TLS_CA_FILE", other_ca(exp_dir))
-        with pytest.raises(insitu.RedisConnectionError, match="certificate verify failed"):
-            insitu.Client(shards > 1, "rediss://" + addrs[0])
+        # SmartSim-style: get_address()'s plain host:port, with the CA and the app credentials
+        # the driver put into os.environ while the database runs.
+        assert os.environ.get("SR_TLS_CA_FILE") == ca
+        c0 = insitu.Client(shards > 1, addrs[0])
+        assert c0.get_tensor("tls_app").shape == (30, 100)
+        # (a context: the driver's own value is back before it stops the database and takes it)
+        with monkeypatch.context() as mp:
+            mp.setenv("SR_TLS_CA_FILE", ca)
+            c = insitu.Client(shards > 1, "rediss://" + addrs[0])
+            assert c.get_tensor("tls_app").shape == (30, 100)
+            # ... and one that trusts another CA is refused by name.
+            mp.setenv("SR_TLS_CA_FILE", other_ca(exp_dir))
+            with pytest.raises(insitu.RedisConnectionError, match="certificate verify failed"):
+                insitu.Client(shards > 1, "rediss://" + addrs[0])
     finally:
         exp.stop(db)
 

@@ -358,17 +358,16 @@ def _driver_credentials(dbs: t.List[t.Any]) -> None:
         if not db.is_active() or not db.secrets_dir:
             continue
         sfx = "" if db.db_identifier in ("", "orchestrator") else "_" + db.db_identifier
-        names = ["SR_DB_USER" + sfx, "SR_DB_PASSWORD_FILE" + sfx]
-        values = ["app", os.path.join(db.secrets_dir, "app")]
+        groups = [(["SR_DB_USER" + sfx, "SR_DB_PASSWORD_FILE" + sfx],
+                   ["app", os.path.join(db.secrets_dir, "app")], ["SR_DB_PASSWORD" + sfx])]
         if db.tls:  # the CA turns TLS on for the plain host:port of db.get_address()
-            names.append("SR_TLS_CA_FILE" + sfx)
-            values.append(db.tls_ca_file)
-        if any(n in os.environ and n not in _credentials_set
-               for n in names + ["SR_DB_PASSWORD" + sfx]):
-            continue  # the user's own choice
-        for n, v in zip(names, values):
-            os.environ[n] = v
-            _credentials_set[n] = (v, db)
+            groups.append((["SR_TLS_CA_FILE" + sfx], [db.tls_ca_file], []))
+        for names, values, also in groups:
+            if any(n in os.environ and n not in _credentials_set for n in names + also):
+                continue  # the user's own choice
+            for n, v in zip(names, values):
+                os.environ[n] = v
+                _credentials_set[n] = (v, db)
 
 class Experiment(_insitu.Experiment):
     """SmartSim's Experiment: creates entities and settings, launches them (databases first),
