@@ -136,11 +136,36 @@ def test_colocated_database(exp_dir, insecure):
     assert f"SSDB=127.0.0.1:{port}\n" in out
     secrets = exp_dir / "exp" / "m" / "m-db-secrets"
     if insecure:
-        assert "SR_DB_USER" not in out and not secrets.exists()
+        # Set empty (= unset for the client), so that no other database's credentials leak in.
+        assert "SR_DB_USER=\n" in out and "SR_DB_PASSWORD_FILE=\n" in out, out
+        assert not secrets.exists()
     else:
         assert "SR_DB_USER=app\n" in out
         assert f"SR_DB_PASSWORD_FILE={secrets}/app\n" in out
         assert mode(secrets) == 0o700 and mode(secrets / "app") == 0o600
+
+
+def test_insecure_colocated_model_beside_a_secure_database(exp_dir):
+    """The co-located model's client must not pick up the secure database's credentials (the
+    driver puts them in os.environ, which its programs inherit): its own database has no users."""
+    (exp_dir / "colo_app.py").write_text(
+        "import numpy as np, insitu\n"
+        "c = insitu.Client(cluster=False)\n"
+        "c.put_tensor('x', np.ones(3))\n"
+        "print('OK')\n")
+    exp = Experiment("colo-beside", exp_path=str(exp_dir / "exp"))
+    db = exp.create_database(port=free_port(), interface="lo")
+    exp.start(db)
+    try:
+        assert os.environ.get("SR_DB_USER") == "app"
+        m = exp.create_model("m", exp.create_run_settings(
+            "/usr/bin/python3", exe_args=[str(exp_dir / "colo_app.py")]))
+        m.colocate_db_tcp(port=free_port(), db_cpus=1, insecure=True)
+        exp.start(m, block=True)
+        out = read(exp_dir / "exp" / "m" / "m.out")
+        assert "OK\n" in out, out + read(exp_dir / "exp" / "m" / "m.err")
+    finally:
+        exp.stop(db)
 
 
 # An application of a TLS database: configured by its environment alone (rediss:// addresses,

@@ -283,6 +283,11 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
             launch::log_warning("the co-located database of " + m->name() +
                                 " starts without authentication (insecure): anyone on its node(s) "
                                 "can read, overwrite and delete its data and run code in it");
+            // No credentials: another database's under the same names (here, or inherited
+            // from a Python driver's os.environ) would be refused by this one (WRONGPASS).
+            env["SR_DB_USER" + sfx] = "";
+            env["SR_DB_PASSWORD_FILE" + sfx] = "";
+            env["SR_DB_PASSWORD" + sfx] = "";
         } else {
             secrets = launch::colocated_secrets_dir(m->path(), m->name() + "-db");
             launch::generate_secrets(secrets);
