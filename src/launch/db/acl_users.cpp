@@ -15,6 +15,7 @@
 
 #include "client/credentials.h"
 #include "launch/db/tls_files.h"
+#include "tls/private_files.h"
 
 namespace fs = std::filesystem;
 
@@ -104,18 +105,14 @@ std::string server_auth_config_file(const std::string& secrets_dir) {
 }
 
 void write_private_file(const std::string& path, const std::string& content) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) throw LaunchError("cannot write " + path + ": " + std::strerror(errno));
-    bool ok = ::fchmod(fd, 0600) == 0;
-    std::size_t done = 0;
-    while (ok && done < content.size()) {
-        ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        ok = n > 0;
-        if (ok) done += static_cast<std::size_t>(n);
+    // A fresh 0600 file renamed into place: a reader (a server starting, a client reading its
+    // password) sees the old secret or the new one, never a truncated file, and a symlink at
+    // `path` is replaced, not followed.
+    try {
+        tls::write_file_atomically(path, content, 0600);
+    } catch (const std::exception& e) {
+        throw LaunchError("cannot write " + path + ": " + e.what());
     }
-    ok = ::close(fd) == 0 && ok;
-    if (!ok) throw LaunchError("cannot write " + path);
 }
 
 void generate_secrets(const std::string& secrets_dir) {

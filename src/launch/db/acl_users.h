@@ -43,7 +43,8 @@ DbAuth admin_auth(const std::string& secrets_dir);
 // Creates `dir` with mode 0700 (parents as needed); an existing one must be ours and not a symlink,
 // and is tightened to 0700.
 void make_private_dir(const std::string& dir);
-// Writes `content` to `path` with mode 0600 (also when the file existed with looser permissions).
+// Writes `content` to `path` with mode 0600 (also when the file existed with looser permissions),
+// atomically (a new file renamed into place).
 void write_private_file(const std::string& path, const std::string& content);
 
 }  // namespace insitu::launch
