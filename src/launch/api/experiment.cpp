@@ -927,6 +927,13 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             throw LaunchError(ErrorCode::EntityExists,
                               "the database of " + checkpoint_file + " is reconnected already");
     db.orc = std::make_shared<Orchestrator>(o, path);
+    // A missing or unsafe secret is its own problem, not "not running" (is_active says false).
+    try {
+        launch::admin_auth(db.orc->secrets_dir());
+    } catch (const ConfigError& e) {
+        throw ConfigError("cannot reconnect to the database of " + checkpoint_file + ": " +
+                          e.what());
+    }
     db.orc->set_addresses(db.addresses);
     if (!db.orc->is_active()) {
         db.orc->set_addresses({});

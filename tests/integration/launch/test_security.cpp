@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <insitu/client.h>
 #include <insitu/experiment.h>
+#include <insitu/launch_errors.h>
 
 #include <sys/stat.h>
 
@@ -258,7 +259,19 @@ TEST(LaunchSecurity, ReconnectedDatabaseUsesTheSecretsFolderOfItsCheckpoint) {
     auto db = first.create_database(0, 1);
     first.start(db);
     Experiment second("second", dir + "/second");
-    auto again = second.reconnect_orchestrator(dir + "/first/orchestrator/smartsim_db.dat");
+    const std::string checkpoint = dir + "/first/orchestrator/smartsim_db.dat";
+    // An admin secret others may read is refused by name, not reported as "not running".
+    const std::string admin_file = launch::secret_file(db->secrets_dir(), "admin");
+    ::chmod(admin_file.c_str(), 0644);
+    try {
+        second.reconnect_orchestrator(checkpoint);
+        ADD_FAILURE() << "reconnected with an unsafe admin secret";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(admin_file), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).find("not running"), std::string::npos) << e.what();
+    }
+    ::chmod(admin_file.c_str(), 0600);
+    auto again = second.reconnect_orchestrator(checkpoint);
     EXPECT_EQ(again->secrets_dir(), db->secrets_dir());
     EXPECT_TRUE(again->is_active());
     again->set_max_clients(321);  // CONFIG SET as admin
