@@ -134,17 +134,10 @@ int validate(const ValidateOptions& o) {
         auto db = exp.create_database(port, 1, "lo");
         exp.start(db);
         std::string address = db->get_address().at(0);
-        auto cfg = ConfigOptions::create_empty();
-        cfg->override_string_option("SSDB", address);
-        cfg->override_string_option("SR_DB_TYPE", "Standalone");
-        cfg->override_integer_option("SR_CONN_TIMEOUT", 10);
         // The launcher's own user (backend loads are administration).
         launch::DbAuth auth = launch::admin_auth(db->secrets_dir());
-        if (!auth.empty()) {
-            cfg->override_string_option("SR_DB_USER", auth.user);
-            cfg->override_string_option("SR_DB_PASSWORD", auth.password);
-        }
-        Client client(cfg.get(), "insitu-validate");
+        auto owned = launch::admin_client({address}, auth, "insitu-validate");
+        Client& client = *owned;
         std::string plugins = launch::backends_dir();
         for (const auto& c : cases()) {
             Result r{c.backend, "", "", 0};

@@ -53,22 +53,6 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-std::unique_ptr<Client> client_for(const std::vector<std::string>& addresses, const DbAuth& auth) {
-    auto cfg = ConfigOptions::create_empty();
-    std::string ssdb;
-    // A TLS-only database (auth.tls_ca set) answers nothing in plaintext.
-    const std::string scheme = auth.tls_ca.empty() ? "" : "rediss://";
-    for (const auto& a : addresses) ssdb += (ssdb.empty() ? "" : ",") + scheme + a;
-    cfg->override_string_option("SSDB", ssdb);
-    if (!auth.tls_ca.empty()) cfg->override_string_option("SR_TLS_CA_FILE", auth.tls_ca);
-    cfg->override_string_option("SR_DB_TYPE", addresses.size() > 1 ? "Clustered" : "Standalone");
-    cfg->override_integer_option("SR_CONN_TIMEOUT", 10);
-    if (!auth.empty()) {
-        cfg->override_string_option("SR_DB_USER", auth.user);
-        cfg->override_string_option("SR_DB_PASSWORD", auth.password);
-    }
-    return std::make_unique<Client>(cfg.get(), "insitu-driver");
-}
 
 // GPU with several devices: one copy per GPU (<name>.GPU:<i>); GPU with first_device k: GPU:k.
 std::string single_device(const std::string& device, int first_device) {
@@ -109,6 +93,24 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 }
 
 }  // namespace
+
+std::unique_ptr<Client> admin_client(const std::vector<std::string>& addresses, const DbAuth& auth,
+                                     const std::string& logger_name) {
+    auto cfg = ConfigOptions::create_empty();
+    std::string ssdb;
+    // A TLS-only database (auth.tls_ca set) answers nothing in plaintext.
+    const std::string scheme = auth.tls_ca.empty() ? "" : "rediss://";
+    for (const auto& a : addresses) ssdb += (ssdb.empty() ? "" : ",") + scheme + a;
+    cfg->override_string_option("SSDB", ssdb);
+    if (!auth.tls_ca.empty()) cfg->override_string_option("SR_TLS_CA_FILE", auth.tls_ca);
+    cfg->override_string_option("SR_DB_TYPE", addresses.size() > 1 ? "Clustered" : "Standalone");
+    cfg->override_integer_option("SR_CONN_TIMEOUT", 10);
+    if (!auth.empty()) {
+        cfg->override_string_option("SR_DB_USER", auth.user);
+        cfg->override_string_option("SR_DB_PASSWORD", auth.password);
+    }
+    return std::make_unique<Client>(cfg.get(), logger_name);
+}
 
 std::string absolute_path(const std::string& path) {
     return fs::absolute(path).lexically_normal().string();
@@ -214,7 +216,7 @@ void store_db_objects(const std::vector<std::string>& addresses, const std::stri
                       const std::vector<DBModel>& models, const std::vector<DBScript>& scripts,
                       const DbAuth& auth) {
     if (models.empty() && scripts.empty()) return;
-    auto client = client_for(addresses, auth);
+    auto client = admin_client(addresses, auth, "insitu-driver");
     for (const auto& m : models) {
         try {
             std::string bytes = m.model_path.empty() ? m.model : read_file(m.model_path);

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <insitu/db_objects.h>
+#include <insitu/client.h>
 #include <insitu/entity.h>
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +33,11 @@ std::string backend_plugin_file(const std::string& backend);
 // Before anything starts: every file exists and every needed backend plugin is built. Throws
 // std::runtime_error naming the entity and the model or script.
 void check_db_objects_ready(const Model& m);
+
+// An insitu client as the launcher's admin user (`auth`; none for an insecure database), over
+// TLS when the database serves it (auth.tls_ca), standalone or clustered by the address count.
+std::unique_ptr<Client> admin_client(const std::vector<std::string>& addresses, const DbAuth& auth,
+                                     const std::string& logger_name);
 
 // AI.CONFIG LOADBACKEND on every address (a backend already loaded is a no-op). Long loads show
 // progress on stderr. Throws naming the backend and the shard.
