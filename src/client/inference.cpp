@@ -292,7 +292,7 @@ void Client::Impl::run_inline(const std::string& name, const std::vector<InputTe
     w.add_number(static_cast<long long>(inputs.size()));
     for (const auto& n : in_names) w.add(n);
     w.add("OUTPUTS");
-    w.add_number(static_cast<long long>(outputs.size()));
+    w.add_number(static_cast<long long>(n_out));
     for (const auto& n : out_names) w.add(n);
     for (const auto& n : out_names) {
         w.add("|>");
@@ -304,10 +304,10 @@ void Client::Impl::run_inline(const std::string& name, const std::vector<InputTe
 
     // Like run_model: the run may take as long as the queue TIMEOUT plus SR_CMD_TIMEOUT.
     const auto wait_ms = static_cast<int>(std::min<long long>(
-        1'000'000'000LL, static_cast<long long>(impl.model_timeout_ms) +
-                             impl.router->timing().cmd_timeout.count()));
-    impl.log->log(client::LogLevel::Debug, what + " in one round trip on " +
-                                               core::printable_key(key));
+        1'000'000'000LL,
+        static_cast<long long>(impl.model_timeout_ms) + impl.router->timing().cmd_timeout.count()));
+    impl.log->log(client::LogLevel::Debug,
+                  what + " in one round trip on " + core::printable_key(key));
     impl.router->on_key(key, [&](Connection& c) {
         c.set_reply_timeout(wait_ms);
         c.send(w);
