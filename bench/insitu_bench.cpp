@@ -12,6 +12,8 @@
 //   insitu_bench ping_latency --address A [--seconds S]        the same, as latency samples
 //   insitu_bench model_rt --address A --model F [--seconds S]    put 1x64 + run_model + unpack 1x10
 //   insitu_bench model_io --address A [--seconds S]              put 1x64 + unpack 1x10 (no run)
+//   insitu_bench model_inline --address A --model F [--seconds S] the same inference as model_rt
+//                          in one round trip (run_model with input data and output buffers)
 //   insitu_bench inproc  --plugin P --model F [--seconds S]     the backend plugin alone, in
 //   process insitu_bench batch   --address A --model F --clients N --batch B [--seconds S]
 //                          N threads each running the model; model stored with BATCHSIZE B (0: off)
@@ -258,6 +260,15 @@ int model_scenarios(const Options& o) {
             c->unpack_tensor(ok, out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
         });
         emit({{"scenario", "bytes_moved"}, {"bytes", c->bytes_moved()}});
+        return 0;
+    }
+    if (o.scenario == "model_inline") {
+        // One AI.DAGEXECUTE per inference; on a cluster it runs on the client's shard's copy.
+        c->set_model_from_file("bench:mlp", o.model, "TORCH", "CPU");
+        const std::vector<insitu::InputTensor> ins{{in.data(), in_dims, TensorType::Float}};
+        const std::vector<insitu::OutputTensor> outs{{out.data(), out_dims, TensorType::Float}};
+        latency(o, o.cluster ? "model_inline_cluster" : "model_inline",
+                [&] { c->run_model("bench:mlp", ins, outs); });
         return 0;
     }
     if (o.scenario == "batch") {
