@@ -64,7 +64,8 @@ TEST_P(InlineRun, QueueTimeoutThrowsAndTheConnectionStaysUsable) {
     const std::vector<float> in{1, 2, 3};
     std::vector<float> out(3, 0.0f);
     // Warm the client's connections before the queues fill up.
-    c.run_model("fast", {{in.data(), {3}, TensorType::Float}}, {{out.data(), {3}, TensorType::Float}});
+    c.run_model("fast", {{in.data(), {3}, TensorType::Float}},
+                {{out.data(), {3}, TensorType::Float}});
     EXPECT_EQ(out, in);
 
     // Keep every shard's run thread busy with its copy of "slow" (raw connections, so no
@@ -94,7 +95,8 @@ TEST_P(InlineRun, QueueTimeoutThrowsAndTheConnectionStaysUsable) {
     EXPECT_NE(error.find("SR_MODEL_TIMEOUT"), std::string::npos) << error;
     EXPECT_EQ(out, std::vector<float>(3, -1.0f));  // nothing written
 
-    c.run_model("fast", {{in.data(), {3}, TensorType::Float}}, {{out.data(), {3}, TensorType::Float}});
+    c.run_model("fast", {{in.data(), {3}, TensorType::Float}},
+                {{out.data(), {3}, TensorType::Float}});
     EXPECT_EQ(out, in);
 }
 

@@ -390,6 +390,34 @@ TEST_P(Models, InlineRunEqualsPutRunUnpackBitForBitAndLeavesNoKeys) {
     EXPECT_EQ(std::memcmp(prod_f.data(), prod_f3.data(), sizeof(float) * 6), 0);
     expect_near(sum, load_npy("two_inputs.out0.npy").values);
 
+    // Outputs allocated once their dtype and shape are known (what the Python binding uses).
+    std::vector<std::vector<float>> got(2);
+    std::vector<std::vector<std::size_t>> got_dims(2);
+    client_->run_model_into("m",
+                            {{a.values.data(), a.shape, TensorType::Float},
+                             {b.values.data(), b.shape, TensorType::Float}},
+                            2, [&](std::size_t i, TensorType t, const std::vector<std::size_t>& d) {
+                                EXPECT_EQ(t, TensorType::Float);
+                                got_dims[i] = d;
+                                got[i].resize(6);
+                                return static_cast<void*>(got[i].data());
+                            });
+    EXPECT_EQ(got_dims[0], (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(std::memcmp(got[0].data(), sum3.data(), sizeof(float) * 6), 0);
+    const std::vector<float> prod3 = get("prod", 6);
+    EXPECT_EQ(std::memcmp(got[1].data(), prod3.data(), sizeof(float) * 6), 0);
+    // An allocator that throws: its exception comes through, the connection stays in step.
+    EXPECT_THROW(client_->run_model_into(
+                     "m",
+                     {{a.values.data(), a.shape, TensorType::Float},
+                      {b.values.data(), b.shape, TensorType::Float}},
+                     2,
+                     [](std::size_t, TensorType, const std::vector<std::size_t>&) -> void* {
+                         throw std::runtime_error("no memory here");
+                     }),
+                 std::runtime_error);
+    EXPECT_EQ(get("sum", 6), sum3);
+
     // Many clients (each draws its shard in a cluster): every run is right, no key is left.
     const long long keys_now = total_keys(servers());
     for (int i = 0; i < 6; ++i) {
