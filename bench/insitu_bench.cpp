@@ -12,6 +12,10 @@
 //   insitu_bench ping_latency --address A [--seconds S]        the same, as latency samples
 //   insitu_bench model_rt --address A --model F [--seconds S]    put 1x64 + run_model + unpack 1x10
 //   insitu_bench model_io --address A [--seconds S]              put 1x64 + unpack 1x10 (no run)
+//   insitu_bench model_inline --address A --model F [--seconds S] the same inference as model_rt
+//                          in one round trip (run_model with input data and output buffers)
+//   insitu_bench model_dag_raw --address A --model F [--seconds S] the same AI.DAGEXECUTE bytes
+//                          from the raw socket client: the protocol-level reference
 //   insitu_bench inproc  --plugin P --model F [--seconds S]     the backend plugin alone, in
 //   process insitu_bench batch   --address A --model F --clients N --batch B [--seconds S]
 //                          N threads each running the model; model stored with BATCHSIZE B (0: off)
@@ -258,6 +262,39 @@ int model_scenarios(const Options& o) {
             c->unpack_tensor(ok, out.data(), out_dims, TensorType::Float, MemoryLayout::Contiguous);
         });
         emit({{"scenario", "bytes_moved"}, {"bytes", c->bytes_moved()}});
+        return 0;
+    }
+    if (o.scenario == "model_inline") {
+        // One AI.DAGEXECUTE per inference; on a cluster it runs on the client's shard's copy.
+        c->set_model_from_file("bench:mlp", o.model, "TORCH", "CPU");
+        const std::vector<insitu::InputTensor> ins{{in.data(), in_dims, TensorType::Float}};
+        const std::vector<insitu::OutputTensor> outs{{out.data(), out_dims, TensorType::Float}};
+        latency(o, o.cluster ? "model_inline_cluster" : "model_inline",
+                [&] { c->run_model("bench:mlp", ins, outs); });
+        return 0;
+    }
+    if (o.scenario == "model_dag_raw") {
+        c->set_model_from_file("bench:mlp", o.model, "TORCH", "CPU");
+        insitu::bench::RawClient rc(o.address);
+        // What run_model sends for this inference, encoded by hand.
+        std::vector<std::string> before = {"AI.DAGEXECUTE", "ROUTING", "bench:mlp",    "TIMEOUT",
+                                           "3600000",       "|>",      "AI.TENSORSET", "in0",
+                                           "FLOAT",         "1",       "64",           "BLOB"};
+        std::vector<std::string> after = {
+            "|>", "AI.MODELEXECUTE", "bench:mlp", "INPUTS", "1",   "in0", "OUTPUTS", "1", "out0",
+            "|>", "AI.TENSORGET",    "out0",      "META",   "BLOB"};
+        auto bulk = [](const std::string& a) {
+            return "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+        };
+        std::string head = "*" + std::to_string(before.size() + 1 + after.size()) + "\r\n";
+        for (const auto& a : before) head += bulk(a);
+        head += "$" + std::to_string(in.size() * sizeof(float)) + "\r\n";
+        std::string tail = "\r\n";
+        for (const auto& a : after) tail += bulk(a);
+        latency(o, "model_dag_raw", [&] {
+            rc.command(head, in.data(), in.size() * sizeof(float), tail, out.data(),
+                       out.size() * sizeof(float));
+        });
         return 0;
     }
     if (o.scenario == "batch") {

@@ -115,4 +115,43 @@ void RawClient::ping() {
     if (read_line() != "+PONG") throw std::runtime_error("raw client: PING failed");
 }
 
+void RawClient::read_value(void* out, std::size_t out_len, bool& after_blob) {
+    std::string line = read_line();
+    if (line.empty()) throw std::runtime_error("raw client: empty reply line");
+    switch (line[0]) {
+        case '*': {
+            const long long n = std::stoll(line.substr(1));
+            for (long long i = 0; i < n; ++i) read_value(out, out_len, after_blob);
+            return;
+        }
+        case '$': {
+            const long long n = std::stoll(line.substr(1));
+            if (n < 0) return;
+            const auto len = static_cast<std::size_t>(n);
+            char crlf[2];
+            if (after_blob && len == out_len) {
+                read_exact(out, len);
+                after_blob = false;
+            } else {
+                std::string v(len, '\0');
+                read_exact(v.data(), len);
+                after_blob = v == "blob";
+            }
+            read_exact(crlf, 2);
+            return;
+        }
+        case '-':
+            throw std::runtime_error("raw client: error reply " + line);
+        default:
+            return;  // +status, :integer
+    }
+}
+
+void RawClient::command(const std::string& head, const void* data, std::size_t len,
+                        const std::string& tail, void* out, std::size_t out_len) {
+    send_all(head, data, len, tail);
+    bool after_blob = false;
+    read_value(out, out_len, after_blob);
+}
+
 }  // namespace insitu::bench

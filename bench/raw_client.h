@@ -19,11 +19,16 @@ class RawClient {
     // Reads the value into `out` (which must hold `len` bytes); throws if the length differs.
     void get(const std::string& key, void* out, std::size_t len);
     void ping();
+    // One command sent as head + data + tail (the caller encodes it); its reply is read whole,
+    // and the bulk string following a "blob" field, when of out_len bytes, lands in `out`.
+    void command(const std::string& head, const void* data, std::size_t len,
+                 const std::string& tail, void* out, std::size_t out_len);
 
   private:
     void send_all(const std::string& head, const void* data, std::size_t len,
                   const std::string& tail);
     std::string read_line();
+    void read_value(void* out, std::size_t out_len, bool& after_blob);
     void read_exact(void* dst, std::size_t n);
 
     int fd_ = -1;

@@ -96,6 +96,44 @@ SRError run_model(void* c_client, const char* name, size_t name_length, const ch
     });
 }
 
+SRError run_model_inline(void* c_client, const char* name, size_t name_length,
+                         const void* const* inputs, const size_t* const* input_dims,
+                         const size_t* input_n_dims, const SRTensorType* input_types,
+                         size_t n_inputs, void* const* outputs, const size_t* const* output_dims,
+                         const size_t* output_n_dims, const SRTensorType* output_types,
+                         size_t n_outputs, SRMemoryLayout mem_layout) {
+    return guard("run_model_inline", [&] {
+        auto need = [](const void* p, size_t n, const char* what) {
+            if (n > 0 && p == nullptr)
+                throw ParameterException(std::string(what) + " is null but its count is " +
+                                         std::to_string(n));
+        };
+        need(inputs, n_inputs, "inputs");
+        need(input_dims, n_inputs, "input_dims");
+        need(input_n_dims, n_inputs, "input_n_dims");
+        need(input_types, n_inputs, "input_types");
+        need(outputs, n_outputs, "outputs");
+        need(output_dims, n_outputs, "output_dims");
+        need(output_n_dims, n_outputs, "output_n_dims");
+        need(output_types, n_outputs, "output_types");
+        auto shape = [&](const size_t* dims, size_t n, const char* what, size_t i) {
+            if (n > 0 && dims == nullptr)
+                throw ParameterException(std::string(what) + "[" + std::to_string(i) + "] is null");
+            return std::vector<std::size_t>(dims, dims + n);
+        };
+        const auto layout = static_cast<MemoryLayout>(mem_layout);
+        std::vector<InputTensor> ins;
+        for (size_t i = 0; i < n_inputs; ++i)
+            ins.push_back({inputs[i], shape(input_dims[i], input_n_dims[i], "input_dims", i),
+                           static_cast<TensorType>(input_types[i]), layout});
+        std::vector<OutputTensor> outs;
+        for (size_t i = 0; i < n_outputs; ++i)
+            outs.push_back({outputs[i], shape(output_dims[i], output_n_dims[i], "output_dims", i),
+                            static_cast<TensorType>(output_types[i]), layout});
+        client(c_client).run_model(str(name, name_length, "name"), ins, outs);
+    });
+}
+
 SRError run_model_multigpu(void* c_client, const char* name, size_t name_length,
                            const char** inputs, const size_t* input_lengths, size_t n_inputs,
                            const char** outputs, const size_t* output_lengths, size_t n_outputs,

@@ -28,7 +28,7 @@ module insitu
   implicit none
   private
 
-  public :: client_type, configoptions_type, dataset_type
+  public :: client_type, configoptions_type, dataset_type, tensor_view_type, tensor_view
   public :: SRTensorTypeInvalid, SRTensorTypeDouble, SRTensorTypeFloat, SRTensorTypeInt8, &
     SRTensorTypeInt16, SRTensorTypeInt32, SRTensorTypeInt64, SRTensorTypeUint8, SRTensorTypeUint16
   public :: SRMetadataTypeInvalid, SRMetadataTypeDouble, SRMetadataTypeFloat, &
@@ -51,6 +51,19 @@ module insitu
     procedure :: override_string_option
     procedure :: destructor => configoptions_destructor
   end type
+
+  !> One tensor of run_model_inline: a Fortran array's address, extents and type, made by
+  !> tensor_view(array).
+  type :: tensor_view_type
+    type(c_ptr) :: ptr = c_null_ptr
+    integer(c_size_t), dimension(:), allocatable :: dims
+    integer(c_int) :: type = SRTensorTypeInvalid
+  end type
+
+  !> tensor_view(array): the view of an int8/16/32/64 or real32/64 array of rank 1 to 4.
+  interface tensor_view
+    include "insitu_tensor_views.inc"
+  end interface
 
   type :: client_type
     private
@@ -97,6 +110,7 @@ module insitu
     procedure :: set_model_multigpu
     procedure :: get_model
     procedure :: run_model
+    procedure :: run_model_inline
     procedure :: run_model_multigpu
     procedure :: delete_model
     procedure :: delete_model_multigpu

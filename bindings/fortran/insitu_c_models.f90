@@ -67,6 +67,20 @@ module insitu_c_models
       integer(c_size_t), value :: n_inputs, n_outputs
       integer(c_int) :: c_run_model
     end function
+    function c_run_model_inline(client, name, name_len, inputs, input_dims, input_n_dims, &
+        input_types, n_inputs, outputs, output_dims, output_n_dims, output_types, n_outputs, &
+        mem_layout) bind(c, name="run_model_inline")
+      import :: c_int, c_char, c_size_t, c_ptr
+      type(c_ptr), value :: client
+      character(kind=c_char), intent(in) :: name(*)
+      integer(c_size_t), value :: name_len
+      type(c_ptr), intent(in) :: inputs(*), input_dims(*), outputs(*), output_dims(*)
+      integer(c_size_t), intent(in) :: input_n_dims(*), output_n_dims(*)
+      integer(c_int), intent(in) :: input_types(*), output_types(*)
+      integer(c_size_t), value :: n_inputs, n_outputs
+      integer(c_int), value :: mem_layout
+      integer(c_int) :: c_run_model_inline
+    end function
     function c_run_model_multigpu(client, name, name_len, inputs, input_lens, n_inputs, outputs, &
         output_lens, n_outputs, offset, first_gpu, num_gpus) bind(c, name="run_model_multigpu")
       import :: c_int, c_char, c_size_t, c_ptr

@@ -112,22 +112,18 @@ void run_models(insitu::Client& client, const Field& f, StepResult& r) {
     client.delete_tensor(tag + ".field");
     if (g_onnx_model.empty()) return;
 
+    // The pooling needs no key: put + run + get in one round trip, nothing left to delete.
     std::vector<float> f32(f.data.begin(), f.data.end());
-    client.put_tensor(tag + ".field32", f32.data(), {1, 1, ny, nx}, insitu::TensorType::Float,
-                      insitu::MemoryLayout::Contiguous);
-    client.run_model("heat_pool", {tag + ".field32"}, {tag + ".pooled"});
     const std::size_t py = ny / 4, px = nx / 4;
     std::vector<float> pooled(py * px);
-    client.unpack_tensor(tag + ".pooled", pooled.data(), {1, 1, py, px}, insitu::TensorType::Float,
-                         insitu::MemoryLayout::Contiguous);
+    client.run_model("heat_pool", {{f32.data(), {1, 1, ny, nx}, insitu::TensorType::Float}},
+                     {{pooled.data(), {1, 1, py, px}, insitu::TensorType::Float}});
     float first = 0;
     for (std::size_t y = 0; y < 4; ++y)
         for (std::size_t x = 0; x < 4; ++x) first += f32[y * nx + x] / 16.0f;
     if (std::fabs(pooled[0] - first) > 1e-5f * (1 + std::fabs(first)))
         throw std::runtime_error("ONNX pooling differs from the local computation");
     r.model_outputs["onnx_pool_max"] = *std::max_element(pooled.begin(), pooled.end());
-    client.delete_tensor(tag + ".field32");
-    client.delete_tensor(tag + ".pooled");
 }
 
 StepResult analyze_step(insitu::Client& client, const Field& f) {

@@ -33,6 +33,21 @@ inline std::string hash_tagged(const std::string& tag, const std::string& name) 
     return "{" + tag + "}." + name;
 }
 
+// A tensor of the one-round-trip run_model: the caller's memory, read in place (inputs) or
+// written in place (outputs), with its shape, element type and layout.
+struct InputTensor {
+    const void* data = nullptr;
+    std::vector<std::size_t> dims;
+    TensorType type = TensorType::Invalid;
+    MemoryLayout layout = MemoryLayout::Contiguous;
+};
+struct OutputTensor {
+    void* data = nullptr;
+    std::vector<std::size_t> dims;
+    TensorType type = TensorType::Invalid;
+    MemoryLayout layout = MemoryLayout::Contiguous;
+};
+
 class Client {
   public:
     // Configuration from the environment.
@@ -140,6 +155,30 @@ class Client {
     // longer than that in the run queue throws TimeoutException.
     void run_model(const std::string& name, std::vector<std::string> inputs,
                    std::vector<std::string> outputs);
+    // A whole inference in one round trip (one AI.DAGEXECUTE: inline TENSORSET |> MODELEXECUTE |>
+    // TENSORGET): the inputs go out from the caller's memory, the outputs land in the caller's
+    // buffers, and no key is written (the tensors live only inside the request). Each output's
+    // dtype and shape are checked against its buffer before anything is written there
+    // (TypeException / ParameterException naming the output). A missing model throws
+    // KeyException; a backend error (e.g. a wrong input shape) DatabaseException; a request that
+    // waited longer than SR_MODEL_TIMEOUT in the run queue TimeoutException. In a cluster it runs
+    // on one shard's copy of the model (the shard this client picked at random, so that many
+    // clients spread over the shards). The model name is prefixed like run_model's.
+    // (A template only so that run_model(name, {"a", "b"}, {"c", "d"}) still picks the key overload
+    // above: a two-element list of strings also converts to vector<InputTensor>.)
+    template <typename = void>
+    void run_model(const std::string& name, const std::vector<InputTensor>& inputs,
+                   const std::vector<OutputTensor>& outputs) {
+        run_model_inline(name, inputs, outputs);
+    }
+    // The same, with `n_outputs` outputs received into memory from `allocate(index, type, dims)`
+    // (called once each output's dtype and shape are known; it returns a buffer of
+    // element_size(type) * product(dims) bytes, row-major, or throws): for callers that do not
+    // know the output shapes beforehand (the Python binding's numpy arrays).
+    using OutputAllocator = std::function<void*(std::size_t index, TensorType type,
+                                                const std::vector<std::size_t>& dims)>;
+    void run_model_into(const std::string& name, const std::vector<InputTensor>& inputs,
+                        std::size_t n_outputs, const OutputAllocator& allocate);
     // Runs "<name>.GPU:<first_gpu + offset % num_gpus>" (offset: e.g. the MPI rank).
     void run_model_multigpu(const std::string& name, std::vector<std::string> inputs,
                             std::vector<std::string> outputs, int offset, int first_gpu,
@@ -225,6 +264,10 @@ class Client {
     struct Impl;
 
   private:
+    // The one-round-trip run_model (inference.cpp).
+    void run_model_inline(const std::string& name, const std::vector<InputTensor>& inputs,
+                          const std::vector<OutputTensor>& outputs);
+
     std::unique_ptr<Impl> impl_;
 };
 

@@ -290,6 +290,18 @@ SRError get_model(void* c_client, const char* name, size_t name_length, size_t* 
 SRError run_model(void* c_client, const char* name, size_t name_length, const char** inputs,
                   const size_t* input_lengths, size_t n_inputs, const char** outputs,
                   const size_t* output_lengths, size_t n_outputs);
+/* insitu extension: a whole inference in one round trip. Input i is inputs[i] (shape
+ * input_dims[i][0..input_n_dims[i]), element input_types[i]); output i is received into the
+ * caller's outputs[i], whose shape and type are checked against the model's output first
+ * (SRTypeError, SRParameterError; nothing written there then). All tensors use `mem_layout`. No
+ * key is written. A missing model gives SRKeyError, a backend error (e.g. a wrong input shape)
+ * SRDatabaseError, a request that waited longer than SR_MODEL_TIMEOUT SRTimeoutError. */
+SRError run_model_inline(void* c_client, const char* name, size_t name_length,
+                         const void* const* inputs, const size_t* const* input_dims,
+                         const size_t* input_n_dims, const SRTensorType* input_types,
+                         size_t n_inputs, void* const* outputs, const size_t* const* output_dims,
+                         const size_t* output_n_dims, const SRTensorType* output_types,
+                         size_t n_outputs, SRMemoryLayout mem_layout);
 SRError run_model_multigpu(void* c_client, const char* name, size_t name_length,
                            const char** inputs, const size_t* input_lengths, size_t n_inputs,
                            const char** outputs, const size_t* output_lengths, size_t n_outputs,

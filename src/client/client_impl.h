@@ -47,6 +47,10 @@ struct Client::Impl {
     // the model key to Redis Cluster, so runs copy their tensors next to the model from then on.
     bool model_key_declared = false;
     std::unordered_map<int, std::string> shard_prefixes;  // by a shard's lowest slot
+    // The shard (an index into router->shards(), modulo their count) whose model copies the
+    // one-round-trip run_model uses; drawn at random once, so that clients spread over shards.
+    std::size_t inline_shard = 0;
+    bool inline_shard_drawn = false;
 
     OwnedTensor& fetch_tensor(const std::string& name, MemoryLayout layout, TensorType& type);
 
@@ -68,6 +72,14 @@ struct Client::Impl {
     void run(RunKind kind, const std::string& call, const std::string& name,
              const std::string& model_key, const std::string& function,
              const std::vector<std::string>& inputs, const std::vector<std::string>& outputs);
+
+    // ---- the one-round-trip run_model (inference.cpp) ----
+    // Outputs go into `outputs` (checked, of `out_bytes` each) or, with `allocate`, into memory
+    // it returns; `n_out` outputs either way.
+    void run_inline(const std::string& name, const std::vector<InputTensor>& inputs,
+                    const std::vector<OutputTensor>& outputs,
+                    const std::vector<std::size_t>& out_bytes, std::size_t n_out,
+                    const OutputAllocator* allocate);
 
     // ---- datasets (datasets.cpp) ----
     // Reads the datasets stored under each "<prefix>.{name}" key (any shard), pipelined per shard,

@@ -59,6 +59,10 @@ TensorMeta read_tensorget_head(Connection& c, const std::string& key, const std:
         check_retryable_error(top.line);
         throw_reply_error(top.line, key_label(name, key), call);
     }
+    return read_tensor_meta(c, top);
+}
+
+TensorMeta read_tensor_meta(Connection& c, const Head& top) {
     if (top.kind != '*' || top.value < 2 || top.value % 2 != 0)
         protocol(c, "expected a META BLOB array");
     TensorMeta m;

@@ -44,6 +44,9 @@ TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::str
 // BLOB" first. An error reply is consumed whole before anything is thrown.
 TensorMeta read_tensorget_head(Connection& c, const std::string& key, const std::string& name,
                                const char* call);
+// The META BLOB array whose header `top` was just read (the error cases already handled): dtype
+// and shape, up to the blob's payload. Protocol errors throw with the reply unfinished.
+TensorMeta read_tensor_meta(Connection& c, const Head& top);
 void read_blob(Connection& c, void* dst, std::size_t n);
 void discard_blob(Connection& c, std::size_t n);
 

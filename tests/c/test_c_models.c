@@ -3,6 +3,7 @@
 #include "check.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void* client;
 
@@ -63,6 +64,77 @@ static void script(void) {
     CHECK_OK(model_exists(client, S("c_script"), &exists));
     CHECK(!exists);
 }
+
+/* The one-round-trip run_model_inline against put_tensor + run_model + unpack_tensor on the MLP
+ * (1x64 -> 1x10): equal bit for bit, no key written, and its error codes. */
+static void inline_run(void) {
+    CHECK_OK(set_model_from_file(client, S("c_mlp"), S(INSITU_TEST_MODELS_DIR "/mlp_traced.pt"),
+                                 S("TORCH"), S("CPU"), 0, 0, 0, S(""), NULL, NULL, 0, NULL, NULL,
+                                 0));
+    float x[64], three[10], one[10];
+    for (int i = 0; i < 64; ++i) x[i] = (float)(i % 7) * 0.25f - 0.5f;
+    const size_t in_shape[2] = {1, 64}, out_shape[2] = {1, 10};
+    CHECK_OK(
+        put_tensor(client, S("c_mx"), x, in_shape, 2, SRTensorTypeFloat, SRMemLayoutContiguous));
+    const char* in[1] = {"c_mx"};
+    const size_t in_len[1] = {4};
+    const char* out[1] = {"c_my"};
+    const size_t out_len[1] = {4};
+    CHECK_OK(run_model(client, S("c_mlp"), in, in_len, 1, out, out_len, 1));
+    CHECK_OK(unpack_tensor(client, S("c_my"), three, out_shape, 2, SRTensorTypeFloat,
+                           SRMemLayoutContiguous));
+
+    const void* ins[1] = {x};
+    const size_t* in_dims[1] = {in_shape};
+    const size_t in_n[1] = {2};
+    const SRTensorType types[1] = {SRTensorTypeFloat};
+    void* outs[1] = {one};
+    const size_t* out_dims[1] = {out_shape};
+    const size_t out_n[1] = {2};
+    memset(one, 0, sizeof one);
+    CHECK_OK(run_model_inline(client, S("c_mlp"), ins, in_dims, in_n, types, 1, outs, out_dims,
+                              out_n, types, 1, SRMemLayoutContiguous));
+    CHECK(memcmp(one, three, sizeof one) == 0);
+    bool exists = true;
+    CHECK_OK(key_exists(client, S("in0"), &exists));
+    CHECK(!exists);
+    CHECK_OK(key_exists(client, S("out0"), &exists));
+    CHECK(!exists);
+
+    CHECK_RC(run_model_inline(client, S("c_nosuch"), ins, in_dims, in_n, types, 1, outs, out_dims,
+                              out_n, types, 1, SRMemLayoutContiguous),
+             SRKeyError);
+    CHECK_ERROR_TEXT("c_nosuch");
+    const size_t short_shape[2] = {1, 32};
+    const size_t* short_dims[1] = {short_shape};
+    CHECK_RC(run_model_inline(client, S("c_mlp"), ins, short_dims, in_n, types, 1, outs, out_dims,
+                              out_n, types, 1, SRMemLayoutContiguous),
+             SRDatabaseError);
+    CHECK_ERROR_TEXT("run_model 'c_mlp' failed");
+    float small[5] = {0};
+    void* small_outs[1] = {small};
+    const size_t small_shape[2] = {1, 5};
+    const size_t* small_dims[1] = {small_shape};
+    CHECK_RC(run_model_inline(client, S("c_mlp"), ins, in_dims, in_n, types, 1, small_outs,
+                              small_dims, out_n, types, 1, SRMemLayoutContiguous),
+             SRParameterError);
+    CHECK(small[0] == 0 && small[4] == 0);
+    const SRTensorType doubles[1] = {SRTensorTypeDouble};
+    double as_double[10];
+    void* double_outs[1] = {as_double};
+    CHECK_RC(run_model_inline(client, S("c_mlp"), ins, in_dims, in_n, types, 1, double_outs,
+                              out_dims, out_n, doubles, 1, SRMemLayoutContiguous),
+             SRTypeError);
+    CHECK_RC(run_model_inline(client, S("c_mlp"), NULL, in_dims, in_n, types, 1, outs, out_dims,
+                              out_n, types, 1, SRMemLayoutContiguous),
+             SRParameterError);
+    /* The connection still serves the next call. */
+    memset(one, 0, sizeof one);
+    CHECK_OK(run_model_inline(client, S("c_mlp"), ins, in_dims, in_n, types, 1, outs, out_dims,
+                              out_n, types, 1, SRMemLayoutContiguous));
+    CHECK(memcmp(one, three, sizeof one) == 0);
+    CHECK_OK(delete_model(client, S("c_mlp")));
+}
 #endif
 
 int main(void) {
@@ -71,6 +143,7 @@ int main(void) {
     errors();
 #ifdef INSITU_HAVE_TORCH
     script();
+    inline_run();
 #endif
     CHECK_OK(DeleteCClient(&client));
     return check_report("test_c_models");

@@ -2,13 +2,16 @@
 ! its bytes and from its file, read back byte for byte and run on the reference input; a
 ! TorchScript function stored, run and deleted; and the error codes of bad calls.
 program test_fortran_models
-  use iso_fortran_env, only: int32, real32
+  use iso_fortran_env, only: int32, real32, real64
   use insitu
   use test_support
   implicit none
   type(client_type) :: client
   character(len=:), allocatable :: models_dir, model_file, model_bytes, got, address, json, ssdb
   real(real32) :: x(5, 4), y(5, 1), expected(5, 1), s(4), s2(4)
+  real(real32), target :: xi(5, 4), yi(5, 1), y_short(4, 1), x_short(5, 3)
+  real(real64), target :: y_double(5, 1)
+  logical :: key_found
   logical :: exists, torch
   integer :: comma
   character(len=*), parameter :: script_source = &
@@ -35,6 +38,32 @@ program test_fortran_models
   y = 0
   call expect_code(client%unpack_tensor("f_y", y), SRNoError, "unpack output")
   call expect(all(abs(y - expected) <= 1e-4 * max(1.0, abs(expected))), "model output")
+
+  ! ---- the same inference in one round trip: bit for bit the three calls' output, no key
+  xi = x
+  yi = -1
+  call expect_code(client%run_model_inline("f_linreg", [tensor_view(xi)], [tensor_view(yi)]), &
+    SRNoError, "run_model_inline")
+  call expect(all(transfer(yi, 1_int32, 5) == transfer(y, 1_int32, 5)), &
+    "run_model_inline output equals put + run + unpack bit for bit")
+  call expect_code(client%key_exists("out0", key_found), SRNoError, "key_exists out0")
+  call expect(.not. key_found, "run_model_inline writes no key")
+  call expect_code(client%run_model_inline("f_never", [tensor_view(xi)], [tensor_view(yi)]), &
+    SRKeyError, "run_model_inline: missing model")
+  call expect(index(get_last_error(), "f_never") > 0, "message names the model")
+  x_short = 1
+  call expect_code(client%run_model_inline("f_linreg", [tensor_view(x_short)], &
+    [tensor_view(yi)]), SRDatabaseError, "run_model_inline: wrong input shape")
+  y_short = -3
+  call expect_code(client%run_model_inline("f_linreg", [tensor_view(xi)], &
+    [tensor_view(y_short)]), SRParameterError, "run_model_inline: wrong output shape")
+  call expect(all(y_short == -3), "nothing written on a shape mismatch")
+  call expect_code(client%run_model_inline("f_linreg", [tensor_view(xi)], &
+    [tensor_view(y_double)]), SRTypeError, "run_model_inline: wrong output type")
+  yi = 0
+  call expect_code(client%run_model_inline("f_linreg", [tensor_view(xi)], [tensor_view(yi)]), &
+    SRNoError, "run_model_inline after errors")
+  call expect(all(transfer(yi, 1_int32, 5) == transfer(y, 1_int32, 5)), "output after errors")
   call expect_code(client%delete_model("f_linreg"), SRNoError, "delete_model")
   call expect_code(client%poll_model("f_linreg", 5, 2, exists), SRNoError, "poll deleted model")
   call expect(.not. exists, "model deleted")

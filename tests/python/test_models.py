@@ -44,3 +44,66 @@ def test_model_errors(client):
         client.get_model("never")
     with pytest.raises(insitu.RedisReplyError):
         client.run_model("never", ["a"], ["b"])
+
+
+def _models_dir():
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "models")
+
+
+@needs_torch
+def test_run_model_with_arrays_is_one_round_trip_equal_to_three_calls(client):
+    """run_model with numpy inputs: put + run + get in one request, no key written, outputs bit
+    for bit those of put_tensor + run_model + get_tensor."""
+    models = _models_dir()
+    client.set_model_from_file("mlp", os.path.join(models, "mlp_traced.pt"), "TORCH", "CPU")
+    x = np.load(os.path.join(models, "mlp_traced.in0.npy"))
+    client.put_tensor("x", x)
+    assert client.run_model("mlp", ["x"], ["y"]) is None  # key names: SmartRedis's call
+    three_calls = client.get_tensor("y")
+
+    (y,) = client.run_model("mlp", inputs=[x])
+    assert y.dtype == np.float32 and y.shape == (1, 10)
+    assert y.tobytes() == three_calls.tobytes()
+    np.testing.assert_allclose(y, np.load(os.path.join(models, "mlp_traced.out0.npy")),
+                               atol=1e-5)
+    # A single array is accepted too, and so is an output count.
+    (y1,) = client.run_model("mlp", x, outputs=1)
+    assert y1.tobytes() == three_calls.tobytes()
+    # Output arrays filled in place (and returned).
+    out = np.full((1, 10), -1.0, dtype=np.float32)
+    (same,) = client.run_model("mlp", [x], [out])
+    assert same is out and out.tobytes() == three_calls.tobytes()
+    # The request's tensors never became keys.
+    for name in ("in0", "out0"):
+        assert not client.key_exists(name)
+
+    # Two inputs, two outputs.
+    client.set_model_from_file("m", os.path.join(models, "two_inputs.pt"), "TORCH", "CPU")
+    a = np.load(os.path.join(models, "two_inputs.in0.npy"))
+    b = np.load(os.path.join(models, "two_inputs.in1.npy"))
+    s, p = client.run_model("m", [a, b], outputs=2)
+    client.put_tensor("a", a)
+    client.put_tensor("b", b)
+    client.run_model("m", ["a", "b"], ["s", "p"])
+    assert s.tobytes() == client.get_tensor("s").tobytes()
+    assert p.tobytes() == client.get_tensor("p").tobytes()
+
+
+@needs_torch
+def test_run_model_with_arrays_errors(client):
+    models = _models_dir()
+    client.set_model_from_file("mlp", os.path.join(models, "mlp_traced.pt"), "TORCH", "CPU")
+    x = np.load(os.path.join(models, "mlp_traced.in0.npy"))
+    with pytest.raises(insitu.RedisKeyError, match="nosuch"):
+        client.run_model("nosuch", [x])
+    with pytest.raises(insitu.RedisReplyError, match="run_model 'mlp' failed"):
+        client.run_model("mlp", [np.ones((1, 32), dtype=np.float32)])
+    out = np.zeros((1, 5), dtype=np.float32)
+    with pytest.raises(insitu.RedisParameterError, match="output 0 has shape"):
+        client.run_model("mlp", [x], [out])
+    assert not out.any()  # nothing written
+    with pytest.raises(insitu.RedisTypeError):
+        client.run_model("mlp", [x], [np.zeros((1, 10), dtype=np.float64)])
+    # The connection still serves the next call.
+    (y,) = client.run_model("mlp", [x])
+    assert y.shape == (1, 10)

@@ -3,6 +3,8 @@
 import inspect
 import os
 
+import numpy as np
+
 from . import _insitu
 from .error import (ConnectionParameterError, ParameterTypeError, RedisConnectionError,
                     RedisDatabaseError, RedisParameterError, RedisTimeoutError)
@@ -61,6 +63,14 @@ def _names(names):
     if isinstance(names, str):
         return [names]
     return list(names)
+
+
+def _are_arrays(inputs):
+    """True for a numpy array or a non-empty list / tuple of them (the one-round-trip run_model)."""
+    if isinstance(inputs, np.ndarray):
+        return True
+    return (isinstance(inputs, (list, tuple)) and len(inputs) > 0
+            and all(isinstance(i, np.ndarray) for i in inputs))
 
 
 def _addresses(addresses):
@@ -196,7 +206,23 @@ class Client(SRObject, _insitu.Client):
                                            _names(outputs))
 
     def run_model(self, name, inputs=None, outputs=None):
+        """Runs model `name`. With key names (a str or a list of str), SmartRedis's call: the
+        inputs are read from and the outputs written to the database. With arrays as `inputs`
+        (a numpy array or a list of them), the whole inference takes one round trip and writes
+        no key: `outputs` is then the number of outputs (default 1), returned as new arrays, or
+        a list of writeable contiguous arrays filled in place (and returned)."""
+        if _are_arrays(inputs):
+            if isinstance(inputs, np.ndarray):
+                inputs = [inputs]
+            if outputs is None:
+                outputs = 1
+            elif isinstance(outputs, np.ndarray):
+                outputs = [outputs]
+            elif not isinstance(outputs, int):
+                outputs = list(outputs)
+            return self._run_model_arrays(name, list(inputs), outputs)
         self._run_model(name, _names(inputs), _names(outputs))
+        return None
 
     def run_model_multigpu(self, name, offset, first_gpu, num_gpus, inputs=None, outputs=None):
         self._run_model_multigpu(name, _names(inputs), _names(outputs), offset, first_gpu,

@@ -79,6 +79,59 @@ void unpack_tensor(Client& c, const std::string& name, py::array out) {
     c.unpack_tensor(name, ptr, dims, type, layout);
 }
 
+// The one-round-trip run_model: `inputs` are array-likes (sent from their own memory when
+// contiguous); `outputs` is a count (new arrays, numpy-owned, shaped by the reply) or a list of
+// writeable contiguous arrays filled in place. Returns the output arrays.
+py::list run_model_arrays(Client& c, const std::string& name, const py::list& inputs,
+                          const py::object& outputs) {
+    std::vector<py::array> keep;  // alive until the call returns
+    std::vector<InputTensor> ins;
+    for (const py::handle& h : inputs) {
+        py::array a = py::array::ensure(h);
+        if (!a) throw ParameterException("run_model: an input of '" + name + "' is not array-like");
+        if (!c_order(a) && !f_order(a))
+            a = py::module_::import("numpy").attr("ascontiguousarray")(a);
+        ins.push_back({a.data(), shape_of(a), tensor_type_of(a.dtype()),
+                       c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
+        keep.push_back(std::move(a));
+    }
+    py::list result;
+    if (py::isinstance<py::int_>(outputs)) {
+        const long long n = outputs.cast<long long>();
+        if (n <= 0) throw ParameterException("run_model: the number of outputs must be positive");
+        std::vector<py::object> arrays(static_cast<std::size_t>(n));
+        {
+            py::gil_scoped_release nogil;
+            c.run_model_into(
+                name, ins, static_cast<std::size_t>(n),
+                [&](std::size_t i, TensorType type, const std::vector<std::size_t>& dims) -> void* {
+                    py::gil_scoped_acquire gil;
+                    py::array a(dtype_of(type), std::vector<py::ssize_t>(dims.begin(), dims.end()));
+                    void* p = a.mutable_data();
+                    arrays[i] = std::move(a);
+                    return p;
+                });
+        }
+        for (auto& a : arrays) result.append(a);
+        return result;
+    }
+    std::vector<OutputTensor> outs;
+    for (const py::handle& h : outputs) {
+        if (!py::isinstance<py::array>(h))
+            throw ParameterException("run_model: outputs must be a count or a list of arrays");
+        py::array a = py::reinterpret_borrow<py::array>(h);
+        if (!a.writeable()) throw ParameterException("run_model: an output array is read-only");
+        if (!c_order(a) && !f_order(a))
+            throw ParameterException("run_model: the output arrays must be contiguous");
+        outs.push_back({a.mutable_data(), shape_of(a), tensor_type_of(a.dtype()),
+                        c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
+        result.append(a);
+    }
+    py::gil_scoped_release nogil;
+    c.run_model(name, ins, outs);
+    return result;
+}
+
 template <class Map>
 py::dict to_dict(const Map& m) {
     py::dict d;
@@ -101,6 +154,8 @@ void bind_client(py::module_& m) {
              py::arg("dtype") = py::none())
         .def("get_tensor", &get_tensor, py::arg("name"))
         .def("unpack_tensor", &unpack_tensor, py::arg("name"), py::arg("result"))
+        .def("_run_model_arrays", &run_model_arrays, py::arg("name"), py::arg("inputs"),
+             py::arg("outputs"))
         .def("rename_tensor", &Client::rename_tensor, py::arg("old_name"), py::arg("new_name"), R())
         .def("delete_tensor", &Client::delete_tensor, py::arg("name"), R())
         .def("copy_tensor", &Client::copy_tensor, py::arg("src_name"), py::arg("dest_name"), R())

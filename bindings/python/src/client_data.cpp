@@ -71,7 +71,10 @@ void bind_client_data(py::class_<Client>& c) {
                 return py::bytes(v.data(), v.size());
             },
             py::arg("name"))
-        .def("_run_model", &Client::run_model, R())
+        .def("_run_model",
+             static_cast<void (Client::*)(const std::string&, std::vector<std::string>,
+                                          std::vector<std::string>)>(&Client::run_model),
+             R())
         .def("_run_model_multigpu", &Client::run_model_multigpu, R())
         .def("delete_model", &Client::delete_model, py::arg("name"), R())
         .def("delete_model_multigpu", &Client::delete_model_multigpu, py::arg("name"),

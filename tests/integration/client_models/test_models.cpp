@@ -340,6 +340,169 @@ TEST_P(Models, ClientSideValidation) {
     EXPECT_TRUE(client_->model_exists("m"));
 }
 
+// ---- the one-round-trip run_model (inputs and output buffers in one AI.DAGEXECUTE) ----------
+
+namespace {
+
+long long total_keys(const std::vector<RedisServer*>& servers) {
+    long long n = 0;
+    for (RedisServer* s : servers) n += s->connect()->command({"DBSIZE"}).integer;
+    return n;
+}
+
+}  // namespace
+
+TEST_P(Models, InlineRunEqualsPutRunUnpackBitForBitAndLeavesNoKeys) {
+    client_->set_model("mlp", read_file("mlp_traced.pt"), "TORCH", "CPU");
+    client_->set_model("m", read_file("two_inputs.pt"), "TORCH", "CPU");
+    const Npy x = load_npy("mlp_traced.in0.npy");
+    put("x", x);
+    client_->run_model("mlp", {"x"}, {"y"});
+    const std::vector<float> three_calls = get("y", 10);
+
+    const long long keys_before = total_keys(servers());
+    std::vector<float> inline_out(10, -1.0f);
+    client_->run_model("mlp", {{x.values.data(), x.shape, TensorType::Float}},
+                       {{inline_out.data(), {1, 10}, TensorType::Float}});
+    EXPECT_EQ(std::memcmp(inline_out.data(), three_calls.data(), 10 * sizeof(float)), 0);
+    expect_near(inline_out, load_npy("mlp_traced.out0.npy").values);
+    // Nothing was written: the request's tensors never become keys.
+    EXPECT_EQ(total_keys(servers()), keys_before);
+    EXPECT_TRUE(keys("in0").empty());
+    EXPECT_TRUE(keys("out0").empty());
+
+    // Two inputs, two outputs; the second output read with a Fortran-ordered buffer.
+    const Npy a = load_npy("two_inputs.in0.npy"), b = load_npy("two_inputs.in1.npy");
+    put("a", a);
+    put("b", b);
+    client_->run_model("m", {"a", "b"}, {"sum", "prod"});
+    std::vector<float> sum(6), prod_f(6), prod_f3(6);
+    client_->unpack_tensor("prod", prod_f3.data(), {2, 3}, TensorType::Float,
+                           MemoryLayout::FortranContiguous);
+    client_->run_model(
+        "m",
+        {{a.values.data(), a.shape, TensorType::Float},
+         {b.values.data(), b.shape, TensorType::Float}},
+        {{sum.data(), {2, 3}, TensorType::Float},
+         {prod_f.data(), {2, 3}, TensorType::Float, MemoryLayout::FortranContiguous}});
+    const std::vector<float> sum3 = get("sum", 6);
+    EXPECT_EQ(std::memcmp(sum.data(), sum3.data(), sizeof(float) * 6), 0);
+    EXPECT_EQ(std::memcmp(prod_f.data(), prod_f3.data(), sizeof(float) * 6), 0);
+    expect_near(sum, load_npy("two_inputs.out0.npy").values);
+
+    // Outputs allocated once their dtype and shape are known (what the Python binding uses).
+    std::vector<std::vector<float>> got(2);
+    std::vector<std::vector<std::size_t>> got_dims(2);
+    client_->run_model_into("m",
+                            {{a.values.data(), a.shape, TensorType::Float},
+                             {b.values.data(), b.shape, TensorType::Float}},
+                            2, [&](std::size_t i, TensorType t, const std::vector<std::size_t>& d) {
+                                EXPECT_EQ(t, TensorType::Float);
+                                got_dims[i] = d;
+                                got[i].resize(6);
+                                return static_cast<void*>(got[i].data());
+                            });
+    EXPECT_EQ(got_dims[0], (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(std::memcmp(got[0].data(), sum3.data(), sizeof(float) * 6), 0);
+    const std::vector<float> prod3 = get("prod", 6);
+    EXPECT_EQ(std::memcmp(got[1].data(), prod3.data(), sizeof(float) * 6), 0);
+    // An allocator that throws: its exception comes through, the connection stays in step.
+    EXPECT_THROW(client_->run_model_into(
+                     "m",
+                     {{a.values.data(), a.shape, TensorType::Float},
+                      {b.values.data(), b.shape, TensorType::Float}},
+                     2,
+                     [](std::size_t, TensorType, const std::vector<std::size_t>&) -> void* {
+                         throw std::runtime_error("no memory here");
+                     }),
+                 std::runtime_error);
+    EXPECT_EQ(get("sum", 6), sum3);
+
+    // Many clients (each draws its shard in a cluster): every run is right, no key is left.
+    const long long keys_now = total_keys(servers());
+    for (int i = 0; i < 6; ++i) {
+        Client other = make_client(ssdb(), cluster());
+        std::vector<float> out(10, 0.0f);
+        other.run_model("mlp", {{x.values.data(), x.shape, TensorType::Float}},
+                        {{out.data(), {1, 10}, TensorType::Float}});
+        EXPECT_EQ(std::memcmp(out.data(), three_calls.data(), 10 * sizeof(float)), 0) << i;
+    }
+    EXPECT_EQ(total_keys(servers()), keys_now);
+}
+
+TEST_P(Models, InlineRunErrorsNameTheModelAndKeepTheConnection) {
+    client_->set_model("mlp", read_file("mlp_traced.pt"), "TORCH", "CPU");
+    const Npy x = load_npy("mlp_traced.in0.npy");
+    const std::vector<InputTensor> in{{x.values.data(), x.shape, TensorType::Float}};
+    std::vector<float> out(10, -7.0f);
+    const std::vector<float> untouched = out;
+    auto message = [](auto&& fn) {
+        try {
+            fn();
+        } catch (const Exception& e) {
+            return std::string(e.what());
+        }
+        return std::string("no exception");
+    };
+
+    // A missing model.
+    EXPECT_THROW(client_->run_model("nosuch", in, {{out.data(), {1, 10}, TensorType::Float}}),
+                 KeyException);
+    EXPECT_NE(message([&] {
+                  client_->run_model("nosuch", in, {{out.data(), {1, 10}, TensorType::Float}});
+              }).find("nosuch"),
+              std::string::npos);
+
+    // A wrong input shape: the backend's error, naming the model.
+    std::vector<float> short_in(32, 1.0f);
+    const std::string bad_shape = message([&] {
+        client_->run_model("mlp", {{short_in.data(), {1, 32}, TensorType::Float}},
+                           {{out.data(), {1, 10}, TensorType::Float}});
+    });
+    EXPECT_NE(bad_shape.find("run_model 'mlp' failed"), std::string::npos) << bad_shape;
+    EXPECT_THROW(client_->run_model("mlp", {{short_in.data(), {1, 32}, TensorType::Float}},
+                                    {{out.data(), {1, 10}, TensorType::Float}}),
+                 DatabaseException);
+
+    // Output buffers of the wrong dtype or shape: checked before any byte is written there.
+    std::vector<double> as_double(10);
+    EXPECT_THROW(client_->run_model("mlp", in, {{as_double.data(), {1, 10}, TensorType::Double}}),
+                 TypeException);
+    const std::string wrong_shape = message([&] {
+        client_->run_model("mlp", in, {{out.data(), {1, 5}, TensorType::Float}});
+    });
+    EXPECT_NE(wrong_shape.find("output 0 has shape [1, 10]"), std::string::npos) << wrong_shape;
+    EXPECT_EQ(out, untouched);
+    EXPECT_NE(message([&] {
+                  client_->run_model("mlp", in, {{nullptr, {1, 10}, TensorType::Float}});
+              }).find("run_model"),
+              std::string::npos);
+    EXPECT_THROW(client_->run_model("mlp", {}, {{out.data(), {1, 10}, TensorType::Float}}),
+                 ParameterException);
+
+    // The same connection still serves the next run, and nothing was left behind.
+    client_->run_model("mlp", in, {{out.data(), {1, 10}, TensorType::Float}});
+    expect_near(out, load_npy("mlp_traced.out0.npy").values);
+    EXPECT_EQ(total_keys(servers()), cluster() ? 3 : 1);  // the model copies only
+}
+
+TEST_P(Models, InlineRunUsesModelPrefixing) {
+    Client producer = make_client(ssdb(), cluster(), {{"SSKEYOUT", "ens1"}, {"SSKEYIN", "ens1"}});
+    producer.use_model_ensemble_prefix(true);
+    producer.set_model("pm", read_file("mlp_traced.pt"), "TORCH", "CPU");
+    const Npy x = load_npy("mlp_traced.in0.npy");
+    std::vector<float> out(10);
+    producer.run_model("pm", {{x.values.data(), x.shape, TensorType::Float}},
+                       {{out.data(), {1, 10}, TensorType::Float}});
+    expect_near(out, load_npy("mlp_traced.out0.npy").values);
+    // Without the prefix the model is not found; with it spelled out it is.
+    client_->run_model("ens1.pm", {{x.values.data(), x.shape, TensorType::Float}},
+                       {{out.data(), {1, 10}, TensorType::Float}});
+    EXPECT_THROW(client_->run_model("pm", {{x.values.data(), x.shape, TensorType::Float}},
+                                    {{out.data(), {1, 10}, TensorType::Float}}),
+                 KeyException);
+}
+
 TEST_P(Models, ModelPrefixing) {
     Client producer = make_client(ssdb(), cluster(), {{"SSKEYOUT", "ens1"}, {"SSKEYIN", "ens1"}});
     producer.use_model_ensemble_prefix(true);
