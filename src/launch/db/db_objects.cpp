@@ -53,7 +53,6 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-
 // GPU with several devices: one copy per GPU (<name>.GPU:<i>); GPU with first_device k: GPU:k.
 std::string single_device(const std::string& device, int first_device) {
     return device == "GPU" && first_device > 0 ? "GPU:" + std::to_string(first_device) : device;

@@ -3,8 +3,8 @@
 // co-located database's start-up step (`insitu run-colocated --db-objects <file>`).
 #pragma once
 
-#include <insitu/db_objects.h>
 #include <insitu/client.h>
+#include <insitu/db_objects.h>
 #include <insitu/entity.h>
 
 #include <memory>
