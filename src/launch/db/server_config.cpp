@@ -16,10 +16,8 @@
 namespace fs = std::filesystem;
 
 namespace insitu::launch {
-namespace {
 
-// Config values are quoted so that paths with spaces survive the server's parser.
-std::string quote(const std::string& v) {
+std::string config_quote(const std::string& v) {
     std::string out = "\"";
     for (char c : v) {
         if (c == '"' || c == '\\') out += '\\';
@@ -27,8 +25,6 @@ std::string quote(const std::string& v) {
     }
     return out + "\"";
 }
-
-}  // namespace
 
 std::string ShardSpec::address() const {
     if (port == 0) return "unix://" + unix_socket;
@@ -72,7 +68,7 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
     if (const char* base = std::getenv("REDIS_CONF"); base && *base) {
         if (!fs::exists(base))
             throw LaunchError("REDIS_CONF points to a missing file: " + std::string(base));
-        c << "include " << quote(fs::absolute(base).string()) << "\n";
+        c << "include " << config_quote(fs::absolute(base).string()) << "\n";
     }
     c << "# Per shard.\n";
     if (s.tls && s.port != 0)
@@ -84,18 +80,18 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
         for (const auto& b : s.bind) c << " " << b;
         c << "\n";
     }
-    c << "dir " << quote(fs::absolute(s.dir).string()) << "\n"
+    c << "dir " << config_quote(fs::absolute(s.dir).string()) << "\n"
       << "logfile \"\"\n"
       << "daemonize no\n"
       // The config path in the process title lets anyone find this experiment's servers.
       << "proc-title-template \"{title} {listen-addr} {server-mode} {config-file}\"\n";
     if (!s.unix_socket.empty())
-        c << "unixsocket " << quote(s.unix_socket) << "\nunixsocketperm " << s.socket_permissions
-          << "\n";
+        c << "unixsocket " << config_quote(s.unix_socket) << "\nunixsocketperm "
+          << s.socket_permissions << "\n";
     if (s.cluster) {
         c << "cluster-enabled yes\n"
           << "cluster-config-file "
-          << quote("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf") << "\n"
+          << config_quote("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf") << "\n"
           << "cluster-node-timeout 5000\n"
           << "cluster-require-full-coverage yes\n";
     }
@@ -103,9 +99,9 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
     // Last, so that no earlier file can loosen it: ACL users, `default` disabled. The secrets stay
     // in their own 0600 file, out of this one.
     if (!s.secrets_dir.empty())
-        c << "include " << quote(server_auth_config_file(s.secrets_dir)) << "\n";
-    c << "loadmodule " << quote(module);
-    for (const auto& a : s.module_args) c << " " << quote(a);
+        c << "include " << config_quote(server_auth_config_file(s.secrets_dir)) << "\n";
+    c << "loadmodule " << config_quote(module);
+    for (const auto& a : s.module_args) c << " " << config_quote(a);
     c << "\n";
     return c.str();
 }

@@ -32,6 +32,8 @@ struct ShardSpec {
     DbAuth auth() const;          // the admin credentials (empty when insecure)
 };
 
+// A config value in double quotes (paths with spaces survive the server's parser).
+std::string config_quote(const std::string& v);
 // The module the shards load ($INSITU_MODULE, $RAI_PATH, or next to the executable).
 std::string shard_module_path();
 std::string render_server_config(const ShardSpec& s, const std::string& module_path);

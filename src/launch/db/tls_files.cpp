@@ -9,21 +9,13 @@
 #include <set>
 #include <sstream>
 
+#include "launch/db/server_config.h"
 #include "tls/certs.h"
 
 namespace fs = std::filesystem;
 
 namespace insitu::launch {
 namespace {
-
-std::string quote(const std::string& v) {
-    std::string out = "\"";
-    for (char c : v) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
 
 // Every address a host name resolves to here (clients connect by address: CLUSTER SLOTS).
 void add_addresses(const std::string& host, std::set<std::string>& out) {
@@ -75,9 +67,9 @@ std::string render_tls_config(const std::string& secrets_dir, int port, bool clu
     c << "# TLS only (docs/security.md): no plaintext TCP port.\n"
       << "port 0\n"
       << "tls-port " << port << "\n"
-      << "tls-cert-file " << quote((dir / "server.crt").string()) << "\n"
-      << "tls-key-file " << quote((dir / "server.key").string()) << "\n"
-      << "tls-ca-cert-file " << quote((dir / "ca.crt").string())
+      << "tls-cert-file " << config_quote((dir / "server.crt").string()) << "\n"
+      << "tls-key-file " << config_quote((dir / "server.key").string()) << "\n"
+      << "tls-ca-cert-file " << config_quote((dir / "ca.crt").string())
       << "\n"
       // Clients prove who they are with their ACL password, not a certificate.
       << "tls-auth-clients no\n"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,13 @@
 #include "redis_server.h"
 
 namespace insitu::testing {
+
+// Permission bits of `path` (not following a symlink); -1 when it does not exist.
+inline int mode_of(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return -1;
+    return static_cast<int>(st.st_mode & 07777);
+}
 
 inline std::string read_text(const std::string& path) {
     std::ifstream in(path);

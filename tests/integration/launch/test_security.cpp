@@ -24,12 +24,6 @@ using namespace insitu::testing;
 
 namespace {
 
-int mode_of(const std::string& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) return -1;
-    return static_cast<int>(st.st_mode & 07777);
-}
-
 launch::DbAuth user_auth(const std::string& secrets, const std::string& user) {
     return {user, launch::read_secret(secrets, user)};
 }

@@ -23,12 +23,6 @@ using namespace insitu::testing;
 
 namespace {
 
-int mode_of(const std::string& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) return -1;
-    return static_cast<int>(st.st_mode & 07777);
-}
-
 std::string reply_of(const std::string& address, const std::vector<std::string>& args,
                      const launch::DbAuth& auth) {
     auto r = launch::db_command(address, args, 5000, auth);
