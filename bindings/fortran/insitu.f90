@@ -54,9 +54,12 @@ module insitu
 
   !> One tensor of run_model_inline: a Fortran array's address, extents and type, made by
   !> tensor_view(array).
+  !> The extents are a fixed array, not an allocatable one: gfortran never frees allocatable
+  !> components of the temporaries in [tensor_view(x), ...] (valgrind saw each view leak).
   type :: tensor_view_type
     type(c_ptr) :: ptr = c_null_ptr
-    integer(c_size_t), dimension(:), allocatable :: dims
+    integer(c_size_t), dimension(4) :: dims = 0
+    integer(c_size_t) :: n_dims = 0
     integer(c_int) :: type = SRTensorTypeInvalid
   end type
 
