@@ -69,9 +69,10 @@ std::map<std::string, std::string> read_state(const DbOptions& o) {
 
 // The variables an application needs; `secrets` is the database's secrets folder ("" when
 // insecure): the application user's name and password file (never the password).
-std::string export_lines(const std::string& ssdb, int shards, const std::string& secrets) {
+std::string export_lines(const std::string& ssdb, int shards, const std::string& secrets,
+                         bool tls) {
     // TLS: rediss:// addresses and the CA the client verifies them with.
-    const std::string ca = launch::tls_ca_of(secrets);
+    const std::string ca = tls ? launch::tls_ca_file_of(secrets) : "";
     std::string addresses;
     for (std::size_t b = 0; b <= ssdb.size();) {
         std::size_t e = std::min(ssdb.find(',', b), ssdb.size());
@@ -108,7 +109,7 @@ int supervise(const DbOptions& o, const std::function<void(bool, const std::stri
         {
             std::ofstream st(state_path(o), std::ios::trunc);
             st << "pid=" << ::getpid() << "\nssdb=" << ssdb << "\nshards=" << o.shards
-               << "\nsecrets=" << db->secrets_dir() << "\n";
+               << "\nsecrets=" << db->secrets_dir() << "\ntls=" << (o.tls ? 1 : 0) << "\n";
         }
         report(true, ssdb + "\n" + db->secrets_dir());
         while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -134,7 +135,7 @@ int start(const DbOptions& o) {
     auto exports = [&](const std::string& text) {
         auto nl = text.find('\n');
         return export_lines(text.substr(0, nl), o.shards,
-                            nl == std::string::npos ? "" : text.substr(nl + 1));
+                            nl == std::string::npos ? "" : text.substr(nl + 1), o.tls);
     };
     if (o.foreground) {
         return supervise(o, [&](bool ok, const std::string& text) {
@@ -220,7 +221,8 @@ int status(const DbOptions& o) {
                 shards > 1 ? "s" : "");
     int down = 0;
     std::string ssdb = st["ssdb"];
-    launch::DbAuth auth = launch::admin_auth(st["secrets"]);
+    const bool tls = st["tls"] == "1";
+    launch::DbAuth auth = launch::admin_auth(st["secrets"], tls);
     for (std::size_t pos = 0; pos <= ssdb.size();) {
         auto comma = ssdb.find(',', pos);
         std::string a =
@@ -232,7 +234,7 @@ int status(const DbOptions& o) {
         if (comma == std::string::npos) break;
         pos = comma + 1;
     }
-    std::printf("%s", export_lines(ssdb, shards, st["secrets"]).c_str());
+    std::printf("%s", export_lines(ssdb, shards, st["secrets"], tls).c_str());
     return down == 0 ? 0 : 1;
 }
 

@@ -88,8 +88,8 @@ std::unique_ptr<Connection> Connection::open(const core::Address& address,
         new Connection(fd, address, std::move(credentials), socket_timeout_ms));
     const Credentials& cred = *c->credentials_;
     if (cred.tls && address.kind == core::Address::Kind::tcp) {
-        c->tls_ = std::make_unique<tls::Stream>(cred.tls, fd);
         try {
+            c->tls_ = std::make_unique<tls::Stream>(cred.tls, fd);
             c->tls_->handshake(address.host, Clock::now() + connect_timeout);
         } catch (const tls::Error& e) {
             // A certificate the CA did not sign, or a peer that does not speak TLS, will not

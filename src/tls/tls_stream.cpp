@@ -141,8 +141,9 @@ void Stream::handshake(const std::string& host, std::chrono::steady_clock::time_
             SSL_set_tlsext_host_name(ssl_, host.c_str());
         }
     }
-    ERR_clear_error();
     while (true) {
+        ERR_clear_error();
+        errno = 0;
         int r = SSL_connect(ssl_);
         if (r == 1) return;
         int err = SSL_get_error(ssl_, r);
@@ -170,9 +171,9 @@ void Stream::handshake(const std::string& host, std::chrono::steady_clock::time_
                         deadline - std::chrono::steady_clock::now())
                         .count();
         if (left <= 0) {
-            // The connection is up but nothing answers the TLS hello: a plaintext server
-            // waiting for the rest of a command (retrying would wait the same way).
-            throw Error(Error::Kind::refused,
+            // Nothing answered the TLS hello: a plaintext server waiting for the rest of a
+            // command, or a busy TLS one (so it is retried within SR_CONN_TIMEOUT).
+            throw Error(Error::Kind::broken,
                         "no TLS answer to the handshake; is the server serving TLS on this port?");
         }
         pollfd p{fd_, events, 0};

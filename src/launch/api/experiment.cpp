@@ -170,7 +170,7 @@ void Experiment::Impl::stop_adopted(AdoptedDb& db) {
     launch::log_info("stopping reconnected database " + db.orc->name());
     launch::DbAuth auth;
     try {
-        auth = launch::admin_auth(db.orc->secrets_dir());
+        auth = launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls());
     } catch (const std::exception& e) {
         launch::log_warning(e.what());  // the processes are killed below
     }
@@ -408,10 +408,10 @@ void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>
     std::vector<Target> targets;
     for (const auto& db : dbs)
         targets.push_back(
-            {db.orc->name(), db.deployment.addresses, launch::admin_auth(db.orc->secrets_dir())});
+            {db.orc->name(), db.deployment.addresses, launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls())});
     for (const auto& db : adopted)
         targets.push_back(
-            {db.orc->name(), db.addresses, launch::admin_auth(db.orc->secrets_dir())});
+            {db.orc->name(), db.addresses, launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls())});
     for (const auto& [db_name, addresses, auth] : targets) {
         launch::preload_backends(addresses, backends, auth);
         // Ensemble members usually share their objects: store each distinct one once.
@@ -757,8 +757,16 @@ std::vector<Status> Experiment::get_status(const Entity& entity) {
     for (const auto& db : impl_->adopted)
         if (db.orc.get() == &entity) {
             for (const auto& a : db.addresses) {
-                // NOAUTH answers too: the shard is up (its secrets are not needed to tell).
-                auto r = launch::db_command(a, {"PING"}, 1000);
+                // NOAUTH answers too: the shard is up (its secrets are not needed to tell; a TLS
+                // database answers only over TLS).
+                launch::DbAuth probe;
+                try {
+                    if (db.orc->uses_tls())
+                        probe.tls = launch::admin_auth(db.orc->secrets_dir(), true).tls;
+                } catch (const std::exception&) {
+                    // no usable CA or secret: the probe gets no answer (not a plaintext retry)
+                }
+                auto r = launch::db_command(a, {"PING"}, 1000, probe);
                 out.push_back(r && (r->is_status("PONG") || r->is_error()) ? Status::Running
                                                                            : Status::Completed);
             }
@@ -929,7 +937,7 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
     db.orc = std::make_shared<Orchestrator>(o, path);
     // A missing or unsafe secret is its own problem, not "not running" (is_active says false).
     try {
-        launch::admin_auth(db.orc->secrets_dir());
+        launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls());
     } catch (const ConfigError& e) {
         throw ConfigError("cannot reconnect to the database of " + checkpoint_file + ": " +
                           e.what());

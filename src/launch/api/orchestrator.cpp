@@ -39,7 +39,7 @@ std::string Orchestrator::secrets_dir() const {
 
 std::string Orchestrator::tls_ca_file() const {
     if (!opts_.tls) return "";
-    return launch::tls_dir_of(secrets_dir()) + "/ca.crt";
+    return launch::tls_ca_file_of(secrets_dir());
 }
 
 std::string Orchestrator::shard_name(int i) const {
@@ -56,7 +56,7 @@ bool Orchestrator::is_active() const {
     if (addresses_.empty()) return false;
     launch::DbAuth auth;
     try {
-        auth = launch::admin_auth(secrets_dir());
+        auth = launch::admin_auth(secrets_dir(), opts_.tls);
     } catch (const std::exception&) {
         return false;  // no secrets: not a database this driver can use
     }
@@ -72,7 +72,7 @@ bool Orchestrator::is_active() const {
 }
 
 void Orchestrator::set_db_conf(const std::string& key, const std::string& value) {
-    auto auth = launch::admin_auth(secrets_dir());
+    auto auth = launch::admin_auth(secrets_dir(), opts_.tls);
     for (const auto& a : get_address()) {
         auto r = launch::db_command(a, {"CONFIG", "SET", key, value}, 5000, auth);
         if (!r) throw LaunchError("database shard " + a + " did not answer CONFIG SET " + key);

@@ -38,7 +38,9 @@ void generate_secrets(const std::string& secrets_dir);
 // unreadable or accessible by others.
 std::string read_secret(const std::string& secrets_dir, const std::string& user);
 // The admin credentials for the launcher's own connections; empty for "" (an insecure database).
-DbAuth admin_auth(const std::string& secrets_dir);
+// With `tls` (the database serves TLS only), also its CA, loaded once: throws ConfigError naming
+// the file when it is missing or unreadable (never a fallback to plaintext).
+DbAuth admin_auth(const std::string& secrets_dir, bool tls = false);
 
 // Creates `dir` with mode 0700 (parents as needed); an existing one must be ours and not a symlink,
 // and is tightened to 0700.

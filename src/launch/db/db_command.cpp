@@ -41,12 +41,9 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
         ~Closer() { ::close(fd); }
     } closer{fd};
     std::unique_ptr<tls::Stream> tls;
-    if (!auth.tls_ca.empty() && !address.starts_with("unix://")) {
+    if (auth.tls && !address.starts_with("unix://")) {
         try {
-            tls::ClientOptions o;
-            o.ca_file = auth.tls_ca;
-            o.verify_host = false;
-            tls = std::make_unique<tls::Stream>(std::make_shared<const tls::ClientContext>(o), fd);
+            tls = std::make_unique<tls::Stream>(auth.tls, fd);
             tls->handshake(core::parse_address(address).host, deadline);
         } catch (const std::exception&) {
             return std::nullopt;  // not (yet) a TLS server of this experiment

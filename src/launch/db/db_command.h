@@ -5,10 +5,13 @@
 
 #include <insitu/reply.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tls/tls_stream.h"
 
 namespace insitu::launch {
 
@@ -20,9 +23,11 @@ struct DbAuth {
         : user(std::move(u)), password(std::move(p)), tls_ca(std::move(ca)) {}
     std::string user;
     std::string password;
-    // The experiment's CA when the database serves TLS only ("" : plaintext). The launcher checks
-    // the chain, not the host name: only this database's servers hold a certificate of this CA.
+    // When the database serves TLS only: the experiment's CA file and a client context built from
+    // it once (null: plaintext). The launcher checks the chain, not the host name: only this
+    // database's servers hold a certificate of this CA.
     std::string tls_ca;
+    std::shared_ptr<const tls::ClientContext> tls;
     bool empty() const { return password.empty(); }
 };
 

@@ -32,7 +32,7 @@ std::string ShardSpec::address() const {
 }
 
 DbAuth ShardSpec::auth() const {
-    return admin_auth(secrets_dir);
+    return admin_auth(secrets_dir, tls);
 }
 
 std::string shard_module_path() {

@@ -39,11 +39,8 @@ std::string tls_dir_of(const std::string& secrets_dir) {
     return (fs::path(secrets_dir) / "tls").string();
 }
 
-std::string tls_ca_of(const std::string& secrets_dir) {
-    if (secrets_dir.empty()) return "";
-    std::string ca = (fs::path(tls_dir_of(secrets_dir)) / "ca.crt").string();
-    std::error_code ec;
-    return fs::exists(ca, ec) ? ca : "";
+std::string tls_ca_file_of(const std::string& secrets_dir) {
+    return (fs::path(tls_dir_of(secrets_dir)) / "ca.crt").string();
 }
 
 void generate_tls(const std::string& secrets_dir, const std::vector<std::string>& hosts) {

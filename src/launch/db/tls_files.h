@@ -10,8 +10,8 @@ namespace insitu::launch {
 
 // <secrets dir>/tls
 std::string tls_dir_of(const std::string& secrets_dir);
-// <secrets dir>/tls/ca.crt when the database serves TLS (the file exists), else "".
-std::string tls_ca_of(const std::string& secrets_dir);
+// <secrets dir>/tls/ca.crt
+std::string tls_ca_file_of(const std::string& secrets_dir);
 // A fresh CA and server certificate, naming this host and `hosts` (Slurm nodes: their names
 // and addresses), so that clients can check the host they connect to.
 void generate_tls(const std::string& secrets_dir, const std::vector<std::string>& hosts);

@@ -71,13 +71,17 @@ TEST_P(LaunchTls, DatabaseServesTlsOnlyToClientsTrustingItsCa) {
 
     auto addrs = db->get_address();
     ASSERT_EQ(addrs.size(), static_cast<std::size_t>(shards));
-    auto admin = launch::admin_auth(secrets);
+    auto admin = launch::admin_auth(secrets, true);
     EXPECT_EQ(admin.tls_ca, ca);
+    ASSERT_TRUE(admin.tls);
+    launch::DbAuth tls_only;  // TLS, no credentials
+    tls_only.tls = admin.tls;
     for (const auto& a : addrs) {
         // Plaintext gets nothing at all; TLS without credentials gets NOAUTH; the admin works.
         EXPECT_EQ(reply_of(a, {"PING"}, {}), "(no answer)") << a;
-        EXPECT_EQ(reply_of(a, {"PING"}, {"", "", ca}).rfind("NOAUTH", 0), 0u) << a;
+        EXPECT_EQ(reply_of(a, {"PING"}, tls_only).rfind("NOAUTH", 0), 0u) << a;
         EXPECT_EQ(reply_of(a, {"PING"}, admin), "(ok)") << a;
+        EXPECT_EQ(reply_of(a, {"PING"}, launch::admin_auth(secrets, false)), "(no answer)") << a;
         if (shards > 1) {
             auto info = launch::db_command(a, {"CLUSTER", "INFO"}, 5000, admin);
             ASSERT_TRUE(info);
@@ -113,6 +117,16 @@ TEST_P(LaunchTls, DatabaseServesTlsOnlyToClientsTrustingItsCa) {
         EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos)
             << e.what();
     }
+
+    // A TLS database whose CA file is gone: named, never a plaintext fallback.
+    fs::rename(ca, ca + ".moved");
+    try {
+        launch::admin_auth(secrets, true);
+        ADD_FAILURE() << "admin_auth without the CA file";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(ca), std::string::npos) << e.what();
+    }
+    fs::rename(ca + ".moved", ca);
 
     // A restart brings a new CA: the old one is no longer trusted by the servers' certificates.
     std::string old_ca = read_text(ca);
