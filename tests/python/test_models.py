@@ -107,3 +107,24 @@ def test_run_model_with_arrays_errors(client):
     # The connection still serves the next call.
     (y,) = client.run_model("mlp", [x])
     assert y.shape == (1, 10)
+
+
+@needs_torch
+def test_run_model_with_arrays_bfloat16_output_is_as_get_tensor(client, tmp_path):
+    """A bfloat16 output comes back from the one-round-trip call as get_tensor returns it."""
+    import torch
+
+    class Bf16(torch.nn.Module):
+        def forward(self, x):
+            return (x * 2).to(torch.bfloat16)
+
+    path = tmp_path / "bf16.pt"
+    torch.jit.save(torch.jit.script(Bf16()), str(path))
+    client.set_model_from_file("bf16", str(path), "TORCH", "CPU")
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    (y,) = client.run_model("bf16", [x])
+    client.put_tensor("bx", x)
+    client.run_model("bf16", ["bx"], ["by"])
+    z = client.get_tensor("by")
+    assert y.dtype == z.dtype and y.shape == (2, 3)
+    assert y.tobytes() == z.tobytes()

@@ -45,6 +45,13 @@ void put_tensor(Client& c, const std::string& name, const py::object& data,
     c.put_tensor(name, ptr, dims, type, layout);
 }
 
+// A numpy array for a tensor the database describes; bfloat16 lands as uint16 bits first
+// (numpy has no bfloat16), converted afterwards by from_bfloat16.
+py::array array_for(TensorType type, const std::vector<std::size_t>& dims) {
+    return py::array(type == TensorType::BFloat16 ? py::dtype::of<std::uint16_t>() : dtype_of(type),
+                     std::vector<py::ssize_t>(dims.begin(), dims.end()));
+}
+
 py::object get_tensor(Client& c, const std::string& name) {
     py::object result;
     bool bf16 = false;
@@ -55,8 +62,7 @@ py::object get_tensor(Client& c, const std::string& name) {
                           [&](TensorType type, const std::vector<std::size_t>& dims) -> void* {
                               py::gil_scoped_acquire gil;
                               bf16 = type == TensorType::BFloat16;
-                              py::array a(bf16 ? py::dtype::of<std::uint16_t>() : dtype_of(type),
-                                          std::vector<py::ssize_t>(dims.begin(), dims.end()));
+                              py::array a = array_for(type, dims);
                               void* p = a.mutable_data();
                               result = std::move(a);
                               return p;
@@ -100,19 +106,22 @@ py::list run_model_arrays(Client& c, const std::string& name, const py::list& in
         const long long n = outputs.cast<long long>();
         if (n <= 0) throw ParameterException("run_model: the number of outputs must be positive");
         std::vector<py::object> arrays(static_cast<std::size_t>(n));
+        std::vector<char> bf16(static_cast<std::size_t>(n), 0);
         {
             py::gil_scoped_release nogil;
             c.run_model_into(
                 name, ins, static_cast<std::size_t>(n),
                 [&](std::size_t i, TensorType type, const std::vector<std::size_t>& dims) -> void* {
                     py::gil_scoped_acquire gil;
-                    py::array a(dtype_of(type), std::vector<py::ssize_t>(dims.begin(), dims.end()));
+                    bf16[i] = type == TensorType::BFloat16;
+                    py::array a = array_for(type, dims);
                     void* p = a.mutable_data();
                     arrays[i] = std::move(a);
                     return p;
                 });
         }
-        for (auto& a : arrays) result.append(a);
+        for (std::size_t i = 0; i < arrays.size(); ++i)
+            result.append(bf16[i] ? from_bfloat16(arrays[i].cast<py::array>()) : arrays[i]);
         return result;
     }
     std::vector<OutputTensor> outs;

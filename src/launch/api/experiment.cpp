@@ -407,11 +407,11 @@ void Experiment::Impl::store_db_objects(const std::vector<std::shared_ptr<Model>
     };
     std::vector<Target> targets;
     for (const auto& db : dbs)
-        targets.push_back(
-            {db.orc->name(), db.deployment.addresses, launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls())});
+        targets.push_back({db.orc->name(), db.deployment.addresses,
+                           launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls())});
     for (const auto& db : adopted)
-        targets.push_back(
-            {db.orc->name(), db.addresses, launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls())});
+        targets.push_back({db.orc->name(), db.addresses,
+                           launch::admin_auth(db.orc->secrets_dir(), db.orc->uses_tls())});
     for (const auto& [db_name, addresses, auth] : targets) {
         launch::preload_backends(addresses, backends, auth);
         // Ensemble members usually share their objects: store each distinct one once.
