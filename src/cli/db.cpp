@@ -73,14 +73,13 @@ std::string export_lines(const std::string& ssdb, int shards, const std::string&
                          bool tls) {
     // TLS: rediss:// addresses and the CA the client verifies them with.
     const std::string ca = tls ? launch::tls_ca_file_of(secrets) : "";
-    std::string addresses;
-    for (std::size_t b = 0; b <= ssdb.size();) {
+    std::vector<std::string> list;
+    for (std::size_t b = 0; b < ssdb.size();) {
         std::size_t e = std::min(ssdb.find(',', b), ssdb.size());
-        addresses +=
-            (b ? "," : "") + (ca.empty() ? "" : std::string("rediss://")) + ssdb.substr(b, e - b);
+        list.push_back(ssdb.substr(b, e - b));
         b = e + 1;
     }
-    std::string out = "export SSDB=" + addresses +
+    std::string out = "export SSDB=" + launch::ssdb_value(list, tls) +
                       "\nexport SR_DB_TYPE=" + (shards > 1 ? "Clustered" : "Standalone") + "\n";
     if (!ca.empty()) out += "export SR_TLS_CA_FILE=" + ca + "\n";
     if (!secrets.empty())

@@ -97,12 +97,11 @@ std::map<std::string, std::string> Experiment::Impl::database_env(const std::str
     std::map<std::string, std::string> env;
     auto add = [&](const Orchestrator& orc, const std::vector<std::string>& addrs) {
         std::string sfx = env_suffix(orc.db_identifier());
-        std::string ssdb;
-        const std::string scheme = orc.uses_tls() ? "rediss://" : "";
-        for (std::size_t i = 0; i < addrs.size() && i < k_max_ssdb_addresses; ++i)
-            ssdb += (i ? "," : "") + (addrs[i].starts_with("unix://") ? "" : scheme) + addrs[i];
+        const std::vector<std::string> listed(
+            addrs.begin(), addrs.begin() + static_cast<std::ptrdiff_t>(
+                                               std::min(addrs.size(), k_max_ssdb_addresses)));
         if (orc.uses_tls()) env["SR_TLS_CA_FILE" + sfx] = orc.tls_ca_file();
-        env["SSDB" + sfx] = ssdb;
+        env["SSDB" + sfx] = launch::ssdb_value(listed, orc.uses_tls());
         env["SR_DB_TYPE" + sfx] = addrs.size() > 1 ? "Clustered" : "Standalone";
         if (std::string dir = orc.secrets_dir(); !dir.empty()) {
             env["SR_DB_USER" + sfx] = role;

@@ -1,4 +1,5 @@
 #include "launch/db/db_objects.h"
+#include "launch/db/tls_files.h"
 
 #include <insitu/client.h>
 #include <insitu/config_options.h>
@@ -96,11 +97,8 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 std::unique_ptr<Client> admin_client(const std::vector<std::string>& addresses, const DbAuth& auth,
                                      const std::string& logger_name) {
     auto cfg = ConfigOptions::create_empty();
-    std::string ssdb;
-    // A TLS-only database (auth.tls_ca set) answers nothing in plaintext.
-    const std::string scheme = auth.tls_ca.empty() ? "" : "rediss://";
-    for (const auto& a : addresses) ssdb += (ssdb.empty() ? "" : ",") + scheme + a;
-    cfg->override_string_option("SSDB", ssdb);
+    // A TLS-only database (auth.tls set) answers nothing in plaintext.
+    cfg->override_string_option("SSDB", ssdb_value(addresses, auth.tls != nullptr));
     if (!auth.tls_ca.empty()) cfg->override_string_option("SR_TLS_CA_FILE", auth.tls_ca);
     cfg->override_string_option("SR_DB_TYPE", addresses.size() > 1 ? "Clustered" : "Standalone");
     cfg->override_integer_option("SR_CONN_TIMEOUT", 10);

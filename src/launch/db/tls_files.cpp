@@ -58,6 +58,16 @@ void generate_tls(const std::string& secrets_dir, const std::vector<std::string>
     }
 }
 
+std::string ssdb_value(const std::vector<std::string>& addresses, bool tls) {
+    std::string ssdb;
+    for (const auto& a : addresses) {
+        if (!ssdb.empty()) ssdb += ",";
+        if (tls && !a.starts_with("unix://")) ssdb += "rediss://";
+        ssdb += a;
+    }
+    return ssdb;
+}
+
 std::string render_tls_config(const std::string& secrets_dir, int port, bool cluster) {
     const fs::path dir = tls_dir_of(secrets_dir);
     std::ostringstream c;
