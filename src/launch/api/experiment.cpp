@@ -206,7 +206,6 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
                             "can read, overwrite and delete its data and run code in it");
     else
         launch::generate_secrets(orc->secrets_dir());  // fresh secrets for every start
-    if (orc->uses_tls()) launch::generate_tls(orc->secrets_dir(), orc->options().hosts);
     std::vector<std::size_t> job_index;
     auto record = [&](std::size_t i, const std::string& step) {
         Job j;
@@ -226,6 +225,8 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
                              (orc->options().batch_settings ? " (one batch job)" : ""));
             launch::deploy_slurm(*slurm, *orc, db.deployment, record);
         } else {
+            // Certificates where the host list is final (deploy_slurm makes its own).
+            if (orc->uses_tls()) launch::generate_tls(orc->secrets_dir(), orc->options().hosts);
             db.deployment.shards = launch::plan_shards(*orc);
             std::string ports;
             for (const auto& s : db.deployment.shards)

@@ -63,8 +63,9 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         if (const char* j = std::getenv("SLURM_JOB_ID"); j && *j) alloc = j;
     std::vector<std::string> hosts = o.hosts;
     if (hosts.empty() && !alloc.empty()) hosts = slurm::job_nodes(alloc);
-    // The server certificate must name the nodes the shards run on (clients check the host).
-    if (orc.uses_tls() && !hosts.empty()) generate_tls(orc.secrets_dir(), hosts);
+    // Once, now that the nodes are known: the server certificate must name the nodes the shards
+    // run on (clients check the host).
+    if (orc.uses_tls()) generate_tls(orc.secrets_dir(), hosts);
     std::vector<std::string> module_args;
     auto add = [&](const char* name, int v) {
         if (v > 0) module_args.insert(module_args.end(), {name, std::to_string(v)});
