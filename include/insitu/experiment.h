@@ -79,14 +79,17 @@ class Experiment {
     // db_nodes 1 or >= 3 (2 is rejected). port 0 picks free ports. interface: the network
     // interface whose address the shards bind ("lo": 127.0.0.1). insecure: no authentication
     // (OrchestratorOptions::insecure; docs/security.md). tls: serve TLS only
-    // (OrchestratorOptions::tls).
+    // (OrchestratorOptions::tls). replicas: per primary, for failover (OrchestratorOptions).
     std::shared_ptr<Orchestrator> create_database(int port = 6379, int db_nodes = 1,
                                                   std::string interface = "lo",
                                                   std::string db_identifier = "orchestrator",
                                                   int threads_per_queue = 0,
                                                   int inter_op_threads = 0,
                                                   int intra_op_threads = 0, bool insecure = false,
-                                                  bool tls = false);
+                                                  bool tls = false, int replicas = 0);
+    // Every option (OrchestratorOptions), e.g. {.port = 0, .db_nodes = 3, .replicas = 1}; the
+    // database's folder is <exp_path>/<db_identifier>.
+    std::shared_ptr<Orchestrator> create_database(const OrchestratorOptions& options);
 
     // Creates run directories under exp_path and places attached files (copy, symlink,
     // configure with `<tag>param<tag>` replaced). Throws if a directory exists, unless overwrite.
@@ -116,6 +119,13 @@ class Experiment {
     std::vector<Status> get_status(const Entity& entity);
     // Exit codes in the same order (nullopt while running or never started).
     std::vector<std::optional<int>> get_returncodes(const Entity& entity);
+
+    // Starts again every server of `db` whose process ended (killed, crashed), with its
+    // configuration and cluster identity: a failed primary whose replica took over rejoins as a
+    // replica of it, a replica follows its primary again. Waits until each answers and, in a
+    // cluster, reports cluster_state:ok. Returns how many were restarted. Local launcher only
+    // (under Slurm a shard step has no place to restart to yet).
+    int restart_failed_servers(const Orchestrator& db);
 
     // Stops the given entities (none: everything this experiment started; applications first).
     void stop(const EntityList& entities = {});

@@ -17,6 +17,10 @@ namespace insitu {
 struct OrchestratorOptions {
     int port = 6379;   // first shard's port; shard i uses port + i. 0: free ports
     int db_nodes = 1;  // 1, or >= 3 for a cluster
+    // Replicas per primary (cluster only): each follows its primary and takes over its slots
+    // when the primary fails (Redis Cluster failover). Servers db_nodes * (1 + r) + i, for
+    // r < replicas, replicate primary i; ports follow the primaries' (port + server index).
+    int replicas = 0;
     std::string interface = "lo";
     std::string db_identifier = "orchestrator";
     int threads_per_queue = 0;  // 0: the module's default
@@ -48,7 +52,16 @@ class Orchestrator : public Entity {
     std::string type() const override { return "Orchestrator"; }
 
     const OrchestratorOptions& options() const { return opts_; }
+    // Primaries (each owns a share of the hash slots).
     int num_shards() const { return opts_.db_nodes; }
+    int replicas() const { return opts_.replicas; }
+    // Every server: primaries first, then the replicas (see OrchestratorOptions::replicas).
+    int num_servers() const { return opts_.db_nodes * (1 + opts_.replicas); }
+    // The primary server `i` replicates; -1 for a primary.
+    int primary_of(int server) const;
+    // Which of `n_hosts` hosts server `i` goes to: primary p on host p % n, its replicas on the
+    // hosts after it, so that no replica shares its primary's host when there are several.
+    int host_index(int server, int n_hosts) const;
     bool is_clustered() const { return opts_.db_nodes > 1; }
     const std::string& db_identifier() const { return opts_.db_identifier; }
     bool is_insecure() const { return opts_.insecure; }
@@ -58,10 +71,11 @@ class Orchestrator : public Entity {
     // The folder with the ACL users' secrets (0700; one 0600 file per user: admin, app, reader);
     // "" for an insecure database.
     std::string secrets_dir() const;
-    // Per-shard names: <db_identifier>_<i>.
+    // Per-server names: <db_identifier>_<i>.
     std::string shard_name(int i) const;
 
-    // "ip:port" of every shard; throws if the database is not running.
+    // "ip:port" of every server (primaries, then replicas); throws if the database is not
+    // running.
     std::vector<std::string> get_address() const;
     // Every shard answers (and the cluster is ok, for a cluster).
     bool is_active() const;

@@ -41,6 +41,7 @@ struct DbOptions {
     std::string command;  // start, stop or status
     int port = 6379;
     int shards = 1;
+    int replicas = 0;
     std::string interface = "lo";
     std::string dir = default_dir();
     bool foreground = false;
@@ -102,16 +103,29 @@ int supervise(const DbOptions& o, const std::function<void(bool, const std::stri
     try {
         Experiment exp("insitu-db", o.dir);
         auto db = exp.create_database(o.port, o.shards, o.interface, "orchestrator", 0, 0, 0,
-                                      o.insecure, o.tls);
+                                      o.insecure, o.tls, o.replicas);
         exp.start(db);
         for (const auto& a : db->get_address()) ssdb += (ssdb.empty() ? "" : ",") + a;
         {
             std::ofstream st(state_path(o), std::ios::trunc);
             st << "pid=" << ::getpid() << "\nssdb=" << ssdb << "\nshards=" << o.shards
-               << "\nsecrets=" << db->secrets_dir() << "\ntls=" << (o.tls ? 1 : 0) << "\n";
+               << "\nreplicas=" << o.replicas << "\nsecrets=" << db->secrets_dir()
+               << "\ntls=" << (o.tls ? 1 : 0) << "\n";
         }
         report(true, ssdb + "\n" + db->secrets_dir());
-        while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        // With replicas the database heals itself: a server that died (its replica has taken
+        // over) is started again and rejoins as a replica.
+        auto next_check = std::chrono::steady_clock::now();
+        while (!g_stop) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (o.replicas == 0 || std::chrono::steady_clock::now() < next_check) continue;
+            next_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+            try {
+                exp.restart_failed_servers(*db);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "insitu db: restarting a server failed: %s\n", e.what());
+            }
+        }
         exp.stop();
     } catch (const std::exception& e) {
         report(false, e.what());
@@ -216,8 +230,11 @@ int status(const DbOptions& o) {
         return 1;
     }
     int shards = std::stoi(st["shards"]);
-    std::printf("insitu db: supervisor pid %s, %d shard%s\n", st["pid"].c_str(), shards,
+    int replicas = st.count("replicas") ? std::stoi(st["replicas"]) : 0;
+    std::printf("insitu db: supervisor pid %s, %d shard%s", st["pid"].c_str(), shards,
                 shards > 1 ? "s" : "");
+    if (replicas > 0) std::printf(" + %d replica%s each", replicas, replicas > 1 ? "s" : "");
+    std::printf("\n");
     int down = 0;
     std::string ssdb = st["ssdb"];
     const bool tls = st["tls"] == "1";
@@ -229,7 +246,16 @@ int status(const DbOptions& o) {
         auto r = launch::db_command(a, {"PING"}, 1000, auth);
         bool up = r && r->is_status("PONG");
         down += up ? 0 : 1;
-        std::printf("  %-24s %s\n", a.c_str(), up ? "up" : "DOWN");
+        std::string role;
+        if (up && replicas > 0) {
+            // After a failover a replica may be the primary: say what each server is now.
+            auto info = launch::db_command(a, {"INFO", "replication"}, 1000, auth);
+            std::string text = info ? info->str : "";
+            role = text.find("role:master") != std::string::npos  ? " primary"
+                   : text.find("role:slave") != std::string::npos ? " replica"
+                                                                  : "";
+        }
+        std::printf("  %-24s %s%s\n", a.c_str(), up ? "up" : "DOWN", role.c_str());
         if (comma == std::string::npos) break;
         pos = comma + 1;
     }
@@ -257,6 +283,11 @@ std::function<int()> add_db(CLI::App& insitu) {
     cmd->add_option("--shards", o->shards,
                     "shards: 1 is a standalone database, 3 or more a cluster")
         ->transform(decimal(1, 16384))
+        ->capture_default_str();
+    cmd->add_option("--replicas", o->replicas,
+                    "replicas per shard (a cluster only): each takes over its shard's data when "
+                    "the shard's server fails")
+        ->transform(decimal(0, 16))
         ->capture_default_str();
     cmd->add_option("--interface", o->interface, "the network interface the shards listen on")
         ->capture_default_str();

@@ -87,8 +87,12 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     if (credentials.enabled)
         log->log(LogLevel::Debug,
                  "authenticating as database user '" + credentials.user_label() + "'");
+    // insitu's own: durable writes (docs/reliability.md).
+    client::Durability durable;
+    durable.replicas = static_cast<int>(int_option(cfg, "SR_DURABLE_REPLICAS", 0, 0));
+    durable.timeout = milliseconds(int_option(cfg, "SR_DURABLE_TIMEOUT", 1000, 1));
     router = std::make_unique<client::Router>(std::move(seeds), cluster, t, *log,
-                                              std::move(credentials));
+                                              std::move(credentials), durable);
     log->log(LogLevel::Debug, "new client connected to " + router->describe());
 }
 
@@ -150,15 +154,18 @@ void Client::put_tensor(const std::string& name, const void* data,
                                          client::dims_text(dims));
     resp::CommandWriter w;
     client::build_tensorset(w, key, type, dims, blob);
-    impl_->router->on_key(key, [&](Connection& c) {
-        c.send(w);
-        Reply r = c.read_reply();
-        if (r.is_error()) {
-            client::check_retryable_error(r.str);
-            throw DatabaseException("put_tensor " + client::key_label(name, key) +
-                                    " failed: " + r.str);
-        }
-    });
+    impl_->router->on_key_write(
+        key,
+        [&](Connection& c) {
+            c.send(w);
+            Reply r = c.read_reply();
+            if (r.is_error()) {
+                client::check_retryable_error(r.str);
+                throw DatabaseException("put_tensor " + client::key_label(name, key) +
+                                        " failed: " + r.str);
+            }
+        },
+        "put_tensor " + client::key_label(name, key));
 }
 
 Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name, MemoryLayout layout,
@@ -289,12 +296,12 @@ void Client::rename_tensor(const std::string& old_name, const std::string& new_n
     impl_->log->log(LogLevel::Debug, "rename_tensor " + src + " -> " + dst);
     auto& router = *impl_->router;
     if (router.same_slot(src, dst)) {
-        Reply r = router.command_on_key(src, {"RENAME", src, dst});
+        Reply r = router.command_on_key_write(src, {"RENAME", src, dst}, "rename_tensor");
         if (r.is_error()) client::throw_reply_error(r.str, label, "rename_tensor");
         return;
     }
     copy_tensor(old_name, new_name);
-    router.command_on_key(src, {"UNLINK", src});
+    router.command_on_key_write(src, {"UNLINK", src}, "rename_tensor");
 }
 
 void Client::copy_tensor(const std::string& src_name, const std::string& dest_name) {
@@ -309,7 +316,7 @@ void Client::copy_tensor(const std::string& src_name, const std::string& dest_na
         return;
     }
     if (router.same_slot(src, dst)) {
-        Reply r = router.command_on_key(src, {"COPY", src, dst, "REPLACE"});
+        Reply r = router.command_on_key_write(src, {"COPY", src, dst, "REPLACE"}, "copy_tensor");
         if (integer_reply(r, "copy_tensor", label) == 0)
             throw KeyException("copy_tensor: tensor " + label + " does not exist");
         return;
@@ -319,7 +326,8 @@ void Client::copy_tensor(const std::string& src_name, const std::string& dest_na
     if (dump.is_error()) client::throw_reply_error(dump.str, label, "copy_tensor");
     if (dump.type == Reply::Type::nil)
         throw KeyException("copy_tensor: tensor " + label + " does not exist");
-    Reply r = router.command_on_key(dst, {"RESTORE", dst, "0", dump.str, "REPLACE"});
+    Reply r =
+        router.command_on_key_write(dst, {"RESTORE", dst, "0", dump.str, "REPLACE"}, "copy_tensor");
     if (r.is_error())
         throw DatabaseException("copy_tensor: RESTORE of '" + dst + "' failed: " + r.str);
 }
@@ -327,8 +335,8 @@ void Client::copy_tensor(const std::string& src_name, const std::string& dest_na
 void Client::delete_tensor(const std::string& name) {
     const std::string key = impl_->prefix->get_tensor_key(name);
     impl_->log->log(LogLevel::Debug, "delete_tensor " + key);
-    integer_reply(impl_->router->command_on_key(key, {"UNLINK", key}), "delete_tensor",
-                  client::key_label(name, key));
+    integer_reply(impl_->router->command_on_key_write(key, {"UNLINK", key}, "delete_tensor"),
+                  "delete_tensor", client::key_label(name, key));
 }
 
 bool Client::tensor_exists(const std::string& name) {

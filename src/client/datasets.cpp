@@ -328,33 +328,36 @@ void Client::put_dataset(const DataSet& dataset) {
             cmds[2 + i], tensor_keys.back(), t.type, t.dims,
             std::string_view(reinterpret_cast<const char*>(t.data.data()), t.data.size()));
     }
-    impl_->router->on_key(meta, [&](Connection& c) {
-        std::size_t unread = 0;
-        try {
-            for (const auto& w : cmds) {
-                c.send(w);
-                ++unread;
+    impl_->router->on_key_write(
+        meta,
+        [&](Connection& c) {
+            std::size_t unread = 0;
+            try {
+                for (const auto& w : cmds) {
+                    c.send(w);
+                    ++unread;
+                }
+                std::string failure;
+                for (; unread > 0; --unread) {
+                    Reply r = c.read_reply();
+                    if (r.is_error() && failure.empty()) failure = r.str;
+                }
+                if (!failure.empty()) {
+                    client::check_retryable_error(failure);
+                    throw DatabaseException("put_dataset '" + name + "' failed: " + failure);
+                }
+                // Only now: the dataset becomes visible once everything above is stored.
+                Reply ack = c.command({"HSET", meta, k_ack, "1"});
+                if (ack.is_error()) {
+                    client::check_retryable_error(ack.str);
+                    throw DatabaseException("put_dataset '" + name + "' failed: " + ack.str);
+                }
+            } catch (...) {
+                if (unread > 0) c.mark_out_of_step();
+                throw;
             }
-            std::string failure;
-            for (; unread > 0; --unread) {
-                Reply r = c.read_reply();
-                if (r.is_error() && failure.empty()) failure = r.str;
-            }
-            if (!failure.empty()) {
-                client::check_retryable_error(failure);
-                throw DatabaseException("put_dataset '" + name + "' failed: " + failure);
-            }
-            // Only now: the dataset becomes visible once everything above is stored.
-            Reply ack = c.command({"HSET", meta, k_ack, "1"});
-            if (ack.is_error()) {
-                client::check_retryable_error(ack.str);
-                throw DatabaseException("put_dataset '" + name + "' failed: " + ack.str);
-            }
-        } catch (...) {
-            if (unread > 0) c.mark_out_of_step();
-            throw;
-        }
-    });
+        },
+        "put_dataset '" + name + "'");
 }
 
 DataSet Client::get_dataset(const std::string& name) {
@@ -410,7 +413,7 @@ void Client::delete_dataset(const std::string& name) {
     }
     std::vector<std::string_view> del{"DEL"};
     del.insert(del.end(), keys.begin(), keys.end());
-    Reply d = impl_->router->command_on_key(meta, del);
+    Reply d = impl_->router->command_on_key_write(meta, del, "delete_dataset");
     if (d.is_error()) throw DatabaseException("delete_dataset '" + name + "' failed: " + d.str);
 }
 

@@ -81,13 +81,17 @@ Reply send(Client::Impl& impl, const RunCall& r, const std::string& route, const
     std::vector<std::string_view> views(args.begin(), args.end());
     impl.log->log(LogLevel::Debug, r.call + " " + core::printable_key(key));
     Reply out;
-    impl.router->on_key(route, [&](Connection& c) {
-        // The run itself may take longer than any socket stall: wait for the queue TIMEOUT plus
-        // SR_CMD_TIMEOUT.
-        c.set_reply_timeout(r.wait_ms);
-        out = c.command(views);
-        if (out.is_error()) client::check_retryable_error(out.str);
-    });
+    // A write: the run stores its outputs.
+    impl.router->on_key_write(
+        route,
+        [&](Connection& c) {
+            // The run itself may take longer than any socket stall: wait for the queue TIMEOUT plus
+            // SR_CMD_TIMEOUT.
+            c.set_reply_timeout(r.wait_ms);
+            out = c.command(views);
+            if (out.is_error()) client::check_retryable_error(out.str);
+        },
+        r.what());
     return out;
 }
 
@@ -115,7 +119,8 @@ void copy_tensor(Client::Impl& impl, const RunCall& r, const std::string& from,
     if (dump.type == Reply::Type::nil)
         throw KeyException(r.what() + ": " + what + " '" + core::printable_key(from) +
                            "' does not exist");
-    Reply restored = impl.router->command_on_key(to, {"RESTORE", to, "0", dump.str, "REPLACE"});
+    Reply restored =
+        impl.router->command_on_key_write(to, {"RESTORE", to, "0", dump.str, "REPLACE"}, r.what());
     if (restored.is_error())
         throw DatabaseException(r.what() + ": RESTORE of '" + core::printable_key(to) +
                                 "' failed: " + restored.str);

@@ -45,14 +45,14 @@ void Client::append_to_list(const std::string& list_name, const DataSet& dataset
     const std::string list = impl_->prefix->put_list_key(list_name);
     const std::string entry = impl_->prefix->put_dataset_key(dataset.get_name());
     impl_->log->log(LogLevel::Debug, "append_to_list " + list + " " + entry);
-    integer_of(impl_->router->command_on_key(list, {"RPUSH", list, entry}),
+    integer_of(impl_->router->command_on_key_write(list, {"RPUSH", list, entry}, "append_to_list"),
                "append_to_list '" + list_name + "'");
 }
 
 void Client::delete_list(const std::string& list_name) {
     client::check_name(list_name, "delete_list");
     const std::string list = impl_->prefix->get_list_key(list_name);
-    integer_of(impl_->router->command_on_key(list, {"DEL", list}),
+    integer_of(impl_->router->command_on_key_write(list, {"DEL", list}, "delete_list"),
                "delete_list '" + list_name + "'");
 }
 
@@ -68,10 +68,12 @@ void Client::copy_list(const std::string& src_name, const std::string& dest_name
         throw KeyException("copy_list: list '" + src_name + "' does not exist or is empty");
     // The destination is replaced, not appended to (and the key deleted is the one written:
     // the peer deletes the read-prefixed name instead).
-    integer_of(impl_->router->command_on_key(dst, {"DEL", dst}), "copy_list '" + dest_name + "'");
+    integer_of(impl_->router->command_on_key_write(dst, {"DEL", dst}, "copy_list"),
+               "copy_list '" + dest_name + "'");
     std::vector<std::string_view> push{"RPUSH", dst};
     push.insert(push.end(), entries.begin(), entries.end());
-    integer_of(impl_->router->command_on_key(dst, push), "copy_list '" + dest_name + "'");
+    integer_of(impl_->router->command_on_key_write(dst, push, "copy_list"),
+               "copy_list '" + dest_name + "'");
 }
 
 void Client::rename_list(const std::string& src_name, const std::string& dest_name) {

@@ -145,14 +145,17 @@ void store_model(Client::Impl& impl, const std::string& call, const std::string&
     for (const std::string& k : impl.every_shard_key(key)) {
         resp::CommandWriter w;
         build_modelstore(w, k, spec, blob, chunk);
-        impl.router->on_key(k, [&](Connection& c) {
-            c.send(w);
-            Reply r = c.read_reply();
-            if (!r.is_error()) return;
-            client::check_retryable_error(r.str);
-            throw DatabaseException(call + " '" + name + "' (key '" + core::printable_key(k) +
-                                    "') failed: " + r.str);
-        });
+        impl.router->on_key_write(
+            k,
+            [&](Connection& c) {
+                c.send(w);
+                Reply r = c.read_reply();
+                if (!r.is_error()) return;
+                client::check_retryable_error(r.str);
+                throw DatabaseException(call + " '" + name + "' (key '" + core::printable_key(k) +
+                                        "') failed: " + r.str);
+            },
+            call + " '" + name + "'");
     }
 }
 
@@ -277,7 +280,7 @@ void Client::Impl::delete_on_every_shard(const char* call, const char* command,
     std::string failure;
     const auto keys = every_shard_key(key);
     for (const std::string& k : keys) {
-        Reply r = router->command_on_key(k, {command, k});
+        Reply r = router->command_on_key_write(k, {command, k}, call);
         if (!r.is_error()) continue;
         if (client::classify_error(r.str) == client::ServerError::missing_key)
             ++missing;

@@ -35,10 +35,11 @@ milliseconds backoff(int retry, milliseconds cap) {
 }  // namespace
 
 Router::Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log,
-               Credentials credentials)
+               Credentials credentials, Durability durability)
     : seeds_(std::move(seeds)),
       cluster_(cluster),
       timing_(timing),
+      durability_(durability),
       log_(log),
       credentials_(std::make_shared<const Credentials>(std::move(credentials))) {
     slots_.fill(-1);
@@ -202,7 +203,24 @@ std::size_t Router::pick_node(Target target) {
     return static_cast<std::size_t>(idx);
 }
 
-void Router::execute(Target target, const Job& fn) {
+void Router::wait_for_replicas(Connection& c, std::string_view what) {
+    const std::string n = std::to_string(durability_.replicas);
+    const std::string ms = std::to_string(durability_.timeout.count());
+    Reply r = c.command({"WAIT", n, ms});
+    if (r.is_error()) {
+        check_retryable_error(r.str);
+        throw DatabaseException(std::string(what) + ": WAIT for " + n + " replica(s) failed on " +
+                                c.address().to_string() + ": " + r.str);
+    }
+    if (r.integer < durability_.replicas)
+        throw DatabaseException(std::string(what) + ": only " + std::to_string(r.integer) + " of " +
+                                n + " replica(s) of " + c.address().to_string() +
+                                " acknowledged the write within " + ms +
+                                " ms (SR_DURABLE_REPLICAS=" + n + ", SR_DURABLE_TIMEOUT=" + ms +
+                                "); the primary holds it, but would lose it if it failed now");
+}
+
+void Router::execute(Target target, const Job& fn, std::string_view durable) {
     const auto deadline = Clock::now() + timing_.cmd_timeout;
     int ask_node = -1;
     int attempts = 0, redirects = 0;
@@ -226,7 +244,16 @@ void Router::execute(Target target, const Job& fn) {
                                             ok.str);
             }
             fn(c);
-            if (c.pending()) drop(idx);  // reply not fully read: the stream is out of step
+            if (c.pending()) {
+                drop(idx);  // reply not fully read: the stream is out of step
+            } else if (!durable.empty() && durability_.replicas > 0) {
+                // Long enough for WAIT's own timeout, whatever SR_CMD_TIMEOUT has left.
+                c.set_reply_timeout(static_cast<int>(
+                    std::min<long long>(durability_.timeout.count() + timing_.socket_timeout_ms +
+                                            remaining(deadline).count(),
+                                        1'000'000'000)));
+                wait_for_replicas(c, durable);
+            }
             return;
         } catch (const Redirect& r) {
             ++redirects;
@@ -302,6 +329,10 @@ void Router::on_key(std::string_view key, const Job& fn) {
     execute({Target::Kind::slot, core::hash_slot(key)}, fn);
 }
 
+void Router::on_key_write(std::string_view key, const Job& fn, std::string_view what) {
+    execute({Target::Kind::slot, core::hash_slot(key)}, fn, what.empty() ? "write" : what);
+}
+
 void Router::on_node(const std::string& address, const Job& fn) {
     std::string name = resolve_node(address);
     for (std::size_t i = 0; i < nodes_.size(); ++i)
@@ -318,6 +349,19 @@ Reply Router::command_on_key(std::string_view key, const std::vector<std::string
         out = c.command(args);
         if (out.is_error()) check_retryable_error(out.str);
     });
+    return out;
+}
+
+Reply Router::command_on_key_write(std::string_view key, const std::vector<std::string_view>& args,
+                                   std::string_view what) {
+    Reply out;
+    on_key_write(
+        key,
+        [&](Connection& c) {
+            out = c.command(args);
+            if (out.is_error()) check_retryable_error(out.str);
+        },
+        what);
     return out;
 }
 

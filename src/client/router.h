@@ -24,6 +24,13 @@
 
 namespace insitu::client {
 
+// Durable writes (SR_DURABLE_REPLICAS, SR_DURABLE_TIMEOUT): every write returns only once
+// `replicas` replicas of its primary acknowledged it (WAIT), within `timeout`.
+struct Durability {
+    int replicas = 0;  // 0: off (the write returns once its primary has it)
+    std::chrono::milliseconds timeout{1000};
+};
+
 struct Timing {
     std::chrono::milliseconds conn_timeout{100'000};
     std::chrono::milliseconds conn_interval{1000};
@@ -39,7 +46,7 @@ class Router {
     // connection it opens (seeds, nodes found in CLUSTER SLOTS or MOVED/ASK, reconnections)
     // authenticates with `credentials`; a refusal (AuthError) is raised at once, never retried.
     Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log,
-           Credentials credentials = {});
+           Credentials credentials = {}, Durability durability = {});
     ~Router();
 
     bool is_cluster() const { return cluster_; }
@@ -66,11 +73,19 @@ class Router {
     // here, so `fn` may run several times.
     using Job = std::function<void(Connection&)>;
     void on_key(std::string_view key, const Job& fn);
+    // A write: as on_key, then, with durable writes on, WAIT for the replicas on the same
+    // connection; too few acknowledgements throw DatabaseException naming `what` (the write
+    // itself is not repeated: the primary has it).
+    void on_key_write(std::string_view key, const Job& fn, std::string_view what);
     void on_node(const std::string& address, const Job& fn);
     void on_any(const Job& fn);
 
     // One command; error replies come back as Reply::Type::error (after redirections).
     Reply command_on_key(std::string_view key, const std::vector<std::string_view>& args);
+    // A write (see on_key_write); `what` names it in a durability error.
+    Reply command_on_key_write(std::string_view key, const std::vector<std::string_view>& args,
+                               std::string_view what);
+    const Durability& durability() const { return durability_; }
     Reply command_on_node(const std::string& address, const std::vector<std::string_view>& args);
     Reply command_on_any(const std::vector<std::string_view>& args);
 
@@ -100,7 +115,9 @@ class Router {
         int value;  // slot or node index
     };
 
-    void execute(Target target, const Job& fn);
+    // `durable`: the name of a write to WAIT for (see on_key_write); empty otherwise.
+    void execute(Target target, const Job& fn, std::string_view durable = {});
+    void wait_for_replicas(Connection& c, std::string_view what);
     std::size_t pick_node(Target target);
     Connection& connection(std::size_t node, std::chrono::steady_clock::time_point deadline);
     // The one place connections are opened (so each one authenticates).
@@ -116,6 +133,7 @@ class Router {
     std::vector<core::Address> seeds_;
     bool cluster_;
     Timing timing_;
+    Durability durability_;
     const Logger& log_;
     std::shared_ptr<const Credentials> credentials_;
     bool warned_password_not_needed_ = false;

@@ -31,7 +31,8 @@ void store_script(Client::Impl& impl, const char* call, const std::string& name,
     impl.log->log(LogLevel::Debug,
                   std::string(call) + " " + core::printable_key(key) + " " + device);
     for (const std::string& k : impl.every_shard_key(key)) {
-        Reply r = impl.router->command_on_key(k, {"AI.SCRIPTSET", k, device, "SOURCE", source});
+        Reply r = impl.router->command_on_key_write(
+            k, {"AI.SCRIPTSET", k, device, "SOURCE", source}, call);
         if (r.is_error())
             throw DatabaseException(std::string(call) + " '" + name + "' (key '" +
                                     core::printable_key(k) + "') failed: " + r.str);

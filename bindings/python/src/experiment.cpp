@@ -222,6 +222,11 @@ bool tls_of(const py::kwargs& kw) {
     return kw.contains("tls") && kw["tls"].cast<bool>();
 }
 
+// insitu's own too: replicas per primary (OrchestratorOptions::replicas).
+int replicas_of(const py::kwargs& kw) {
+    return kw.contains("replicas") && !kw["replicas"].is_none() ? kw["replicas"].cast<int>() : 0;
+}
+
 void colocate_tcp(Model& m, int port, const py::object& ifname, int db_cpus,
                   const py::object& pinning, bool debug, bool limit_app_cpus,
                   const std::string& db_identifier, const py::kwargs& kw) {
@@ -766,6 +771,7 @@ void bind_experiment(py::module_& m) {
                  o.alloc = alloc.is_none() ? "" : as_str(alloc);
                  o.insecure = insecure_of(kw);
                  o.tls = tls_of(kw);
+                 o.replicas = replicas_of(kw);
                  if (batch) {
                      if (launcher != "slurm")
                          throw UnsupportedError(
@@ -774,7 +780,7 @@ void bind_experiment(py::module_& m) {
                              launcher + " launcher has no batch queue");
                      BatchSettings bs;
                      bs.batch_command = "sbatch";
-                     bs.set_nodes(db_nodes);
+                     bs.set_nodes(db_nodes * (1 + o.replicas));
                      if (!time.is_none() && !as_str(time).empty()) bs.set_walltime(as_str(time));
                      if (!account.is_none() && !as_str(account).empty())
                          bs.set_account(as_str(account));
@@ -804,6 +810,8 @@ void bind_experiment(py::module_& m) {
         .def("is_active", &Orchestrator::is_active, py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("num_shards", &Orchestrator::num_shards)
         .def_property_readonly("db_nodes", &Orchestrator::num_shards)
+        .def_property_readonly("replicas", &Orchestrator::replicas)
+        .def_property_readonly("num_servers", &Orchestrator::num_servers)
         .def_property_readonly("db_identifier", &Orchestrator::db_identifier)
         .def_property_readonly("is_clustered", &Orchestrator::is_clustered)
         .def_property_readonly("port", [](const Orchestrator& o) { return o.options().port; })
@@ -811,7 +819,7 @@ void bind_experiment(py::module_& m) {
             "ports",
             [](const Orchestrator& o) {
                 std::vector<int> p;
-                for (int i = 0; i < o.num_shards(); ++i)
+                for (int i = 0; i < o.num_servers(); ++i)
                     p.push_back(o.options().port == 0 ? 0 : o.options().port + i);
                 return p;
             })
@@ -951,11 +959,13 @@ void bind_experiment(py::module_& m) {
                 auto ifs = str_list(interface);
                 return e.create_database(port, db_nodes, ifs.empty() ? "lo" : ifs[0], db_identifier,
                                          threads_per_queue, inter_op_threads, intra_op_threads,
-                                         insecure_of(kw), tls_of(kw));
+                                         insecure_of(kw), tls_of(kw), replicas_of(kw));
             },
             py::arg("port") = 6379, py::arg("db_nodes") = 1, py::arg("interface") = "lo",
             py::arg("db_identifier") = "orchestrator", py::arg("threads_per_queue") = 0,
             py::arg("inter_op_threads") = 0, py::arg("intra_op_threads") = 0)
+        .def("restart_failed_servers", &Experiment::restart_failed_servers, py::arg("db"),
+             py::call_guard<py::gil_scoped_release>())
         .def(
             "generate",
             [](Experiment& e, const py::args& entities, const py::object& tag, bool overwrite,

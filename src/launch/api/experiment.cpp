@@ -21,10 +21,12 @@
 #include "launch/api/generator.h"
 #include "launch/api/job_monitor.h"
 #include "launch/db/acl_users.h"
+#include "launch/db/cluster.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
 #include "launch/db/db_objects.h"
 #include "launch/db/deploy.h"
+#include "launch/db/shard.h"
 #include "launch/db/tls_files.h"
 #include "launch/launchers/launcher.h"
 #include "launch/launchers/local/local_launcher.h"
@@ -81,6 +83,15 @@ std::vector<std::shared_ptr<Model>> models_of(const EntityPtr& e) {
     if (auto m = std::dynamic_pointer_cast<Model>(e)) return {m};
     if (auto ens = std::dynamic_pointer_cast<Ensemble>(e)) return ens->models();
     return {};
+}
+
+// "3 shards", "1 shard", "3 shards + 3 replicas".
+std::string shards_text(const Orchestrator& orc) {
+    std::string out =
+        std::to_string(orc.num_shards()) + (orc.num_shards() > 1 ? " shards" : " shard");
+    const int r = orc.num_servers() - orc.num_shards();
+    if (r > 0) out += " + " + std::to_string(r) + (r > 1 ? " replicas" : " replica");
+    return out;
 }
 
 std::string env_suffix(const std::string& db_identifier) {
@@ -140,6 +151,7 @@ void Experiment::Impl::write_checkpoint(const RunningDb& db) {
             << "db_identifier " << o.db_identifier << "\n"
             << "launcher " << launcher->name() << "\n"
             << "db_nodes " << o.db_nodes << "\n"
+            << "replicas " << o.replicas << "\n"
             << "port " << o.port << "\n"
             << "interface " << o.interface << "\n"
             << "threads_per_queue " << o.threads_per_queue << "\n"
@@ -219,23 +231,21 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
     };
     try {
         if (auto* slurm = dynamic_cast<launch::SlurmLauncher*>(launcher.get())) {
-            launch::log_info("starting database " + orc->name() + ": " +
-                             std::to_string(orc->num_shards()) +
-                             (orc->num_shards() > 1 ? " shards" : " shard") + " under Slurm" +
+            launch::log_info("starting database " + orc->name() + ": " + shards_text(*orc) +
+                             " under Slurm" +
                              (orc->options().batch_settings ? " (one batch job)" : ""));
             launch::deploy_slurm(*slurm, *orc, db.deployment, record);
         } else {
             // Certificates where the host list is final (deploy_slurm makes its own).
             if (orc->uses_tls()) launch::generate_tls(orc->secrets_dir(), orc->options().hosts);
             db.deployment.shards = launch::plan_shards(*orc);
+            db.deployment.primaries = orc->num_shards();
             std::string ports;
             for (const auto& s : db.deployment.shards)
                 ports += (ports.empty() ? "" : ",") + std::to_string(s.port);
-            launch::log_info("starting database " + orc->name() + ": " +
-                             std::to_string(orc->num_shards()) +
-                             (orc->num_shards() > 1 ? " shards" : " shard") + " on " +
-                             db.deployment.shards[0].bind[0] + " port" +
-                             (orc->num_shards() > 1 ? "s " : " ") + ports);
+            launch::log_info("starting database " + orc->name() + ": " + shards_text(*orc) +
+                             " on " + db.deployment.shards[0].bind[0] + " port" +
+                             (orc->num_servers() > 1 ? "s " : " ") + ports);
             launch::deploy(*launcher, db.deployment, record);
         }
     } catch (...) {
@@ -621,23 +631,28 @@ std::shared_ptr<Ensemble> Experiment::create_ensemble(
 
 std::shared_ptr<Orchestrator> Experiment::create_database(
     int port, int db_nodes, std::string interface, std::string db_identifier, int threads_per_queue,
-    int inter_op_threads, int intra_op_threads, bool insecure, bool tls) {
-    if (impl_->db_ids.count(db_identifier))
-        throw EntityExistsError("a database with db_identifier '" + db_identifier +
-                                "' already exists in this experiment");
+    int inter_op_threads, int intra_op_threads, bool insecure, bool tls, int replicas) {
     OrchestratorOptions o;
     o.port = port;
     o.db_nodes = db_nodes;
+    o.replicas = replicas;
     o.interface = std::move(interface);
-    o.db_identifier = db_identifier;
+    o.db_identifier = std::move(db_identifier);
     o.threads_per_queue = threads_per_queue;
     o.inter_op_threads = inter_op_threads;
     o.intra_op_threads = intra_op_threads;
     o.insecure = insecure;
     o.tls = tls;
+    return create_database(o);
+}
+
+std::shared_ptr<Orchestrator> Experiment::create_database(const OrchestratorOptions& o) {
+    if (impl_->db_ids.count(o.db_identifier))
+        throw EntityExistsError("a database with db_identifier '" + o.db_identifier +
+                                "' already exists in this experiment");
     auto orc =
-        std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / db_identifier).string());
-    impl_->db_ids.insert(db_identifier);
+        std::make_shared<Orchestrator>(o, (fs::path(impl_->exp_path) / o.db_identifier).string());
+    impl_->db_ids.insert(o.db_identifier);
     return orc;
 }
 
@@ -707,6 +722,52 @@ void Experiment::start(const EntityList& entities, bool block) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
     }
+}
+
+int Experiment::restart_failed_servers(const Orchestrator& orc) {
+    auto it = std::find_if(impl_->dbs.begin(), impl_->dbs.end(),
+                           [&](const Impl::RunningDb& d) { return d.orc.get() == &orc; });
+    if (it == impl_->dbs.end())
+        throw LaunchError("database " + orc.name() + " is not running in this experiment");
+    if (!dynamic_cast<launch::LocalLauncher*>(impl_->launcher.get()))
+        throw UnsupportedError(
+            "restart_failed_servers: only databases of the local launcher can "
+            "be restarted (this experiment uses the " +
+            impl_->launcher->name() + " launcher)");
+    auto& d = it->deployment;
+    impl_->jobs.update(*impl_->launcher);
+    int restarted = 0;
+    for (Job* j : impl_->jobs.latest(&orc)) {
+        if (!is_terminal(j->status) || j->status == Status::Cancelled) continue;
+        auto pos = std::find(d.step_ids.begin(), d.step_ids.end(), j->step_id);
+        if (pos == d.step_ids.end()) continue;
+        const auto i = static_cast<std::size_t>(pos - d.step_ids.begin());
+        const launch::ShardSpec& s = d.shards[i];
+        launch::log_info("restarting database server " + s.name + " (" + s.address() + "), " +
+                         to_string(j->status) + " with code " +
+                         std::to_string(j->returncode.value_or(-1)));
+        // Its nodes file stays: the server rejoins as the node it was.
+        std::string step = launch::launch_shard(*impl_->launcher, s);
+        d.step_ids[i] = step;
+        j->step_id = step;
+        j->status = Status::Running;
+        j->returncode.reset();
+        j->message = "restarted";
+        launch::wait_for_shard(*impl_->launcher, step, s);
+        ++restarted;
+    }
+    if (restarted > 0 && orc.is_clustered()) {
+        const auto auth = launch::admin_auth(orc.secrets_dir(), orc.uses_tls());
+        launch::verify_cluster(d.addresses, d.primaries, auth);
+    }
+    if (restarted > 0) {
+        try {
+            impl_->write_checkpoint(*it);
+        } catch (const std::exception& e) {
+            launch::log_warning(std::string("database checkpoint not written: ") + e.what());
+        }
+    }
+    return restarted;
 }
 
 void Experiment::poll(double interval_s, bool verbose) {
@@ -885,6 +946,8 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
             o.db_identifier = value;
         else if (key == "db_nodes")
             o.db_nodes = number(key, value);
+        else if (key == "replicas")
+            o.replicas = number(key, value);
         else if (key == "port")
             o.port = number(key, value);
         else if (key == "interface")
@@ -921,9 +984,9 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
     // Checkpoints written before databases had users name no secrets: such a database is open.
     if (!security_given) o.insecure = true;
     if (db.addresses.empty()) throw bad("no shard addresses");
-    if (static_cast<int>(db.addresses.size()) != o.db_nodes)
+    if (static_cast<int>(db.addresses.size()) != o.db_nodes * (1 + std::max(0, o.replicas)))
         throw bad(std::to_string(db.addresses.size()) + " shard lines for db_nodes " +
-                  std::to_string(o.db_nodes));
+                  std::to_string(o.db_nodes) + " and replicas " + std::to_string(o.replicas));
     if (path.empty()) path = fs::absolute(checkpoint_file).parent_path().string();
     for (const auto& d : impl_->dbs)
         if (d.orc->db_identifier() == o.db_identifier)

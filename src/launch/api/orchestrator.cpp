@@ -17,7 +17,13 @@ Orchestrator::Orchestrator(OrchestratorOptions opts, std::string path)
     if (opts_.db_nodes == 2 || opts_.db_nodes < 1)
         throw ConfigError("db_nodes must be 1 (standalone) or >= 3 (cluster); got " +
                           std::to_string(opts_.db_nodes));
-    if (opts_.port < 0 || opts_.port + opts_.db_nodes > 55535)
+    if (opts_.replicas < 0) throw ConfigError("replicas must not be negative");
+    if (opts_.replicas > 0 && opts_.db_nodes < 3)
+        throw ConfigError(
+            "replicas need a cluster (db_nodes >= 3): a standalone database has nothing to fail "
+            "over to (got db_nodes " +
+            std::to_string(opts_.db_nodes) + ", replicas " + std::to_string(opts_.replicas) + ")");
+    if (opts_.port < 0 || opts_.port + num_servers() > 55535)
         throw ConfigError("database port out of range (the cluster bus uses port + 10000)");
     if (opts_.db_identifier.empty()) throw ConfigError("db_identifier must not be empty");
     if (opts_.tls && opts_.insecure)
@@ -40,6 +46,18 @@ std::string Orchestrator::secrets_dir() const {
 std::string Orchestrator::tls_ca_file() const {
     if (!opts_.tls) return "";
     return launch::tls_ca_file_of(secrets_dir());
+}
+
+int Orchestrator::primary_of(int server) const {
+    return server < opts_.db_nodes ? -1 : server % opts_.db_nodes;
+}
+
+int Orchestrator::host_index(int server, int n_hosts) const {
+    if (n_hosts <= 0) return 0;
+    if (n_hosts >= num_servers()) return server;  // a host each
+    const int n = opts_.db_nodes;
+    const int primary = server % n, copy = server / n;  // copy 0: the primary itself
+    return (primary + copy) % n_hosts;
 }
 
 std::string Orchestrator::shard_name(int i) const {

@@ -39,10 +39,17 @@ int first_slot(int i, int n) {
     return static_cast<int>(static_cast<long>(k_slots) * i / n);
 }
 
-void form_cluster(const std::vector<std::string>& addresses, const DbAuth& auth) {
-    const int n = static_cast<int>(addresses.size());
+std::string node_id(const std::string& address, const DbAuth& auth) {
+    return must(address, {"CLUSTER", "MYID"}, auth).str;
+}
+
+void form_cluster(const std::vector<std::string>& addresses, int primaries, const DbAuth& auth) {
+    const int total = static_cast<int>(addresses.size());
+    const int n = primaries;
     if (n < 3) throw ConfigError("a cluster needs at least 3 shards");
-    log_info("forming a " + std::to_string(n) + "-shard cluster");
+    if (total < n) throw ConfigError("fewer cluster nodes than primaries");
+    log_info("forming a " + std::to_string(n) + "-shard cluster" +
+             (total > n ? " with " + std::to_string(total - n) + " replica(s)" : ""));
     for (int i = 0; i < n; ++i) {
         const auto& a = addresses[static_cast<std::size_t>(i)];
         int lo = first_slot(i, n), hi = first_slot(i + 1, n) - 1;
@@ -61,24 +68,47 @@ void form_cluster(const std::vector<std::string>& addresses, const DbAuth& auth)
         db_command(a, {"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(i + 1)}, 5000, auth);
     }
     const core::Address first = core::parse_address(addresses[0]);
-    for (int i = 1; i < n; ++i)
+    for (int i = 1; i < total; ++i)
         must(addresses[static_cast<std::size_t>(i)],
              {"CLUSTER", "MEET", first.host, std::to_string(first.port)}, auth);
+    if (total == n) return;
+    // A replica can follow a primary only once gossip has told it about that node.
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i)
+        ids.push_back(node_id(addresses[static_cast<std::size_t>(i)], auth));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (int i = n; i < total; ++i) {
+        const auto& a = addresses[static_cast<std::size_t>(i)];
+        const auto& primary = ids[static_cast<std::size_t>(i % n)];
+        for (;;) {
+            auto r = db_command(a, {"CLUSTER", "REPLICATE", primary}, 5000, auth);
+            if (r && !r->is_error()) break;
+            // "Unknown node": the MEET has not reached it yet.
+            if (std::chrono::steady_clock::now() > deadline)
+                throw LaunchError("database node " + a + " cannot become a replica of " +
+                                  addresses[static_cast<std::size_t>(i % n)] + ": " +
+                                  (r ? r->str : "no answer"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
 }
 
-void verify_cluster(const std::vector<std::string>& addresses, const DbAuth& auth,
+void verify_cluster(const std::vector<std::string>& addresses, int primaries, const DbAuth& auth,
                     std::chrono::milliseconds timeout) {
-    const int n = static_cast<int>(addresses.size());
+    const int total = static_cast<int>(addresses.size());
+    const int n = primaries;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     std::string last;
     for (;;) {
         bool ok = true;
-        for (const auto& a : addresses) {
+        int masters = 0;
+        for (int i = 0; i < total && ok; ++i) {
+            const auto& a = addresses[static_cast<std::size_t>(i)];
             auto r = db_command(a, {"CLUSTER", "INFO"}, 2000, auth);
             std::string info = r && !r->is_error() ? r->str : "";
             if (info_field(info, "cluster_state") != "ok" ||
-                info_field(info, "cluster_known_nodes") != std::to_string(n) ||
+                info_field(info, "cluster_known_nodes") != std::to_string(total) ||
                 info_field(info, "cluster_slots_ok") != "16384") {
                 ok = false;
                 last = a + " reports cluster_state:" + info_field(info, "cluster_state") +
@@ -86,6 +116,22 @@ void verify_cluster(const std::vector<std::string>& addresses, const DbAuth& aut
                        " slots_ok:" + info_field(info, "cluster_slots_ok");
                 break;
             }
+            // Roles as the nodes report them (after a failover a replica may be a primary). A
+            // replica is only a replica once its first sync is done.
+            auto rep = db_command(a, {"INFO", "replication"}, 2000, auth);
+            std::string ri = rep && !rep->is_error() ? rep->str : "";
+            const std::string role = info_field(ri, "role");
+            masters += role == "master" ? 1 : 0;
+            if (role != "master" &&
+                (role != "slave" || info_field(ri, "master_link_status") != "up")) {
+                ok = false;
+                last = a + " reports role:" + role +
+                       " master_link_status:" + info_field(ri, "master_link_status");
+            }
+        }
+        if (ok && masters != n) {
+            ok = false;
+            last = std::to_string(masters) + " primaries, expected " + std::to_string(n);
         }
         if (ok) break;
         auto now = std::chrono::steady_clock::now();
@@ -97,16 +143,23 @@ void verify_cluster(const std::vector<std::string>& addresses, const DbAuth& aut
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    // A write and a read on every shard, with a key that shard owns.
-    for (int i = 0; i < n; ++i) {
-        const auto& a = addresses[static_cast<std::size_t>(i)];
-        int lo = first_slot(i, n), hi = first_slot(i + 1, n);
+    // A write and a read on every primary, with a key of a slot it owns (from the slot map: after
+    // a failover the primaries are not the first `n` addresses).
+    const Reply map = must(addresses[0], {"CLUSTER", "SLOTS"}, auth);
+    for (const Reply& range : map.elements) {
+        if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
+        const Reply& owner = range.elements[2];
+        std::string host = owner.elements[0].str;
+        if (host.empty() || host == "?") host = core::parse_address(addresses[0]).host;
+        const std::string a = host + ":" + std::to_string(owner.elements[1].integer);
+        const long long lo = range.elements[0].integer, hi = range.elements[1].integer;
         std::string key;
-        for (int k = 0; key.empty(); ++k) {
+        for (int k = 0; key.empty() && k < 1'000'000; ++k) {
             std::string cand = "__insitu_check__" + std::to_string(k);
             int slot = core::hash_slot(cand);
-            if (slot >= lo && slot < hi) key = cand;
+            if (slot >= lo && slot <= hi) key = cand;
         }
+        if (key.empty()) continue;
         std::string value = "ok-" + a;
         must(a, {"SET", key, value}, auth);
         Reply got = must(a, {"GET", key}, auth);
@@ -114,8 +167,10 @@ void verify_cluster(const std::vector<std::string>& addresses, const DbAuth& aut
             throw LaunchError("database node " + a + ": read back '" + got.str + "' for " + key);
         must(a, {"DEL", key}, auth);
     }
-    log_info("cluster of " + std::to_string(n) +
-             " shards ok (cluster_state:ok, write/read on every shard)");
+    log_info("cluster of " + std::to_string(n) + " shards" +
+             (total > n ? " and " + std::to_string(total - n) + " replica(s)" : "") +
+             " ok (cluster_state:ok, write/read on every shard" +
+             (total > n ? ", every replica in sync)" : ")"));
 }
 
 }  // namespace insitu::launch

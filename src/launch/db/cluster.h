@@ -10,15 +10,20 @@
 
 namespace insitu::launch {
 
-// Splits the 16384 slots evenly (CLUSTER ADDSLOTSRANGE, or ADDSLOTS on servers without it), gives
-// each node its own config epoch and introduces every node to the first (CLUSTER MEET).
-// `auth`: the admin credentials (empty for an insecure database).
-void form_cluster(const std::vector<std::string>& addresses, const DbAuth& auth = {});
-// Waits until every node reports cluster_state:ok and knows every other node, then writes, reads
-// back and deletes a key owned by each node, on that node. Throws naming the first node that
-// fails, with what it answered.
-void verify_cluster(const std::vector<std::string>& addresses, const DbAuth& auth = {},
+// Splits the 16384 slots evenly over the first `primaries` nodes (CLUSTER ADDSLOTSRANGE, or
+// ADDSLOTS on servers without it), gives each its own config epoch and introduces every node to
+// the first (CLUSTER MEET). Node primaries + k becomes a replica of node k % primaries (CLUSTER
+// REPLICATE, once it knows that node). `auth`: the admin credentials (empty when insecure).
+void form_cluster(const std::vector<std::string>& addresses, int primaries,
+                  const DbAuth& auth = {});
+// Waits until every node reports cluster_state:ok and knows every other node, every replica's
+// link to its primary is up, then writes, reads back and deletes a key owned by each primary, on
+// that primary. Throws naming the first node that fails, with what it answered.
+void verify_cluster(const std::vector<std::string>& addresses, int primaries,
+                    const DbAuth& auth = {},
                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// The node id a node reports for itself (CLUSTER MYID).
+std::string node_id(const std::string& address, const DbAuth& auth);
 // The first slot owned by node i of n (node i owns [first(i), first(i+1)) ).
 int first_slot(int i, int n);
 

@@ -28,7 +28,7 @@ std::vector<ShardSpec> plan_shards(const Orchestrator& orc) {
     add("INTER_OP_PARALLELISM", o.inter_op_threads);
     add("INTRA_OP_PARALLELISM", o.intra_op_threads);
     std::vector<ShardSpec> shards;
-    for (int i = 0; i < o.db_nodes; ++i) {
+    for (int i = 0; i < orc.num_servers(); ++i) {
         ShardSpec s;
         s.name = orc.shard_name(i);
         s.dir = orc.path();
@@ -60,8 +60,8 @@ void deploy(Launcher& launcher, Deployment& d,
         for (const auto& s : d.shards) d.addresses.push_back(s.address());
         if (d.shards.size() > 1) {
             const DbAuth auth = d.shards[0].auth();
-            form_cluster(d.addresses, auth);
-            verify_cluster(d.addresses, auth);
+            form_cluster(d.addresses, d.primaries, auth);
+            verify_cluster(d.addresses, d.primaries, auth);
         }
     } catch (...) {
         shut_down(launcher, d);

@@ -13,7 +13,8 @@
 namespace insitu::launch {
 
 struct Deployment {
-    std::vector<ShardSpec> shards;
+    std::vector<ShardSpec> shards;  // primaries, then replicas
+    int primaries = 1;
     std::vector<std::string> step_ids;   // launched so far, in shard order
     std::vector<std::string> addresses;  // "ip:port" once every shard answers
 };

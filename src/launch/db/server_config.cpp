@@ -64,7 +64,14 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
       << "client-output-buffer-limit normal 0 0 0\n"
       << "jemalloc-bg-thread yes\n"
       << "databases 16\n"
-      << "loglevel " << (s.debug ? "verbose" : "notice") << "\n";
+      << "loglevel " << (s.debug ? "verbose" : "notice")
+      << "\n"
+      // Before $REDIS_CONF, so that a site can tune them: how long a silent cluster node has
+      // before its replica takes over (most of the failover time, docs/reliability.md), and
+      // replicas that sync at once over the socket (no RDB file, no 5 s wait for company).
+      << "cluster-node-timeout 5000\n"
+      << "repl-diskless-sync yes\n"
+      << "repl-diskless-sync-delay 0\n";
     if (const char* base = std::getenv("REDIS_CONF"); base && *base) {
         if (!fs::exists(base))
             throw LaunchError("REDIS_CONF points to a missing file: " + std::string(base));
@@ -80,7 +87,11 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
         for (const auto& b : s.bind) c << " " << b;
         c << "\n";
     }
-    c << "dir " << config_quote(fs::absolute(s.dir).string()) << "\n"
+    c << "dir " << config_quote(fs::absolute(s.dir).string())
+      << "\n"
+      // Shards share their folder: each its own snapshot file (checkpoints, a replica's sync).
+      << "dbfilename " << config_quote(s.name + ".rdb") << "\n"
+      << "repl-diskless-load on-empty-db\n"
       << "logfile \"\"\n"
       << "daemonize no\n"
       // The config path in the process title lets anyone find this experiment's servers.
@@ -92,7 +103,6 @@ std::string render_server_config(const ShardSpec& s, const std::string& module) 
         c << "cluster-enabled yes\n"
           << "cluster-config-file "
           << config_quote("nodes-" + s.name + "-" + std::to_string(s.port) + ".conf") << "\n"
-          << "cluster-node-timeout 5000\n"
           << "cluster-require-full-coverage yes\n";
     }
     for (const auto& [k, v] : s.extra) c << k << " " << v << "\n";

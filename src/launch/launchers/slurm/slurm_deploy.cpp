@@ -78,7 +78,8 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
 
     std::vector<std::vector<std::string>> commands;
     std::vector<std::string> requests;
-    for (int i = 0; i < o.db_nodes; ++i) {
+    d.primaries = o.db_nodes;
+    for (int i = 0; i < orc.num_servers(); ++i) {
         ShardSpec s;
         s.name = orc.shard_name(i);
         s.dir = orc.path();
@@ -108,7 +109,8 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         // node, and the next shard there would wait for it.
         rs.run_args["exact"] = "";
         if (!hosts.empty())
-            rs.run_args["nodelist"] = hosts[static_cast<std::size_t>(i) % hosts.size()];
+            rs.run_args["nodelist"] =
+                hosts[static_cast<std::size_t>(orc.host_index(i, static_cast<int>(hosts.size())))];
         if (!alloc.empty()) rs.run_args["jobid"] = alloc;
         std::vector<std::string> argv = format_srun(rs, {}, "");
         if (o.batch_settings) {
@@ -129,11 +131,12 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
             BatchSettings bs = *o.batch_settings;
             // One shard per node unless told otherwise; as many task slots as shards.
             if (!bs.batch_args.count("nodes") && !bs.batch_args.count("N"))
-                bs.batch_args["nodes"] = std::to_string(
-                    hosts.empty() ? o.db_nodes
-                                  : std::min<int>(o.db_nodes, static_cast<int>(hosts.size())));
+                bs.batch_args["nodes"] =
+                    std::to_string(hosts.empty() ? orc.num_servers()
+                                                 : std::min<int>(orc.num_servers(),
+                                                                 static_cast<int>(hosts.size())));
             if (!bs.batch_args.count("ntasks") && !bs.batch_args.count("n"))
-                bs.batch_args["ntasks"] = std::to_string(o.db_nodes);
+                bs.batch_args["ntasks"] = std::to_string(orc.num_servers());
             BatchJob job{o.db_identifier,
                          orc.path() + "/" + o.db_identifier + ".out",
                          orc.path() + "/" + o.db_identifier + ".err",
@@ -203,8 +206,8 @@ void deploy_slurm(SlurmLauncher& launcher, const Orchestrator& orc, Deployment& 
         for (const auto& s : d.shards) d.addresses.push_back(s.address());
         if (d.shards.size() > 1) {
             const DbAuth auth = d.shards[0].auth();
-            form_cluster(d.addresses, auth);
-            verify_cluster(d.addresses, auth);
+            form_cluster(d.addresses, d.primaries, auth);
+            verify_cluster(d.addresses, d.primaries, auth);
         }
     } catch (...) {
         shut_down(launcher, d);

@@ -79,8 +79,9 @@ int main(int argc, char** argv) try {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
     }
-    insitu::launch::form_cluster(nodes);
-    insitu::launch::verify_cluster(nodes, {}, std::chrono::seconds(20));
+    insitu::launch::form_cluster(nodes, static_cast<int>(nodes.size()));
+    insitu::launch::verify_cluster(nodes, static_cast<int>(nodes.size()), {},
+                                   std::chrono::seconds(20));
     for (const auto& a : nodes) {
         Reply r = ask(a, {"CLUSTER", "NODES"});
         std::printf("cluster-nodes %s\n%s", a.c_str(), r.str.c_str());
