@@ -122,9 +122,11 @@ class Experiment {
 
     // Starts again every server of `db` whose process ended (killed, crashed), with its
     // configuration and cluster identity: a failed primary whose replica took over rejoins as a
-    // replica of it, a replica follows its primary again. Waits until each answers and, in a
-    // cluster, reports cluster_state:ok. Returns how many were restarted. Local launcher only
-    // (under Slurm a shard step has no place to restart to yet).
+    // replica of it, a replica follows its primary again. A failed primary whose replica has
+    // not taken over yet is left for a later call (restarted first, it would come back empty and
+    // its replica would copy that). Waits until each restarted server answers and, in a cluster,
+    // until the cluster is ok. Returns how many were restarted. Local launcher only (under Slurm
+    // a shard step has no place to restart to yet).
     int restart_failed_servers(const Orchestrator& db);
 
     // Stops the given entities (none: everything this experiment started; applications first).

@@ -736,6 +736,21 @@ int Experiment::restart_failed_servers(const Orchestrator& orc) {
             impl_->launcher->name() + " launcher)");
     auto& d = it->deployment;
     impl_->jobs.update(*impl_->launcher);
+    const auto auth = launch::admin_auth(orc.secrets_dir(), orc.uses_tls());
+    // The primaries' addresses as a live server sees them (empty when none answers).
+    auto primaries_now = [&] {
+        std::set<std::string> out;
+        for (std::size_t k = 0; k < d.addresses.size(); ++k) {
+            auto r = launch::db_command(d.addresses[k], {"CLUSTER", "SLOTS"}, 1000, auth);
+            if (!r || r->is_error()) continue;
+            for (const Reply& range : r->elements)
+                if (range.elements.size() >= 3 && range.elements[2].elements.size() >= 2)
+                    out.insert(range.elements[2].elements[0].str + ":" +
+                               std::to_string(range.elements[2].elements[1].integer));
+            return out;
+        }
+        return out;
+    };
     int restarted = 0;
     for (Job* j : impl_->jobs.latest(&orc)) {
         if (!is_terminal(j->status) || j->status == Status::Cancelled) continue;
@@ -743,6 +758,14 @@ int Experiment::restart_failed_servers(const Orchestrator& orc) {
         if (pos == d.step_ids.end()) continue;
         const auto i = static_cast<std::size_t>(pos - d.step_ids.begin());
         const launch::ShardSpec& s = d.shards[i];
+        // A primary without persistence restarted before its replica took over would come back
+        // empty, and its replica would copy that: it waits (for a later call) until the cluster
+        // no longer counts it as a primary.
+        if (orc.is_clustered() && orc.replicas() > 0 && primaries_now().count(s.address())) {
+            launch::log_info("database server " + s.name + " (" + s.address() +
+                             ") is down; its replica has not taken over yet");
+            continue;
+        }
         launch::log_info("restarting database server " + s.name + " (" + s.address() + "), " +
                          to_string(j->status) + " with code " +
                          std::to_string(j->returncode.value_or(-1)));
@@ -757,7 +780,6 @@ int Experiment::restart_failed_servers(const Orchestrator& orc) {
         ++restarted;
     }
     if (restarted > 0 && orc.is_clustered()) {
-        const auto auth = launch::admin_auth(orc.secrets_dir(), orc.uses_tls());
         launch::verify_cluster(d.addresses, d.primaries, auth);
     }
     if (restarted > 0) {
