@@ -61,9 +61,13 @@ def test_failover_keeps_every_durable_write_and_the_script(exp_dir, monkeypatch)
     try:
         addresses = db.get_address()
         assert len(addresses) == 6
-        client = insitu.Client(address=addresses[0], cluster=True)
         assert [role(db, a) for a in addresses] == ["master"] * 3 + ["slave"] * 3
-        client.set_script("util", "def times_two(x):\n    return x * 2.0\n", device="CPU")
+        # The first script stored loads the TORCH backend on every replica too: seconds.
+        monkeypatch.setenv("SR_DURABLE_TIMEOUT", "20000")
+        insitu.Client(address=addresses[0], cluster=True).set_script(
+            "util", "def times_two(x):\n    return x * 2.0\n", device="CPU")
+        monkeypatch.setenv("SR_DURABLE_TIMEOUT", "300")
+        client = insitu.Client(address=addresses[0], cluster=True)
         written = {}
         for i in range(300):
             a = np.full(16, i, dtype=np.float32)
