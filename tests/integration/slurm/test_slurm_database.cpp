@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
@@ -201,3 +202,83 @@ TEST(SlurmDatabase, MpiApplicationWithOneColocatedDatabasePerNode) {
         << join(processes_with(dir));
 }
 #endif
+
+TEST(SlurmDatabase, ThreePrimariesThreeReplicasSurviveAKilledPrimaryStep) {
+    SlurmCluster c;
+    std::string alloc = slurm::get_allocation(2, "00:10:00", {{"exclusive", ""}});
+    std::string dir = make_temp_dir("exp-slurm-replicas");
+    {
+        Experiment exp("db", dir, "slurm");
+        OrchestratorOptions o;
+        o.port = 0;
+        o.db_nodes = 3;
+        o.replicas = 1;
+        auto db = exp.create_database(o);
+        db->set_alloc(alloc);
+        exp.start(db);
+        auto addrs = db->get_address();
+        ASSERT_EQ(addrs.size(), 6u);
+        // Every replica runs on the other node than its primary.
+        auto node_of = [&](int i) {
+            std::string out =
+                read_text(dir + "/orchestrator/orchestrator_" + std::to_string(i) + ".out");
+            auto pos = out.find(" node=");
+            return pos == std::string::npos ? std::string("?") : out.substr(pos + 6, 2);
+        };
+        for (int p = 0; p < 3; ++p) {
+            EXPECT_NE(node_of(p), "?");
+            EXPECT_NE(node_of(p), node_of(p + 3)) << "primary " << p << " and its replica";
+        }
+        const auto auth = launch::admin_auth(db->secrets_dir());
+        auto role = [&](const std::string& a) {
+            auto r = launch::db_command(a, {"INFO", "replication"}, 2000, auth);
+            if (!r) return std::string("down");
+            return r->str.find("role:master") != std::string::npos ? std::string("master")
+                                                                    : std::string("slave");
+        };
+        EXPECT_EQ(role(addrs[0]), "master");
+        EXPECT_EQ(role(addrs[3]), "slave");
+
+        ::setenv("SSDB", joined(addrs).c_str(), 1);
+        ::setenv("SR_DB_TYPE", "Clustered", 1);
+        ::setenv("SR_DB_USER", "app", 1);
+        ::setenv("SR_DB_PASSWORD_FILE", (db->secrets_dir() + "/app").c_str(), 1);
+        ::setenv("SR_CMD_TIMEOUT", "60", 1);
+        ::setenv("SR_CMD_INTERVAL", "100", 1);
+        ::setenv("SR_DURABLE_REPLICAS", "1", 1);
+        {
+            Client client("driver");
+            std::vector<float> v(32);
+            for (int k = 0; k < 200; ++k) {
+                std::fill(v.begin(), v.end(), static_cast<float>(k));
+                client.put_tensor("k" + std::to_string(k), v.data(), {v.size()},
+                                  TensorType::Float, MemoryLayout::Contiguous);
+            }
+            // Kill primary 0's step, as a node failure would end it.
+            auto steps = c.run({"squeue", "-h", "-s", "-j", alloc, "-o", "%i %j"});
+            std::string step;
+            std::istringstream lines(steps.out);
+            for (std::string id, name; lines >> id >> name;)
+                if (name.rfind("orchestrator_0-", 0) == 0) step = id;
+            ASSERT_FALSE(step.empty()) << steps.out;
+            c.run({"scancel", "--signal=KILL", step});
+            // Every durable write acknowledged before is read back from the promoted replica.
+            for (int k = 0; k < 200; ++k) {
+                client.unpack_tensor("k" + std::to_string(k), v.data(), {v.size()},
+                                     TensorType::Float, MemoryLayout::Contiguous);
+                EXPECT_EQ(v[31], static_cast<float>(k)) << k;
+            }
+        }
+        for (const char* e : {"SSDB", "SR_DB_TYPE", "SR_DB_USER", "SR_DB_PASSWORD_FILE",
+                              "SR_CMD_TIMEOUT", "SR_CMD_INTERVAL", "SR_DURABLE_REPLICAS"})
+            ::unsetenv(e);
+        EXPECT_EQ(role(addrs[3]), "master");
+        exp.stop(db);
+        EXPECT_TRUE(
+            wait_until([&] { return processes_with(dir).empty(); }, std::chrono::seconds(5)))
+            << join(processes_with(dir));
+        EXPECT_EQ(c.run({"squeue", "-h", "-s", "-j", alloc, "-o", "%j"}).out.find("orchestrator"),
+                  std::string::npos);
+    }
+    slurm::release_allocation(alloc);
+}
