@@ -27,6 +27,7 @@
 //   datasets
 //
 // --ca F: the CA file (SR_TLS_CA_FILE) for an address written rediss://host:port.
+// --durable N: the clients wait for N replicas after every write (SR_DURABLE_REPLICAS).
 // --cluster 1 connects with SR_DB_TYPE=Clustered (A is any shard); model_rt then uses keys with a
 // common hash tag so the run is slot-aligned, and reports the tensor bytes the client moved.
 //
@@ -69,6 +70,7 @@ struct Options {
     double seconds = 2.0;
     std::string model, plugin, ca, dir;
     int clients = 8, batch = 0, count = 256, width = 64, samples = 3, warmup = 1;
+    int durable = 0;  // SR_DURABLE_REPLICAS of the clients
     bool cluster = false;
 };
 
@@ -106,6 +108,8 @@ Options parse(int argc, char** argv) {
             o.samples = std::stoi(v);
         else if (k == "--warmup")
             o.warmup = std::stoi(v);
+        else if (k == "--durable")
+            o.durable = std::stoi(v);
         else
             throw std::invalid_argument("unknown option " + k);
     }
@@ -166,12 +170,18 @@ void print(const Options& o, const Result& r, const char* put_name, const char* 
 
 // The CA file named by --ca (for rediss:// addresses); "" = none.
 std::string g_ca_file;
+// --durable N: every write waits for N replicas (SR_DURABLE_REPLICAS).
+int g_durable = 0;
 
 std::unique_ptr<insitu::Client> connect(const std::string& address, bool cluster = false) {
     auto cfg = insitu::ConfigOptions::create_empty();
     cfg->override_string_option("SSDB", address);
     cfg->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
     if (!g_ca_file.empty()) cfg->override_string_option("SR_TLS_CA_FILE", g_ca_file);
+    if (g_durable > 0) {
+        cfg->override_integer_option("SR_DURABLE_REPLICAS", g_durable);
+        cfg->override_integer_option("SR_DURABLE_TIMEOUT", 10000);
+    }
     return std::make_unique<insitu::Client>(cfg.get(), "bench");
 }
 
@@ -454,7 +464,7 @@ double mean(const std::vector<double>& v) {
 // few scheduler stalls on a shared machine do not move, and means. At least o.samples pairs.
 int tensor_latency(const Options& o, const std::vector<char>& src, std::vector<char>& dst) {
     if (o.size % 4) throw std::invalid_argument("tensor size must be a multiple of 4");
-    auto c = connect(o.address);
+    auto c = connect(o.address, o.cluster);
     const std::vector<std::size_t> dims = {o.size / 4};
     std::vector<double> put_us, get_us;
     auto pair = [&](bool keep) {
@@ -508,6 +518,7 @@ int tensor_latency(const Options& o, const std::vector<char>& src, std::vector<c
 int main(int argc, char** argv) try {
     Options o = parse(argc, argv);
     g_ca_file = o.ca;
+    g_durable = o.durable;
     if (o.scenario == "certs") {
         if (o.dir.empty()) throw std::invalid_argument("certs needs --dir");
         insitu::tls::generate_experiment_certs(o.dir);
