@@ -91,8 +91,10 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     client::Durability durable;
     durable.replicas = static_cast<int>(int_option(cfg, "SR_DURABLE_REPLICAS", 0, 0));
     durable.timeout = milliseconds(int_option(cfg, "SR_DURABLE_TIMEOUT", 1000, 1));
+    client::ReadPolicy reads;
+    reads.from_replicas = int_option(cfg, "SR_READ_FROM_REPLICAS", 0, 0) != 0;
     router = std::make_unique<client::Router>(std::move(seeds), cluster, t, *log,
-                                              std::move(credentials), durable);
+                                              std::move(credentials), durable, reads);
     log->log(LogLevel::Debug, "new client connected to " + router->describe());
 }
 
@@ -174,7 +176,7 @@ Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name, M
     const std::string key = prefix->get_tensor_key(name);
     log->log(LogLevel::Debug, "get_tensor " + key);
     std::unique_ptr<OwnedTensor> out;
-    router->on_key(key, [&](Connection& c) {
+    router->on_key_read(key, [&](Connection& c) {
         client::TensorMeta m = client::begin_tensorget(c, key, name, "get_tensor");
         const std::size_t elem = element_size(m.type);
         if (elem == 0) {
@@ -240,7 +242,7 @@ void Client::unpack_tensor(const std::string& name, void* data,
     const std::size_t elem = element_size(type);
     const std::string key = impl_->prefix->get_tensor_key(name);
     impl_->log->log(LogLevel::Debug, "unpack_tensor " + key);
-    impl_->router->on_key(key, [&](Connection& c) {
+    impl_->router->on_key_read(key, [&](Connection& c) {
         client::TensorMeta m = client::begin_tensorget(c, key, name, "unpack_tensor");
         // Nothing is written into the caller's buffer until dtype and shape have been checked.
         if (m.type != type) {
@@ -341,7 +343,7 @@ void Client::delete_tensor(const std::string& name) {
 
 bool Client::tensor_exists(const std::string& name) {
     const std::string key = impl_->prefix->get_tensor_key(name);
-    return integer_reply(impl_->router->command_on_key(key, {"EXISTS", key}), "tensor_exists",
+    return integer_reply(impl_->router->command_on_key_read(key, {"EXISTS", key}), "tensor_exists",
                          client::key_label(name, key)) > 0;
 }
 
@@ -350,7 +352,7 @@ bool Client::poll_tensor(const std::string& name, int poll_frequency_ms, int num
 }
 
 bool Client::key_exists(const std::string& key) {
-    return integer_reply(impl_->router->command_on_key(key, {"EXISTS", key}), "key_exists",
+    return integer_reply(impl_->router->command_on_key_read(key, {"EXISTS", key}), "key_exists",
                          "'" + key + "'") > 0;
 }
 

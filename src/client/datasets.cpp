@@ -203,8 +203,9 @@ GroupResult read_group_on(Connection& c, const std::vector<std::string>& keys,
 GroupResult read_group(Client::Impl& impl, const std::vector<std::string>& keys,
                        const std::vector<std::size_t>& idx, bool single, const std::string& call) {
     GroupResult res;
-    impl.router->on_key(keys[idx[0]] + ".meta",
-                        [&](Connection& c) { res = read_group_on(c, keys, idx, single, call); });
+    impl.router->on_key_read(keys[idx[0]] + ".meta", [&](Connection& c) {
+        res = read_group_on(c, keys, idx, single, call);
+    });
     return res;
 }
 
@@ -419,7 +420,7 @@ void Client::delete_dataset(const std::string& name) {
 
 bool Client::dataset_exists(const std::string& name) {
     const std::string meta = impl_->prefix->get_dataset_key(name) + ".meta";
-    Reply r = impl_->router->command_on_key(meta, {"HEXISTS", meta, k_ack});
+    Reply r = impl_->router->command_on_key_read(meta, {"HEXISTS", meta, k_ack});
     if (r.type != Reply::Type::integer)
         throw DatabaseException("dataset_exists '" + name + "' failed: " + to_display(r));
     return r.integer == 1;

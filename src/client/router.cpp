@@ -3,7 +3,9 @@
 #include <insitu/errors.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace insitu::client {
@@ -35,11 +37,12 @@ milliseconds backoff(int retry, milliseconds cap) {
 }  // namespace
 
 Router::Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log,
-               Credentials credentials, Durability durability)
+               Credentials credentials, Durability durability, ReadPolicy reads)
     : seeds_(std::move(seeds)),
       cluster_(cluster),
       timing_(timing),
       durability_(durability),
+      reads_(reads),
       log_(log),
       credentials_(std::make_shared<const Credentials>(std::move(credentials))) {
     slots_.fill(-1);
@@ -75,7 +78,8 @@ void Router::connect_initial() {
                 } else {
                     load_slots(*c);
                     std::size_t idx = node_index(seed);
-                    nodes_[idx].conn = std::move(c);
+                    // A replica's connection is opened again, with READONLY, when used.
+                    if (!nodes_[idx].replica) nodes_[idx].conn = std::move(c);
                 }
                 log_.log(LogLevel::Debug, "connected to " + describe());
                 return;
@@ -104,21 +108,93 @@ void Router::load_slots(Connection& c) {
         throw IoError("the cluster at " + c.address().to_string() + " has no hash slots assigned");
     std::array<int, core::k_cluster_slots> table;
     table.fill(-1);
+    std::vector<std::vector<int>> replicas;
+    auto endpoint = [&](const Reply& node) {
+        core::Address a;
+        a.host = node.elements[0].str;
+        // An unknown endpoint ("" or "?") is the node we asked (Redis's own convention).
+        if (a.host.empty() || a.host == "?") a.host = c.address().host;
+        a.port = static_cast<int>(node.elements[1].integer);
+        return static_cast<int>(node_index(a));
+    };
     for (const Reply& range : r.elements) {
         if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
         long long lo = range.elements[0].integer, hi = range.elements[1].integer;
-        const Reply& primary = range.elements[2];
-        core::Address a;
-        a.host = primary.elements[0].str;
-        // An unknown endpoint ("" or "?") is the node we asked (Redis's own convention).
-        if (a.host.empty() || a.host == "?") a.host = c.address().host;
-        a.port = static_cast<int>(primary.elements[1].integer);
-        int idx = static_cast<int>(node_index(a));
+        int idx = endpoint(range.elements[2]);
         for (long long s = std::max(0LL, lo); s <= hi && s < core::k_cluster_slots; ++s)
             table[static_cast<std::size_t>(s)] = idx;
+        if (replicas.size() <= static_cast<std::size_t>(idx))
+            replicas.resize(static_cast<std::size_t>(idx) + 1);
+        auto& mine = replicas[static_cast<std::size_t>(idx)];
+        mine.clear();
+        for (std::size_t k = 3; k < range.elements.size(); ++k) {
+            if (range.elements[k].elements.size() < 2) continue;
+            int rep = endpoint(range.elements[k]);
+            mine.push_back(rep);
+        }
     }
+    if (reads_.from_replicas) add_replicas_from_nodes(c, replicas);
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        bool replica = false;
+        for (const auto& list : replicas)
+            replica =
+                replica || std::find(list.begin(), list.end(), static_cast<int>(i)) != list.end();
+        // A node changing role needs a fresh connection (READONLY, or none).
+        if (nodes_[i].replica != replica) nodes_[i].conn.reset();
+        nodes_[i].replica = replica;
+    }
+    replicas_of_ = std::move(replicas);
     slots_ = table;
     stale_slots_ = false;
+}
+
+void Router::add_replicas_from_nodes(Connection& c, std::vector<std::vector<int>>& replicas) {
+    // CLUSTER SLOTS lists a replica only once gossip has reported its replication offset, which
+    // can take seconds after the first writes; CLUSTER NODES names every replica at once.
+    Reply r = c.command({"CLUSTER", "NODES"});
+    if (r.is_error() || r.str.empty()) return;
+    struct Line {
+        std::string id, endpoint, flags, master;
+    };
+    std::vector<Line> lines;
+    std::istringstream in(r.str);
+    for (std::string text; std::getline(in, text);) {
+        std::istringstream f(text);
+        Line l;
+        if (f >> l.id >> l.endpoint >> l.flags >> l.master) lines.push_back(l);
+    }
+    auto address_of = [&](const Line& l) -> std::optional<core::Address> {
+        // "ip:port@cport[,hostname]"; an empty ip is the node asked.
+        auto at = l.endpoint.find('@');
+        std::string hp = l.endpoint.substr(0, at);
+        auto colon = hp.rfind(':');
+        if (colon == std::string::npos) return std::nullopt;
+        core::Address a;
+        a.host = hp.substr(0, colon);
+        if (a.host.empty()) a.host = c.address().host;
+        try {
+            a.port = std::stoi(hp.substr(colon + 1));
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+        return a;
+    };
+    for (const Line& l : lines) {
+        if (l.flags.find("slave") == std::string::npos ||
+            l.flags.find("fail") != std::string::npos ||
+            l.flags.find("noaddr") != std::string::npos)
+            continue;
+        auto master = std::find_if(lines.begin(), lines.end(),
+                                   [&](const Line& m) { return m.id == l.master; });
+        if (master == lines.end()) continue;
+        auto ma = address_of(*master), ra = address_of(l);
+        if (!ma || !ra) continue;
+        const auto primary = node_index(*ma);
+        const int replica = static_cast<int>(node_index(*ra));
+        if (replicas.size() <= primary) replicas.resize(primary + 1);
+        auto& list = replicas[primary];
+        if (std::find(list.begin(), list.end(), replica) == list.end()) list.push_back(replica);
+    }
 }
 
 std::size_t Router::node_index(const core::Address& address) {
@@ -164,6 +240,14 @@ Connection& Router::connection(std::size_t node, Clock::time_point deadline) {
         auto budget = std::clamp(remaining(deadline), floor, std::max(timing_.conn_timeout, floor));
         n.conn = open(n.address, budget);
         log_.log(LogLevel::Developer, "connected to " + n.name);
+        if (n.replica) {
+            // Reads of the slots its primary serves, instead of a MOVED to the primary.
+            Reply ok = n.conn->command({"READONLY"});
+            if (ok.is_error()) {
+                n.conn.reset();
+                throw DatabaseException("READONLY failed on " + n.name + ": " + ok.str);
+            }
+        }
     }
     return *n.conn;
 }
@@ -186,6 +270,26 @@ void Router::drop(std::size_t node) {
 std::size_t Router::pick_node(Target target) {
     if (target.kind == Target::Kind::node) return static_cast<std::size_t>(target.value);
     if (!cluster_) return 0;
+    if (target.kind == Target::Kind::replica_slot) {
+        std::size_t primary = pick_node({Target::Kind::slot, target.value});
+        // Redis lists a replica in CLUSTER SLOTS only once gossip reports its replication offset
+        // (after the first writes): a primary without one is looked at again, once a second.
+        const bool none = primary >= replicas_of_.size() || replicas_of_[primary].empty();
+        if (none && Clock::now() - replica_map_time_ > std::chrono::seconds(1)) {
+            replica_map_time_ = Clock::now();
+            try {
+                refresh_slots();
+            } catch (const IoError&) {
+                // The primary serves the read.
+            }
+            primary = pick_node({Target::Kind::slot, target.value});
+        }
+        if (primary < replicas_of_.size() && !replicas_of_[primary].empty()) {
+            const auto& list = replicas_of_[primary];
+            return static_cast<std::size_t>(list[replica_pick_++ % list.size()]);
+        }
+        return primary;
+    }
     int slot = target.kind == Target::Kind::slot ? target.value : -1;
     auto lookup = [&]() -> int {
         if (slot >= 0) return slots_[static_cast<std::size_t>(slot)];
@@ -285,10 +389,14 @@ void Router::execute(Target target, const Job& fn, std::string_view durable) {
                 seconds_text(timing_.cmd_timeout) + " (SR_CMD_TIMEOUT); last: " + last);
         } catch (const TransientError& e) {
             last = e.what();
+            // A replica still loading its first sync: the primary serves the retry.
+            if (target.kind == Target::Kind::replica_slot) target.kind = Target::Kind::slot;
         } catch (const IoError& e) {
             last = e.what();
             drop(idx);
             stale_slots_ = cluster_;  // the node may have failed over
+            // A replica that fails: its primary serves the retry.
+            if (target.kind == Target::Kind::replica_slot) target.kind = Target::Kind::slot;
         } catch (...) {
             if (idx < nodes_.size() && nodes_[idx].conn && nodes_[idx].conn->pending()) drop(idx);
             throw;
@@ -333,6 +441,13 @@ void Router::on_key_write(std::string_view key, const Job& fn, std::string_view 
     execute({Target::Kind::slot, core::hash_slot(key)}, fn, what.empty() ? "write" : what);
 }
 
+void Router::on_key_read(std::string_view key, const Job& fn) {
+    const int slot = core::hash_slot(key);
+    execute(
+        {reads_.from_replicas && cluster_ ? Target::Kind::replica_slot : Target::Kind::slot, slot},
+        fn);
+}
+
 void Router::on_node(const std::string& address, const Job& fn) {
     std::string name = resolve_node(address);
     for (std::size_t i = 0; i < nodes_.size(); ++i)
@@ -346,6 +461,15 @@ void Router::on_any(const Job& fn) {
 Reply Router::command_on_key(std::string_view key, const std::vector<std::string_view>& args) {
     Reply out;
     on_key(key, [&](Connection& c) {
+        out = c.command(args);
+        if (out.is_error()) check_retryable_error(out.str);
+    });
+    return out;
+}
+
+Reply Router::command_on_key_read(std::string_view key, const std::vector<std::string_view>& args) {
+    Reply out;
+    on_key_read(key, [&](Connection& c) {
         out = c.command(args);
         if (out.is_error()) check_retryable_error(out.str);
     });

@@ -31,6 +31,13 @@ struct Durability {
     std::chrono::milliseconds timeout{1000};
 };
 
+// Reads from replicas (SR_READ_FROM_REPLICAS=1): the reads that opt in go to a replica of the
+// key's primary (READONLY on that connection), spreading read-heavy analysis over the replicas.
+// They may miss the primary's latest writes (replication is asynchronous).
+struct ReadPolicy {
+    bool from_replicas = false;
+};
+
 struct Timing {
     std::chrono::milliseconds conn_timeout{100'000};
     std::chrono::milliseconds conn_interval{1000};
@@ -46,7 +53,7 @@ class Router {
     // connection it opens (seeds, nodes found in CLUSTER SLOTS or MOVED/ASK, reconnections)
     // authenticates with `credentials`; a refusal (AuthError) is raised at once, never retried.
     Router(std::vector<core::Address> seeds, bool cluster, Timing timing, const Logger& log,
-           Credentials credentials = {}, Durability durability = {});
+           Credentials credentials = {}, Durability durability = {}, ReadPolicy reads = {});
     ~Router();
 
     bool is_cluster() const { return cluster_; }
@@ -77,11 +84,16 @@ class Router {
     // connection; too few acknowledgements throw DatabaseException naming `what` (the write
     // itself is not repeated: the primary has it).
     void on_key_write(std::string_view key, const Job& fn, std::string_view what);
+    // A read that a replica may serve (ReadPolicy); otherwise as on_key. A replica that fails is
+    // left for the primary on the retry.
+    void on_key_read(std::string_view key, const Job& fn);
     void on_node(const std::string& address, const Job& fn);
     void on_any(const Job& fn);
 
     // One command; error replies come back as Reply::Type::error (after redirections).
     Reply command_on_key(std::string_view key, const std::vector<std::string_view>& args);
+    // A read (see on_key_read).
+    Reply command_on_key_read(std::string_view key, const std::vector<std::string_view>& args);
     // A write (see on_key_write); `what` names it in a durability error.
     Reply command_on_key_write(std::string_view key, const std::vector<std::string_view>& args,
                                std::string_view what);
@@ -109,9 +121,11 @@ class Router {
         core::Address address;
         std::string name;  // address.to_string()
         std::unique_ptr<Connection> conn;
+        bool replica = false;  // listed as a replica in the slot map: READONLY once connected
     };
     struct Target {
-        enum class Kind { slot, node, any } kind;
+        // replica_slot: a replica of the slot's primary when one is known, else the primary.
+        enum class Kind { slot, node, any, replica_slot } kind;
         int value;  // slot or node index
     };
 
@@ -128,12 +142,18 @@ class Router {
     // Reloads the slot map from any reachable node; throws IoError if none answers.
     void refresh_slots();
     void load_slots(Connection& c);
+    void add_replicas_from_nodes(Connection& c, std::vector<std::vector<int>>& replicas);
     void drop(std::size_t node);
 
     std::vector<core::Address> seeds_;
     bool cluster_;
     Timing timing_;
     Durability durability_;
+    ReadPolicy reads_;
+    // Replicas (node indexes) of each primary node index, from the slot map.
+    std::vector<std::vector<int>> replicas_of_;
+    unsigned replica_pick_ = 0;  // spreads reads over a primary's replicas
+    std::chrono::steady_clock::time_point replica_map_time_{};
     const Logger& log_;
     std::shared_ptr<const Credentials> credentials_;
     bool warned_password_not_needed_ = false;

@@ -10,7 +10,7 @@ namespace insitu {
 void Client::get_tensor_into(const std::string& name, const TensorAllocator& allocate) {
     const std::string key = impl_->prefix->get_tensor_key(name);
     impl_->log->log(client::LogLevel::Debug, "get_tensor " + key);
-    impl_->router->on_key(key, [&](client::Connection& c) {
+    impl_->router->on_key_read(key, [&](client::Connection& c) {
         client::TensorMeta m = client::begin_tensorget(c, key, name, "get_tensor");
         const std::size_t elem = element_size(m.type);
         if (elem == 0 || core::element_count(m.dims) * elem != m.blob_size) {

@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -38,8 +39,10 @@ OrchestratorOptions three_plus_three() {
     return o;
 }
 
-std::unique_ptr<Client> client_for(const Orchestrator& db, int durable_replicas = 0) {
+std::unique_ptr<Client> client_for(const Orchestrator& db, int durable_replicas = 0,
+                                   bool read_from_replicas = false) {
     auto cfg = ConfigOptions::create_empty();
+    if (read_from_replicas) cfg->override_integer_option("SR_READ_FROM_REPLICAS", 1);
     std::string ssdb;
     for (const auto& a : db.get_address()) ssdb += (ssdb.empty() ? "" : ",") + a;
     cfg->override_string_option("SSDB", ssdb);
@@ -228,8 +231,8 @@ TEST(Replicas, EveryPrimaryHasAReplicaInSyncAndStopLeavesNoProcess) {
             const long long n = dbsize(primary, auth);
             EXPECT_GT(n, 0) << primary;
             total += n;
-            EXPECT_TRUE(wait_until([&] { return dbsize(replica, auth) == n; },
-                                   std::chrono::seconds(10)))
+            EXPECT_TRUE(
+                wait_until([&] { return dbsize(replica, auth) == n; }, std::chrono::seconds(10)))
                 << replica << " has " << dbsize(replica, auth) << " keys, its primary " << n;
         }
         EXPECT_EQ(total, 300);
@@ -256,8 +259,8 @@ TEST(Replicas, EveryPrimaryHasAReplicaInSyncAndStopLeavesNoProcess) {
         for (auto s : st) EXPECT_EQ(s, Status::Running);
         std::set<std::string> rdb_names;
         for (int i = 0; i < 6; ++i) {
-            std::string conf = read_text(dir + "/orchestrator/orchestrator_" + std::to_string(i) +
-                                         ".conf");
+            std::string conf =
+                read_text(dir + "/orchestrator/orchestrator_" + std::to_string(i) + ".conf");
             auto pos = conf.find("\ndbfilename ");
             ASSERT_NE(pos, std::string::npos);
             rdb_names.insert(conf.substr(pos, conf.find('\n', pos + 1) - pos));
@@ -265,6 +268,62 @@ TEST(Replicas, EveryPrimaryHasAReplicaInSyncAndStopLeavesNoProcess) {
         EXPECT_EQ(rdb_names.size(), 6u);
         exp.stop();
         EXPECT_FALSE(db->is_active());
+    }
+    EXPECT_TRUE(processes_with(dir).empty());
+}
+
+long long tensorget_calls(const std::string& address, const launch::DbAuth& auth) {
+    auto r = launch::db_command(address, {"INFO", "commandstats"}, 2000, auth);
+    if (!r) return -1;
+    std::string text = r->str;  // module commands keep their registered case
+    for (auto& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    auto pos = text.find("cmdstat_ai.tensorget:calls=");
+    return pos == std::string::npos ? 0 : std::stoll(text.substr(pos + 27));
+}
+
+TEST(Replicas, ReadsFromReplicasAreServedByThemAndFallBackToThePrimary) {
+    std::string dir = make_temp_dir("exp-replica-reads");
+    {
+        Experiment exp("replica-reads", dir);
+        auto db = exp.create_database(three_plus_three());
+        exp.start(db);
+        const auto addr = db->get_address();
+        const auto auth = admin_of(*db);
+        auto writer = client_for(*db, 1);  // durable: the replicas have every tensor
+        std::vector<float> v(256);
+        for (int k = 0; k < 60; ++k) {
+            std::fill(v.begin(), v.end(), static_cast<float>(k));
+            writer->put_tensor("r" + std::to_string(k), v.data(), {v.size()}, TensorType::Float,
+                               MemoryLayout::Contiguous);
+        }
+        for (const auto& a : addr) launch::db_command(a, {"CONFIG", "RESETSTAT"}, 2000, auth);
+        auto reader = client_for(*db, 0, true);
+        auto read_all = [&] {
+            for (int k = 0; k < 60; ++k) {
+                std::vector<float> got(256, -1.0F);
+                reader->unpack_tensor("r" + std::to_string(k), got.data(), {got.size()},
+                                      TensorType::Float, MemoryLayout::Contiguous);
+                ASSERT_EQ(got[255], static_cast<float>(k)) << k;
+                ASSERT_TRUE(reader->tensor_exists("r" + std::to_string(k)));
+            }
+        };
+        read_all();
+        // Every replica served reads; no primary did.
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_EQ(tensorget_calls(addr[static_cast<std::size_t>(i)], auth), 0) << addr[i];
+            EXPECT_GT(tensorget_calls(addr[static_cast<std::size_t>(i + 3)], auth), 0)
+                << addr[static_cast<std::size_t>(i + 3)];
+        }
+        // Writes still go to the primaries (a replica would refuse them).
+        std::fill(v.begin(), v.end(), 0.0F);
+        reader->put_tensor("r0", v.data(), {v.size()}, TensorType::Float, MemoryLayout::Contiguous);
+        // A replica killed: its primary answers the retry.
+        const pid_t victim = server_pid(dir + "/orchestrator/orchestrator_3.conf");
+        ASSERT_GT(victim, 0);
+        ::kill(victim, SIGKILL);
+        read_all();
+        EXPECT_GT(tensorget_calls(addr[0], auth), 0);
+        exp.stop();
     }
     EXPECT_TRUE(processes_with(dir).empty());
 }
@@ -374,8 +433,7 @@ TEST(Replicas, ModelAndScriptRunOnThePromotedReplicaWithIdenticalOutput) {
         c->run_script("util", "times_two", {in}, {out2});
         std::vector<float> after(10), after2(64);
         c->unpack_tensor(out, after.data(), {1, 10}, TensorType::Float, MemoryLayout::Contiguous);
-        c->unpack_tensor(out2, after2.data(), {1, 64}, TensorType::Float,
-                         MemoryLayout::Contiguous);
+        c->unpack_tensor(out2, after2.data(), {1, 64}, TensorType::Float, MemoryLayout::Contiguous);
         EXPECT_EQ(std::memcmp(before.data(), after.data(), before.size() * sizeof(float)), 0);
         EXPECT_EQ(std::memcmp(before2.data(), after2.data(), before2.size() * sizeof(float)), 0);
         const auto auth = admin_of(*db);

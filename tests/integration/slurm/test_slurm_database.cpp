@@ -234,7 +234,7 @@ TEST(SlurmDatabase, ThreePrimariesThreeReplicasSurviveAKilledPrimaryStep) {
             auto r = launch::db_command(a, {"INFO", "replication"}, 2000, auth);
             if (!r) return std::string("down");
             return r->str.find("role:master") != std::string::npos ? std::string("master")
-                                                                    : std::string("slave");
+                                                                   : std::string("slave");
         };
         EXPECT_EQ(role(addrs[0]), "master");
         EXPECT_EQ(role(addrs[3]), "slave");
@@ -251,8 +251,8 @@ TEST(SlurmDatabase, ThreePrimariesThreeReplicasSurviveAKilledPrimaryStep) {
             std::vector<float> v(32);
             for (int k = 0; k < 200; ++k) {
                 std::fill(v.begin(), v.end(), static_cast<float>(k));
-                client.put_tensor("k" + std::to_string(k), v.data(), {v.size()},
-                                  TensorType::Float, MemoryLayout::Contiguous);
+                client.put_tensor("k" + std::to_string(k), v.data(), {v.size()}, TensorType::Float,
+                                  MemoryLayout::Contiguous);
             }
             // Kill primary 0's step, as a node failure would end it.
             auto steps = c.run({"squeue", "-h", "-s", "-j", alloc, "-o", "%i %j"});
