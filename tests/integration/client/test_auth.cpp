@@ -11,6 +11,7 @@
 #include <insitu/dataset.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -453,6 +454,31 @@ class AuthCluster : public ::testing::Test {
     static std::string first_shard() {
         return cluster_->shards()[0]->address();
     }
+    // After CLUSTER SETSLOT NODE on every node: waits until every node agrees that `owner` serves
+    // `key`'s slot (the owner answers, the others redirect to it), sending SETSLOT NODE again to a
+    // node that does not. A hand-made migration can leave two nodes redirecting to each other
+    // when gossip carrying an older claim arrives after the SETSLOT.
+    static void settle_slot(const std::string& key, const std::string& slot, RedisServer& owner,
+                            const std::string& owner_id) {
+        const std::string moved_to = "127.0.0.1:" + std::to_string(owner.port());
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        for (;;) {
+            bool agreed = true;
+            for (RedisServer* x : cluster_->shards()) {
+                Reply r = x->connect()->command({"EXISTS", key});
+                const bool ok = x == &owner
+                                    ? !r.is_error()
+                                    : r.is_error() && r.str.find(moved_to) != std::string::npos;
+                if (ok) continue;
+                agreed = false;
+                x->connect()->command({"CLUSTER", "SETSLOT", slot, "NODE", owner_id});
+            }
+            if (agreed) return;
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+                << "the nodes do not agree on the owner of slot " << slot;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
 
     static RedisCluster* cluster_;
     static std::string password_, app_password_;
@@ -520,6 +546,7 @@ TEST_F(AuthCluster, MovedToANodeNotYetConnectedAuthenticates) {
     for (RedisServer* x : {&to, &from, cluster_->shards()[2]})
         ASSERT_TRUE(
             x->connect()->command({"CLUSTER", "SETSLOT", slot, "NODE", to_id}).is_status("OK"));
+    settle_slot(key, slot, to, to_id);
     // MOVED (or ASK) to shard 1, which this client has not connected to yet.
     std::vector<float> out(16);
     c.unpack_tensor(key, out.data(), {16}, TensorType::Float, MemoryLayout::Contiguous);
@@ -533,6 +560,7 @@ TEST_F(AuthCluster, MovedToANodeNotYetConnectedAuthenticates) {
     for (RedisServer* x : {&from, &to, cluster_->shards()[2]})
         ASSERT_TRUE(
             x->connect()->command({"CLUSTER", "SETSLOT", slot, "NODE", from_id}).is_status("OK"));
+    settle_slot(key, slot, from, from_id);
 }
 
 TEST_F(AuthCluster, WrongOrMissingPasswordFailsFast) {
