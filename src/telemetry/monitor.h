@@ -49,8 +49,7 @@ class Monitor {
     Monitor& operator=(const Monitor&) = delete;
 
     // The shards of one database to sample from now on (`key` names it for remove_database).
-    void add_database(const std::string& key, std::vector<ShardTarget> shards,
-                      launch::DbAuth auth);
+    void add_database(const std::string& key, std::vector<ShardTarget> shards, launch::DbAuth auth);
     void remove_database(const std::string& key);
     bool has_database(const std::string& key);
 

@@ -20,9 +20,9 @@ long long to_number(const std::string& s) {
 
 // The INFO fields of the schema; "keys" sums the keyspace lines (db0:keys=N,expires=...).
 void add_info(json& rec, const std::string& info) {
-    static const char* fields[] = {"used_memory",     "connected_clients",
-                                   "instantaneous_ops_per_sec", "keyspace_hits",
-                                   "keyspace_misses", "maxmemory"};
+    static const char* fields[] = {
+        "used_memory",   "connected_clients", "instantaneous_ops_per_sec",
+        "keyspace_hits", "keyspace_misses",   "maxmemory"};
     long long keys = 0;
     std::istringstream in(info);
     for (std::string line; std::getline(in, line);) {
@@ -58,8 +58,8 @@ json object_stats(const Reply& r) {
 
 std::string sample_shard(launch::DbSession& session, const ShardTarget& target,
                          const launch::DbAuth& auth, const std::string& driver, int timeout_ms) {
-    json rec = {{"schema", k_schema}, {"kind", "shard"},       {"t", unix_now()},
-                {"driver", driver},   {"db", target.db},       {"shard", target.shard},
+    json rec = {{"schema", k_schema},       {"kind", "shard"}, {"t", unix_now()},
+                {"driver", driver},         {"db", target.db}, {"shard", target.shard},
                 {"address", target.address}};
     auto down = [&](const std::string& why) {
         rec["up"] = false;
