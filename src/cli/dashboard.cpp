@@ -15,8 +15,8 @@ namespace insitu::cli {
 
 std::function<int()> add_dashboard(CLI::App& insitu) {
     auto o = std::make_shared<telemetry::DashboardOptions>();
-    CLI::App* cmd = add_command(insitu, "dashboard",
-                                "serve an experiment's live web dashboard and /metrics");
+    CLI::App* cmd =
+        add_command(insitu, "dashboard", "serve an experiment's live web dashboard and /metrics");
     cmd->add_option("--exp-dir", o->exp_path, "the experiment's folder (Experiment exp_path)")
         ->required();
     add_port(*cmd, o->port, "the HTTP port (0: a free one)");
@@ -33,8 +33,8 @@ std::function<int()> add_dashboard(CLI::App& insitu) {
                          "experiment starts\n",
                          o->exp_path.c_str());
         telemetry::serve_dashboard(*o, [&](int port) {
-            std::string host = o->host.find(':') != std::string::npos ? "[" + o->host + "]"
-                                                                      : o->host;
+            std::string host =
+                o->host.find(':') != std::string::npos ? "[" + o->host + "]" : o->host;
             std::printf("insitu dashboard: http://%s:%d/\n", host.c_str(), port);
             std::fflush(stdout);
         });

@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
 #include <httplib.h>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 

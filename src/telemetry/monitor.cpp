@@ -13,6 +13,11 @@ namespace {
 
 using nlohmann::json;
 
+// Text from the user (arguments, environment) may hold any bytes: invalid UTF-8 is replaced.
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json header(const char* kind, const std::string& driver) {
     return {{"schema", k_schema}, {"kind", kind}, {"t", unix_now()}, {"driver", driver}};
 }
@@ -40,7 +45,7 @@ Monitor::Monitor(const std::string& exp_path, const std::string& exp_name, Optio
     rec["pid"] = static_cast<long long>(::getpid());
     rec["interval_s"] = options_.interval_s;
     rec["max_bytes"] = options_.max_bytes;
-    writer_->append_entity(rec.dump());
+    writer_->append_entity(dump(rec));
 }
 
 Monitor::~Monitor() {
@@ -91,7 +96,7 @@ void Monitor::job_launched(const JobSettings& s) {
         for (const auto& [k, v] : s.env) env[k] = secret_name(k) ? "<hidden>" : v;
         rec["env"] = env;
     }
-    writer_->append_entity(rec.dump());
+    writer_->append_entity(dump(rec));
 }
 
 void Monitor::job_changed(const JobState& s) {
@@ -102,7 +107,7 @@ void Monitor::job_changed(const JobState& s) {
     rec["status"] = s.status;
     rec["returncode"] = s.returncode ? json(*s.returncode) : json(nullptr);
     if (!s.message.empty()) rec["message"] = s.message;
-    writer_->append_entity(rec.dump());
+    writer_->append_entity(dump(rec));
 }
 
 void Monitor::run() {
@@ -129,7 +134,12 @@ void Monitor::run() {
         std::map<std::string, launch::DbSession> still;
         for (const auto& [target, auth] : targets) {
             auto& session = sessions[target.address];
-            writer_->append_sample(sample_shard(session, target, auth, driver_, timeout_ms));
+            try {
+                writer_->append_sample(sample_shard(session, target, auth, driver_, timeout_ms));
+            } catch (const std::exception&) {
+                // A sample is lost, never the driver (this thread must not throw).
+                session = launch::DbSession();
+            }
             still[target.address] = std::move(session);
         }
         sessions = std::move(still);  // removed databases' connections close

@@ -109,16 +109,20 @@ std::string prometheus_text(const Snapshot& s) {
                              value(o));
         });
     };
-    per_object("insitu_model_calls_total", "AI.INFO calls of a stored model or script.",
-               [](const ObjectView& o) { return static_cast<double>(o.calls); }, false);
-    per_object("insitu_model_errors_total", "AI.INFO errors of a stored model or script.",
-               [](const ObjectView& o) { return static_cast<double>(o.errors); }, false);
-    per_object("insitu_model_run_seconds_total",
-               "AI.INFO duration: total run time of a stored model or script.",
-               [](const ObjectView& o) { return o.duration_us / 1e6; }, false);
-    per_object("insitu_model_samples_total",
-               "AI.INFO samples: batch samples a model ran (batch sizes summed).",
-               [](const ObjectView& o) { return static_cast<double>(o.samples); }, true);
+    per_object(
+        "insitu_model_calls_total", "AI.INFO calls of a stored model or script.",
+        [](const ObjectView& o) { return static_cast<double>(o.calls); }, false);
+    per_object(
+        "insitu_model_errors_total", "AI.INFO errors of a stored model or script.",
+        [](const ObjectView& o) { return static_cast<double>(o.errors); }, false);
+    per_object(
+        "insitu_model_run_seconds_total",
+        "AI.INFO duration: total run time of a stored model or script.",
+        [](const ObjectView& o) { return o.duration_us / 1e6; }, false);
+    per_object(
+        "insitu_model_samples_total",
+        "AI.INFO samples: batch samples a model ran (batch sizes summed).",
+        [](const ObjectView& o) { return static_cast<double>(o.samples); }, true);
     auto latest_jobs = [&] {
         // The latest run of each name (earlier runs and drivers stay in /api/state).
         std::vector<const JobView*> out;
@@ -147,13 +151,13 @@ std::string prometheus_text(const Snapshot& s) {
     e.family("insitu_entity_running", "gauge", "1 while the entity runs, else 0.",
              [&](const Emit& emit) {
                  for (const auto* j : jobs)
-                     emit({{"entity", j->name}, {"type", j->type}},
-                          j->status == "Running" ? 1 : 0);
+                     emit({{"entity", j->name}, {"type", j->type}}, j->status == "Running" ? 1 : 0);
              });
     e.family("insitu_entity_returncode", "gauge", "Exit code of an entity that ended.",
              [&](const Emit& emit) {
                  for (const auto* j : jobs)
-                     if (j->returncode) emit({{"entity", j->name}, {"type", j->type}}, *j->returncode);
+                     if (j->returncode)
+                         emit({{"entity", j->name}, {"type", j->type}}, *j->returncode);
              });
     e.family("insitu_entity_start_timestamp_seconds", "gauge", "When the entity was launched.",
              [&](const Emit& emit) {

@@ -315,7 +315,7 @@ std::string to_json(const Snapshot& s) {
                            {"samples", o.samples},
                            {"mean_ms", o.calls ? o.duration_us / 1000.0 / o.calls : 0.0}});
     j["objects"] = std::move(objects);
-    return j.dump();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace insitu::telemetry

@@ -27,14 +27,14 @@ struct ObjectView {
 struct ShardPoint {
     double t = 0;
     bool up = false;
-    long long used_memory = 0, connected_clients = 0, ops_per_sec = 0, keys = 0,
-              keyspace_hits = 0, keyspace_misses = 0;
+    long long used_memory = 0, connected_clients = 0, ops_per_sec = 0, keys = 0, keyspace_hits = 0,
+              keyspace_misses = 0;
 };
 
 struct ShardView {
     std::string db, shard, address, error;
     ShardPoint latest;
-    std::vector<ShardPoint> series;  // oldest first, at most Reader's max_points
+    std::vector<ShardPoint> series;   // oldest first, at most Reader's max_points
     std::vector<ObjectView> objects;  // from the latest sample that reached the shard
 };
 

@@ -38,6 +38,23 @@ void add_info(json& rec, const std::string& info) {
     rec["keys"] = keys;
 }
 
+// Key names are bytes: a cluster copy's "{prefix}" is whatever bytes hash to the shard's slots.
+// Bytes outside printable ASCII are written as \xNN, so every record is valid UTF-8 JSON.
+std::string printable(const std::string& bytes) {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
 // AI.INFO's flat key/value reply as an object with the schema's names.
 json object_stats(const Reply& r) {
     json o = json::object();
@@ -49,7 +66,7 @@ json object_stats(const Reply& r) {
         else if (k == "samples" || k == "calls" || k == "errors")
             o[k] = v.integer;
         else if (k == "key" || k == "type" || k == "backend" || k == "device" || k == "tag")
-            o[k] = v.str;
+            o[k] = printable(v.str);
     }
     return o;
 }
@@ -64,7 +81,7 @@ std::string sample_shard(launch::DbSession& session, const ShardTarget& target,
     auto down = [&](const std::string& why) {
         rec["up"] = false;
         rec["error"] = why;
-        return rec.dump();
+        return rec.dump(-1, ' ', false, json::error_handler_t::replace);
     };
     if (!session.is_open()) {
         auto r = session.open(target.address, timeout_ms, auth);
@@ -87,7 +104,7 @@ std::string sample_shard(launch::DbSession& session, const ShardTarget& target,
         }
     }
     rec["objects"] = std::move(objects);
-    return rec.dump();
+    return rec.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace insitu::telemetry

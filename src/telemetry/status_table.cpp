@@ -62,8 +62,8 @@ std::string bytes(long long b) {
 std::string status_tables(const Snapshot& s, double now) {
     std::ostringstream out;
     out << "Experiment " << (s.experiment.empty() ? "?" : s.experiment) << " (" << s.exp_path
-        << "): driver " << (s.driver_alive ? "running" : "not running")
-        << ", last sample " << clock_time(s.last_sample_t) << "\n\nEntities\n";
+        << "): driver " << (s.driver_alive ? "running" : "not running") << ", last sample "
+        << clock_time(s.last_sample_t) << "\n\nEntities\n";
     Rows jobs = {{"Name", "Type", "JobID", "Run", "Status", "Start", "Runtime (s)", "Returncode"}};
     for (const auto& j : s.jobs) {
         double end = j.end_t > 0 ? j.end_t : (j.status == "Running" ? now : j.start_t);
@@ -75,8 +75,8 @@ std::string status_tables(const Snapshot& s, double now) {
     for (const auto& j : s.jobs)
         if (!j.message.empty()) out << j.name << " (" << j.job_id << "): " << j.message << "\n";
     out << "\nDatabase shards\n";
-    Rows shards = {{"DB", "Shard", "Address", "Up", "Memory", "Clients", "Ops/s", "Keys", "Hits",
-                    "Misses"}};
+    Rows shards = {
+        {"DB", "Shard", "Address", "Up", "Memory", "Clients", "Ops/s", "Keys", "Hits", "Misses"}};
     for (const auto& sh : s.shards) {
         const auto& p = sh.latest;
         if (!p.up) {
