@@ -430,10 +430,12 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     j.step_id = id;
     jobs.add(std::move(j));
     launch::log_debug("launched " + m->name() + " (step " + id + ")");
+    if (!status_file.empty()) wait_for_colocated_objects(m, id, status_file);
     if (m->is_colocated()) {
         if (telemetry::Monitor* mon = monitor()) {
             try {
-                // This host's database of the application (other hosts' are not reachable here).
+                // Once it stored its objects (when it has any): this host's database of the
+                // application (other hosts' are not reachable here).
                 mon->add_database("colocated:" + m->name(),
                                   {{m->name() + "-db", m->name() + "-db",
                                     launch::colocated_address(*m->colocated_settings())}},
@@ -444,7 +446,6 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
             }
         }
     }
-    if (!status_file.empty()) wait_for_colocated_objects(m, id, status_file);
 }
 
 // The co-located start-up step reports in status_file whether the models and scripts are stored;
