@@ -58,8 +58,8 @@ class Experiment {
     // every job's settings and state changes in <exp_path>/.insitu/telemetry, kept under
     // `max_mib` MiB; `insitu status` and `insitu dashboard` read it. On by default; the
     // environment (INSITU_TELEMETRY=0, INSITU_TELEMETRY_INTERVAL, INSITU_TELEMETRY_MAX_MB) sets
-    // the defaults and this call overrides them. Takes effect for the next launch; disabling
-    // stops a running monitor.
+    // the defaults and this call overrides them. Disabling stops a running monitor; enabling
+    // starts one that samples the running databases at once.
     void set_telemetry(bool enabled, double interval_s = 1.0, double max_mib = 64);
     bool telemetry_enabled() const;
 

@@ -125,10 +125,23 @@ def test_off_switch(exp_dir, tmp_path):
     assert not exp.telemetry_enabled
     db = exp.create_database(port=0)
     exp.start(db)
-    exp.stop(db)
-    assert not (tmp_path / "off" / ".insitu" / "telemetry").exists()
-    with pytest.raises(Exception):
-        exp.set_telemetry(True, interval=0)
+    try:
+        time.sleep(0.5)
+        assert not (tmp_path / "off" / ".insitu" / "telemetry").exists()
+        with pytest.raises(Exception):
+            exp.set_telemetry(True, interval=0)
+        # Switched on while the database runs: sampled at once.
+        exp.set_telemetry(True, interval=0.1)
+        samples = tmp_path / "off" / ".insitu" / "telemetry" / "samples.jsonl"
+        wait_for("samples of the running database",
+                 lambda: samples.exists() and samples.read_text().count('"up":true') >= 3, 30)
+        exp.set_telemetry(False)  # stops the monitor: no more samples
+        time.sleep(0.3)
+        size = samples.stat().st_size
+        time.sleep(0.5)
+        assert samples.stat().st_size == size
+    finally:
+        exp.stop(db)
 
 
 def test_tls_and_colocated_databases_are_sampled(exp_dir):

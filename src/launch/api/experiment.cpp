@@ -627,8 +627,20 @@ void Experiment::set_telemetry(bool enabled, double interval_s, double max_mib) 
     o.enabled = enabled;
     o.interval_s = interval_s;
     o.max_bytes = static_cast<std::size_t>(max_mib * 1024 * 1024);
-    // Settings apply to a monitor started afterwards; disabling stops the running one.
-    if (!enabled) impl_->telemetry.reset();
+    // Disabling stops the running monitor; enabling again watches the running databases at once
+    // (co-located ones from their next launch). Other settings apply to a monitor started
+    // afterwards.
+    if (!enabled) {
+        impl_->telemetry.reset();
+        return;
+    }
+    if (impl_->telemetry) return;
+    for (const auto& db : impl_->dbs) {
+        std::vector<std::string> shard_names;
+        for (const auto& sh : db.deployment.shards) shard_names.push_back(sh.name);
+        impl_->watch_database(*db.orc, db.deployment.addresses, shard_names);
+    }
+    for (const auto& db : impl_->adopted) impl_->watch_database(*db.orc, db.addresses, {});
 }
 
 bool Experiment::telemetry_enabled() const {

@@ -18,8 +18,8 @@ Job& JobMonitor::add(Job job) {
 
 void JobMonitor::set(Job& job, StepStatus st) {
     bool was_running = !is_terminal(job.status);
-    bool changed = job.status != st.status || job.returncode != st.returncode ||
-                   (!st.message.empty() && st.message != job.message);
+    // A waiting step's message may change on every poll: only state changes are reported.
+    bool changed = job.status != st.status || job.returncode != st.returncode;
     job.status = st.status;
     job.returncode = st.returncode;
     // A failure's reason stays; a waiting step's reason goes once it runs.
