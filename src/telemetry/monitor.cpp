@@ -71,11 +71,6 @@ void Monitor::remove_database(const std::string& key) {
     dbs_.erase(key);
 }
 
-bool Monitor::has_database(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return dbs_.count(key) > 0;
-}
-
 void Monitor::job_launched(const JobSettings& s) {
     json rec = header("entity", driver_);
     rec["name"] = s.name;

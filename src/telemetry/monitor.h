@@ -51,7 +51,6 @@ class Monitor {
     // The shards of one database to sample from now on (`key` names it for remove_database).
     void add_database(const std::string& key, std::vector<ShardTarget> shards, launch::DbAuth auth);
     void remove_database(const std::string& key);
-    bool has_database(const std::string& key);
 
     void job_launched(const JobSettings& s);
     void job_changed(const JobState& s);
