@@ -53,6 +53,15 @@ class Experiment {
     // not set their own (RunSettings::set_start_timeout). Default: $INSITU_STEP_START_TIMEOUT,
     // else 300 s. A step still waiting after 10 s is reported either way.
     void set_start_timeout(double seconds);
+    // Telemetry (docs/telemetry.md): while the experiment runs, a thread of this driver samples
+    // every database shard each `interval_s` (INFO, AI.INFO of each model and script) and records
+    // every job's settings and state changes in <exp_path>/.insitu/telemetry, kept under
+    // `max_mib` MiB; `insitu status` and `insitu dashboard` read it. On by default; the
+    // environment (INSITU_TELEMETRY=0, INSITU_TELEMETRY_INTERVAL, INSITU_TELEMETRY_MAX_MB) sets
+    // the defaults and this call overrides them. Disabling stops a running monitor; enabling
+    // starts one that samples the running databases at once.
+    void set_telemetry(bool enabled, double interval_s = 1.0, double max_mib = 64);
+    bool telemetry_enabled() const;
 
     // run_command: "" (run directly), "mpirun"/"mpiexec", "srun" (slurm launcher), or "auto" (srun
     // under Slurm, "" locally).

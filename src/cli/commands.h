@@ -16,6 +16,8 @@ std::function<int()> add_demo(CLI::App& insitu);
 std::function<int()> add_db(CLI::App& insitu);
 std::function<int()> add_info(CLI::App& insitu);
 std::function<int()> add_validate(CLI::App& insitu);
+std::function<int()> add_status(CLI::App& insitu);
+std::function<int()> add_dashboard(CLI::App& insitu);
 
 // Internal: the argv the driver wrote for a co-located launch, read verbatim.
 int run_colocated(const std::vector<std::string>& args);

@@ -38,10 +38,9 @@ int main(int argc, char** argv) {
     CLI::App app("insitu " INSITU_VERSION_STRING ": in-situ ML for HPC simulations", "insitu");
     app.require_subcommand(1);
     std::map<std::string, std::function<int()>> runners = {
-        {"demo", insitu::cli::add_demo(app)},
-        {"db", insitu::cli::add_db(app)},
-        {"info", insitu::cli::add_info(app)},
-        {"validate", insitu::cli::add_validate(app)},
+        {"demo", insitu::cli::add_demo(app)},     {"db", insitu::cli::add_db(app)},
+        {"info", insitu::cli::add_info(app)},     {"validate", insitu::cli::add_validate(app)},
+        {"status", insitu::cli::add_status(app)}, {"dashboard", insitu::cli::add_dashboard(app)},
     };
     insitu::cli::add_command(app, "version", "print the version");
     runners["version"] = [] {

@@ -895,6 +895,10 @@ void bind_experiment(py::module_& m) {
         .def_property_readonly("exp_path", &Experiment::exp_path)
         .def_property_readonly("launcher", &Experiment::launcher)
         .def("set_start_timeout", &Experiment::set_start_timeout, py::arg("seconds"))
+        // Telemetry for `insitu status` / `insitu dashboard` (docs/telemetry.md).
+        .def("set_telemetry", &Experiment::set_telemetry, py::arg("enabled") = true,
+             py::arg("interval") = 1.0, py::arg("max_mib") = 64.0)
+        .def_property_readonly("telemetry_enabled", &Experiment::telemetry_enabled)
         .def(
             "create_run_settings",
             // run_command None runs the executable directly; "auto" picks the launcher's default

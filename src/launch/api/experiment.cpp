@@ -35,6 +35,7 @@
 #include "launch/launchers/slurm/slurm_launcher.h"
 #include "launch/os/log.h"
 #include "launch/os/process.h"
+#include "telemetry/monitor.h"
 
 namespace fs = std::filesystem;
 
@@ -61,7 +62,14 @@ struct Experiment::Impl {
         std::vector<long> pids;  // -1 when unknown (not a local process)
     };
     std::vector<AdoptedDb> adopted;
+    // Telemetry (src/telemetry): created with the first launch unless disabled.
+    telemetry::Options telemetry_options = telemetry::options_from_env();
+    std::unique_ptr<telemetry::Monitor> telemetry;
 
+    telemetry::Monitor* monitor();
+    void on_job(const Job& job, bool launched);
+    void watch_database(const Orchestrator& orc, const std::vector<std::string>& addresses,
+                        const std::vector<std::string>& shard_names);
     std::map<std::string, std::string> database_env(const std::string& role) const;
     void start_database(const std::shared_ptr<Orchestrator>& orc);
     void start_model(const std::shared_ptr<Model>& m);
@@ -102,6 +110,80 @@ std::string env_suffix(const std::string& db_identifier) {
 constexpr std::size_t k_max_ssdb_addresses = 128;
 
 }  // namespace
+
+telemetry::Monitor* Experiment::Impl::monitor() {
+    if (!telemetry_options.enabled) return nullptr;
+    if (!telemetry) {
+        try {
+            telemetry = std::make_unique<telemetry::Monitor>(exp_path, name, telemetry_options);
+        } catch (const std::exception& e) {
+            // Telemetry is an observer: an unwritable folder must not fail the experiment.
+            launch::log_warning(std::string("telemetry disabled: ") + e.what());
+            telemetry_options.enabled = false;
+        }
+    }
+    return telemetry.get();
+}
+
+// The entity records: settings when a job launches, then every state change.
+void Experiment::Impl::on_job(const Job& job, bool launched) {
+    telemetry::Monitor* mon = monitor();
+    if (!mon) return;
+    if (launched) {
+        telemetry::JobSettings s;
+        s.name = job.name;
+        s.type = job.type;
+        s.job_id = job.step_id;
+        s.run = job.run;
+        if (const auto* m = dynamic_cast<const Model*>(job.entity)) {
+            s.entity = m->name();
+            s.path = m->path();
+            const RunSettings& rs = m->run_settings();
+            s.exe = rs.exe;
+            s.exe_args = rs.exe_args;
+            s.run_command = rs.run_command;
+            s.run_args = rs.run_args;
+            s.env = rs.env_vars;
+        } else if (const auto* o = dynamic_cast<const Orchestrator*>(job.entity)) {
+            s.entity = o->name();
+            s.path = o->path();
+            s.db = o->db_identifier();
+        }
+        s.out_log = (fs::path(s.path) / (job.name + ".out")).string();
+        s.err_log = (fs::path(s.path) / (job.name + ".err")).string();
+        mon->job_launched(s);
+    }
+    telemetry::JobState st;
+    st.name = job.name;
+    st.run = job.run;
+    st.job_id = job.step_id;
+    st.status = to_string(job.status);
+    st.returncode = job.returncode;
+    st.message = job.message;
+    mon->job_changed(st);
+    // A co-located database lives as long as its application.
+    if (!job.is_db && is_terminal(job.status)) mon->remove_database("colocated:" + job.name);
+}
+
+void Experiment::Impl::watch_database(const Orchestrator& orc,
+                                      const std::vector<std::string>& addresses,
+                                      const std::vector<std::string>& shard_names) {
+    telemetry::Monitor* mon = monitor();
+    if (!mon) return;
+    try {
+        std::vector<telemetry::ShardTarget> shards;
+        for (std::size_t i = 0; i < addresses.size(); ++i)
+            shards.push_back({orc.db_identifier(),
+                              i < shard_names.size()
+                                  ? shard_names[i]
+                                  : orc.db_identifier() + "_" + std::to_string(i),
+                              addresses[i]});
+        mon->add_database("db:" + orc.db_identifier(), std::move(shards),
+                          launch::admin_auth(orc.secrets_dir(), orc.uses_tls()));
+    } catch (const std::exception& e) {
+        launch::log_warning("telemetry: database " + orc.name() + " not sampled: " + e.what());
+    }
+}
 
 // SSDB, SR_DB_TYPE and, for a secure database, the user `role` and its password file.
 std::map<std::string, std::string> Experiment::Impl::database_env(const std::string& role) const {
@@ -204,6 +286,7 @@ void Experiment::Impl::stop_adopted(AdoptedDb& db) {
                 ::kill(static_cast<pid_t>(pid), SIGKILL);
             }
     db.orc->set_addresses({});
+    if (telemetry) telemetry->remove_database("db:" + db.orc->db_identifier());
 }
 
 void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) {
@@ -262,6 +345,9 @@ void Experiment::Impl::start_database(const std::shared_ptr<Orchestrator>& orc) 
     } catch (const std::exception& e) {
         launch::log_warning(std::string("database checkpoint not written: ") + e.what());
     }
+    std::vector<std::string> shard_names;
+    for (const auto& s : db.deployment.shards) shard_names.push_back(s.name);
+    watch_database(*orc, db.deployment.addresses, shard_names);
     dbs.push_back(std::move(db));
 }
 
@@ -279,6 +365,7 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     if (m->query_key_prefixing()) env["SSKEYOUT"] = m->name();
     std::vector<std::string> exe_argv;
     std::string manifest, status_file;
+    std::string colocated_secrets;  // for the telemetry's samples of the co-located database
     if (m->is_colocated()) {
         const auto& c = *m->colocated_settings();
         std::string sfx = c.db_identifier.empty() ? "" : "_" + c.db_identifier;
@@ -304,6 +391,7 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
             env["SR_DB_USER" + sfx] = m->db_role();
             env["SR_DB_PASSWORD_FILE" + sfx] = launch::secret_file(secrets, m->db_role());
         }
+        colocated_secrets = secrets;
         // Unique per launch, so that a host's ranks share one database and runs never do.
         std::string key =
             m->name() + "-" + std::to_string(::getpid()) + "-" + std::to_string(jobs.all().size());
@@ -353,6 +441,21 @@ void Experiment::Impl::start_model(const std::shared_ptr<Model>& m) {
     jobs.add(std::move(j));
     launch::log_debug("launched " + m->name() + " (step " + id + ")");
     if (!status_file.empty()) wait_for_colocated_objects(m, id, status_file);
+    if (m->is_colocated()) {
+        if (telemetry::Monitor* mon = monitor()) {
+            try {
+                // Once it stored its objects (when it has any): this host's database of the
+                // application (other hosts' are not reachable here).
+                mon->add_database("colocated:" + m->name(),
+                                  {{m->name() + "-db", m->name() + "-db",
+                                    launch::colocated_address(*m->colocated_settings())}},
+                                  launch::admin_auth(colocated_secrets));
+            } catch (const std::exception& e) {
+                launch::log_warning("telemetry: the co-located database of " + m->name() +
+                                    " is not sampled: " + e.what());
+            }
+        }
+    }
 }
 
 // The co-located start-up step reports in status_file whether the models and scripts are stored;
@@ -472,6 +575,7 @@ void Experiment::Impl::stop_jobs(const std::vector<Job*>& js) {
 
 void Experiment::Impl::stop_database(RunningDb& db) {
     launch::log_info("stopping database " + db.orc->name());
+    if (telemetry) telemetry->remove_database("db:" + db.orc->db_identifier());
     std::vector<Job*> running;
     for (Job* j : jobs.latest(db.orc.get()))
         if (!is_terminal(j->status)) running.push_back(j);
@@ -496,6 +600,9 @@ Experiment::Experiment(std::string name, std::string exp_path, std::string launc
             .string();
     impl_->launcher = launch::make_launcher(launcher);
     fs::create_directories(impl_->exp_path);
+    impl_->jobs.on_change = [impl = impl_.get()](const Job& j, bool launched) {
+        impl->on_job(j, launched);
+    };
 }
 
 Experiment::~Experiment() {
@@ -521,6 +628,33 @@ void Experiment::set_start_timeout(double seconds) {
         throw ConfigError("set_start_timeout: seconds must be >= 0 (0: no limit), got " +
                           std::to_string(seconds));
     impl_->start_timeout = seconds;
+}
+
+void Experiment::set_telemetry(bool enabled, double interval_s, double max_mib) {
+    if (!(interval_s > 0) || !(max_mib > 0))
+        throw ConfigError("set_telemetry: interval_s and max_mib must be > 0");
+    auto& o = impl_->telemetry_options;
+    o.enabled = enabled;
+    o.interval_s = interval_s;
+    o.max_bytes = static_cast<std::size_t>(max_mib * 1024 * 1024);
+    // Disabling stops the running monitor; enabling again watches the running databases at once
+    // (co-located ones from their next launch). Other settings apply to a monitor started
+    // afterwards.
+    if (!enabled) {
+        impl_->telemetry.reset();
+        return;
+    }
+    if (impl_->telemetry) return;
+    for (const auto& db : impl_->dbs) {
+        std::vector<std::string> shard_names;
+        for (const auto& sh : db.deployment.shards) shard_names.push_back(sh.name);
+        impl_->watch_database(*db.orc, db.deployment.addresses, shard_names);
+    }
+    for (const auto& db : impl_->adopted) impl_->watch_database(*db.orc, db.addresses, {});
+}
+
+bool Experiment::telemetry_enabled() const {
+    return impl_->telemetry_options.enabled;
 }
 
 RunSettings Experiment::create_run_settings(std::string exe, std::vector<std::string> exe_args,
@@ -1039,6 +1173,7 @@ std::shared_ptr<Orchestrator> Experiment::reconnect_orchestrator(
                           : ""));
     impl_->db_ids.insert(o.db_identifier);
     impl_->adopted.push_back(db);
+    impl_->watch_database(*db.orc, db.addresses, {});
     return db.orc;
 }
 

@@ -12,16 +12,20 @@ Job& JobMonitor::add(Job job) {
     job.run = runs;
     job.started = std::chrono::steady_clock::now();
     jobs_.push_back(std::move(job));
+    if (on_change) on_change(jobs_.back(), true);
     return jobs_.back();
 }
 
 void JobMonitor::set(Job& job, StepStatus st) {
     bool was_running = !is_terminal(job.status);
+    // A waiting step's message may change on every poll: only state changes are reported.
+    bool changed = job.status != st.status || job.returncode != st.returncode;
     job.status = st.status;
     job.returncode = st.returncode;
     // A failure's reason stays; a waiting step's reason goes once it runs.
     if (!st.message.empty() || !is_terminal(st.status)) job.message = st.message;
     if (was_running && is_terminal(st.status)) job.ended = std::chrono::steady_clock::now();
+    if (changed && on_change) on_change(job, false);
 }
 
 void JobMonitor::update(Launcher& launcher) {

@@ -6,6 +6,7 @@
 #include <insitu/status.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ class JobMonitor {
     // A GitHub-style table: Name, Entity-Type, JobID, RunID, Time, Status, Returncode; then one
     // line per job with a message ("<name> (<job id>): <message>").
     std::string table() const;
+    // Told of every job added (launched = true) and of every change of a job's status or return
+    // code afterwards (the telemetry's entity records).
+    std::function<void(const Job&, bool launched)> on_change;
 
   private:
     std::vector<Job> jobs_;

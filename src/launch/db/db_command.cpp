@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -31,26 +32,16 @@ int connect_to(const std::string& address, Clock::time_point deadline) {
 
 }  // namespace
 
-std::optional<Reply> db_command(const std::string& address, const std::vector<std::string>& args,
-                                int timeout_ms, const DbAuth& auth) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    int fd = connect_to(address, deadline);
-    if (fd < 0) return std::nullopt;
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
+struct DbSession::State {
+    int fd = -1;
     std::unique_ptr<tls::Stream> tls;
-    if (auth.tls && !address.starts_with("unix://")) {
-        try {
-            tls = std::make_unique<tls::Stream>(auth.tls, fd);
-            tls->handshake(core::parse_address(address).host, deadline);
-        } catch (const std::exception&) {
-            return std::nullopt;  // not (yet) a TLS server of this experiment
-        }
+    resp::Parser parser;
+    ~State() {
+        tls.reset();
+        if (fd >= 0) ::close(fd);
     }
     // One read or write: bytes moved, 0 when it would block (wait for `events`), -1 on failure.
-    auto io = [&](bool out, char* data, std::size_t n, short& events) -> long {
+    long io(bool out, char* data, std::size_t n, short& events) {
         if (tls) {
             tls::Want want = out ? tls::Want::write : tls::Want::read;
             long r = -1;
@@ -71,11 +62,11 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
             return 0;
         }
         return -1;
-    };
-    resp::Parser parser;
+    }
     // Sends one command and reads its reply; nullopt on a timeout, a closed connection or bytes
     // that are not RESP.
-    auto exchange = [&](const std::vector<std::string>& words) -> std::optional<Reply> {
+    std::optional<Reply> exchange(const std::vector<std::string>& words,
+                                  Clock::time_point deadline) {
         std::string cmd = "*" + std::to_string(words.size()) + "\r\n";
         for (const auto& a : words) cmd += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
         std::size_t sent = 0;
@@ -103,14 +94,59 @@ std::optional<Reply> db_command(const std::string& address, const std::vector<st
         } catch (const resp::ProtocolError&) {
             return std::nullopt;
         }
-    };
+    }
+};
+
+DbSession::DbSession() = default;
+DbSession::~DbSession() = default;
+DbSession::DbSession(DbSession&&) noexcept = default;
+DbSession& DbSession::operator=(DbSession&&) noexcept = default;
+
+std::optional<Reply> DbSession::open(const std::string& address, int timeout_ms,
+                                     const DbAuth& auth) {
+    state_.reset();
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto st = std::make_unique<State>();
+    st->fd = connect_to(address, deadline);
+    if (st->fd < 0) return std::nullopt;
+    if (auth.tls && !address.starts_with("unix://")) {
+        try {
+            st->tls = std::make_unique<tls::Stream>(auth.tls, st->fd);
+            st->tls->handshake(core::parse_address(address).host, deadline);
+        } catch (const std::exception&) {
+            return std::nullopt;  // not (yet) a TLS server of this experiment
+        }
+    }
     // AUTH first, in its own round trip: servers that parse ahead (KeyDB) would otherwise judge
     // a long command (CLUSTER ADDSLOTS with thousands of slots) as unauthenticated. A refused AUTH
     // (WRONGPASS) is the answer.
-    std::optional<Reply> out;
-    if (!auth.empty()) out = exchange({"AUTH", auth.user, auth.password});
-    if (auth.empty() || (out && !out->is_error())) out = exchange(args);
-    return out;
+    Reply ok;
+    ok.type = Reply::Type::status;
+    ok.str = "OK";
+    if (!auth.empty()) {
+        auto r = st->exchange({"AUTH", auth.user, auth.password}, deadline);
+        if (!r) return std::nullopt;
+        if (r->is_error()) return r;
+        ok = *r;
+    }
+    state_ = std::move(st);
+    return ok;
+}
+
+std::optional<Reply> DbSession::command(const std::vector<std::string>& args, int timeout_ms) {
+    if (!state_) return std::nullopt;
+    auto r = state_->exchange(args, Clock::now() + std::chrono::milliseconds(timeout_ms));
+    if (!r) state_.reset();  // the stream may hold half a reply: never reuse it
+    return r;
+}
+
+std::optional<Reply> db_command(const std::string& address, const std::vector<std::string>& args,
+                                int timeout_ms, const DbAuth& auth) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    DbSession s;
+    auto r = s.open(address, timeout_ms, auth);
+    if (!r || r->is_error()) return r;
+    return s.command(args, std::max(0, remaining_ms(deadline)));
 }
 
 }  // namespace insitu::launch

@@ -37,4 +37,25 @@ struct DbAuth {
 std::optional<Reply> db_command(const std::string& address, const std::vector<std::string>& args,
                                 int timeout_ms = 2000, const DbAuth& auth = {});
 
+// One connection kept for several commands (the telemetry monitor samples every shard each
+// second: a connection, TLS handshake and AUTH per command would cost the server more than the
+// sample). Not thread-safe; a failed command closes it (open again to retry).
+class DbSession {
+  public:
+    DbSession();
+    ~DbSession();
+    DbSession(DbSession&&) noexcept;
+    DbSession& operator=(DbSession&&) noexcept;
+    // Connects (TLS and AUTH per `auth`) within timeout_ms. Returns +OK, AUTH's error reply
+    // (the session is then closed) or nullopt when the node cannot be reached.
+    std::optional<Reply> open(const std::string& address, int timeout_ms, const DbAuth& auth);
+    bool is_open() const { return state_ != nullptr; }
+    // nullopt when closed, on a timeout or a broken connection (which closes the session).
+    std::optional<Reply> command(const std::vector<std::string>& args, int timeout_ms = 2000);
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
 }  // namespace insitu::launch
