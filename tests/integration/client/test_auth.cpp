@@ -11,13 +11,13 @@
 #include <insitu/dataset.h>
 
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "client_test_util.h"
 #include "redis_server.h"
