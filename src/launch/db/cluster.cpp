@@ -2,6 +2,8 @@
 
 #include <insitu/launch_errors.h>
 
+#include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -132,6 +134,27 @@ void verify_cluster(const std::vector<std::string>& addresses, int primaries, co
         if (ok && masters != n) {
             ok = false;
             last = std::to_string(masters) + " primaries, expected " + std::to_string(n);
+        }
+        // Every node knows every replica as one (gossip carries the role): clients that ask any
+        // node for the topology (reads from replicas) see all of them.
+        for (int i = 0; i < total && ok && total > n; ++i) {
+            const auto& a = addresses[static_cast<std::size_t>(i)];
+            auto r = db_command(a, {"CLUSTER", "NODES"}, 2000, auth);
+            int known = 0;
+            if (r && !r->is_error()) {
+                std::istringstream lines(r->str);
+                for (std::string id, endpoint, flags; lines >> id >> endpoint >> flags;) {
+                    if (flags.find("slave") != std::string::npos &&
+                        flags.find("fail") == std::string::npos)
+                        ++known;
+                    lines.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+                }
+            }
+            if (known != total - n) {
+                ok = false;
+                last = a + " knows " + std::to_string(known) + " of " + std::to_string(total - n) +
+                       " replicas";
+            }
         }
         if (ok) break;
         auto now = std::chrono::steady_clock::now();
