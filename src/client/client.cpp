@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "client/credentials.h"
-#include "client/poll.h"
 #include "client/tensor_checks.h"
 #include "client/tensor_io.h"
 #include "client/tls_options.h"
@@ -338,7 +337,9 @@ bool Client::tensor_exists(const std::string& name) {
 }
 
 bool Client::poll_tensor(const std::string& name, int poll_frequency_ms, int num_tries) {
-    return client::poll(poll_frequency_ms, num_tries, [&] { return tensor_exists(name); });
+    // EXISTS, as tensor_exists asks: both paths answer alike for any key.
+    return impl_->wait_until(impl_->prefix->get_tensor_key(name), {"EXISTS"}, poll_frequency_ms,
+                             num_tries, [&] { return tensor_exists(name); });
 }
 
 bool Client::key_exists(const std::string& key) {
@@ -347,7 +348,8 @@ bool Client::key_exists(const std::string& key) {
 }
 
 bool Client::poll_key(const std::string& key, int poll_frequency_ms, int num_tries) {
-    return client::poll(poll_frequency_ms, num_tries, [&] { return key_exists(key); });
+    return impl_->wait_until(key, {"EXISTS"}, poll_frequency_ms, num_tries,
+                             [&] { return key_exists(key); });
 }
 
 // ---- prefixing ----------------------------------------------------------------------------------
