@@ -30,8 +30,7 @@ bool Client::Impl::wait_until(const std::string& key, const std::vector<std::str
     const auto deadline = Clock::now() + milliseconds(static_cast<long long>(frequency_ms) * tries);
     // One wait is at most a quarter of SR_CMD_TIMEOUT, so a server that is slow to answer its
     // timeout is never taken for a dead one (the router allows a reply SR_CMD_TIMEOUT).
-    const long long slice_cap =
-        std::max<long long>(1, router->timing().cmd_timeout.count() / 4);
+    const long long slice_cap = std::max<long long>(1, router->timing().cmd_timeout.count() / 4);
     while (true) {
         Reply r;
         try {
@@ -65,8 +64,7 @@ bool Client::Impl::wait_until(const std::string& key, const std::vector<std::str
             throw DatabaseException("AI._WAIT on '" + key + "' failed: " + r.str);
         }
         if (r.type != Reply::Type::integer)
-            throw DatabaseException("AI._WAIT on '" + key + "': unexpected reply " +
-                                    to_display(r));
+            throw DatabaseException("AI._WAIT on '" + key + "': unexpected reply " + to_display(r));
         wait_supported = true;
         if (r.integer == 1) return true;
         if (Clock::now() >= deadline) return false;

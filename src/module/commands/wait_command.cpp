@@ -129,8 +129,7 @@ Outcome evaluate(RedisModuleCtx* ctx, RedisModuleString* key_name, const WaitArg
             break;
         case Condition::tensor:
         case Condition::model: {
-            RedisModuleType* want =
-                a.condition == Condition::tensor ? tensor_type() : model_type();
+            RedisModuleType* want = a.condition == Condition::tensor ? tensor_type() : model_type();
             out = type == REDISMODULE_KEYTYPE_MODULE && RedisModule_ModuleTypeGetType(key) == want
                       ? Outcome::yes
                       : Outcome::no;
@@ -247,8 +246,9 @@ void init_wait(RedisModuleCtx* ctx) {
         {"SetDisconnectCallback", RedisModule_SetDisconnectCallback != nullptr},
     };
     for (const auto& [name, present] : needed)
-        if (!present) r.unavailable += (r.unavailable.empty() ? "RedisModule_" : ", RedisModule_") +
-                                       std::string(name);
+        if (!present)
+            r.unavailable +=
+                (r.unavailable.empty() ? "RedisModule_" : ", RedisModule_") + std::string(name);
     if (!r.unavailable.empty()) return;
     // Every class of write event (key-miss and "new" excluded: they come before a value exists).
     const int types = REDISMODULE_NOTIFY_GENERIC | REDISMODULE_NOTIFY_STRING |
@@ -288,7 +288,8 @@ int wait_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     RedisModuleBlockedClient* bc =
         RedisModule_BlockClient(ctx, wait_reply, wait_timeout, nullptr, a.timeout_ms);
     RedisModule_SetDisconnectCallback(bc, wait_disconnected);
-    auto w = std::make_unique<Waiter>(Waiter{bc, slot_of(RedisModule_GetSelectedDb(ctx), argv[1]), a});
+    auto w =
+        std::make_unique<Waiter>(Waiter{bc, slot_of(RedisModule_GetSelectedDb(ctx), argv[1]), a});
     r.by_key[w->slot].push_back(w.get());
     r.by_client.emplace(bc, std::move(w));
     return REDISMODULE_OK;

@@ -94,9 +94,9 @@ void expect_every_poll_woken(const std::string& ssdb, bool cluster) {
         check(woken_by([&] { return consumer.poll_tensor(name, f, n); },
                        [&] { put(producer, name); }),
               "poll_tensor");
-    check(woken_by([&] { return consumer.poll_key("plain", f, n); },
-                   [&] { put(producer, "plain"); }),
-          "poll_key");
+    check(
+        woken_by([&] { return consumer.poll_key("plain", f, n); }, [&] { put(producer, "plain"); }),
+        "poll_key");
     check(woken_by([&] { return consumer.poll_model("m", f, n); },
                    [&] { producer.set_model("m", "fake:double", "TORCH", "CPU"); }),
           "poll_model");
@@ -118,7 +118,9 @@ void expect_every_poll_woken(const std::string& ssdb, bool cluster) {
     // A run's output, written by the module on the shard of the output key.
     put(producer, "in");
     check(woken_by([&] { return consumer.poll_tensor("out", f, n); },
-                   [&] { producer.run_model("m", {"in"}, {"out", "rows"}); }),
+                   [&] {
+                       producer.run_model("m", {"in"}, {"out", "rows"});
+                   }),
           "poll_tensor of a run output");
 }
 
@@ -207,17 +209,17 @@ TEST(BlockingPoll, LongerThanTheCommandTimeoutIsNoDeadServer) {
     EXPECT_GE(seconds_since(t0), 2.4);
     auto [ok, took] = woken_by([&] { return c.poll_key("later", 1000, 5); },
                                [&] {
-            std::this_thread::sleep_for(1500ms);
-            put(producer, "later");
-        });
+                                   std::this_thread::sleep_for(1500ms);
+                                   put(producer, "later");
+                               });
     EXPECT_TRUE(ok);
     EXPECT_LT(took, 4.5);
 }
 
 TEST(BlockingPoll, ServerKilledWhileBlocked) {
     RedisServer s;
-    Client c = test::make_client(s.address(), false,
-                                 {{"SR_CMD_TIMEOUT", "2"}, {"SR_CMD_INTERVAL", "50"}});
+    Client c =
+        test::make_client(s.address(), false, {{"SR_CMD_TIMEOUT", "2"}, {"SR_CMD_INTERVAL", "50"}});
     std::string error;
     bool result = true;
     const auto t0 = Clock::now();
@@ -276,11 +278,15 @@ TEST(BlockingPoll, FallsBackToPollingOnAPlainServer) {
     Client producer = test::make_client(s.address(), false);
     EXPECT_FALSE(consumer.poll_key("k", 50, 3));
     auto [ok, took] = woken_by([&] { return consumer.poll_key("k", 100, 100); },
-                               [&] { s.connect()->command({"SET", "k", "v"}); });
+                               [&] {
+                                   s.connect()->command({"SET", "k", "v"});
+                               });
     EXPECT_TRUE(ok);
     EXPECT_LT(took, 5.0);
     auto [listed, t2] = woken_by([&] { return consumer.poll_list_length_gte("l", 1, 100, 100); },
-                                 [&] { s.connect()->command({"RPUSH", "l", "x"}); });
+                                 [&] {
+                                     s.connect()->command({"RPUSH", "l", "x"});
+                                 });
     EXPECT_TRUE(listed);
     EXPECT_LT(t2, 5.0);
     EXPECT_TRUE(consumer.poll_list_length("l", 1, 10, 1));
@@ -297,10 +303,28 @@ TEST(BlockingPoll, FallsBackToPollingWithWaitOff) {
     EXPECT_FALSE(consumer.poll_tensor("t", 100, 3));
     // Polling: the third and last look is at 200 ms.
     EXPECT_GE(seconds_since(t0), 0.19);
-    auto [ok, took] = woken_by([&] { return consumer.poll_tensor("t", 50, 200); },
-                               [&] { put(producer, "t"); });
+    auto [ok, took] =
+        woken_by([&] { return consumer.poll_tensor("t", 50, 200); }, [&] { put(producer, "t"); });
     EXPECT_TRUE(ok);
     EXPECT_LT(took, 5.0);
     EXPECT_TRUE(consumer.poll_dataset("none", 10, 1) == false);
     EXPECT_EQ(wait_calls(s), 0);
+}
+
+TEST(BlockingPoll, UserWithoutTheCommandPolls) {
+    // insitu's `reader` role is not granted AI._WAIT (a module without it would make the server
+    // refuse the rule): NOPERM makes the client poll, with the reads the role has.
+    RedisServer::Options o;
+    o.password = "admin-pw";
+    o.acl_users = {"rd on >rd-pw ~* -@all +@read +@connection +ping"};
+    RedisServer s(o);
+    Client consumer =
+        test::make_client(s.address(), false, {{"SR_DB_USER", "rd"}, {"SR_DB_PASSWORD", "rd-pw"}});
+    EXPECT_FALSE(consumer.poll_key("k", 50, 2));
+    auto [ok, took] = woken_by([&] { return consumer.poll_key("k", 50, 200); },
+                               [&] {
+                                   s.connect()->command({"SET", "k", "v"});
+                               });
+    EXPECT_TRUE(ok);
+    EXPECT_LT(took, 5.0);
 }

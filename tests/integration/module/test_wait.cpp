@@ -57,8 +57,8 @@ TEST(Wait, ConditionAlreadyTrueRepliesAtOnce) {
     RedisServer s(with_fake_torch());
     auto c = s.connect();
     ASSERT_TRUE(c->command({"AI.TENSORSET", "t", "FLOAT", "1", "VALUES", "1"}).is_status("OK"));
-    ASSERT_TRUE(c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:double"})
-                    .is_status("OK"));
+    ASSERT_TRUE(
+        c->command({"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:double"}).is_status("OK"));
     ASSERT_EQ(c->command({"RPUSH", "l", "a", "b"}).integer, 2);
     ASSERT_EQ(c->command({"HSET", "d.meta", ".COMPLETE", "1"}).integer, 1);
     const auto t0 = Clock::now();
@@ -83,14 +83,14 @@ TEST(Wait, ConditionAlreadyTrueRepliesAtOnce) {
 TEST(Wait, BadArgumentsAreRefused) {
     RedisServer s;
     auto c = s.connect();
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"AI._WAIT", "k", "EXISTS"},
-             {"AI._WAIT", "k", "NOPE", "10"},
-             {"AI._WAIT", "k", "EXISTS", "-1"},
-             {"AI._WAIT", "k", "EXISTS", "x"},
-             {"AI._WAIT", "k", "LLEN_EQ", "10"},
-             {"AI._WAIT", "k", "LLEN_EQ", "-2", "10"},
-             {"AI._WAIT", "k", "EXISTS", "1", "10"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"AI._WAIT", "k", "EXISTS"},
+                                               {"AI._WAIT", "k", "NOPE", "10"},
+                                               {"AI._WAIT", "k", "EXISTS", "-1"},
+                                               {"AI._WAIT", "k", "EXISTS", "x"},
+                                               {"AI._WAIT", "k", "LLEN_EQ", "10"},
+                                               {"AI._WAIT", "k", "LLEN_EQ", "-2", "10"},
+                                               {"AI._WAIT", "k", "EXISTS", "1", "10"}}) {
         Reply r = c->command(args);
         EXPECT_TRUE(r.is_error()) << args[2] << " " << args.back();
     }
@@ -137,8 +137,8 @@ TEST(Wait, WokenByTheWriteOfAnotherClient) {
     }
     // Writes that do not meet the condition leave the waiter blocked until its timeout.
     auto c = s.connect();
-    auto [partial, took] = woken_by(s, {"AI._WAIT", "l2", "LLEN_GTE", "2", "800"},
-                                    {"RPUSH", "l2", "only-one"});
+    auto [partial, took] =
+        woken_by(s, {"AI._WAIT", "l2", "LLEN_GTE", "2", "800"}, {"RPUSH", "l2", "only-one"});
     EXPECT_EQ(partial.integer, 0);
     EXPECT_GE(took, 0.75);
     EXPECT_EQ(info_field(*c, "ai_wait", "ai_waiting_clients"), 0);
