@@ -26,6 +26,11 @@
 //   metadata insitu_bench list    --address A --count N        get_datasets_from_list of N such
 //   datasets
 //
+//   insitu_bench poll_wake --address A [--seconds S] [--frequency F]
+//                          wake-up latency: a producer's put_tensor returns -> the consumer's
+//                          poll_tensor (another client, another thread, poll frequency F ms,
+//                          default 10) returns; AI._WAIT where the server has it, else polling
+//
 // --ca F: the CA file (SR_TLS_CA_FILE) for an address written rediss://host:port.
 // --cluster 1 connects with SR_DB_TYPE=Clustered (A is any shard); model_rt then uses keys with a
 // common hash tag so the run is slot-aligned, and reports the tensor bytes the client moved.
@@ -49,6 +54,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -69,6 +76,7 @@ struct Options {
     double seconds = 2.0;
     std::string model, plugin, ca, dir;
     int clients = 8, batch = 0, count = 256, width = 64, samples = 3, warmup = 1;
+    int frequency = 10;
     bool cluster = false;
 };
 
@@ -106,6 +114,8 @@ Options parse(int argc, char** argv) {
             o.samples = std::stoi(v);
         else if (k == "--warmup")
             o.warmup = std::stoi(v);
+        else if (k == "--frequency")
+            o.frequency = std::stoi(v);
         else
             throw std::invalid_argument("unknown option " + k);
     }
@@ -201,6 +211,91 @@ void latency(const Options& o, const char* name, const std::function<void()>& op
           {"mean_us", rounded(sum / static_cast<double>(us.size()), 2)},
           {"p50_us", rounded(us[us.size() / 2], 2)},
           {"p99_us", rounded(us[us.size() * 99 / 100], 2)}});
+}
+
+// The wake-up latency of poll_tensor: the consumer (its own client and thread) starts polling, the
+// producer puts the tensor a random 1..F+1 ms later (so a polling consumer is caught at every phase
+// of its sleep), and the sample is the time from the producer's put_tensor returning to the
+// consumer's poll returning. Negative when the server's reply reached the consumer first.
+int poll_wake_scenario(const Options& o) {
+    auto producer = connect(o.address, o.cluster);
+    auto consumer = connect(o.address, o.cluster);
+    const std::string key = "bench:wake";
+    std::vector<float> data(16, 1.0f);
+    producer->delete_tensor(key);  // a leftover of an earlier run (UNLINK: no error when none)
+    std::mutex m;
+    std::condition_variable cv;
+    int started = 0, finished = 0;
+    bool stop = false, woke = true;
+    clock_type::time_point returned;
+    std::thread t([&] {
+        for (int i = 1;; ++i) {
+            {
+                std::unique_lock<std::mutex> lk(m);
+                cv.wait(lk, [&] { return stop || started == i; });
+                if (stop) return;
+            }
+            // Up to 60 s in total, so that a lost wake-up shows as a stall, not a hang.
+            bool ok = consumer->poll_tensor(key, o.frequency, 60'000 / std::max(o.frequency, 1));
+            auto at = clock_type::now();
+            std::lock_guard<std::mutex> lk(m);
+            returned = at;
+            woke = woke && ok;
+            finished = i;
+            cv.notify_all();
+        }
+    });
+    std::uint64_t seed = 12345;
+    auto next_delay_us = [&] {  // 1 ms + uniform in [0, F] ms
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return 1000 + static_cast<long>((seed >> 33) % (static_cast<std::uint64_t>(o.frequency) * 1000 + 1));
+    };
+    std::vector<double> us, from_start;
+    auto end = clock_type::now() + std::chrono::duration<double>(o.seconds);
+    for (int i = 1; us.size() < 30 || clock_type::now() < end; ++i) {
+        {
+            std::lock_guard<std::mutex> lk(m);
+            started = i;
+        }
+        cv.notify_all();
+        std::this_thread::sleep_for(std::chrono::microseconds(next_delay_us()));
+        auto put_start = clock_type::now();
+        producer->put_tensor(key, data.data(), {data.size()}, insitu::TensorType::Float,
+                             insitu::MemoryLayout::Contiguous);
+        auto put_done = clock_type::now();
+        {
+            std::unique_lock<std::mutex> lk(m);
+            cv.wait(lk, [&] { return finished == i; });
+            if (i > 3) {  // warm-up: connections made, AI._WAIT support found out
+                us.push_back(std::chrono::duration<double, std::micro>(returned - put_done).count());
+                from_start.push_back(
+                    std::chrono::duration<double, std::micro>(returned - put_start).count());
+            }
+        }
+        producer->delete_tensor(key);
+    }
+    {
+        std::lock_guard<std::mutex> lk(m);
+        stop = true;
+    }
+    cv.notify_all();
+    t.join();
+    if (!woke) throw std::runtime_error("poll_wake: a poll returned false");
+    double sum = 0;
+    for (double u : us) sum += u;
+    std::sort(us.begin(), us.end());
+    std::sort(from_start.begin(), from_start.end());
+    // p50/p99: from put_tensor returning (the measure); *_from_put_start: from the
+    // producer calling put_tensor (what a wake-up costs next to the write's own round trip).
+    emit({{"scenario", "poll_wake"},
+          {"poll_frequency_ms", o.frequency},
+          {"samples", us.size()},
+          {"mean_us", rounded(sum / static_cast<double>(us.size()), 2)},
+          {"p50_us", rounded(us[us.size() / 2], 2)},
+          {"p99_us", rounded(us[us.size() * 99 / 100], 2)},
+          {"p50_from_put_start_us", rounded(from_start[from_start.size() / 2], 2)},
+          {"p99_from_put_start_us", rounded(from_start[from_start.size() * 99 / 100], 2)}});
+    return 0;
 }
 
 int model_scenarios(const Options& o) {
@@ -559,6 +654,8 @@ int main(int argc, char** argv) try {
         return dataset_scenarios(o);
     } else if (o.scenario == "clients") {
         return clients_scenario(o);
+    } else if (o.scenario == "poll_wake") {
+        return poll_wake_scenario(o);
     } else {
         return model_scenarios(o);
     }
