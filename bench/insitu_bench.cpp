@@ -55,8 +55,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -248,7 +248,8 @@ int poll_wake_scenario(const Options& o) {
     std::uint64_t seed = 12345;
     auto next_delay_us = [&] {  // 1 ms + uniform in [0, F] ms
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        return 1000 + static_cast<long>((seed >> 33) % (static_cast<std::uint64_t>(o.frequency) * 1000 + 1));
+        return 1000 + static_cast<long>((seed >> 33) %
+                                        (static_cast<std::uint64_t>(o.frequency) * 1000 + 1));
     };
     std::vector<double> us, from_start;
     auto end = clock_type::now() + std::chrono::duration<double>(o.seconds);
@@ -267,7 +268,8 @@ int poll_wake_scenario(const Options& o) {
             std::unique_lock<std::mutex> lk(m);
             cv.wait(lk, [&] { return finished == i; });
             if (i > 3) {  // warm-up: connections made, AI._WAIT support found out
-                us.push_back(std::chrono::duration<double, std::micro>(returned - put_done).count());
+                us.push_back(
+                    std::chrono::duration<double, std::micro>(returned - put_done).count());
                 from_start.push_back(
                     std::chrono::duration<double, std::micro>(returned - put_start).count());
             }
