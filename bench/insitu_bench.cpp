@@ -30,6 +30,9 @@
 //                          wake-up latency: a producer's put_tensor returns -> the consumer's
 //                          poll_tensor (another client, another thread, poll frequency F ms,
 //                          default 10) returns; AI._WAIT where the server has it, else polling
+//   insitu_bench put_batch --address A --size N --batch B [--seconds S]
+//                          put throughput of N-byte float32 tensors: B put_tensor calls one at a
+//                          time against one put_tensors call of B tensors (B in flight), alternated
 //
 // --ca F: the CA file (SR_TLS_CA_FILE) for an address written rediss://host:port.
 // --cluster 1 connects with SR_DB_TYPE=Clustered (A is any shard); model_rt then uses keys with a
@@ -297,6 +300,48 @@ int poll_wake_scenario(const Options& o) {
           {"p99_us", rounded(us[us.size() * 99 / 100], 2)},
           {"p50_from_put_start_us", rounded(from_start[from_start.size() / 2], 2)},
           {"p99_from_put_start_us", rounded(from_start[from_start.size() * 99 / 100], 2)}});
+    return 0;
+}
+
+// B tensors of `size` bytes per round, one put_tensor at a time vs one put_tensors of all B,
+// alternating rounds so that both see the same machine; puts per second of each.
+int put_batch_scenario(const Options& o) {
+    if (o.size % 4 || o.batch < 1)
+        throw std::invalid_argument("put_batch: --size 4k, --batch >= 1");
+    auto c = connect(o.address, o.cluster);
+    const std::size_t b = static_cast<std::size_t>(o.batch);
+    std::vector<std::vector<float>> data(b, std::vector<float>(o.size / 4));
+    for (std::size_t i = 0; i < b; ++i)
+        for (std::size_t k = 0; k < data[i].size(); ++k) data[i][k] = static_cast<float>(i + k);
+    std::vector<std::string> names;
+    std::vector<insitu::InputTensor> ins;
+    for (std::size_t i = 0; i < b; ++i) {
+        names.push_back("bench:batch:" + std::to_string(i));
+        ins.push_back({data[i].data(),
+                       {data[i].size()},
+                       insitu::TensorType::Float,
+                       insitu::MemoryLayout::Contiguous});
+    }
+    auto singles = [&] {
+        for (std::size_t i = 0; i < b; ++i)
+            c->put_tensor(names[i], data[i].data(), ins[i].dims, insitu::TensorType::Float,
+                          insitu::MemoryLayout::Contiguous);
+    };
+    auto batch = [&] { c->put_tensors(names, ins); };
+    auto r = run_pairs(o.seconds, singles, batch);
+    std::vector<float> back(data.back().size());
+    c->unpack_tensor(names.back(), back.data(), {back.size()}, insitu::TensorType::Float,
+                     insitu::MemoryLayout::Contiguous);
+    if (back != data.back()) throw std::runtime_error("put_batch: data mismatch");
+    const double one = static_cast<double>(r.pairs * o.batch) / r.put_s;
+    const double many = static_cast<double>(r.pairs * o.batch) / r.get_s;
+    emit({{"scenario", "put_batch"},
+          {"size", o.size},
+          {"in_flight", o.batch},
+          {"rounds", r.pairs},
+          {"one_at_a_time_puts_per_s", rounded(one, 1)},
+          {"in_flight_puts_per_s", rounded(many, 1)},
+          {"ratio", rounded(many / one, 2)}});
     return 0;
 }
 
@@ -656,6 +701,8 @@ int main(int argc, char** argv) try {
         return dataset_scenarios(o);
     } else if (o.scenario == "clients") {
         return clients_scenario(o);
+    } else if (o.scenario == "put_batch") {
+        return put_batch_scenario(o);
     } else if (o.scenario == "poll_wake") {
         return poll_wake_scenario(o);
     } else {

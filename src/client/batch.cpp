@@ -118,8 +118,7 @@ void throw_failures(std::vector<BatchFailure>& failures) {
 }  // namespace
 
 BatchException::BatchException(std::vector<BatchFailure> failures)
-    : Exception(failures.empty() ? ErrorCode::Internal : failures.front().code,
-                describe(failures)),
+    : Exception(failures.empty() ? ErrorCode::Internal : failures.front().code, describe(failures)),
       failures_(std::move(failures)) {}
 
 void Client::put_tensors(const std::vector<std::string>& names,
@@ -154,17 +153,18 @@ void Client::put_tensors(const std::vector<std::string>& names,
         [&](Connection& c, const std::vector<std::size_t>& win, std::vector<ItemOutcome>& out) {
             std::size_t unread = 0;
             try {
-                for (std::size_t i : win) {
-                    c.send(puts[i].command);
-                    ++unread;
-                }
+                std::vector<const resp::CommandWriter*> commands;
+                for (std::size_t i : win) commands.push_back(&puts[i].command);
+                c.send(commands);
+                unread = win.size();
                 for (std::size_t j = 0; j < win.size(); ++j) {
                     Reply r = c.read_reply();
                     --unread;
                     if (!r.is_error()) continue;
                     out[j].retry = needs_router(r.str);
                     out[j].code = ErrorCode::Database;
-                    out[j].message = "put_tensor " + client::key_label(names[win[j]], keys[win[j]]) +
+                    out[j].message = "put_tensor " +
+                                     client::key_label(names[win[j]], keys[win[j]]) +
                                      " failed: " + r.str;
                 }
             } catch (...) {
@@ -192,8 +192,8 @@ void Client::put_tensors(const std::vector<std::string>& names,
 void Client::unpack_tensors(const std::vector<std::string>& names,
                             const std::vector<OutputTensor>& tensors) {
     if (names.size() != tensors.size())
-        throw ParameterException("unpack_tensors: " + std::to_string(names.size()) +
-                                 " names but " + std::to_string(tensors.size()) + " buffers");
+        throw ParameterException("unpack_tensors: " + std::to_string(names.size()) + " names but " +
+                                 std::to_string(tensors.size()) + " buffers");
     const std::size_t n = names.size();
     const char* call = "unpack_tensors";
     std::vector<BatchFailure> failures;
@@ -225,16 +225,25 @@ void Client::unpack_tensors(const std::vector<std::string>& names,
         [&](Connection& c, const std::vector<std::size_t>& win, std::vector<ItemOutcome>& out) {
             std::size_t unread = 0;
             try {
-                for (std::size_t i : win) {
-                    c.send({"AI.TENSORGET", keys[i], "META", "BLOB"});
-                    ++unread;
+                std::vector<resp::CommandWriter> gets(win.size());
+                std::vector<const resp::CommandWriter*> commands;
+                for (std::size_t j = 0; j < win.size(); ++j) {
+                    gets[j].begin(4);
+                    for (std::string_view a :
+                         {std::string_view("AI.TENSORGET"), std::string_view(keys[win[j]]),
+                          std::string_view("META"), std::string_view("BLOB")})
+                        gets[j].add(a);
+                    commands.push_back(&gets[j]);
                 }
+                c.send(commands);
+                unread = win.size();
                 for (std::size_t j = 0; j < win.size(); ++j) {
                     const std::size_t i = win[j];
                     try {
                         // An error reply is read whole before the exception, so the stream
                         // stays in step; so does a mismatch (finish_unpack drains the blob).
-                        client::TensorMeta m = client::read_tensorget_head(c, keys[i], names[i], call);
+                        client::TensorMeta m =
+                            client::read_tensorget_head(c, keys[i], names[i], call);
                         receive(c, i, m);
                     } catch (const client::Redirect&) {
                         out[j].retry = true;

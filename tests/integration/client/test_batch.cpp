@@ -146,14 +146,13 @@ TEST(Batch, PerItemErrorsLeaveTheOthersDone) {
     std::vector<double> wrong_type(3);
     std::vector<float> wrong_shape(4), missing(3), right(3);
     try {
-        c.unpack_tensors(
-            {items[0].name, "missing", "f3", "f3", items[1].name, "f3"},
-            {{a.data(), items[0].dims, items[0].type, MemoryLayout::Contiguous},
-             {missing.data(), {3}, TensorType::Float, MemoryLayout::Contiguous},
-             {wrong_type.data(), {3}, TensorType::Double, MemoryLayout::Contiguous},
-             {wrong_shape.data(), {4}, TensorType::Float, MemoryLayout::Contiguous},
-             {b.data(), items[1].dims, items[1].type, MemoryLayout::Contiguous},
-             {right.data(), {3}, TensorType::Float, MemoryLayout::Contiguous}});
+        c.unpack_tensors({items[0].name, "missing", "f3", "f3", items[1].name, "f3"},
+                         {{a.data(), items[0].dims, items[0].type, MemoryLayout::Contiguous},
+                          {missing.data(), {3}, TensorType::Float, MemoryLayout::Contiguous},
+                          {wrong_type.data(), {3}, TensorType::Double, MemoryLayout::Contiguous},
+                          {wrong_shape.data(), {4}, TensorType::Float, MemoryLayout::Contiguous},
+                          {b.data(), items[1].dims, items[1].type, MemoryLayout::Contiguous},
+                          {right.data(), {3}, TensorType::Float, MemoryLayout::Contiguous}});
         FAIL() << "no BatchException";
     } catch (const BatchException& e) {
         ASSERT_EQ(e.failures().size(), 3u) << e.what();
@@ -198,7 +197,8 @@ TEST(Batch, ClusterPipelinesPerShard) {
     } catch (const BatchException& e) {
         ASSERT_GE(e.failures().size(), 1u);
         bool missing = false;
-        for (const auto& f : e.failures()) missing = missing || (f.name == "nowhere" && f.code == ErrorCode::Key);
+        for (const auto& f : e.failures())
+            missing = missing || (f.name == "nowhere" && f.code == ErrorCode::Key);
         EXPECT_TRUE(missing) << e.what();
     }
 }
