@@ -237,7 +237,7 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
         RedisModule_Log(ctx, "warning", "insitu: could not register the AI data types");
         return REDISMODULE_ERR;
     }
-    init_wait(ctx);
+    init_wait();
     for (const auto& c : command_table()) {
         if (!command_enabled(c)) continue;
         if (RedisModule_CreateCommand(ctx, c.name, c.handler, c.flags, c.first_key, c.last_key,

@@ -23,9 +23,10 @@ int wait_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
 // Disabled by the load argument `WAIT OFF` (the command is then not registered).
 void set_wait_enabled(bool enabled);
 bool wait_enabled();
-// Subscribes to keyspace events when the server has every call AI._WAIT needs; otherwise
-// remembers why not (AI._WAIT then replies an error naming it, and clients poll).
-void init_wait(RedisModuleCtx* ctx);
+// Checks that the server has every call AI._WAIT needs, else remembers which it lacks (AI._WAIT
+// then replies an error naming them, and clients poll). The keyspace event subscription itself
+// is made by the first wait that blocks.
+void init_wait();
 // Clients blocked in AI._WAIT now (INFO ai_wait: ai_waiting_clients).
 long long waiting_clients();
 
