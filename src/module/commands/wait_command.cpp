@@ -26,7 +26,7 @@ struct WaitArgs {
 // hands the client back (UnblockClient: woken, timed out or disconnected).
 struct Waiter {
     RedisModuleBlockedClient* bc;
-    std::string slot;  // db and key: the registry's index
+    std::string index;  // "<db>:<key>": where by_key files it
     WaitArgs args;
 };
 
@@ -56,7 +56,7 @@ std::string_view view(RedisModuleString* s) {
     return {p, len};
 }
 
-std::string slot_of(int db, RedisModuleString* key) {
+std::string index_of(int db, RedisModuleString* key) {
     std::string out = std::to_string(db);
     out += ':';
     out += view(key);
@@ -171,7 +171,7 @@ bool forget(RedisModuleBlockedClient* bc) {
     auto& r = registry();
     auto it = r.by_client.find(bc);
     if (it == r.by_client.end()) return false;
-    auto k = r.by_key.find(it->second->slot);
+    auto k = r.by_key.find(it->second->index);
     if (k != r.by_key.end()) {
         auto& list = k->second;
         for (std::size_t i = 0; i < list.size(); ++i) {
@@ -210,7 +210,7 @@ void wait_disconnected(RedisModuleCtx*, RedisModuleBlockedClient* bc) {
 int on_keyspace_event(RedisModuleCtx* ctx, int, const char*, RedisModuleString* key) {
     auto& r = registry();
     if (r.by_key.empty()) return REDISMODULE_OK;
-    auto it = r.by_key.find(slot_of(RedisModule_GetSelectedDb(ctx), key));
+    auto it = r.by_key.find(index_of(RedisModule_GetSelectedDb(ctx), key));
     if (it == r.by_key.end()) return REDISMODULE_OK;
     std::vector<std::pair<RedisModuleBlockedClient*, Outcome>> woken;
     for (Waiter* w : it->second) {
@@ -300,8 +300,8 @@ int wait_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
         RedisModule_BlockClient(ctx, wait_reply, wait_timeout, nullptr, a.timeout_ms);
     RedisModule_SetDisconnectCallback(bc, wait_disconnected);
     auto w =
-        std::make_unique<Waiter>(Waiter{bc, slot_of(RedisModule_GetSelectedDb(ctx), argv[1]), a});
-    r.by_key[w->slot].push_back(w.get());
+        std::make_unique<Waiter>(Waiter{bc, index_of(RedisModule_GetSelectedDb(ctx), argv[1]), a});
+    r.by_key[w->index].push_back(w.get());
     r.by_client.emplace(bc, std::move(w));
     return REDISMODULE_OK;
 }
