@@ -111,6 +111,13 @@ class Client {
                      const std::vector<InputTensor>& tensors);
     void unpack_tensors(const std::vector<std::string>& names,
                         const std::vector<OutputTensor>& tensors);
+    // The same read into memory from `allocate(i, type, dims)` (called once tensor i's dtype and
+    // shape are known; it returns element_size(type) * product(dims) bytes, row-major, or
+    // throws): the Python binding's get_tensors.
+    void get_tensors_into(
+        const std::vector<std::string>& names,
+        const std::function<void*(std::size_t index, TensorType type,
+                                  const std::vector<std::size_t>& dims)>& allocate);
     void rename_tensor(const std::string& old_name, const std::string& new_name);
     void delete_tensor(const std::string& name);
     void copy_tensor(const std::string& src_name, const std::string& dest_name);

@@ -115,6 +115,67 @@ void throw_failures(std::vector<BatchFailure>& failures) {
     throw BatchException(std::move(failures));
 }
 
+// The reading half shared by unpack_tensors and get_tensors_into: AI.TENSORGET of each ready
+// item, windows per shard, `receive(conn, i, head)` consuming item i's reply after its head.
+template <class Receive>
+void read_batch(client::Router& router, const std::vector<std::string>& names,
+                const std::vector<std::string>& keys, const std::vector<std::size_t>& ready,
+                const std::vector<std::size_t>& bytes, std::vector<BatchFailure>& failures,
+                const char* call, Receive receive) {
+    const auto wins = windows(
+        router, ready, [&](std::size_t i) -> const std::string& { return keys[i]; },
+        [&](std::size_t i) { return bytes[i]; });
+    auto retry = run_windows(
+        router, wins, keys, names, failures,
+        [&](Connection& c, const std::vector<std::size_t>& win, std::vector<ItemOutcome>& out) {
+            std::size_t unread = 0;
+            try {
+                std::vector<resp::CommandWriter> gets(win.size());
+                std::vector<const resp::CommandWriter*> commands;
+                for (std::size_t j = 0; j < win.size(); ++j) {
+                    gets[j].begin(4);
+                    for (std::string_view a :
+                         {std::string_view("AI.TENSORGET"), std::string_view(keys[win[j]]),
+                          std::string_view("META"), std::string_view("BLOB")})
+                        gets[j].add(a);
+                    commands.push_back(&gets[j]);
+                }
+                c.send(commands);
+                unread = win.size();
+                for (std::size_t j = 0; j < win.size(); ++j) {
+                    const std::size_t i = win[j];
+                    try {
+                        // An error reply is read whole before the exception, so the stream
+                        // stays in step; so does a mismatch (the receive drains the blob).
+                        receive(c, i, client::read_tensorget_head(c, keys[i], names[i], call));
+                    } catch (const client::Redirect&) {
+                        out[j].retry = true;
+                    } catch (const client::TransientError&) {
+                        out[j].retry = true;
+                    } catch (const client::AuthError&) {
+                        throw;  // the connection is dropped: the whole window fails
+                    } catch (const Exception& e) {
+                        out[j].code = e.code();
+                        out[j].message = e.what();
+                    }
+                    --unread;
+                }
+            } catch (...) {
+                if (unread > 0) c.mark_out_of_step();
+                throw;
+            }
+        });
+    for (std::size_t i : retry) {
+        try {
+            router.on_key(keys[i], [&](Connection& c) {
+                receive(c, i, client::begin_tensorget(c, keys[i], names[i], call));
+            });
+        } catch (const Exception& e) {
+            failures.push_back({i, names[i], e.code(), e.what()});
+        }
+    }
+}
+
 }  // namespace
 
 BatchException::BatchException(std::vector<BatchFailure> failures)
@@ -212,65 +273,37 @@ void Client::unpack_tensors(const std::vector<std::string>& names,
             failures.push_back({i, names[i], e.code(), e.what()});
         }
     }
-    auto& router = *impl_->router;
     auto receive = [&](Connection& c, std::size_t i, const client::TensorMeta& m) {
         const OutputTensor& t = tensors[i];
         client::finish_unpack(c, m, names[i], keys[i], t.data, t.dims, t.type, t.layout, call);
     };
-    const auto wins = windows(
-        router, ready, [&](std::size_t i) -> const std::string& { return keys[i]; },
-        [&](std::size_t i) { return bytes[i]; });
-    auto retry = run_windows(
-        router, wins, keys, names, failures,
-        [&](Connection& c, const std::vector<std::size_t>& win, std::vector<ItemOutcome>& out) {
-            std::size_t unread = 0;
-            try {
-                std::vector<resp::CommandWriter> gets(win.size());
-                std::vector<const resp::CommandWriter*> commands;
-                for (std::size_t j = 0; j < win.size(); ++j) {
-                    gets[j].begin(4);
-                    for (std::string_view a :
-                         {std::string_view("AI.TENSORGET"), std::string_view(keys[win[j]]),
-                          std::string_view("META"), std::string_view("BLOB")})
-                        gets[j].add(a);
-                    commands.push_back(&gets[j]);
-                }
-                c.send(commands);
-                unread = win.size();
-                for (std::size_t j = 0; j < win.size(); ++j) {
-                    const std::size_t i = win[j];
-                    try {
-                        // An error reply is read whole before the exception, so the stream
-                        // stays in step; so does a mismatch (finish_unpack drains the blob).
-                        client::TensorMeta m =
-                            client::read_tensorget_head(c, keys[i], names[i], call);
-                        receive(c, i, m);
-                    } catch (const client::Redirect&) {
-                        out[j].retry = true;
-                    } catch (const client::TransientError&) {
-                        out[j].retry = true;
-                    } catch (const client::AuthError&) {
-                        throw;  // the connection is dropped: the whole window fails
-                    } catch (const Exception& e) {
-                        out[j].code = e.code();
-                        out[j].message = e.what();
-                    }
-                    --unread;
-                }
-            } catch (...) {
-                if (unread > 0) c.mark_out_of_step();
-                throw;
-            }
-        });
-    for (std::size_t i : retry) {
-        try {
-            router.on_key(keys[i], [&](Connection& c) {
-                receive(c, i, client::begin_tensorget(c, keys[i], names[i], call));
-            });
-        } catch (const Exception& e) {
-            failures.push_back({i, names[i], e.code(), e.what()});
-        }
+    read_batch(*impl_->router, names, keys, ready, bytes, failures, call, receive);
+    throw_failures(failures);
+}
+
+void Client::get_tensors_into(
+    const std::vector<std::string>& names,
+    const std::function<void*(std::size_t, TensorType, const std::vector<std::size_t>&)>&
+        allocate) {
+    const char* call = "get_tensors";
+    std::vector<BatchFailure> failures;
+    std::vector<std::string> keys(names.size());
+    std::vector<std::size_t> ready;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        keys[i] = impl_->prefix->get_tensor_key(names[i]);
+        ready.push_back(i);
     }
+    // Sizes are unknown until the replies come: windows of 16 items.
+    std::vector<std::size_t> bytes(names.size(), k_window_bytes / 16);
+    auto receive = [&](Connection& c, std::size_t i, const client::TensorMeta& m) {
+        client::receive_allocated(
+            c, m, names[i], keys[i],
+            [&](TensorType type, const std::vector<std::size_t>& dims) {
+                return allocate(i, type, dims);
+            },
+            call);
+    };
+    read_batch(*impl_->router, names, keys, ready, bytes, failures, call, receive);
     throw_failures(failures);
 }
 

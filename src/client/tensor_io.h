@@ -6,6 +6,7 @@
 #include <insitu/tensor_types.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,6 +69,13 @@ void prepare_put(PreparedPut& out, std::string key, const void* data,
 void finish_unpack(Connection& c, const TensorMeta& m, const std::string& name,
                    const std::string& key, void* data, const std::vector<std::size_t>& dims,
                    TensorType type, MemoryLayout layout, const char* call);
+
+// The rest of a read into memory from `allocate(type, dims)` once the head `m` was read (an
+// unsupported dtype or inconsistent blob drained and refused, naming `call`).
+void receive_allocated(
+    Connection& c, const TensorMeta& m, const std::string& name, const std::string& key,
+    const std::function<void*(TensorType, const std::vector<std::size_t>&)>& allocate,
+    const char* call);
 
 // "[2, 3]" for messages.
 std::string dims_text(const std::vector<std::size_t>& dims);

@@ -213,8 +213,10 @@ def test_put_and_unpack_tensors_in_one_call(client):
     client.put_tensors(names, arrays)
     out = [np.zeros_like(a) for a in arrays]
     client.unpack_tensors(names, out)
-    for a, b, n in zip(arrays, out, names):
+    for a, b, c, n in zip(arrays, out, client.get_tensors(names), names):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(c, a)
+        assert c.dtype == a.dtype and c.shape == a.shape
         np.testing.assert_array_equal(client.get_tensor(n), a)
     out = [np.zeros_like(arrays[0]), np.zeros(3, dtype=np.float32), np.zeros_like(arrays[1])]
     with pytest.raises(insitu.RedisKeyError, match="nowhere"):

@@ -130,6 +130,28 @@ void unpack_tensors(Client& c, const std::vector<std::string>& names, const py::
     c.unpack_tensors(names, outs);
 }
 
+// New numpy arrays (as get_tensor returns them), read with one pipelined batch call.
+py::list get_tensors(Client& c, const std::vector<std::string>& names) {
+    std::vector<py::object> arrays(names.size());
+    std::vector<char> bf16(names.size(), 0);
+    {
+        py::gil_scoped_release nogil;
+        c.get_tensors_into(
+            names, [&](std::size_t i, TensorType type, const std::vector<std::size_t>& dims) {
+                py::gil_scoped_acquire gil;
+                bf16[i] = type == TensorType::BFloat16;
+                py::array a = array_for(type, dims);
+                void* p = a.mutable_data();
+                arrays[i] = std::move(a);
+                return p;
+            });
+    }
+    py::list out;
+    for (std::size_t i = 0; i < arrays.size(); ++i)
+        out.append(bf16[i] ? from_bfloat16(arrays[i].cast<py::array>()) : arrays[i]);
+    return out;
+}
+
 // The one-round-trip run_model: `inputs` are array-likes (sent from their own memory when
 // contiguous); `outputs` is a count (new arrays, numpy-owned, shaped by the reply) or a list of
 // writeable contiguous arrays filled in place. Returns the output arrays.
@@ -210,6 +232,7 @@ void bind_client(py::module_& m) {
         .def("unpack_tensor", &unpack_tensor, py::arg("name"), py::arg("result"))
         .def("put_tensors", &put_tensors, py::arg("names"), py::arg("data"))
         .def("unpack_tensors", &unpack_tensors, py::arg("names"), py::arg("results"))
+        .def("get_tensors", &get_tensors, py::arg("names"))
         .def("_run_model_arrays", &run_model_arrays, py::arg("name"), py::arg("inputs"),
              py::arg("outputs"))
         .def("rename_tensor", &Client::rename_tensor, py::arg("old_name"), py::arg("new_name"), R())

@@ -81,6 +81,34 @@ TEST(Batch, RoundTripsBitExactOverSeveralWindows) {
     for (const auto& it : singles)
         c.put_tensor(it.name, it.bytes.data(), it.dims, it.type, MemoryLayout::Contiguous);
     expect_round_trip(c, singles);
+    // get_tensors_into: memory from the allocator, once each dtype and shape are known.
+    std::vector<std::string> names;
+    for (const auto& it : items) names.push_back(it.name);
+    names.insert(names.begin() + 7, "absent");
+    std::vector<std::vector<unsigned char>> got(names.size());
+    std::vector<TensorType> types(names.size(), TensorType::Invalid);
+    std::vector<std::vector<std::size_t>> shapes(names.size());
+    try {
+        c.get_tensors_into(
+            names, [&](std::size_t i, TensorType t, const std::vector<std::size_t>& d) -> void* {
+                types[i] = t;
+                shapes[i] = d;
+                got[i].resize(element_size(t) * d[0] * d[1]);
+                return got[i].data();
+            });
+        FAIL() << "no BatchException for 'absent'";
+    } catch (const BatchException& e) {
+        ASSERT_EQ(e.failures().size(), 1u) << e.what();
+        EXPECT_EQ(e.failures()[0].index, 7u);
+        EXPECT_EQ(e.failures()[0].code, ErrorCode::Key);
+    }
+    for (std::size_t i = 0, j = 0; i < names.size(); ++i) {
+        if (i == 7) continue;
+        const Item& it = items[j++];
+        EXPECT_EQ(types[i], it.type) << it.name;
+        EXPECT_EQ(shapes[i], it.dims) << it.name;
+        EXPECT_EQ(got[i], it.bytes) << it.name;
+    }
     // Empty batches do nothing.
     c.put_tensors({}, {});
     c.unpack_tensors({}, {});
