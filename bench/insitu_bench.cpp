@@ -26,6 +26,14 @@
 //   metadata insitu_bench list    --address A --count N        get_datasets_from_list of N such
 //   datasets
 //
+//   insitu_bench poll_wake --address A [--seconds S] [--frequency F]
+//                          wake-up latency: a producer's put_tensor returns -> the consumer's
+//                          poll_tensor (another client, another thread, poll frequency F ms,
+//                          default 10) returns; AI._WAIT where the server has it, else polling
+//   insitu_bench put_batch --address A --size N --batch B [--seconds S]
+//                          put throughput of N-byte float32 tensors: B put_tensor calls one at a
+//                          time against one put_tensors call of B tensors (B in flight), alternated
+//
 // --ca F: the CA file (SR_TLS_CA_FILE) for an address written rediss://host:port.
 // --durable N: the clients wait for N replicas after every write (SR_DURABLE_REPLICAS).
 // --cluster 1 connects with SR_DB_TYPE=Clustered (A is any shard); model_rt then uses keys with a
@@ -50,7 +58,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -71,6 +81,7 @@ struct Options {
     std::string model, plugin, ca, dir;
     int clients = 8, batch = 0, count = 256, width = 64, samples = 3, warmup = 1;
     int durable = 0;  // SR_DURABLE_REPLICAS of the clients
+    int frequency = 10;
     bool cluster = false;
 };
 
@@ -110,6 +121,8 @@ Options parse(int argc, char** argv) {
             o.warmup = std::stoi(v);
         else if (k == "--durable")
             o.durable = std::stoi(v);
+        else if (k == "--frequency")
+            o.frequency = std::stoi(v);
         else
             throw std::invalid_argument("unknown option " + k);
     }
@@ -211,6 +224,135 @@ void latency(const Options& o, const char* name, const std::function<void()>& op
           {"mean_us", rounded(sum / static_cast<double>(us.size()), 2)},
           {"p50_us", rounded(us[us.size() / 2], 2)},
           {"p99_us", rounded(us[us.size() * 99 / 100], 2)}});
+}
+
+// The wake-up latency of poll_tensor: the consumer (its own client and thread) starts polling, the
+// producer puts the tensor a random 1..F+1 ms later (so a polling consumer is caught at every phase
+// of its sleep), and the sample is the time from the producer's put_tensor returning to the
+// consumer's poll returning. Negative when the server's reply reached the consumer first.
+int poll_wake_scenario(const Options& o) {
+    auto producer = connect(o.address, o.cluster);
+    auto consumer = connect(o.address, o.cluster);
+    const std::string key = "bench:wake";
+    std::vector<float> data(16, 1.0f);
+    producer->delete_tensor(key);  // a leftover of an earlier run (UNLINK: no error when none)
+    std::mutex m;
+    std::condition_variable cv;
+    int started = 0, finished = 0;
+    bool stop = false, woke = true;
+    clock_type::time_point returned;
+    std::thread t([&] {
+        for (int i = 1;; ++i) {
+            {
+                std::unique_lock<std::mutex> lk(m);
+                cv.wait(lk, [&] { return stop || started == i; });
+                if (stop) return;
+            }
+            // Up to 60 s in total, so that a lost wake-up shows as a stall, not a hang.
+            bool ok = consumer->poll_tensor(key, o.frequency, 60'000 / std::max(o.frequency, 1));
+            auto at = clock_type::now();
+            std::lock_guard<std::mutex> lk(m);
+            returned = at;
+            woke = woke && ok;
+            finished = i;
+            cv.notify_all();
+        }
+    });
+    std::uint64_t seed = 12345;
+    auto next_delay_us = [&] {  // 1 ms + uniform in [0, F] ms
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return 1000 + static_cast<long>((seed >> 33) %
+                                        (static_cast<std::uint64_t>(o.frequency) * 1000 + 1));
+    };
+    std::vector<double> us, from_start;
+    auto end = clock_type::now() + std::chrono::duration<double>(o.seconds);
+    for (int i = 1; us.size() < 30 || clock_type::now() < end; ++i) {
+        {
+            std::lock_guard<std::mutex> lk(m);
+            started = i;
+        }
+        cv.notify_all();
+        std::this_thread::sleep_for(std::chrono::microseconds(next_delay_us()));
+        auto put_start = clock_type::now();
+        producer->put_tensor(key, data.data(), {data.size()}, insitu::TensorType::Float,
+                             insitu::MemoryLayout::Contiguous);
+        auto put_done = clock_type::now();
+        {
+            std::unique_lock<std::mutex> lk(m);
+            cv.wait(lk, [&] { return finished == i; });
+            if (i > 3) {  // warm-up: connections made, AI._WAIT support found out
+                us.push_back(
+                    std::chrono::duration<double, std::micro>(returned - put_done).count());
+                from_start.push_back(
+                    std::chrono::duration<double, std::micro>(returned - put_start).count());
+            }
+        }
+        producer->delete_tensor(key);
+    }
+    {
+        std::lock_guard<std::mutex> lk(m);
+        stop = true;
+    }
+    cv.notify_all();
+    t.join();
+    if (!woke) throw std::runtime_error("poll_wake: a poll returned false");
+    double sum = 0;
+    for (double u : us) sum += u;
+    std::sort(us.begin(), us.end());
+    std::sort(from_start.begin(), from_start.end());
+    // p50/p99: from put_tensor returning (the measure); *_from_put_start: from the
+    // producer calling put_tensor (what a wake-up costs next to the write's own round trip).
+    emit({{"scenario", "poll_wake"},
+          {"poll_frequency_ms", o.frequency},
+          {"samples", us.size()},
+          {"mean_us", rounded(sum / static_cast<double>(us.size()), 2)},
+          {"p50_us", rounded(us[us.size() / 2], 2)},
+          {"p99_us", rounded(us[us.size() * 99 / 100], 2)},
+          {"p50_from_put_start_us", rounded(from_start[from_start.size() / 2], 2)},
+          {"p99_from_put_start_us", rounded(from_start[from_start.size() * 99 / 100], 2)}});
+    return 0;
+}
+
+// B tensors of `size` bytes per round, one put_tensor at a time vs one put_tensors of all B,
+// alternating rounds so that both see the same machine; puts per second of each.
+int put_batch_scenario(const Options& o) {
+    if (o.size % 4 || o.batch < 1)
+        throw std::invalid_argument("put_batch: --size 4k, --batch >= 1");
+    auto c = connect(o.address, o.cluster);
+    const std::size_t b = static_cast<std::size_t>(o.batch);
+    std::vector<std::vector<float>> data(b, std::vector<float>(o.size / 4));
+    for (std::size_t i = 0; i < b; ++i)
+        for (std::size_t k = 0; k < data[i].size(); ++k) data[i][k] = static_cast<float>(i + k);
+    std::vector<std::string> names;
+    std::vector<insitu::InputTensor> ins;
+    for (std::size_t i = 0; i < b; ++i) {
+        names.push_back("bench:batch:" + std::to_string(i));
+        ins.push_back({data[i].data(),
+                       {data[i].size()},
+                       insitu::TensorType::Float,
+                       insitu::MemoryLayout::Contiguous});
+    }
+    auto singles = [&] {
+        for (std::size_t i = 0; i < b; ++i)
+            c->put_tensor(names[i], data[i].data(), ins[i].dims, insitu::TensorType::Float,
+                          insitu::MemoryLayout::Contiguous);
+    };
+    auto batch = [&] { c->put_tensors(names, ins); };
+    auto r = run_pairs(o.seconds, singles, batch);
+    std::vector<float> back(data.back().size());
+    c->unpack_tensor(names.back(), back.data(), {back.size()}, insitu::TensorType::Float,
+                     insitu::MemoryLayout::Contiguous);
+    if (back != data.back()) throw std::runtime_error("put_batch: data mismatch");
+    const double one = static_cast<double>(r.pairs * o.batch) / r.put_s;
+    const double many = static_cast<double>(r.pairs * o.batch) / r.get_s;
+    emit({{"scenario", "put_batch"},
+          {"size", o.size},
+          {"in_flight", o.batch},
+          {"rounds", r.pairs},
+          {"one_at_a_time_puts_per_s", rounded(one, 1)},
+          {"in_flight_puts_per_s", rounded(many, 1)},
+          {"ratio", rounded(many / one, 2)}});
+    return 0;
 }
 
 int model_scenarios(const Options& o) {
@@ -570,6 +712,10 @@ int main(int argc, char** argv) try {
         return dataset_scenarios(o);
     } else if (o.scenario == "clients") {
         return clients_scenario(o);
+    } else if (o.scenario == "put_batch") {
+        return put_batch_scenario(o);
+    } else if (o.scenario == "poll_wake") {
+        return poll_wake_scenario(o);
     } else {
         return model_scenarios(o);
     }

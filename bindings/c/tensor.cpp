@@ -19,9 +19,60 @@ struct FreeDeleter {
     void operator()(void* p) const noexcept { std::free(p); }
 };
 
+// The names and shapes of a batch call; BatchException fills `item_errors` (when given) before
+// it reaches guard, which reports its message.
+template <class Tensor, class Data, class Call>
+void batch_call(const char* const* names, const size_t* name_lengths, Data data,
+                const size_t* const* dims, const size_t* n_dims, const SRTensorType* types,
+                size_t n, SRMemoryLayout mem_layout, SRError* item_errors, Call call) {
+    if (n > 0 && (!names || !name_lengths || !data || !dims || !n_dims || !types))
+        throw ParameterException(
+            "names, name_lengths, data, dims, n_dims and types must not be "
+            "null");
+    if (item_errors)
+        for (size_t i = 0; i < n; ++i) item_errors[i] = SRNoError;
+    std::vector<std::string> keys;
+    std::vector<Tensor> tensors;
+    for (size_t i = 0; i < n; ++i) {
+        keys.push_back(str(names[i], name_lengths[i], "names[i]"));
+        tensors.push_back({data[i], shape(dims[i], n_dims[i]), static_cast<TensorType>(types[i]),
+                           static_cast<MemoryLayout>(mem_layout)});
+    }
+    try {
+        call(keys, tensors);
+    } catch (const BatchException& e) {
+        if (item_errors)
+            for (const auto& f : e.failures())
+                item_errors[f.index] = static_cast<SRError>(static_cast<int>(f.code));
+        throw;
+    }
+}
+
 }  // namespace
 
 extern "C" {
+
+SRError put_tensors(void* c_client, const char* const* names, const size_t* name_lengths,
+                    const void* const* data, const size_t* const* dims, const size_t* n_dims,
+                    const SRTensorType* types, size_t n_tensors, SRMemoryLayout mem_layout,
+                    SRError* item_errors) {
+    return guard("put_tensors", [&] {
+        batch_call<InputTensor>(
+            names, name_lengths, data, dims, n_dims, types, n_tensors, mem_layout, item_errors,
+            [&](const auto& k, const auto& t) { client(c_client).put_tensors(k, t); });
+    });
+}
+
+SRError unpack_tensors(void* c_client, const char* const* names, const size_t* name_lengths,
+                       void* const* results, const size_t* const* dims, const size_t* n_dims,
+                       const SRTensorType* types, size_t n_tensors, SRMemoryLayout mem_layout,
+                       SRError* item_errors) {
+    return guard("unpack_tensors", [&] {
+        batch_call<OutputTensor>(
+            names, name_lengths, results, dims, n_dims, types, n_tensors, mem_layout, item_errors,
+            [&](const auto& k, const auto& t) { client(c_client).unpack_tensors(k, t); });
+    });
+}
 
 SRError put_tensor(void* c_client, const char* name, size_t name_length, void* data,
                    const size_t* dims, size_t n_dims, SRTensorType type,

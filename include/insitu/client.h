@@ -48,6 +48,24 @@ struct OutputTensor {
     MemoryLayout layout = MemoryLayout::Contiguous;
 };
 
+// One item a batch call (put_tensors, unpack_tensors) could not do; the other items were done.
+struct BatchFailure {
+    std::size_t index = 0;  // into the call's lists
+    std::string name;
+    ErrorCode code = ErrorCode::None;  // what the single call would have thrown
+    std::string message;
+};
+// Thrown by a batch call once every item was tried, when some failed: what() names each failed
+// item; the code is the first failure's.
+class BatchException : public Exception {
+  public:
+    explicit BatchException(std::vector<BatchFailure> failures);
+    const std::vector<BatchFailure>& failures() const noexcept { return failures_; }
+
+  private:
+    std::vector<BatchFailure> failures_;
+};
+
 class Client {
   public:
     // Configuration from the environment.
@@ -84,6 +102,22 @@ class Client {
     using TensorAllocator =
         std::function<void*(TensorType type, const std::vector<std::size_t>& dims)>;
     void get_tensor_into(const std::string& name, const TensorAllocator& allocate);
+    // Batch calls (insitu extension): put_tensor / unpack_tensor of names[i] <-> tensors[i] for
+    // every i, as pipelines (per shard in a cluster: all of a shard's commands are sent before
+    // its replies are read), so small tensors share round trips. The caller's memory is read or
+    // written in place, as by the single calls. Every item is tried; if any failed, throws
+    // BatchException listing them (the others are stored / read).
+    void put_tensors(const std::vector<std::string>& names,
+                     const std::vector<InputTensor>& tensors);
+    void unpack_tensors(const std::vector<std::string>& names,
+                        const std::vector<OutputTensor>& tensors);
+    // The same read into memory from `allocate(i, type, dims)` (called once tensor i's dtype and
+    // shape are known; it returns element_size(type) * product(dims) bytes, row-major, or
+    // throws): the Python binding's get_tensors.
+    void get_tensors_into(
+        const std::vector<std::string>& names,
+        const std::function<void*(std::size_t index, TensorType type,
+                                  const std::vector<std::size_t>& dims)>& allocate);
     void rename_tensor(const std::string& old_name, const std::string& new_name);
     void delete_tensor(const std::string& name);
     void copy_tensor(const std::string& src_name, const std::string& dest_name);

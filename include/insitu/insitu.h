@@ -136,6 +136,19 @@ SRError get_tensor_copy(void* c_client, const char* name, size_t name_length, vo
 SRError unpack_tensor(void* c_client, const char* name, size_t name_length, void* result,
                       const size_t* dims, size_t n_dims, SRTensorType type,
                       SRMemoryLayout mem_layout);
+/* insitu extension, batch calls: put_tensor / unpack_tensor of names[i] (name_lengths[i]) with
+ * data[i] / results[i] of dims[i] (n_dims[i] entries) and types[i], for i < n_tensors, pipelined
+ * (per shard in a cluster) so that small tensors share round trips. Every item is tried. When
+ * item_errors is not NULL it receives each item's code (SRNoError when done); the return value is
+ * the first failed item's code, and SRGetLastError names every failed item. */
+SRError put_tensors(void* c_client, const char* const* names, const size_t* name_lengths,
+                    const void* const* data, const size_t* const* dims, const size_t* n_dims,
+                    const SRTensorType* types, size_t n_tensors, SRMemoryLayout mem_layout,
+                    SRError* item_errors);
+SRError unpack_tensors(void* c_client, const char* const* names, const size_t* name_lengths,
+                       void* const* results, const size_t* const* dims, const size_t* n_dims,
+                       const SRTensorType* types, size_t n_tensors, SRMemoryLayout mem_layout,
+                       SRError* item_errors);
 SRError rename_tensor(void* c_client, const char* old_name, size_t old_name_length,
                       const char* new_name, size_t new_name_length);
 SRError delete_tensor(void* c_client, const char* name, size_t name_length);

@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "client/credentials.h"
-#include "client/poll.h"
 #include "client/tensor_checks.h"
 #include "client/tensor_io.h"
 #include "client/tls_options.h"
@@ -131,35 +130,83 @@ Client& Client::operator=(Client&&) noexcept = default;
 
 // ---- tensors ------------------------------------------------------------------------------------
 
+namespace client {
+
+void prepare_put(PreparedPut& out, std::string key, const void* data,
+                 const std::vector<std::size_t>& dims, TensorType type, MemoryLayout layout,
+                 const char* call) {
+    check_type(type, call);
+    check_layout(layout, call);
+    check_data(data, call);
+    const std::size_t bytes = check_dims(dims, type, call);
+    const std::size_t elem = element_size(type);
+    // Contiguous data goes out from the caller's memory; other layouts need one row-major copy.
+    std::string_view blob(static_cast<const char*>(data), bytes);
+    if (layout != MemoryLayout::Contiguous) {
+        out.staging.reset(new char[bytes]);
+        if (layout == MemoryLayout::Nested)
+            core::gather_nested(data, out.staging.get(), dims, elem);
+        else
+            core::fortran_to_c(data, out.staging.get(), dims, elem);
+        blob = std::string_view(out.staging.get(), bytes);
+    }
+    out.key = std::move(key);
+    build_tensorset(out.command, out.key, type, dims, blob);
+}
+
+void finish_unpack(Connection& c, const TensorMeta& m, const std::string& name,
+                   const std::string& key, void* data, const std::vector<std::size_t>& dims,
+                   TensorType type, MemoryLayout layout, const char* call) {
+    const std::string what(call);
+    const std::size_t bytes = check_dims(dims, type, call);
+    // Nothing is written into the caller's buffer until dtype and shape have been checked.
+    if (m.type != type) {
+        discard_blob(c, m.blob_size);
+        throw TypeException(what + ": tensor " + key_label(name, key) + " has dtype " +
+                            m.type_name + ", but the buffer is " + std::string(wire_name(type)));
+    }
+    bool shape_ok = layout == MemoryLayout::Nested
+                        ? m.dims == dims
+                        : core::element_count(m.dims) == core::element_count(dims);
+    if (!shape_ok) {
+        discard_blob(c, m.blob_size);
+        throw ParameterException(what + ": tensor " + key_label(name, key) + " has shape " +
+                                 dims_text(m.dims) + ", but the buffer has shape " +
+                                 dims_text(dims));
+    }
+    if (m.blob_size != bytes) {
+        discard_blob(c, m.blob_size);
+        throw DatabaseException(what + ": tensor " + key_label(name, key) + " has a blob of " +
+                                std::to_string(m.blob_size) + " bytes, expected " +
+                                std::to_string(bytes));
+    }
+    if (layout == MemoryLayout::Contiguous) {
+        read_blob(c, data, bytes);  // straight from the socket into the caller's buffer
+        return;
+    }
+    std::unique_ptr<char[]> tmp(new char[bytes]);
+    read_blob(c, tmp.get(), bytes);
+    if (layout == MemoryLayout::Nested)
+        core::scatter_nested(tmp.get(), data, dims, element_size(type));
+    else
+        core::c_to_fortran(tmp.get(), data, dims, element_size(type));
+}
+
+}  // namespace client
+
 void Client::put_tensor(const std::string& name, const void* data,
                         const std::vector<std::size_t>& dims, TensorType type,
                         MemoryLayout layout) {
-    check_type(type, "put_tensor");
-    check_layout(layout, "put_tensor");
-    check_data(data, "put_tensor");
-    const std::size_t bytes = check_dims(dims, type, "put_tensor");
-    const std::size_t elem = element_size(type);
-
-    // Contiguous data goes out from the caller's memory; other layouts need one row-major copy.
-    std::unique_ptr<char[]> staging;
-    std::string_view blob(static_cast<const char*>(data), bytes);
-    if (layout != MemoryLayout::Contiguous) {
-        staging.reset(new char[bytes]);
-        if (layout == MemoryLayout::Nested)
-            core::gather_nested(data, staging.get(), dims, elem);
-        else
-            core::fortran_to_c(data, staging.get(), dims, elem);
-        blob = std::string_view(staging.get(), bytes);
-    }
-    const std::string key = impl_->prefix->put_tensor_key(name);
+    client::PreparedPut put;
+    client::prepare_put(put, impl_->prefix->put_tensor_key(name), data, dims, type, layout,
+                        "put_tensor");
+    const std::string& key = put.key;
     impl_->log->log(LogLevel::Debug, "put_tensor " + key + " " + std::string(wire_name(type)) +
                                          client::dims_text(dims));
-    resp::CommandWriter w;
-    client::build_tensorset(w, key, type, dims, blob);
     impl_->router->on_key_write(
         key,
         [&](Connection& c) {
-            c.send(w);
+            c.send(put.command);
             Reply r = c.read_reply();
             if (r.is_error()) {
                 client::check_retryable_error(r.str);
@@ -238,44 +285,12 @@ void Client::unpack_tensor(const std::string& name, void* data,
     check_type(type, "unpack_tensor");
     check_layout(layout, "unpack_tensor");
     check_data(data, "unpack_tensor");
-    const std::size_t bytes = check_dims(dims, type, "unpack_tensor");
-    const std::size_t elem = element_size(type);
+    check_dims(dims, type, "unpack_tensor");
     const std::string key = impl_->prefix->get_tensor_key(name);
     impl_->log->log(LogLevel::Debug, "unpack_tensor " + key);
     impl_->router->on_key_read(key, [&](Connection& c) {
         client::TensorMeta m = client::begin_tensorget(c, key, name, "unpack_tensor");
-        // Nothing is written into the caller's buffer until dtype and shape have been checked.
-        if (m.type != type) {
-            client::discard_blob(c, m.blob_size);
-            throw TypeException("unpack_tensor: tensor " + client::key_label(name, key) +
-                                " has dtype " + m.type_name + ", but the buffer is " +
-                                std::string(wire_name(type)));
-        }
-        bool shape_ok = layout == MemoryLayout::Nested
-                            ? m.dims == dims
-                            : core::element_count(m.dims) == core::element_count(dims);
-        if (!shape_ok) {
-            client::discard_blob(c, m.blob_size);
-            throw ParameterException("unpack_tensor: tensor " + client::key_label(name, key) +
-                                     " has shape " + client::dims_text(m.dims) +
-                                     ", but the buffer has shape " + client::dims_text(dims));
-        }
-        if (m.blob_size != bytes) {
-            client::discard_blob(c, m.blob_size);
-            throw DatabaseException("unpack_tensor: tensor " + client::key_label(name, key) +
-                                    " has a blob of " + std::to_string(m.blob_size) +
-                                    " bytes, expected " + std::to_string(bytes));
-        }
-        if (layout == MemoryLayout::Contiguous) {
-            client::read_blob(c, data, bytes);  // straight from the socket into the caller's buffer
-            return;
-        }
-        std::unique_ptr<char[]> tmp(new char[bytes]);
-        client::read_blob(c, tmp.get(), bytes);
-        if (layout == MemoryLayout::Nested)
-            core::scatter_nested(tmp.get(), data, dims, elem);
-        else
-            core::c_to_fortran(tmp.get(), data, dims, elem);
+        client::finish_unpack(c, m, name, key, data, dims, type, layout, "unpack_tensor");
     });
 }
 
@@ -348,7 +363,9 @@ bool Client::tensor_exists(const std::string& name) {
 }
 
 bool Client::poll_tensor(const std::string& name, int poll_frequency_ms, int num_tries) {
-    return client::poll(poll_frequency_ms, num_tries, [&] { return tensor_exists(name); });
+    // EXISTS, as tensor_exists asks: both paths answer alike for any key.
+    return impl_->wait_until(impl_->prefix->get_tensor_key(name), {"EXISTS"}, poll_frequency_ms,
+                             num_tries, [&] { return tensor_exists(name); });
 }
 
 bool Client::key_exists(const std::string& key) {
@@ -357,7 +374,8 @@ bool Client::key_exists(const std::string& key) {
 }
 
 bool Client::poll_key(const std::string& key, int poll_frequency_ms, int num_tries) {
-    return client::poll(poll_frequency_ms, num_tries, [&] { return key_exists(key); });
+    return impl_->wait_until(key, {"EXISTS"}, poll_frequency_ms, num_tries,
+                             [&] { return key_exists(key); });
 }
 
 // ---- prefixing ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,14 @@ struct Client::Impl {
                     const std::vector<OutputTensor>& outputs,
                     const std::vector<std::size_t>& out_bytes, std::size_t n_out,
                     const OutputAllocator* allocate);
+
+    // ---- the poll_* calls (poll.cpp) ----
+    // Whether the server answers AI._WAIT: unknown until the first poll asks (once per client).
+    std::optional<bool> wait_supported;
+    // True once `AI._WAIT key <condition...>` holds, false after frequency_ms × tries; polls
+    // `check` instead (poll.h) where the server has no AI._WAIT.
+    bool wait_until(const std::string& key, const std::vector<std::string>& condition,
+                    int frequency_ms, int tries, const std::function<bool()>& check);
 
     // ---- datasets (datasets.cpp) ----
     // Reads the datasets stored under each "<prefix>.{name}" key (any shard), pipelined per shard,

@@ -230,9 +230,20 @@ static bool is_bulk_limit_error(std::string_view line) {
 void Connection::send(const resp::CommandWriter& command) {
     std::vector<iovec> iov;
     command.iovecs(iov);
+    last_command_ = command.command_name();
+    send_iovecs(iov);
+}
+
+void Connection::send(const std::vector<const resp::CommandWriter*>& commands) {
+    std::vector<iovec> iov;
+    for (const auto* c : commands) c->iovecs(iov);
+    last_command_ = commands.empty() ? std::string() : std::string(commands[0]->command_name());
+    send_iovecs(iov);
+}
+
+void Connection::send_iovecs(std::vector<iovec>& iov) {
     largest_arg_ = 0;
     for (const iovec& v : iov) largest_arg_ = std::max(largest_arg_, v.iov_len);
-    last_command_ = command.command_name();
     pending_ = true;
     awaiting_reply_ = true;
     std::size_t i = 0;

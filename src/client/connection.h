@@ -82,6 +82,8 @@ class Connection {
 
     void send(const resp::CommandWriter& command);
     void send(const std::vector<std::string_view>& args);
+    // Several commands in one gathered write (a pipeline; read their replies in order).
+    void send(const std::vector<const resp::CommandWriter*>& commands);
 
     // A whole reply.
     Reply read_reply();
@@ -114,6 +116,8 @@ class Connection {
     // Sends from the front of iov[0..count): bytes sent (> 0), after waiting if the socket was
     // full. Plain TCP: one sendmsg. TLS: one record's worth (small iovecs gathered into one).
     std::size_t send_some(iovec* iov, std::size_t count);
+    // Sends all of `iov` (consumed).
+    void send_iovecs(std::vector<iovec>& iov);
     std::size_t buffered() const { return wpos_ - rpos_; }
     void fill();
     Reply read_value(std::size_t depth);

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "client/model_checks.h"
-#include "client/poll.h"
 #include "client/tensor_io.h"
 #include "core/hash_slot.h"
 #include "core/layout.h"
@@ -427,7 +426,8 @@ bool Client::dataset_exists(const std::string& name) {
 }
 
 bool Client::poll_dataset(const std::string& name, int poll_frequency_ms, int num_tries) {
-    return client::poll(poll_frequency_ms, num_tries, [&] { return dataset_exists(name); });
+    return impl_->wait_until(impl_->prefix->get_dataset_key(name) + ".meta", {"DATASET"},
+                             poll_frequency_ms, num_tries, [&] { return dataset_exists(name); });
 }
 
 }  // namespace insitu

@@ -5,7 +5,6 @@
 #include <functional>
 
 #include "client/model_checks.h"
-#include "client/poll.h"
 
 namespace insitu {
 namespace {
@@ -95,22 +94,28 @@ int Client::get_list_length(const std::string& list_name) {
 bool Client::poll_list_length(const std::string& name, int list_length, int poll_frequency_ms,
                               int num_tries) {
     check_length(list_length, "poll_list_length");
-    return client::poll(poll_frequency_ms, num_tries,
-                        [&] { return get_list_length(name) == list_length; });
+    client::check_name(name, "poll_list_length");
+    return impl_->wait_until(impl_->prefix->get_list_key(name),
+                             {"LLEN_EQ", std::to_string(list_length)}, poll_frequency_ms, num_tries,
+                             [&] { return get_list_length(name) == list_length; });
 }
 
 bool Client::poll_list_length_gte(const std::string& name, int list_length, int poll_frequency_ms,
                                   int num_tries) {
     check_length(list_length, "poll_list_length_gte");
-    return client::poll(poll_frequency_ms, num_tries,
-                        [&] { return get_list_length(name) >= list_length; });
+    client::check_name(name, "poll_list_length_gte");
+    return impl_->wait_until(impl_->prefix->get_list_key(name),
+                             {"LLEN_GTE", std::to_string(list_length)}, poll_frequency_ms,
+                             num_tries, [&] { return get_list_length(name) >= list_length; });
 }
 
 bool Client::poll_list_length_lte(const std::string& name, int list_length, int poll_frequency_ms,
                                   int num_tries) {
     check_length(list_length, "poll_list_length_lte");
-    return client::poll(poll_frequency_ms, num_tries,
-                        [&] { return get_list_length(name) <= list_length; });
+    client::check_name(name, "poll_list_length_lte");
+    return impl_->wait_until(impl_->prefix->get_list_key(name),
+                             {"LLEN_LTE", std::to_string(list_length)}, poll_frequency_ms,
+                             num_tries, [&] { return get_list_length(name) <= list_length; });
 }
 
 std::vector<DataSet> Client::get_datasets_from_list(const std::string& list_name) {

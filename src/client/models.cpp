@@ -6,7 +6,6 @@
 
 #include "client/connection.h"
 #include "client/model_checks.h"
-#include "client/poll.h"
 #include "client/server_errors.h"
 #include "core/hash_slot.h"
 #include "core/shard_prefix.h"
@@ -318,7 +317,8 @@ bool Client::model_exists(const std::string& name) {
 }
 
 bool Client::poll_model(const std::string& name, int poll_frequency_ms, int num_tries) {
-    return client::poll(poll_frequency_ms, num_tries, [&] { return model_exists(name); });
+    return impl_->wait_until(impl_->first_shard_key(impl_->prefix->get_model_key(name)), {"EXISTS"},
+                             poll_frequency_ms, num_tries, [&] { return model_exists(name); });
 }
 
 void Client::set_model_chunk_size(int chunk_size) {

@@ -1,4 +1,5 @@
-// Polling shared by the poll_* calls: `check` up to `tries` times, `frequency_ms` apart.
+// Polling shared by the poll_* calls: `check` up to `tries` times, `frequency_ms` apart, the
+// fallback of Client::Impl::wait_until (poll.cpp) against servers without AI._WAIT.
 #pragma once
 
 #include <insitu/errors.h>

@@ -6,6 +6,8 @@
 #include <insitu/tensor_types.h>
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +51,31 @@ TensorMeta read_tensorget_head(Connection& c, const std::string& key, const std:
 TensorMeta read_tensor_meta(Connection& c, const Head& top);
 void read_blob(Connection& c, void* dst, std::size_t n);
 void discard_blob(Connection& c, std::size_t n);
+
+// A put_tensor's command, ready to send: the key, the row-major bytes (a copy only for Nested and
+// Fortran layouts) and the AI.TENSORSET that references them (movable: the writer keeps offsets).
+struct PreparedPut {
+    std::string key;
+    std::unique_ptr<char[]> staging;
+    resp::CommandWriter command;
+};
+// Checks a caller's tensor (ParameterException naming `call`) and builds its AI.TENSORSET.
+void prepare_put(PreparedPut& out, std::string key, const void* data,
+                 const std::vector<std::size_t>& dims, TensorType type, MemoryLayout layout,
+                 const char* call);
+// The rest of an unpack once the reply's head `m` was read: dtype and shape checked against the
+// caller's (the blob drained and an exception naming `call` on a mismatch), then the blob received
+// into `data` in the caller's layout.
+void finish_unpack(Connection& c, const TensorMeta& m, const std::string& name,
+                   const std::string& key, void* data, const std::vector<std::size_t>& dims,
+                   TensorType type, MemoryLayout layout, const char* call);
+
+// The rest of a read into memory from `allocate(type, dims)` once the head `m` was read (an
+// unsupported dtype or inconsistent blob drained and refused, naming `call`).
+void receive_allocated(
+    Connection& c, const TensorMeta& m, const std::string& name, const std::string& key,
+    const std::function<void*(TensorType, const std::vector<std::size_t>&)>& allocate,
+    const char* call);
 
 // "[2, 3]" for messages.
 std::string dims_text(const std::vector<std::size_t>& dims);

@@ -13,6 +13,7 @@
 #include "insitu/version.h"
 #include "module/commands/command_table.h"
 #include "module/commands/key_access.h"
+#include "module/commands/wait_command.h"
 #include "module/host_services.h"
 #include "module/module_config.h"
 #include "module/redis_api/redis_module_api.h"
@@ -42,6 +43,7 @@ constexpr std::string_view k_known_args[] = {
     "MODEL_EXECUTION_TIMEOUT",
     "BACKEND_MEMORY_LIMIT",
     "TENSOR_ALLOC_LIMIT",  // insitu: max bytes of a tensor the server allocates (zeros/VALUES)
+    "WAIT",                // insitu: ON (default) / OFF registers AI._WAIT or not
 };
 
 // Validates and applies the numeric options (RedisAI's rules: counts > 0, chunk size > 0,
@@ -97,6 +99,15 @@ bool parse_load_args(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
                 return false;
             }
             config().tensor_limits.alloc_limit = *n;
+        }
+        if (key == "WAIT") {
+            const std::string v = core::to_upper(val);
+            if (v != "ON" && v != "OFF") {
+                RedisModule_Log(ctx, "warning", "insitu: WAIT must be ON or OFF (got '%s')",
+                                val.c_str());
+                return false;
+            }
+            set_wait_enabled(v == "ON");
         }
         if (!apply_numeric_arg(ctx, key, val)) return false;
         if (key == "BACKENDSPATH") config().backends_path = val;
@@ -199,6 +210,9 @@ void info_callback(RedisModuleInfoCtx* ctx, int /*for_crash_report*/) {
             api && api->framework_version ? api->framework_version() : "not loaded");
     }
     add_cpu_section(ctx);
+    RedisModule_InfoAddSection(ctx, "wait");
+    RedisModule_InfoAddFieldCString(ctx, "wait_command", wait_enabled() ? "on" : "off");
+    RedisModule_InfoAddFieldLongLong(ctx, "waiting_clients", waiting_clients());
 }
 
 }  // namespace
@@ -223,7 +237,9 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
         RedisModule_Log(ctx, "warning", "insitu: could not register the AI data types");
         return REDISMODULE_ERR;
     }
+    init_wait();
     for (const auto& c : command_table()) {
+        if (!command_enabled(c)) continue;
         if (RedisModule_CreateCommand(ctx, c.name, c.handler, c.flags, c.first_key, c.last_key,
                                       c.key_step) != REDISMODULE_OK) {
             RedisModule_Log(ctx, "warning", "insitu: could not register %s", c.name);

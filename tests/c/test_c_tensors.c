@@ -240,6 +240,56 @@ static void rename_copy_delete_poll(void) {
     CHECK_RC(tensor_exists(client, S("c_a"), NULL), SRParameterError);
 }
 
+/* put_tensors / unpack_tensors: 20 small tensors in one call each, bit-exact, and per-item
+ * codes for a missing key and a wrong dtype while the other items arrive. */
+static void batch_calls(void) {
+    enum { N = 20 };
+    char name_buf[N][16];
+    const char* names[N];
+    size_t lengths[N], n_dims[N];
+    const size_t dims1[1] = {5};
+    const size_t* dims[N];
+    SRTensorType types[N];
+    float in[N][5], out[N][5];
+    const void* data[N];
+    void* results[N];
+    SRError item_errors[N];
+    for (int i = 0; i < N; ++i) {
+        snprintf(name_buf[i], sizeof name_buf[i], "c_batch%d", i);
+        names[i] = name_buf[i];
+        lengths[i] = strlen(name_buf[i]);
+        dims[i] = dims1;
+        n_dims[i] = 1;
+        types[i] = SRTensorTypeFloat;
+        for (int k = 0; k < 5; ++k) in[i][k] = (float)(i * 10 + k) + 0.25f;
+        memset(out[i], 0, sizeof out[i]);
+        data[i] = in[i];
+        results[i] = out[i];
+    }
+    CHECK_OK(put_tensors(client, names, lengths, data, dims, n_dims, types, N,
+                         SRMemLayoutContiguous, item_errors));
+    CHECK(item_errors[0] == SRNoError && item_errors[N - 1] == SRNoError);
+    CHECK_OK(unpack_tensors(client, names, lengths, results, dims, n_dims, types, N,
+                            SRMemLayoutContiguous, NULL));
+    CHECK(memcmp(in, out, sizeof in) == 0);
+
+    /* Item 3 names no tensor, item 7 asks for the wrong dtype: both reported, the rest read. */
+    memset(out, 0, sizeof out);
+    names[3] = "c_batch_missing";
+    lengths[3] = strlen(names[3]);
+    types[7] = SRTensorTypeInt32;
+    CHECK_RC(unpack_tensors(client, names, lengths, results, dims, n_dims, types, N,
+                            SRMemLayoutContiguous, item_errors),
+             SRKeyError);
+    CHECK(item_errors[3] == SRKeyError);
+    CHECK(item_errors[7] == SRTypeError);
+    CHECK(item_errors[0] == SRNoError && item_errors[8] == SRNoError);
+    CHECK_ERROR_TEXT("c_batch_missing");
+    CHECK(memcmp(in[0], out[0], sizeof in[0]) == 0);
+    CHECK(memcmp(in[N - 1], out[N - 1], sizeof in[0]) == 0);
+    CHECK(out[7][0] == 0.0f);
+}
+
 int main(void) {
     CHECK_OK(SimpleCreateClient(S("c_tensors"), &client));
     if (client == NULL) return check_report("test_c_tensors");
@@ -247,6 +297,7 @@ int main(void) {
     layouts();
     errors();
     rename_copy_delete_poll();
+    batch_calls();
     CHECK_OK(DeleteCClient(&client));
     CHECK(client == NULL);
     return check_report("test_c_tensors");

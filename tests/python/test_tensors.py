@@ -1,6 +1,9 @@
 """Tensors through numpy: every dtype, ranks 1-4, C and Fortran order, views, unpack, and the
 key, polling and prefix calls."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -177,3 +180,48 @@ def test_string_arrays_are_refused(client):
         client.put_tensor("s", np.array(["a", "bc"]))
     with pytest.raises(TypeError, match="dtype"):
         client.put_tensor("s", np.array([b"a", b"bc"]))
+
+
+def test_poll_is_woken_by_the_write(client):
+    """poll_tensor / poll_list_length_gte block on the server (AI._WAIT) and return when another
+    client writes, long before the next try of a polling loop (8 s apart here)."""
+    producer = insitu.Client(logger_name="pytest-producer")
+
+    def write_later():
+        time.sleep(0.2)
+        producer.put_tensor("woken", np.arange(3, dtype=np.float32))
+        time.sleep(0.2)
+        producer.append_to_list("woken_list", insitu.Dataset("ds"))
+
+    t = threading.Thread(target=write_later)
+    t0 = time.monotonic()
+    t.start()
+    try:
+        assert client.poll_tensor("woken", 8000, 3)
+        assert client.poll_list_length_gte("woken_list", 1, 8000, 3)
+    finally:
+        t.join()
+    assert time.monotonic() - t0 < 6.0
+    np.testing.assert_array_equal(client.get_tensor("woken"), np.arange(3, dtype=np.float32))
+
+
+def test_put_and_unpack_tensors_in_one_call(client):
+    """put_tensors / unpack_tensors take lists; round trips are bit-exact, and a missing key is
+    reported by name while the other arrays are filled."""
+    arrays = [sample(DTYPES[i % len(DTYPES)], (2, 3 + i % 4), seed=i) for i in range(40)]
+    names = ["batch%d" % i for i in range(len(arrays))]
+    client.put_tensors(names, arrays)
+    out = [np.zeros_like(a) for a in arrays]
+    client.unpack_tensors(names, out)
+    for a, b, c, n in zip(arrays, out, client.get_tensors(names), names):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(c, a)
+        assert c.dtype == a.dtype and c.shape == a.shape
+        np.testing.assert_array_equal(client.get_tensor(n), a)
+    out = [np.zeros_like(arrays[0]), np.zeros(3, dtype=np.float32), np.zeros_like(arrays[1])]
+    with pytest.raises(insitu.RedisKeyError, match="nowhere"):
+        client.unpack_tensors([names[0], "nowhere", names[1]], out)
+    np.testing.assert_array_equal(out[0], arrays[0])
+    np.testing.assert_array_equal(out[2], arrays[1])
+    with pytest.raises(insitu.RedisParameterError):
+        client.put_tensors(["a", "b"], [np.zeros(2)])

@@ -127,6 +127,19 @@ TEST_F(RedisApi, MissingBigNumberFallsBackToABulkStringOfTheDigits) {
     EXPECT_NE(fake.log[0].second.find("RedisModule_TrimStringAllocation"), std::string::npos);
 }
 
+TEST_F(RedisApi, MissingWaitCallsStillLoadAndAreNamed) {
+    // A server older than Redis 5.0's blocked-client calls: the module loads, AI._WAIT's calls
+    // stay null (the command then answers "unavailable" and clients poll).
+    fake.absent = {"RedisModule_SetDisconnectCallback", "RedisModule_GetBlockedClientHandle"};
+    ASSERT_EQ(load(), REDISMODULE_OK) << all_log();
+    EXPECT_EQ(RedisModule_SetDisconnectCallback, nullptr);
+    EXPECT_EQ(RedisModule_GetBlockedClientHandle, nullptr);
+    EXPECT_NE(RedisModule_SubscribeToKeyspaceEvents, nullptr);
+    ASSERT_EQ(fake.log.size(), 1u) << all_log();
+    EXPECT_NE(fake.log[0].second.find("RedisModule_SetDisconnectCallback"), std::string::npos);
+    EXPECT_NE(fake.log[0].second.find("AI._WAIT is unavailable"), std::string::npos) << all_log();
+}
+
 TEST_F(RedisApi, MissingRequiredCallsAreNamedWithTheServerVersion) {
     fake.absent = {"RedisModule_CreateCommand", "RedisModule_Call"};
     EXPECT_EQ(load(), REDISMODULE_ERR);

@@ -85,6 +85,73 @@ void unpack_tensor(Client& c, const std::string& name, py::array out) {
     c.unpack_tensor(name, ptr, dims, type, layout);
 }
 
+// The batch calls: lists of names and arrays, pipelined by the client (put: each array sent from
+// its own memory when contiguous; unpack: writeable contiguous arrays filled in place).
+void put_tensors(Client& c, const std::vector<std::string>& names, const py::list& data) {
+    if (names.size() != py::len(data))
+        throw ParameterException("put_tensors: " + std::to_string(names.size()) + " names but " +
+                                 std::to_string(py::len(data)) + " arrays");
+    std::vector<py::array> keep;  // alive until the call returns
+    std::vector<InputTensor> ins;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        py::array a = py::array::ensure(data[i]);
+        if (!a)
+            throw ParameterException("put_tensors: data for '" + names[i] + "' is not array-like");
+        if (!c_order(a) && !f_order(a))
+            a = py::module_::import("numpy").attr("ascontiguousarray")(a);
+        ins.push_back({a.data(), shape_of(a), tensor_type_of(a.dtype()),
+                       c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
+        keep.push_back(std::move(a));
+    }
+    py::gil_scoped_release nogil;
+    c.put_tensors(names, ins);
+}
+
+void unpack_tensors(Client& c, const std::vector<std::string>& names, const py::list& results) {
+    if (names.size() != py::len(results))
+        throw ParameterException("unpack_tensors: " + std::to_string(names.size()) + " names but " +
+                                 std::to_string(py::len(results)) + " arrays");
+    std::vector<OutputTensor> outs;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (!py::isinstance<py::array>(results[i]))
+            throw ParameterException("unpack_tensors: the result for '" + names[i] +
+                                     "' is not a numpy array");
+        py::array a = py::reinterpret_borrow<py::array>(results[i]);
+        if (!a.writeable())
+            throw ParameterException("unpack_tensors: the array for '" + names[i] +
+                                     "' is read-only");
+        if (!c_order(a) && !f_order(a))
+            throw ParameterException("unpack_tensors: the array for '" + names[i] +
+                                     "' must be contiguous");
+        outs.push_back({a.mutable_data(), shape_of(a), tensor_type_of(a.dtype()),
+                        c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
+    }
+    py::gil_scoped_release nogil;  // `results` (the caller's) keeps the arrays alive
+    c.unpack_tensors(names, outs);
+}
+
+// New numpy arrays (as get_tensor returns them), read with one pipelined batch call.
+py::list get_tensors(Client& c, const std::vector<std::string>& names) {
+    std::vector<py::object> arrays(names.size());
+    std::vector<char> bf16(names.size(), 0);
+    {
+        py::gil_scoped_release nogil;
+        c.get_tensors_into(
+            names, [&](std::size_t i, TensorType type, const std::vector<std::size_t>& dims) {
+                py::gil_scoped_acquire gil;
+                bf16[i] = type == TensorType::BFloat16;
+                py::array a = array_for(type, dims);
+                void* p = a.mutable_data();
+                arrays[i] = std::move(a);
+                return p;
+            });
+    }
+    py::list out;
+    for (std::size_t i = 0; i < arrays.size(); ++i)
+        out.append(bf16[i] ? from_bfloat16(arrays[i].cast<py::array>()) : arrays[i]);
+    return out;
+}
+
 // The one-round-trip run_model: `inputs` are array-likes (sent from their own memory when
 // contiguous); `outputs` is a count (new arrays, numpy-owned, shaped by the reply) or a list of
 // writeable contiguous arrays filled in place. Returns the output arrays.
@@ -163,6 +230,9 @@ void bind_client(py::module_& m) {
              py::arg("dtype") = py::none())
         .def("get_tensor", &get_tensor, py::arg("name"))
         .def("unpack_tensor", &unpack_tensor, py::arg("name"), py::arg("result"))
+        .def("put_tensors", &put_tensors, py::arg("names"), py::arg("data"))
+        .def("unpack_tensors", &unpack_tensors, py::arg("names"), py::arg("results"))
+        .def("get_tensors", &get_tensors, py::arg("names"))
         .def("_run_model_arrays", &run_model_arrays, py::arg("name"), py::arg("inputs"),
              py::arg("outputs"))
         .def("rename_tensor", &Client::rename_tensor, py::arg("old_name"), py::arg("new_name"), R())

@@ -9,6 +9,7 @@
 #include "module/commands/model_commands.h"
 #include "module/commands/script_commands.h"
 #include "module/commands/tensor_commands.h"
+#include "module/commands/wait_command.h"
 
 namespace insitu::module {
 namespace {
@@ -41,8 +42,14 @@ const std::vector<CommandSpec>& command_table() {
         {"AI.DAGRUN_RO", dagrun_ro_command, "readonly getkeys-api", 3, 3, 1},
         {"AI.INFO", info_command, "readonly", 1, 1, 1, k_reads},
         {"AI.CONFIG", config_command, "write", 0, 0, 0},
+        // insitu's extension: blocks until a condition on the key holds (wait_command.h).
+        {"AI._WAIT", wait_command, "readonly", 1, 1, 1, k_reads},
     };
     return table;
+}
+
+bool command_enabled(const CommandSpec& c) {
+    return c.handler != wait_command || wait_enabled();
 }
 
 }  // namespace insitu::module

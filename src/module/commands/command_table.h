@@ -18,5 +18,7 @@ struct CommandSpec {
 };
 
 const std::vector<CommandSpec>& command_table();
+// False for a command a load argument turned off (`WAIT OFF`): it is not registered.
+bool command_enabled(const CommandSpec& c);
 
 }  // namespace insitu::module

@@ -2,6 +2,7 @@
 
 #include "engine/run_queue.h"
 #include "module/commands/tensor_commands.h"
+#include "module/commands/wait_command.h"
 #include "module/types/tensor_type.h"
 
 namespace insitu::module {
@@ -25,6 +26,7 @@ bool write_tensor(RedisModuleCtx* ctx, const std::string& name, const engine::Te
     }
     RedisModule_ModuleTypeSetValue(k, tensor_type(), new engine::Tensor(t));
     RedisModule_CloseKey(k);
+    notify_written(ctx, "ai.tensorset", key);
     std::vector<RedisModuleString*> dims;
     for (auto d : t.dims) dims.push_back(RedisModule_CreateStringFromLongLong(ctx, d));
     std::string dtype(wire_name(t.dtype));

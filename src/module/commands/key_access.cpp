@@ -106,7 +106,7 @@ void declare_key_specs(RedisModuleCtx* ctx) {
     static const RedisModuleCommandInfoVersion version = {1, sizeof(RedisModuleCommandHistoryEntry),
                                                           sizeof(RedisModuleCommandKeySpec), 0};
     for (const auto& c : command_table()) {
-        if (!c.key_flags) continue;
+        if (!c.key_flags || !command_enabled(c)) continue;
         RedisModuleCommandKeySpec specs[2] = {};
         specs[0].flags = c.key_flags;
         specs[0].begin_search_type = REDISMODULE_KSPEC_BS_INDEX;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "module/commands/wait_command.h"
 #include "module/redis_api/redis_module_api.h"
 #include "module/types/model_type.h"
 
@@ -26,6 +27,7 @@ int set_stored_object(RedisModuleCtx* ctx, RedisModuleString* key_name,
     attach_stats(std::string(name, len), *value);
     RedisModule_ModuleTypeSetValue(key, type, value.release());
     RedisModule_CloseKey(key);
+    notify_written(ctx, type == model_type() ? "ai.modelset" : "ai.scriptset", key_name);
     RedisModule_ReplicateVerbatim(ctx);
     return RedisModule_ReplyWithSimpleString(ctx, "OK");
 }
@@ -47,6 +49,7 @@ int delete_stored_object(RedisModuleCtx* ctx, RedisModuleString** argv, int argc
     }
     RedisModule_DeleteKey(key);
     RedisModule_CloseKey(key);
+    notify_written(ctx, "ai.del", argv[1]);
     RedisModule_ReplicateVerbatim(ctx);
     return RedisModule_ReplyWithSimpleString(ctx, "OK");
 }

@@ -10,6 +10,7 @@
 #include "engine/errors.h"
 #include "engine/tensor_args.h"
 #include "module/commands/args.h"
+#include "module/commands/wait_command.h"
 #include "module/module_config.h"
 #include "module/redis_blob.h"
 #include "module/types/tensor_type.h"
@@ -138,6 +139,7 @@ int tensorset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     if (!key) return REDISMODULE_OK;  // error already sent; keyspace untouched
     RedisModule_ModuleTypeSetValue(key, tensor_type(), tensor.release());
     RedisModule_CloseKey(key);
+    notify_written(ctx, "ai.tensorset", argv[1]);
     RedisModule_ReplicateVerbatim(ctx);
     return RedisModule_ReplyWithSimpleString(ctx, "OK");
 }

@@ -23,7 +23,24 @@ extern "C" {
 #define REDISMODULE_WRITE (1 << 1)
 
 #define REDISMODULE_KEYTYPE_EMPTY 0
+#define REDISMODULE_KEYTYPE_LIST 2
+#define REDISMODULE_KEYTYPE_HASH 3
 #define REDISMODULE_KEYTYPE_MODULE 6
+
+#define REDISMODULE_HASH_CFIELDS (1 << 2)
+#define REDISMODULE_HASH_EXISTS (1 << 3)
+
+// Keyspace event classes (the `notify-keyspace-events` letters g $ l s h z x e t d).
+#define REDISMODULE_NOTIFY_GENERIC (1 << 2)
+#define REDISMODULE_NOTIFY_STRING (1 << 3)
+#define REDISMODULE_NOTIFY_LIST (1 << 4)
+#define REDISMODULE_NOTIFY_SET (1 << 5)
+#define REDISMODULE_NOTIFY_HASH (1 << 6)
+#define REDISMODULE_NOTIFY_ZSET (1 << 7)
+#define REDISMODULE_NOTIFY_EXPIRED (1 << 8)
+#define REDISMODULE_NOTIFY_EVICTED (1 << 9)
+#define REDISMODULE_NOTIFY_STREAM (1 << 10)
+#define REDISMODULE_NOTIFY_MODULE (1 << 13)
 
 #define REDISMODULE_POSTPONED_LEN -1
 
@@ -66,6 +83,9 @@ typedef int (*RedisModuleTypeDefragFunc)(RedisModuleDefragCtx* ctx, RedisModuleS
                                          void** value);
 typedef void (*RedisModuleInfoFunc)(RedisModuleInfoCtx* ctx, int for_crash_report);
 typedef void (*RedisModuleBlockedFreeFunc)(RedisModuleCtx* ctx, void* privdata);
+typedef void (*RedisModuleDisconnectFunc)(RedisModuleCtx* ctx, RedisModuleBlockedClient* bc);
+typedef int (*RedisModuleNotificationFunc)(RedisModuleCtx* ctx, int type, const char* event,
+                                           RedisModuleString* key);
 
 // Layout of version 3 of the type-methods struct (fields after `version` are read per version).
 typedef struct RedisModuleTypeMethods {
@@ -241,26 +261,42 @@ typedef struct RedisModuleCommandInfo {
 // X(ret, name, args, since, fallback, effect): `fallback` is what the pointer is set to when the
 // server lacks the call (nullptr: callers test the pointer and take another path); `effect` is
 // logged at load.
-#define INSITU_REDIS_API_OPTIONAL(X)                                                             \
-    X(int, ReplyWithBigNumber, (RedisModuleCtx * ctx, const char* bignum, size_t len), "7.0",    \
-      insitu_reply_big_number_as_bulk,                                                           \
-      "UINT64 values above 2^63-1 reply as bulk strings of their decimal digits")                \
-    X(void, TrimStringAllocation, (RedisModuleString * str), "7.0", nullptr,                     \
-      "retained BLOB arguments are copied")                                                      \
-    X(int, GetServerVersion, (), "6.0.9", nullptr, "the server version is unknown")              \
-    X(void, KeyAtPosWithFlags, (RedisModuleCtx * ctx, int pos, int flags), "7.0", nullptr,       \
-      "keys are reported without read/write flags (ACL %R~/%W~ see them as read-write)")         \
-    X(RedisModuleCommand*, GetCommand, (RedisModuleCtx * ctx, const char* name), "7.0", nullptr, \
-      "no key specs (ACL %R~/%W~ see the keys of AI.TENSORGET and the like as read-write)")      \
-    X(int, SetCommandInfo, (RedisModuleCommand * command, const RedisModuleCommandInfo* info),   \
-      "7.0", nullptr, "no key specs")                                                            \
-    X(RedisModuleString*, GetCurrentUserName, (RedisModuleCtx * ctx), "7.0", nullptr,            \
-      "in a cluster, ACL key patterns are not applied to shard-local model and script keys")     \
-    X(RedisModuleUser*, GetModuleUserFromUserName, (RedisModuleString * name), "7.0", nullptr,   \
-      "see GetCurrentUserName")                                                                  \
-    X(int, ACLCheckKeyPermissions, (RedisModuleUser * user, RedisModuleString * key, int flags), \
-      "7.0", nullptr, "see GetCurrentUserName")                                                  \
-    X(void, FreeModuleUser, (RedisModuleUser * user), "7.0", nullptr, "see GetCurrentUserName")
+#define INSITU_REDIS_API_OPTIONAL(X)                                                               \
+    X(int, ReplyWithBigNumber, (RedisModuleCtx * ctx, const char* bignum, size_t len), "7.0",      \
+      insitu_reply_big_number_as_bulk,                                                             \
+      "UINT64 values above 2^63-1 reply as bulk strings of their decimal digits")                  \
+    X(void, TrimStringAllocation, (RedisModuleString * str), "7.0", nullptr,                       \
+      "retained BLOB arguments are copied")                                                        \
+    X(int, GetServerVersion, (), "6.0.9", nullptr, "the server version is unknown")                \
+    X(void, KeyAtPosWithFlags, (RedisModuleCtx * ctx, int pos, int flags), "7.0", nullptr,         \
+      "keys are reported without read/write flags (ACL %R~/%W~ see them as read-write)")           \
+    X(RedisModuleCommand*, GetCommand, (RedisModuleCtx * ctx, const char* name), "7.0", nullptr,   \
+      "no key specs (ACL %R~/%W~ see the keys of AI.TENSORGET and the like as read-write)")        \
+    X(int, SetCommandInfo, (RedisModuleCommand * command, const RedisModuleCommandInfo* info),     \
+      "7.0", nullptr, "no key specs")                                                              \
+    X(RedisModuleString*, GetCurrentUserName, (RedisModuleCtx * ctx), "7.0", nullptr,              \
+      "in a cluster, ACL key patterns are not applied to shard-local model and script keys")       \
+    X(RedisModuleUser*, GetModuleUserFromUserName, (RedisModuleString * name), "7.0", nullptr,     \
+      "see GetCurrentUserName")                                                                    \
+    X(int, ACLCheckKeyPermissions, (RedisModuleUser * user, RedisModuleString * key, int flags),   \
+      "7.0", nullptr, "see GetCurrentUserName")                                                    \
+    X(void, FreeModuleUser, (RedisModuleUser * user), "7.0", nullptr, "see GetCurrentUserName")    \
+    X(int, NotifyKeyspaceEvent,                                                                    \
+      (RedisModuleCtx * ctx, int type, const char* event, RedisModuleString* key), "4.0", nullptr, \
+      "AI.* writes fire no keyspace events; AI._WAIT is unavailable (clients poll)")               \
+    X(int, SubscribeToKeyspaceEvents,                                                              \
+      (RedisModuleCtx * ctx, int types, RedisModuleNotificationFunc cb), "4.0", nullptr,           \
+      "AI._WAIT is unavailable (clients poll)")                                                    \
+    X(int, GetSelectedDb, (RedisModuleCtx * ctx), "4.0", nullptr,                                  \
+      "AI._WAIT is unavailable (clients poll)")                                                    \
+    X(size_t, ValueLength, (RedisModuleKey * key), "4.0", nullptr,                                 \
+      "AI._WAIT is unavailable (clients poll)")                                                    \
+    X(int, HashGet, (RedisModuleKey * key, int flags, ...), "4.0", nullptr,                        \
+      "AI._WAIT is unavailable (clients poll)")                                                    \
+    X(RedisModuleBlockedClient*, GetBlockedClientHandle, (RedisModuleCtx * ctx), "5.0", nullptr,   \
+      "AI._WAIT is unavailable (clients poll)")                                                    \
+    X(void, SetDisconnectCallback, (RedisModuleBlockedClient * bc, RedisModuleDisconnectFunc cb),  \
+      "5.0", nullptr, "AI._WAIT is unavailable (clients poll)")
 
 #define INSITU_DECLARE_API(ret, name, args) extern ret(*RedisModule_##name) args;
 INSITU_REDIS_API(INSITU_DECLARE_API)

@@ -253,6 +253,18 @@ TEST(Replicas, EveryPrimaryHasAReplicaInSyncAndStopLeavesNoProcess) {
             EXPECT_NE(std::string(e.what()).find("SR_DURABLE_REPLICAS=2"), std::string::npos)
                 << e.what();
         }
+        // A batch of puts waits once per window, and fails its items the same way.
+        std::vector<InputTensor> batch(
+            4, InputTensor{v.data(), {v.size()}, TensorType::Double, MemoryLayout::Contiguous});
+        durable->put_tensors({"b0", "b1", "b2", "b3"}, batch);
+        EXPECT_TRUE(durable->tensor_exists("b3"));
+        try {
+            too_many->put_tensors({"b0", "b1", "b2", "b3"}, batch);
+            ADD_FAILURE() << "a batch waiting for 2 replicas of a primary with 1 succeeded";
+        } catch (const BatchException& e) {
+            EXPECT_NE(std::string(e.what()).find("only 1 of 2 replica(s)"), std::string::npos)
+                << e.what();
+        }
         // Status covers every server; each has its own snapshot file.
         auto st = exp.get_status(*db);
         ASSERT_EQ(st.size(), 6u);

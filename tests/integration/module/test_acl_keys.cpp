@@ -166,6 +166,8 @@ std::vector<Case> all_commands() {
         {{"AI.CONFIG", "MODEL_CHUNK_SIZE", "1024"}, {}, {}},
         {{"AI._MODELSCAN"}, {}, {}},
         {{"AI._SCRIPTSCAN"}, {}, {}},
+        {{"AI._WAIT", a, "EXISTS", "0"}, {1}, {2, 3}},
+        {{"AI._WAIT", a, "LLEN_GTE", "1", "0"}, {1}, {2, 3, 4}},
     };
 }
 
@@ -252,6 +254,7 @@ TEST_F(AclKeys, ReadOnlySelectorAllowsReadsAndRefusesWrites) {
     expect_ok({"AI.MODELGET", "m", "META"});
     expect_ok({"AI.SCRIPTGET", "s"});
     expect_ok({"AI.INFO", "m"});
+    expect_ok({"AI._WAIT", "t", "TENSOR", "0"});
     expect_ok({"AI.DAGEXECUTE_RO", "LOAD", "1", "a", "|>", "AI.MODELEXECUTE", "m", "INPUTS", "1",
                "a", "OUTPUTS", "1", "t", "|>", "AI.TENSORGET", "t", "BLOB"});
     expect_ok({"AI.DAGEXECUTE", "ROUTING", "r", "|>", "AI.MODELEXECUTE", "m", "INPUTS", "1", "r",
@@ -315,6 +318,7 @@ TEST_F(AclKeys, CommandGetKeysListsExactlyTheKeys) {
                     "AI.MODELRUN", "m", "INPUTS", "t", "OUTPUTS", "p"}),
               (V{"p", "m"}));
     EXPECT_EQ(keys({"AI.TENSORGET", "t", "BLOB"}), (V{"t"}));
+    EXPECT_EQ(keys({"AI._WAIT", "t", "LLEN_EQ", "1", "100"}), (V{"t"}));
     if (!has_dryrun()) return;  // GETKEYS is checked above; GETKEYSANDFLAGS is Redis 7.0+
     Reply r = admin_->command({"COMMAND", "GETKEYSANDFLAGS", "AI.MODELEXECUTE", "m", "INPUTS", "1",
                                "a", "OUTPUTS", "1", "c"});
