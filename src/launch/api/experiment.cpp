@@ -871,19 +871,25 @@ int Experiment::restart_failed_servers(const Orchestrator& orc) {
     auto& d = it->deployment;
     impl_->jobs.update(*impl_->launcher);
     const auto auth = launch::admin_auth(orc.secrets_dir(), orc.uses_tls());
-    // The primaries' addresses as a live server sees them (empty when none answers).
-    auto primaries_now = [&] {
-        std::set<std::string> out;
-        for (std::size_t k = 0; k < d.addresses.size(); ++k) {
-            auto r = launch::db_command(d.addresses[k], {"CLUSTER", "SLOTS"}, 1000, auth);
+    // True once a live server's complete slot map no longer names `address` as a primary: its
+    // replica won the election (the promoted replica knows first; gossip tells the others later).
+    auto taken_over = [&](const std::string& address) {
+        for (const auto& a : d.addresses) {
+            if (a == address) continue;
+            auto r = launch::db_command(a, {"CLUSTER", "SLOTS"}, 1000, auth);
             if (!r || r->is_error()) continue;
-            for (const Reply& range : r->elements)
-                if (range.elements.size() >= 3 && range.elements[2].elements.size() >= 2)
-                    out.insert(range.elements[2].elements[0].str + ":" +
-                               std::to_string(range.elements[2].elements[1].integer));
-            return out;
+            long long covered = 0;
+            bool owner = false;
+            for (const Reply& range : r->elements) {
+                if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
+                covered += range.elements[1].integer - range.elements[0].integer + 1;
+                owner = owner || range.elements[2].elements[0].str + ":" +
+                                         std::to_string(range.elements[2].elements[1].integer) ==
+                                     address;
+            }
+            if (covered == 16384 && !owner) return true;
         }
-        return out;
+        return false;
     };
     int restarted = 0;
     for (Job* j : impl_->jobs.latest(&orc)) {
@@ -895,7 +901,7 @@ int Experiment::restart_failed_servers(const Orchestrator& orc) {
         // A primary without persistence restarted before its replica took over would come back
         // empty, and its replica would copy that: it waits (for a later call) until the cluster
         // no longer counts it as a primary.
-        if (orc.is_clustered() && orc.replicas() > 0 && primaries_now().count(s.address())) {
+        if (orc.is_clustered() && orc.replicas() > 0 && !taken_over(s.address())) {
             launch::log_info("database server " + s.name + " (" + s.address() +
                              ") is down; its replica has not taken over yet");
             continue;

@@ -165,7 +165,10 @@ FaultRun fault_run(Experiment& exp, const std::shared_ptr<Orchestrator>& db,
         out.failover_ms =
             std::chrono::duration<double, std::milli>(Clock::now() - killed_at).count();
     }
-    EXPECT_EQ(exp.restart_failed_servers(*db), 1);
+    // The killed server waits until the cluster has promoted its replica (a later call).
+    int restarted = 0;
+    EXPECT_TRUE(wait_until([&] { return (restarted += exp.restart_failed_servers(*db)) == 1; },
+                           std::chrono::seconds(30)));
     rejoined = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     stop = true;
