@@ -6,28 +6,15 @@
 #include <sstream>
 #include <vector>
 
+#include "core/text_table.h"
+
 namespace insitu::telemetry {
 namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
 
 std::string table(const Rows& rows) {
-    std::vector<std::size_t> w(rows[0].size(), 0);
-    for (const auto& r : rows)
-        for (std::size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
-    std::ostringstream out;
-    auto line = [&](const std::vector<std::string>& r) {
-        out << "|";
-        for (std::size_t c = 0; c < r.size(); ++c)
-            out << " " << r[c] << std::string(w[c] - r[c].size(), ' ') << " |";
-        out << "\n";
-    };
-    line(rows[0]);
-    out << "|";
-    for (auto x : w) out << std::string(x + 2, '-') << "|";
-    out << "\n";
-    for (std::size_t r = 1; r < rows.size(); ++r) line(rows[r]);
-    return out.str();
+    return core::text_table(rows);
 }
 
 std::string fixed(double v, int digits) {

@@ -85,6 +85,18 @@ void unpack_tensor(Client& c, const std::string& name, py::array out) {
     c.unpack_tensor(name, ptr, dims, type, layout);
 }
 
+// An array-like as an input tensor sent from its own memory (C or Fortran order; anything else
+// is copied to C order first); the array is kept alive in `keep` until the call returns.
+InputTensor input_of(const py::handle& h, const std::string& what, std::vector<py::array>& keep) {
+    py::array a = py::array::ensure(h);
+    if (!a) throw ParameterException(what + " is not array-like");
+    if (!c_order(a) && !f_order(a)) a = py::module_::import("numpy").attr("ascontiguousarray")(a);
+    InputTensor t{a.data(), shape_of(a), tensor_type_of(a.dtype()),
+                  c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous};
+    keep.push_back(std::move(a));
+    return t;
+}
+
 // The batch calls: lists of names and arrays, pipelined by the client (put: each array sent from
 // its own memory when contiguous; unpack: writeable contiguous arrays filled in place).
 void put_tensors(Client& c, const std::vector<std::string>& names, const py::list& data) {
@@ -94,14 +106,7 @@ void put_tensors(Client& c, const std::vector<std::string>& names, const py::lis
     std::vector<py::array> keep;  // alive until the call returns
     std::vector<InputTensor> ins;
     for (std::size_t i = 0; i < names.size(); ++i) {
-        py::array a = py::array::ensure(data[i]);
-        if (!a)
-            throw ParameterException("put_tensors: data for '" + names[i] + "' is not array-like");
-        if (!c_order(a) && !f_order(a))
-            a = py::module_::import("numpy").attr("ascontiguousarray")(a);
-        ins.push_back({a.data(), shape_of(a), tensor_type_of(a.dtype()),
-                       c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
-        keep.push_back(std::move(a));
+        ins.push_back(input_of(data[i], "put_tensors: data for '" + names[i] + "'", keep));
     }
     py::gil_scoped_release nogil;
     c.put_tensors(names, ins);
@@ -160,13 +165,7 @@ py::list run_model_arrays(Client& c, const std::string& name, const py::list& in
     std::vector<py::array> keep;  // alive until the call returns
     std::vector<InputTensor> ins;
     for (const py::handle& h : inputs) {
-        py::array a = py::array::ensure(h);
-        if (!a) throw ParameterException("run_model: an input of '" + name + "' is not array-like");
-        if (!c_order(a) && !f_order(a))
-            a = py::module_::import("numpy").attr("ascontiguousarray")(a);
-        ins.push_back({a.data(), shape_of(a), tensor_type_of(a.dtype()),
-                       c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
-        keep.push_back(std::move(a));
+        ins.push_back(input_of(h, "run_model: an input of '" + name + "'", keep));
     }
     py::list result;
     if (py::isinstance<py::int_>(outputs)) {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/text_table.h"
+
 namespace insitu::launch {
 
 Job& JobMonitor::add(Job job) {
@@ -63,21 +65,8 @@ std::string JobMonitor::table() const {
                         to_string(j.status),
                         j.returncode ? std::to_string(*j.returncode) : std::string("-")});
     }
-    std::vector<std::size_t> w(rows[0].size(), 0);
-    for (const auto& r : rows)
-        for (std::size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
     std::ostringstream out;
-    auto line = [&](const std::vector<std::string>& r) {
-        out << "|";
-        for (std::size_t c = 0; c < r.size(); ++c)
-            out << " " << r[c] << std::string(w[c] - r[c].size(), ' ') << " |";
-        out << "\n";
-    };
-    line(rows[0]);
-    out << "|";
-    for (auto x : w) out << std::string(x + 2, '-') << "|";
-    out << "\n";
-    for (std::size_t r = 1; r < rows.size(); ++r) line(rows[r]);
+    out << core::text_table(rows);
     for (const auto& j : jobs_)
         if (!j.message.empty()) out << j.name << " (" << j.step_id << "): " << j.message << "\n";
     return out.str();
