@@ -13,7 +13,8 @@ inline std::string text_table(const std::vector<std::vector<std::string>>& rows)
     if (rows.empty()) return "";
     std::vector<std::size_t> w(rows[0].size(), 0);
     for (const auto& r : rows)
-        for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], r[c].size());
+        for (std::size_t c = 0; c < r.size() && c < w.size(); ++c)
+            w[c] = std::max(w[c], r[c].size());
     std::ostringstream out;
     auto line = [&](const std::vector<std::string>& r) {
         out << "|";
