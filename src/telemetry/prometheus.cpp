@@ -76,6 +76,15 @@ std::string prometheus_text(const Snapshot& s) {
                  for (const auto& sh : s.shards)
                      emit({{"db", sh.db}, {"shard", sh.shard}}, sh.latest.up ? 1 : 0);
              });
+    e.family(
+        "insitu_shard_primary", "gauge",
+        "1 when the shard's server is a primary, 0 when a replica (INFO replication role; it "
+        "changes in a failover).",
+        [&](const Emit& emit) {
+            for (const auto& sh : s.shards)
+                if (sh.latest.up && !sh.latest.role.empty())
+                    emit({{"db", sh.db}, {"shard", sh.shard}}, sh.latest.role == "primary" ? 1 : 0);
+        });
     per_shard("insitu_shard_used_memory_bytes", "gauge", "INFO used_memory of the shard.",
               &ShardPoint::used_memory);
     per_shard("insitu_shard_connected_clients", "gauge",

@@ -197,6 +197,7 @@ void Reader::add_sample(const std::string& line) {
         p.keys = num(j, "keys");
         p.keyspace_hits = num(j, "keyspace_hits");
         p.keyspace_misses = num(j, "keyspace_misses");
+        p.role = str(j, "role");
         s.objects.clear();
         auto objs = j.find("objects");
         if (objs != j.end() && objs->is_array())

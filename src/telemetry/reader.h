@@ -29,6 +29,7 @@ struct ShardPoint {
     bool up = false;
     long long used_memory = 0, connected_clients = 0, ops_per_sec = 0, keys = 0, keyspace_hits = 0,
               keyspace_misses = 0;
+    std::string role;  // "primary" or "replica" ("" from servers without INFO replication)
 };
 
 struct ShardView {

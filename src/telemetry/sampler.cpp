@@ -32,6 +32,8 @@ void add_info(json& rec, const std::string& info) {
         std::string k = line.substr(0, colon), v = line.substr(colon + 1);
         for (const char* f : fields)
             if (k == f) rec[f] = to_number(v);
+        // A replica's role changes in a failover (OrchestratorOptions::replicas).
+        if (k == "role") rec["role"] = v == "master" ? "primary" : "replica";
         if (k.size() > 2 && k.rfind("db", 0) == 0 && v.rfind("keys=", 0) == 0)
             keys += to_number(v.substr(5, v.find(',') - 5));
     }

@@ -62,19 +62,19 @@ std::string status_tables(const Snapshot& s, double now) {
     for (const auto& j : s.jobs)
         if (!j.message.empty()) out << j.name << " (" << j.job_id << "): " << j.message << "\n";
     out << "\nDatabase shards\n";
-    Rows shards = {
-        {"DB", "Shard", "Address", "Up", "Memory", "Clients", "Ops/s", "Keys", "Hits", "Misses"}};
+    Rows shards = {{"DB", "Shard", "Address", "Up", "Role", "Memory", "Clients", "Ops/s", "Keys",
+                    "Hits", "Misses"}};
     for (const auto& sh : s.shards) {
         const auto& p = sh.latest;
         if (!p.up) {
             shards.push_back({sh.db, sh.shard, sh.address, "no (" + sh.error + ")", "-", "-", "-",
-                              "-", "-", "-"});
+                              "-", "-", "-", "-"});
             continue;
         }
-        shards.push_back({sh.db, sh.shard, sh.address, "yes", bytes(p.used_memory),
-                          std::to_string(p.connected_clients), std::to_string(p.ops_per_sec),
-                          std::to_string(p.keys), std::to_string(p.keyspace_hits),
-                          std::to_string(p.keyspace_misses)});
+        shards.push_back({sh.db, sh.shard, sh.address, "yes", p.role.empty() ? "-" : p.role,
+                          bytes(p.used_memory), std::to_string(p.connected_clients),
+                          std::to_string(p.ops_per_sec), std::to_string(p.keys),
+                          std::to_string(p.keyspace_hits), std::to_string(p.keyspace_misses)});
     }
     out << table(shards);
     auto objects = objects_by_name(s);

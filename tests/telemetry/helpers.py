@@ -183,7 +183,8 @@ SCHEMA = {
     "shard": {"db": str, "shard": str, "address": str, "up": bool},
 }
 SHARD_UP = {"used_memory": int, "connected_clients": int, "instantaneous_ops_per_sec": int,
-            "keys": int, "keyspace_hits": int, "keyspace_misses": int, "objects": list}
+            "keys": int, "keyspace_hits": int, "keyspace_misses": int, "objects": list,
+            "role": str}
 OBJECT = {"key": str, "type": str, "backend": str, "device": str, "tag": str, "calls": int,
           "errors": int, "duration_us": int, "samples": int}
 STATUSES = {"New", "Running", "Completed", "Failed", "Cancelled", "NeverStarted", "Queued"}

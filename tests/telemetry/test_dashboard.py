@@ -105,6 +105,7 @@ def test_dashboard_in_browser_live_and_after_end_and_metrics(exp_dir):
             info, models = read_shard(sh["address"], secrets)
             labels = {"db": "orchestrator", "shard": sh["shard"]}
             assert metric(samples, "insitu_shard_up", **labels) == [1]
+            assert metric(samples, "insitu_shard_primary", **labels) == [1]  # no replicas
             assert metric(samples, "insitu_shard_keys", **labels) == [info["keys"]]
             assert metric(samples, "insitu_shard_keyspace_misses_total", **labels) == [
                 info["keyspace_misses"]]

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "core/hash_slot.h"
@@ -461,6 +462,24 @@ TEST(Replicas, ModelAndScriptRunOnThePromotedReplicaWithIdenticalOutput) {
         EXPECT_EQ(info_field(addr[0], "replication", "master_port", auth),
                   addr[3].substr(addr[3].rfind(':') + 1));
         for (auto s : exp.get_status(*db)) EXPECT_EQ(s, Status::Running);
+        // The telemetry shows the roles as they are now (sampled every second).
+        auto latest_role = [&](const std::string& shard) {
+            std::istringstream lines(read_text(dir + "/.insitu/telemetry/samples.jsonl"));
+            std::string role;
+            for (std::string l; std::getline(lines, l);) {
+                if (l.find("\"shard\":\"" + shard + "\"") == std::string::npos) continue;
+                auto r = l.find("\"role\":\"");
+                role = r == std::string::npos ? "" : l.substr(r + 8, l.find('"', r + 8) - r - 8);
+            }
+            return role;
+        };
+        EXPECT_TRUE(wait_until(
+            [&] {
+                return latest_role("orchestrator_0") == "replica" &&
+                       latest_role("orchestrator_3") == "primary";
+            },
+            std::chrono::seconds(10)))
+            << latest_role("orchestrator_0") << " " << latest_role("orchestrator_3");
         exp.stop();
     }
     EXPECT_TRUE(processes_with(dir).empty());
