@@ -876,16 +876,13 @@ int Experiment::restart_failed_servers(const Orchestrator& orc) {
     auto taken_over = [&](const std::string& address) {
         for (const auto& a : d.addresses) {
             if (a == address) continue;
-            auto r = launch::db_command(a, {"CLUSTER", "SLOTS"}, 1000, auth);
-            if (!r || r->is_error()) continue;
+            auto map = launch::slot_map(a, auth, 1000);
+            if (!map) continue;
             long long covered = 0;
             bool owner = false;
-            for (const Reply& range : r->elements) {
-                if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
-                covered += range.elements[1].integer - range.elements[0].integer + 1;
-                owner = owner || range.elements[2].elements[0].str + ":" +
-                                         std::to_string(range.elements[2].elements[1].integer) ==
-                                     address;
+            for (const auto& range : *map) {
+                covered += range.last - range.first + 1;
+                owner = owner || range.primary == address;
             }
             if (covered == 16384 && !owner) return true;
         }

@@ -45,6 +45,23 @@ std::string node_id(const std::string& address, const DbAuth& auth) {
     return must(address, {"CLUSTER", "MYID"}, auth).str;
 }
 
+std::optional<std::vector<SlotRange>> slot_map(const std::string& address, const DbAuth& auth,
+                                               int timeout_ms) {
+    auto r = db_command(address, {"CLUSTER", "SLOTS"}, timeout_ms, auth);
+    if (!r || r->is_error()) return std::nullopt;
+    std::vector<SlotRange> out;
+    for (const Reply& range : r->elements) {
+        if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
+        const Reply& owner = range.elements[2];
+        std::string host = owner.elements[0].str;
+        // An unknown endpoint ("" or "?") is the node asked (Redis's own convention).
+        if (host.empty() || host == "?") host = core::parse_address(address).host;
+        out.push_back({range.elements[0].integer, range.elements[1].integer,
+                       host + ":" + std::to_string(owner.elements[1].integer)});
+    }
+    return out;
+}
+
 void form_cluster(const std::vector<std::string>& addresses, int primaries, const DbAuth& auth) {
     const int total = static_cast<int>(addresses.size());
     const int n = primaries;
@@ -168,14 +185,11 @@ void verify_cluster(const std::vector<std::string>& addresses, int primaries, co
     }
     // A write and a read on every primary, with a key of a slot it owns (from the slot map: after
     // a failover the primaries are not the first `n` addresses).
-    const Reply map = must(addresses[0], {"CLUSTER", "SLOTS"}, auth);
-    for (const Reply& range : map.elements) {
-        if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
-        const Reply& owner = range.elements[2];
-        std::string host = owner.elements[0].str;
-        if (host.empty() || host == "?") host = core::parse_address(addresses[0]).host;
-        const std::string a = host + ":" + std::to_string(owner.elements[1].integer);
-        const long long lo = range.elements[0].integer, hi = range.elements[1].integer;
+    const auto map = slot_map(addresses[0], auth);
+    if (!map) throw LaunchError("database node " + addresses[0] + " did not answer CLUSTER SLOTS");
+    for (const SlotRange& range : *map) {
+        const std::string& a = range.primary;
+        const long long lo = range.first, hi = range.last;
         std::string key;
         for (int k = 0; key.empty() && k < 1'000'000; ++k) {
             std::string cand = "__insitu_check__" + std::to_string(k);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,16 @@ void verify_cluster(const std::vector<std::string>& addresses, int primaries,
                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 // The node id a node reports for itself (CLUSTER MYID).
 std::string node_id(const std::string& address, const DbAuth& auth);
+
+// One range of the slot map: slots [first, last] and the "host:port" of the primary serving them.
+struct SlotRange {
+    long long first = 0, last = 0;
+    std::string primary;
+};
+// The slot map as the node at `address` sees it (CLUSTER SLOTS); nullopt when it does not answer
+// or answers an error.
+std::optional<std::vector<SlotRange>> slot_map(const std::string& address, const DbAuth& auth,
+                                               int timeout_ms = 2000);
 // The first slot owned by node i of n (node i owns [first(i), first(i+1)) ).
 int first_slot(int i, int n);
 
