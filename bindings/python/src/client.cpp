@@ -97,6 +97,37 @@ InputTensor input_of(const py::handle& h, const std::string& what, std::vector<p
     return t;
 }
 
+// Arrays allocated while the client reads (get_tensors, run_model with an output count): numpy
+// owns them, shaped by the reply; bfloat16 ones are converted once the read is done. allocate()
+// runs on the client's thread without the GIL.
+struct NewArrays {
+    explicit NewArrays(std::size_t n) : arrays(n), bf16(n, 0) {}
+    void* allocate(std::size_t i, TensorType type, const std::vector<std::size_t>& dims) {
+        py::gil_scoped_acquire gil;
+        bf16[i] = type == TensorType::BFloat16;
+        py::array a = array_for(type, dims);
+        void* p = a.mutable_data();
+        arrays[i] = std::move(a);
+        return p;
+    }
+    py::list finish() const {
+        py::list out;
+        for (std::size_t i = 0; i < arrays.size(); ++i)
+            out.append(bf16[i] ? from_bfloat16(arrays[i].cast<py::array>()) : arrays[i]);
+        return out;
+    }
+    std::vector<py::object> arrays;
+    std::vector<char> bf16;
+};
+
+// A caller's array filled in place: writeable and C- or Fortran-contiguous (`what` names it).
+OutputTensor output_of(py::array a, const std::string& what) {
+    if (!a.writeable()) throw ParameterException(what + " is read-only");
+    if (!c_order(a) && !f_order(a)) throw ParameterException(what + " must be contiguous");
+    return {a.mutable_data(), shape_of(a), tensor_type_of(a.dtype()),
+            c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous};
+}
+
 // The batch calls: lists of names and arrays, pipelined by the client (put: each array sent from
 // its own memory when contiguous; unpack: writeable contiguous arrays filled in place).
 void put_tensors(Client& c, const std::vector<std::string>& names, const py::list& data) {
@@ -121,15 +152,8 @@ void unpack_tensors(Client& c, const std::vector<std::string>& names, const py::
         if (!py::isinstance<py::array>(results[i]))
             throw ParameterException("unpack_tensors: the result for '" + names[i] +
                                      "' is not a numpy array");
-        py::array a = py::reinterpret_borrow<py::array>(results[i]);
-        if (!a.writeable())
-            throw ParameterException("unpack_tensors: the array for '" + names[i] +
-                                     "' is read-only");
-        if (!c_order(a) && !f_order(a))
-            throw ParameterException("unpack_tensors: the array for '" + names[i] +
-                                     "' must be contiguous");
-        outs.push_back({a.mutable_data(), shape_of(a), tensor_type_of(a.dtype()),
-                        c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
+        outs.push_back(output_of(py::reinterpret_borrow<py::array>(results[i]),
+                                 "unpack_tensors: the array for '" + names[i] + "'"));
     }
     py::gil_scoped_release nogil;  // `results` (the caller's) keeps the arrays alive
     c.unpack_tensors(names, outs);
@@ -137,24 +161,15 @@ void unpack_tensors(Client& c, const std::vector<std::string>& names, const py::
 
 // New numpy arrays (as get_tensor returns them), read with one pipelined batch call.
 py::list get_tensors(Client& c, const std::vector<std::string>& names) {
-    std::vector<py::object> arrays(names.size());
-    std::vector<char> bf16(names.size(), 0);
+    NewArrays made(names.size());
     {
         py::gil_scoped_release nogil;
         c.get_tensors_into(
             names, [&](std::size_t i, TensorType type, const std::vector<std::size_t>& dims) {
-                py::gil_scoped_acquire gil;
-                bf16[i] = type == TensorType::BFloat16;
-                py::array a = array_for(type, dims);
-                void* p = a.mutable_data();
-                arrays[i] = std::move(a);
-                return p;
+                return made.allocate(i, type, dims);
             });
     }
-    py::list out;
-    for (std::size_t i = 0; i < arrays.size(); ++i)
-        out.append(bf16[i] ? from_bfloat16(arrays[i].cast<py::array>()) : arrays[i]);
-    return out;
+    return made.finish();
 }
 
 // The one-round-trip run_model: `inputs` are array-likes (sent from their own memory when
@@ -171,35 +186,23 @@ py::list run_model_arrays(Client& c, const std::string& name, const py::list& in
     if (py::isinstance<py::int_>(outputs)) {
         const long long n = outputs.cast<long long>();
         if (n <= 0) throw ParameterException("run_model: the number of outputs must be positive");
-        std::vector<py::object> arrays(static_cast<std::size_t>(n));
-        std::vector<char> bf16(static_cast<std::size_t>(n), 0);
+        NewArrays made(static_cast<std::size_t>(n));
         {
             py::gil_scoped_release nogil;
             c.run_model_into(
                 name, ins, static_cast<std::size_t>(n),
                 [&](std::size_t i, TensorType type, const std::vector<std::size_t>& dims) -> void* {
-                    py::gil_scoped_acquire gil;
-                    bf16[i] = type == TensorType::BFloat16;
-                    py::array a = array_for(type, dims);
-                    void* p = a.mutable_data();
-                    arrays[i] = std::move(a);
-                    return p;
+                    return made.allocate(i, type, dims);
                 });
         }
-        for (std::size_t i = 0; i < arrays.size(); ++i)
-            result.append(bf16[i] ? from_bfloat16(arrays[i].cast<py::array>()) : arrays[i]);
-        return result;
+        return made.finish();
     }
     std::vector<OutputTensor> outs;
     for (const py::handle& h : outputs) {
         if (!py::isinstance<py::array>(h))
             throw ParameterException("run_model: outputs must be a count or a list of arrays");
         py::array a = py::reinterpret_borrow<py::array>(h);
-        if (!a.writeable()) throw ParameterException("run_model: an output array is read-only");
-        if (!c_order(a) && !f_order(a))
-            throw ParameterException("run_model: the output arrays must be contiguous");
-        outs.push_back({a.mutable_data(), shape_of(a), tensor_type_of(a.dtype()),
-                        c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous});
+        outs.push_back(output_of(a, "run_model: an output array"));
         result.append(a);
     }
     py::gil_scoped_release nogil;
