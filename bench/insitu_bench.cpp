@@ -83,6 +83,7 @@ struct Options {
     int durable = 0;  // SR_DURABLE_REPLICAS of the clients
     int frequency = 10;
     bool cluster = false;
+    int shm = 0;  // 1: the shared-memory path for every tensor size (SR_SHM_MIN_BYTES=1)
 };
 
 Options parse(int argc, char** argv) {
@@ -123,6 +124,8 @@ Options parse(int argc, char** argv) {
             o.durable = std::stoi(v);
         else if (k == "--frequency")
             o.frequency = std::stoi(v);
+        else if (k == "--shm")
+            o.shm = std::stoi(v);
         else
             throw std::invalid_argument("unknown option " + k);
     }
@@ -185,12 +188,17 @@ void print(const Options& o, const Result& r, const char* put_name, const char* 
 std::string g_ca_file;
 // --durable N: every write waits for N replicas (SR_DURABLE_REPLICAS).
 int g_durable = 0;
+// --shm 1: tensors of any size through shared memory; 0 (default): the socket path, so that
+// the transport a row measures is the one it names.
+int g_shm = 0;
 
 std::unique_ptr<insitu::Client> connect(const std::string& address, bool cluster = false) {
     auto cfg = insitu::ConfigOptions::create_empty();
     cfg->override_string_option("SSDB", address);
     cfg->override_string_option("SR_DB_TYPE", cluster ? "Clustered" : "Standalone");
     if (!g_ca_file.empty()) cfg->override_string_option("SR_TLS_CA_FILE", g_ca_file);
+    cfg->override_integer_option("SR_SHM", g_shm);
+    if (g_shm) cfg->override_integer_option("SR_SHM_MIN_BYTES", 1);
     if (g_durable > 0) {
         cfg->override_integer_option("SR_DURABLE_REPLICAS", g_durable);
         cfg->override_integer_option("SR_DURABLE_TIMEOUT", 10000);
@@ -661,6 +669,7 @@ int main(int argc, char** argv) try {
     Options o = parse(argc, argv);
     g_ca_file = o.ca;
     g_durable = o.durable;
+    g_shm = o.shm;
     if (o.scenario == "certs") {
         if (o.dir.empty()) throw std::invalid_argument("certs needs --dir");
         insitu::tls::generate_experiment_certs(o.dir);

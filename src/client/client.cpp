@@ -94,6 +94,12 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     reads.from_replicas = int_option(cfg, "SR_READ_FROM_REPLICAS", 0, 0) != 0;
     router = std::make_unique<client::Router>(std::move(seeds), cluster, t, *log,
                                               std::move(credentials), durable, reads);
+    // insitu's own: the shared-memory path to a server on this host (docs/shared-memory.md).
+    client::ShmPolicy shm;
+    shm.enabled = int_option(cfg, "SR_SHM", 1, 0) != 0;
+    shm.min_bytes = static_cast<std::size_t>(
+        int_option(cfg, "SR_SHM_MIN_BYTES", static_cast<long long>(shm.min_bytes), 1));
+    router->set_shm_policy(shm);
     log->log(LogLevel::Debug, "new client connected to " + router->describe());
 }
 
@@ -151,6 +157,9 @@ void prepare_put(PreparedPut& out, std::string key, const void* data,
         blob = std::string_view(out.staging.get(), bytes);
     }
     out.key = std::move(key);
+    out.type = type;
+    out.dims = dims;
+    out.blob = blob;
     build_tensorset(out.command, out.key, type, dims, blob);
 }
 
@@ -206,8 +215,12 @@ void Client::put_tensor(const std::string& name, const void* data,
     impl_->router->on_key_write(
         key,
         [&](Connection& c) {
-            c.send(put.command);
-            Reply r = c.read_reply();
+            Reply r;
+            // Through the server's shared memory when it is on this host; else the socket.
+            if (!client::shm_put(c, key, put.type, put.dims, put.blob, r)) {
+                c.send(put.command);
+                r = c.read_reply();
+            }
             if (r.is_error()) {
                 client::check_retryable_error(r.str);
                 throw DatabaseException("put_tensor " + client::key_label(name, key) +

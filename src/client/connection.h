@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "client/credentials.h"
+#include "client/shm_transport.h"
 #include "core/address.h"
 #include "resp/writer.h"
 #include "tls/tls_stream.h"
@@ -98,6 +99,11 @@ class Connection {
     void skip(std::size_t n);
     void expect_crlf();
 
+    // The shared-memory tensor path on this connection (client/shm_transport.h).
+    ShmLink& shm() { return shm_; }
+    const ShmPolicy& shm_policy() const { return shm_policy_; }
+    void set_shm_policy(const ShmPolicy& p) { shm_policy_ = p; }
+
     // True while a command was sent and its reply not completely consumed.
     bool pending() const { return pending_; }
     void reply_done() { pending_ = false; }
@@ -141,6 +147,8 @@ class Connection {
     std::size_t largest_arg_ = 0;  // of the last command sent (iovec sizes, an upper bound)
     std::string last_command_;     // its name, for NOPERM messages
     bool password_not_needed_ = false;
+    ShmPolicy shm_policy_;
+    ShmLink shm_;
 };
 
 }  // namespace insitu::client

@@ -254,6 +254,7 @@ Connection& Router::connection(std::size_t node, Clock::time_point deadline) {
 
 std::unique_ptr<Connection> Router::open(const core::Address& address, milliseconds budget) {
     auto c = Connection::open(address, credentials_, budget, timing_.socket_timeout_ms);
+    c->set_shm_policy(shm_);
     if (c->password_not_needed() && !warned_password_not_needed_) {
         warned_password_not_needed_ = true;
         log_.log(LogLevel::Info, "WARNING: a database password is set, but the database at " +
@@ -569,6 +570,12 @@ std::string Router::describe() const {
         start = s;
     }
     return out;
+}
+
+void Router::set_shm_policy(const ShmPolicy& p) {
+    shm_ = p;
+    for (auto& n : nodes_)
+        if (n.conn) n.conn->set_shm_policy(p);
 }
 
 }  // namespace insitu::client

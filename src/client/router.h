@@ -115,6 +115,8 @@ class Router {
 
     const Timing& timing() const { return timing_; }
     std::string describe() const;
+    // SR_SHM / SR_SHM_MIN_BYTES for every connection, open or future (client/shm_transport.h).
+    void set_shm_policy(const ShmPolicy& p);
 
   private:
     struct Node {
@@ -150,6 +152,7 @@ class Router {
     Timing timing_;
     Durability durability_;
     ReadPolicy reads_;
+    ShmPolicy shm_;
     // Replicas (node indexes) of each primary node index, from the slot map.
     std::vector<std::vector<int>> replicas_of_;
     unsigned replica_pick_ = 0;  // spreads reads over a primary's replicas

@@ -47,7 +47,11 @@ void throw_reply_error(const std::string& error, const std::string& label,
 
 TensorMeta begin_tensorget(Connection& c, const std::string& key, const std::string& name,
                            const char* call) {
-    c.send({"AI.TENSORGET", key, "META", "BLOB"});
+    // A tensor held in the server's shared-memory arena is then answered with its block.
+    if (shm_active(c))
+        c.send({"AI.TENSORGET", key, "META", "BLOB", "SHM"});
+    else
+        c.send({"AI.TENSORGET", key, "META", "BLOB"});
     return read_tensorget_head(c, key, name, call);
 }
 
@@ -90,6 +94,23 @@ TensorMeta read_tensor_meta(Connection& c, const Head& top) {
             if (h.kind != '$' || h.value < 0) protocol(c, "blob is not a bulk string");
             m.blob_size = static_cast<std::size_t>(h.value);
             return m;
+        } else if (core::iequals(field, "shm")) {
+            // [offset, size, tag] of the block holding the bytes, last like a blob.
+            if (i + 2 != top.value || !have_type || !have_shape)
+                protocol(c, "shm before dtype and shape");
+            Head h = c.read_head();
+            if (h.kind != '*' || h.value != 3) protocol(c, "shm is not [offset, size, tag]");
+            long long v[3];
+            for (auto& x : v) {
+                Head n = c.read_head();
+                if (n.kind != ':') protocol(c, "shm is not [offset, size, tag]");
+                x = n.value;
+            }
+            if (v[0] < 0 || v[1] < 0) protocol(c, "negative shm offset or size");
+            shm_begin_read(c, static_cast<std::size_t>(v[0]), static_cast<std::size_t>(v[1]),
+                           static_cast<std::uint64_t>(v[2]));
+            m.blob_size = static_cast<std::size_t>(v[1]);
+            return m;
         } else {
             protocol(c, "unknown field '" + field + "'");
         }
@@ -98,12 +119,20 @@ TensorMeta read_tensor_meta(Connection& c, const Head& top) {
 }
 
 void read_blob(Connection& c, void* dst, std::size_t n) {
+    if (shm_finish_read(c, dst)) {
+        c.reply_done();
+        return;
+    }
     c.read_into(dst, n);
     c.expect_crlf();
     c.reply_done();
 }
 
 void discard_blob(Connection& c, std::size_t n) {
+    if (shm_finish_read(c, nullptr)) {
+        c.reply_done();
+        return;
+    }
     c.skip(n);
     c.expect_crlf();
     c.reply_done();

@@ -56,6 +56,9 @@ void discard_blob(Connection& c, std::size_t n);
 // Fortran layouts) and the AI.TENSORSET that references them (movable: the writer keeps offsets).
 struct PreparedPut {
     std::string key;
+    TensorType type = TensorType::Invalid;
+    std::vector<std::size_t> dims;
+    std::string_view blob;  // the row-major bytes (the caller's or staging)
     std::unique_ptr<char[]> staging;
     resp::CommandWriter command;
 };

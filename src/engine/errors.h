@@ -31,6 +31,10 @@ inline constexpr const char* empty_tensor_key = "ERR tensor key is empty or in a
 // insitu additions (the peer crashed or allocated 2^64 bytes instead of answering)
 inline constexpr const char* shape_overflow = "ERR tensor shape is too large (size overflows)";
 inline constexpr const char* too_many_dims = "ERR too many dimensions in tensor shape (max 32)";
+inline constexpr const char* shm_args =
+    "ERR SHM takes a block offset and tag: AI.TENSORSET key type dims... SHM <offset> <tag>";
+inline constexpr const char* shm_string = "ERR SHM does not carry STRING tensors (use BLOB)";
+inline constexpr const char* shm_get = "ERR SHM needs META and BLOB in 'AI.TENSORGET' command";
 }  // namespace msg
 
 }  // namespace insitu::engine

@@ -61,6 +61,10 @@ TensorSetArgs parse_tensorset(std::span<const std::string_view> args, const Tens
             a.source = TensorSetArgs::Source::values;
             break;
         }
+        if (core::iequals(args[i], "SHM")) {
+            a.source = TensorSetArgs::Source::shm;
+            break;
+        }
         auto d = core::parse_ll(args[i]);
         if (!d || *d <= 0) fail(msg::bad_shape);
         if (a.dims.size() == k_max_rank) fail(msg::too_many_dims);
@@ -81,6 +85,11 @@ TensorSetArgs parse_tensorset(std::span<const std::string_view> args, const Tens
     switch (a.source) {
         case TensorSetArgs::Source::blob:
             if (args.size() - i != 2) fail(msg::blob_arg);
+            a.data_index = i + 1;
+            break;
+        case TensorSetArgs::Source::shm:
+            if (args.size() - i != 3) fail(msg::shm_args);
+            if (a.dtype == TensorType::String) fail(msg::shm_string);
             a.data_index = i + 1;
             break;
         case TensorSetArgs::Source::values:
@@ -186,8 +195,8 @@ BlobPtr build_blob(const TensorSetArgs& a, std::span<const std::string_view> arg
 }
 
 TensorGetArgs parse_tensorget(std::span<const std::string_view> args) {
-    // args: key [META] [BLOB | VALUES]  (at most two options)
-    if (args.size() < 1 || args.size() > 3)
+    // args: key [META] [BLOB | VALUES] [SHM]  (SHM: insitu, see TensorGetArgs)
+    if (args.size() < 1 || args.size() > 4)
         fail("ERR wrong number of arguments for 'AI.TENSORGET' command");
     TensorGetArgs g;
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -197,9 +206,12 @@ TensorGetArgs parse_tensorget(std::span<const std::string_view> args) {
             g.blob = true;
         else if (core::iequals(args[i], "VALUES"))
             g.values = true;
+        else if (core::iequals(args[i], "SHM"))
+            g.shm = true;
         else
             fail(msg::bad_format);
     }
+    if (g.shm && !(g.meta && g.blob)) fail(msg::shm_get);
     if (g.blob && g.values) fail(msg::both_formats);
     if (!g.meta && !g.blob && !g.values) g.meta = g.blob = true;
     return g;

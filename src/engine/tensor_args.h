@@ -13,8 +13,10 @@ namespace insitu::engine {
 struct TensorSetArgs {
     TensorType dtype = TensorType::Invalid;
     std::vector<std::int64_t> dims;
-    enum class Source { zeros, blob, values } source = Source::zeros;
-    std::size_t data_index = 0;  // args index of the BLOB payload or of the first value
+    // shm (insitu): "SHM <offset> <tag>", a block of the server's shared-memory arena that a
+    // client on the same host filled (engine/shm_arena.h).
+    enum class Source { zeros, blob, values, shm } source = Source::zeros;
+    std::size_t data_index = 0;  // args index of the BLOB payload, first value or SHM offset
     std::size_t count = 1;       // number of elements
     std::size_t nbytes = 0;      // blob size for fixed-size dtypes (0 for STRING)
 };
@@ -38,6 +40,9 @@ struct TensorGetArgs {
     bool meta = false;
     bool blob = false;
     bool values = false;
+    // insitu: "SHM" with META BLOB: a tensor held in the shared-memory arena is answered with
+    // its block ("shm" [offset, size, tag]) instead of its bytes; other tensors as BLOB.
+    bool shm = false;
 };
 TensorGetArgs parse_tensorget(std::span<const std::string_view> args);
 

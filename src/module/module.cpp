@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <sys/resource.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,7 @@
 #include "module/host_services.h"
 #include "module/module_config.h"
 #include "module/redis_api/redis_module_api.h"
+#include "module/shm/shm_store.h"
 #include "module/types/model_type.h"
 #include "module/types/tensor_type.h"
 
@@ -44,6 +46,9 @@ constexpr std::string_view k_known_args[] = {
     "BACKEND_MEMORY_LIMIT",
     "TENSOR_ALLOC_LIMIT",  // insitu: max bytes of a tensor the server allocates (zeros/VALUES)
     "WAIT",                // insitu: ON (default) / OFF registers AI._WAIT or not
+    "SHM",                 // insitu: ON (default) / OFF: the shared-memory tensor path
+    "SHM_SIZE_MB",         // insitu: arena size (default: the host's memory; sparse)
+    "SHM_RETAIN_MB",       // insitu: freed arena memory kept resident for reuse (default 256)
 };
 
 // Validates and applies the numeric options (RedisAI's rules: counts > 0, chunk size > 0,
@@ -108,6 +113,25 @@ bool parse_load_args(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
                 return false;
             }
             set_wait_enabled(v == "ON");
+        }
+        if (key == "SHM") {
+            const std::string v = core::to_upper(val);
+            if (v != "ON" && v != "OFF") {
+                RedisModule_Log(ctx, "warning", "insitu: SHM must be ON or OFF (got '%s')",
+                                val.c_str());
+                return false;
+            }
+            shm_settings().enabled = v == "ON";
+        }
+        if (key == "SHM_SIZE_MB" || key == "SHM_RETAIN_MB") {
+            auto n = core::parse_ull(val);
+            if (!n || (key == "SHM_SIZE_MB" && *n == 0) || *n > (std::uint64_t{1} << 30)) {
+                RedisModule_Log(ctx, "warning", "insitu: %s must be a number of MiB (got '%s')",
+                                key.c_str(), val.c_str());
+                return false;
+            }
+            (key == "SHM_SIZE_MB" ? shm_settings().capacity : shm_settings().retain) =
+                static_cast<std::size_t>(*n) << 20;
         }
         if (!apply_numeric_arg(ctx, key, val)) return false;
         if (key == "BACKENDSPATH") config().backends_path = val;
@@ -213,6 +237,7 @@ void info_callback(RedisModuleInfoCtx* ctx, int /*for_crash_report*/) {
     RedisModule_InfoAddSection(ctx, "wait");
     RedisModule_InfoAddFieldCString(ctx, "wait_command", wait_enabled() ? "on" : "off");
     RedisModule_InfoAddFieldLongLong(ctx, "waiting_clients", waiting_clients());
+    add_shm_info(ctx);
 }
 
 }  // namespace
@@ -238,6 +263,7 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
         return REDISMODULE_ERR;
     }
     init_wait();
+    init_shm(ctx);
     for (const auto& c : command_table()) {
         if (!command_enabled(c)) continue;
         if (RedisModule_CreateCommand(ctx, c.name, c.handler, c.flags, c.first_key, c.last_key,

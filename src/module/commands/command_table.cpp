@@ -8,6 +8,7 @@
 #include "module/commands/info_config_commands.h"
 #include "module/commands/model_commands.h"
 #include "module/commands/script_commands.h"
+#include "module/commands/shm_commands.h"
 #include "module/commands/tensor_commands.h"
 #include "module/commands/wait_command.h"
 
@@ -44,6 +45,9 @@ const std::vector<CommandSpec>& command_table() {
         {"AI.CONFIG", config_command, "write", 0, 0, 0},
         // insitu's extension: blocks until a condition on the key holds (wait_command.h).
         {"AI._WAIT", wait_command, "readonly", 1, 1, 1, k_reads},
+        // insitu's shared-memory path for clients on the server's host (shm_commands.h).
+        {"AI._SHM", shm_hello_command, "readonly fast", 0, 0, 0},
+        {"AI._SHMALLOC", shm_alloc_command, "write deny-oom", 0, 0, 0},
     };
     return table;
 }

@@ -89,6 +89,8 @@ int dag(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, engine::DagFlav
                     if (op_args.size() < 2)
                         fail("ERR wrong number of arguments for 'AI.TENSORSET' command");
                     auto a = engine::parse_tensorset(op_args, config().tensor_limits);
+                    if (a.source == engine::TensorSetArgs::Source::shm)
+                        fail("ERR SHM is not supported inside a DAG (use BLOB)");
                     engine::Tensor t;
                     t.dtype = a.dtype;
                     t.dims = a.dims;

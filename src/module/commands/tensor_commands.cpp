@@ -10,9 +10,11 @@
 #include "engine/errors.h"
 #include "engine/tensor_args.h"
 #include "module/commands/args.h"
+#include "module/commands/shm_commands.h"
 #include "module/commands/wait_command.h"
 #include "module/module_config.h"
 #include "module/redis_blob.h"
+#include "module/shm/shm_store.h"
 #include "module/types/tensor_type.h"
 
 namespace insitu::module {
@@ -94,6 +96,23 @@ void reply_values(RedisModuleCtx* ctx, const engine::Tensor& t) {
 }  // namespace
 
 void reply_tensor(RedisModuleCtx* ctx, const engine::Tensor& t, const engine::TensorGetArgs& g) {
+    auto* shm = g.shm ? dynamic_cast<const ShmBlob*>(t.blob.get()) : nullptr;
+    if (shm) {  // the client copies the bytes out of the arena itself
+        shm_count_get();
+        RedisModule_ReplyWithArray(ctx, 6);
+        RedisModule_ReplyWithCString(ctx, "dtype");
+        std::string_view name = wire_name(t.dtype);
+        RedisModule_ReplyWithStringBuffer(ctx, name.data(), name.size());
+        RedisModule_ReplyWithCString(ctx, "shape");
+        RedisModule_ReplyWithArray(ctx, static_cast<long>(t.dims.size()));
+        for (auto d : t.dims) RedisModule_ReplyWithLongLong(ctx, d);
+        RedisModule_ReplyWithCString(ctx, "shm");
+        RedisModule_ReplyWithArray(ctx, 3);
+        RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(shm->block().offset));
+        RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(t.data().size()));
+        RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(shm->block().tag));
+        return;
+    }
     if (g.meta) {
         RedisModule_ReplyWithArray(ctx, (g.blob || g.values) ? 6 : 4);
         RedisModule_ReplyWithCString(ctx, "dtype");
@@ -113,6 +132,7 @@ int tensorset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     if (argc < 4) return RedisModule_WrongArity(ctx);
     auto args = arg_views(argv, argc);
     std::unique_ptr<engine::Tensor> tensor;
+    bool from_shm = false;
     try {
         auto a = engine::parse_tensorset(args, config().tensor_limits);
         tensor = std::make_unique<engine::Tensor>();
@@ -124,6 +144,9 @@ int tensorset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
             // one more than the args index, which skips the command name).
             tensor->blob =
                 std::make_shared<RedisStringBlob>(ctx, argv[a.data_index + 1], /*retain=*/true);
+        } else if (a.source == engine::TensorSetArgs::Source::shm) {
+            from_shm = true;
+            tensor->blob = take_shm_blob(ctx, a, args[a.data_index], args[a.data_index + 1]);
         } else {
             tensor->blob = engine::build_blob(a, args);
         }
@@ -137,15 +160,21 @@ int tensorset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     RedisModuleKey* key = open_tensor_key(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE,
                                           /*must_exist=*/false, &existing);
     if (!key) return REDISMODULE_OK;  // error already sent; keyspace untouched
+    const engine::Tensor* stored = tensor.get();
     RedisModule_ModuleTypeSetValue(key, tensor_type(), tensor.release());
-    RedisModule_CloseKey(key);
     notify_written(ctx, "ai.tensorset", argv[1]);
-    RedisModule_ReplicateVerbatim(ctx);
+    if (from_shm) {
+        shm_count_put();
+        replicate_shm_tensorset(ctx, argv[1], *stored);
+    } else {
+        RedisModule_ReplicateVerbatim(ctx);
+    }
+    RedisModule_CloseKey(key);
     return RedisModule_ReplyWithSimpleString(ctx, "OK");
 }
 
 int tensorget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
-    if (argc < 2 || argc > 4) return RedisModule_WrongArity(ctx);
+    if (argc < 2 || argc > 5) return RedisModule_WrongArity(ctx);
     engine::TensorGetArgs g;
     try {
         g = engine::parse_tensorget(arg_views(argv, argc));

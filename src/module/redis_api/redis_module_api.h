@@ -47,6 +47,8 @@ extern "C" {
 #define REDISMODULE_CTX_FLAGS_MULTI (1 << 1)
 #define REDISMODULE_CTX_FLAGS_LUA (1 << 0)
 #define REDISMODULE_CTX_FLAGS_CLUSTER (1 << 5)
+#define REDISMODULE_CTX_FLAGS_AOF (1 << 6)
+#define REDISMODULE_CTX_FLAGS_MAXMEMORY (1 << 8)
 #define REDISMODULE_CTX_FLAGS_LOADING (1 << 13)
 #define REDISMODULE_CTX_FLAGS_DENY_BLOCKING (1 << 21)
 
@@ -65,6 +67,25 @@ typedef struct RedisModuleCallReply RedisModuleCallReply;
 typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
 typedef struct RedisModuleCommand RedisModuleCommand;
 typedef struct RedisModuleUser RedisModuleUser;
+typedef struct RedisModuleServerInfoData RedisModuleServerInfoData;
+
+// Server events (SubscribeToServerEvent): the client-change event and its version-1 data.
+typedef struct RedisModuleEvent {
+    uint64_t id;
+    uint64_t dataver;
+} RedisModuleEvent;
+#define REDISMODULE_EVENT_CLIENT_CHANGE 4
+#define REDISMODULE_SUBEVENT_CLIENT_CHANGE_DISCONNECTED 1
+typedef struct RedisModuleClientInfoV1 {
+    uint64_t version;
+    uint64_t flags;
+    uint64_t id;
+    char addr[46];
+    uint16_t port;
+    uint16_t db;
+} RedisModuleClientInfoV1;
+typedef void (*RedisModuleEventCallback)(RedisModuleCtx* ctx, RedisModuleEvent eid,
+                                         uint64_t subevent, void* data);
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
 typedef void* (*RedisModuleTypeLoadFunc)(RedisModuleIO* rdb, int encver);
@@ -296,7 +317,19 @@ typedef struct RedisModuleCommandInfo {
     X(RedisModuleBlockedClient*, GetBlockedClientHandle, (RedisModuleCtx * ctx), "5.0", nullptr,   \
       "AI._WAIT is unavailable (clients poll)")                                                    \
     X(void, SetDisconnectCallback, (RedisModuleBlockedClient * bc, RedisModuleDisconnectFunc cb),  \
-      "5.0", nullptr, "AI._WAIT is unavailable (clients poll)")
+      "5.0", nullptr, "AI._WAIT is unavailable (clients poll)")                                    \
+    X(unsigned long long, GetClientId, (RedisModuleCtx * ctx), "5.0", nullptr,                     \
+      "no shared-memory tensor path (clients use the socket)")                                     \
+    X(int, SubscribeToServerEvent,                                                                 \
+      (RedisModuleCtx * ctx, RedisModuleEvent event, RedisModuleEventCallback cb), "6.0", nullptr, \
+      "no shared-memory tensor path (clients use the socket)")                                     \
+    X(RedisModuleServerInfoData*, GetServerInfo, (RedisModuleCtx * ctx, const char* section),      \
+      "6.0", nullptr, "shared-memory puts are always replicated as BLOB")                          \
+    X(void, FreeServerInfo, (RedisModuleCtx * ctx, RedisModuleServerInfoData * data), "6.0",       \
+      nullptr, "shared-memory puts are always replicated as BLOB")                                 \
+    X(long long, ServerInfoGetFieldSigned,                                                         \
+      (RedisModuleServerInfoData * data, const char* field, int* out_err), "6.0", nullptr,         \
+      "shared-memory puts are always replicated as BLOB")
 
 #define INSITU_DECLARE_API(ret, name, args) extern ret(*RedisModule_##name) args;
 INSITU_REDIS_API(INSITU_DECLARE_API)

@@ -1,0 +1,116 @@
+#include "module/commands/shm_commands.h"
+
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "core/proc_stat.h"
+#include "core/text.h"
+#include "engine/errors.h"
+#include "module/commands/args.h"
+#include "module/shm/shm_store.h"
+
+namespace insitu::module {
+namespace {
+
+// Redis itself drops what a command propagates when there is no AOF and no replication backlog;
+// checking first avoids building a copy of the tensor for nothing.
+bool replication_stream_consumed(RedisModuleCtx* ctx) {
+    if (RedisModule_GetContextFlags(ctx) & REDISMODULE_CTX_FLAGS_AOF) return true;
+    if (!RedisModule_GetServerInfo || !RedisModule_ServerInfoGetFieldSigned ||
+        !RedisModule_FreeServerInfo)
+        return true;
+    RedisModuleServerInfoData* info = RedisModule_GetServerInfo(ctx, "replication");
+    if (!info) return true;
+    int err = 0;
+    long long active = RedisModule_ServerInfoGetFieldSigned(info, "repl_backlog_active", &err);
+    RedisModule_FreeServerInfo(ctx, info);
+    return err != 0 || active != 0;
+}
+
+}  // namespace
+
+int shm_hello_command(RedisModuleCtx* ctx, RedisModuleString**, int argc) {
+    if (argc != 1) return RedisModule_WrongArity(ctx);
+    std::string reason = shm_unavailable_reason(ctx);
+    auto arena = reason.empty() ? shm_arena() : nullptr;
+    RedisModule_ReplyWithArray(ctx, arena ? 16 : 4);
+    RedisModule_ReplyWithCString(ctx, "enabled");
+    RedisModule_ReplyWithLongLong(ctx, arena ? 1 : 0);
+    RedisModule_ReplyWithCString(ctx, "reason");
+    RedisModule_ReplyWithStringBuffer(ctx, reason.data(), reason.size());
+    if (!arena) return REDISMODULE_OK;
+    RedisModule_ReplyWithCString(ctx, "pid");
+    RedisModule_ReplyWithLongLong(ctx, getpid());
+    RedisModule_ReplyWithCString(ctx, "start_time");
+    RedisModule_ReplyWithLongLong(
+        ctx, static_cast<long long>(core::process_start_ticks(getpid()).value_or(0)));
+    RedisModule_ReplyWithCString(ctx, "fd");
+    RedisModule_ReplyWithLongLong(ctx, arena->fd());
+    RedisModule_ReplyWithCString(ctx, "inode");
+    RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(arena->inode()));
+    RedisModule_ReplyWithCString(ctx, "data_offset");
+    RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(arena->data_start()));
+    RedisModule_ReplyWithCString(ctx, "size");
+    return RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(arena->mapping_size()));
+}
+
+int shm_alloc_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    if (argc != 2) return RedisModule_WrongArity(ctx);
+    auto args = arg_views(argv, argc);
+    auto n = core::parse_ull(args[0]);
+    if (!n || *n == 0) return RedisModule_ReplyWithError(ctx, "ERR invalid SHM block size");
+    std::string reason = shm_unavailable_reason(ctx);
+    if (!reason.empty())
+        return RedisModule_ReplyWithError(ctx, ("ERR shared-memory path is off: " + reason).c_str());
+    auto arena = shm_arena();
+    unsigned long long client = RedisModule_GetClientId(ctx);
+    // A client can hold blocks for a pipeline of puts, not the whole arena.
+    if (shm_pending_bytes(client) + *n > arena->stats().capacity / 2)
+        return RedisModule_ReplyWithError(
+            ctx, "ERR too many uncommitted SHM blocks for this client (commit with AI.TENSORSET)");
+    auto block = arena->allocate(*n);
+    if (!block) return RedisModule_ReplyWithError(ctx, "ERR shared-memory arena is full");
+    shm_add_pending(client, *block);
+    RedisModule_ReplyWithArray(ctx, 3);
+    RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(block->offset));
+    RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(block->size));
+    return RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(block->tag));
+}
+
+engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& a,
+                              std::string_view offset_arg, std::string_view tag_arg) {
+    auto offset = core::parse_ull(offset_arg);
+    auto tag = core::parse_ll(tag_arg);
+    if (!offset || !tag) throw engine::CommandError(engine::msg::shm_args);
+    auto arena = shm_arena();
+    if (!arena || !RedisModule_GetClientId)
+        throw engine::CommandError("ERR no SHM block was handed out (send AI._SHMALLOC first)");
+    auto block = shm_take_pending(RedisModule_GetClientId(ctx), *offset,
+                                  static_cast<std::uint64_t>(*tag));
+    if (!block)
+        throw engine::CommandError(
+            "ERR SHM block is not one this connection allocated and has not used yet");
+    if (block->size < a.nbytes) {
+        arena->release(block->offset);
+        throw engine::CommandError(engine::msg::blob_length);
+    }
+    auto blob = std::make_shared<ShmBlob>(arena, *block, a.nbytes);
+    // Same checks as a BLOB; a refused block goes back to the arena with `blob`.
+    engine::validate_blob(a, blob->bytes());
+    return blob;
+}
+
+void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key,
+                             const engine::Tensor& t) {
+    if (!replication_stream_consumed(ctx)) return;
+    std::vector<RedisModuleString*> dims;
+    for (auto d : t.dims) dims.push_back(RedisModule_CreateStringFromLongLong(nullptr, d));
+    std::string dtype(wire_name(t.dtype));
+    RedisModule_Replicate(ctx, "AI.TENSORSET", "scvcb", key, dtype.c_str(), dims.data(),
+                          dims.size(), "BLOB", t.data().data(), t.data().size());
+    for (auto* s : dims) RedisModule_FreeString(nullptr, s);
+}
+
+}  // namespace insitu::module

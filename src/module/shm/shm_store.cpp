@@ -1,0 +1,162 @@
+#include "module/shm/shm_store.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+namespace insitu::module {
+namespace {
+
+struct State {
+    std::mutex mu;  // KeyDB runs commands on several threads
+    std::shared_ptr<engine::ShmArena> arena;
+    std::string create_error;
+    std::unordered_map<unsigned long long, std::vector<engine::ShmArena::Block>> pending;
+    std::atomic<long long> puts{0}, gets{0};
+    bool subscribed = false;
+};
+
+State& state() {
+    static State s;
+    return s;
+}
+
+void on_client_change(RedisModuleCtx*, RedisModuleEvent, uint64_t subevent, void* data) {
+    if (subevent != REDISMODULE_SUBEVENT_CLIENT_CHANGE_DISCONNECTED || !data) return;
+    auto id = static_cast<const RedisModuleClientInfoV1*>(data)->id;
+    std::vector<engine::ShmArena::Block> blocks;
+    std::shared_ptr<engine::ShmArena> arena;
+    {
+        std::lock_guard lock(state().mu);
+        auto it = state().pending.find(id);
+        if (it == state().pending.end()) return;
+        blocks = std::move(it->second);
+        state().pending.erase(it);
+        arena = state().arena;
+    }
+    // A client that died between AI._SHMALLOC and its AI.TENSORSET leaks nothing.
+    for (const auto& b : blocks) arena->release(b.offset);
+}
+
+std::size_t host_memory() {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && size > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(size)
+                                 : std::size_t{1} << 34;
+}
+
+}  // namespace
+
+ShmSettings& shm_settings() {
+    static ShmSettings s;
+    return s;
+}
+
+ShmBlob::ShmBlob(std::shared_ptr<engine::ShmArena> arena, engine::ShmArena::Block block,
+                 std::size_t nbytes)
+    : arena_(std::move(arena)), block_(block) {
+    data_ = arena_->base() + block_.offset;
+    size_ = nbytes;
+}
+
+ShmBlob::~ShmBlob() {
+    arena_->release(block_.offset);
+}
+
+std::string shm_unavailable_reason(RedisModuleCtx* ctx) {
+    if (!shm_settings().enabled) return "turned off (module argument SHM OFF)";
+    if (!RedisModule_GetClientId || !state().subscribed)
+        return "this server's module API lacks client ids or server events";
+    // Tensors in the arena are not in used_memory: eviction could not see them.
+    if (RedisModule_GetContextFlags(ctx) & REDISMODULE_CTX_FLAGS_MAXMEMORY)
+        return "maxmemory is set (tensors must count in used_memory)";
+    std::lock_guard lock(state().mu);
+    if (!state().arena && state().create_error.empty()) {
+        try {
+            std::size_t cap = shm_settings().capacity ? shm_settings().capacity : host_memory();
+            state().arena = std::make_shared<engine::ShmArena>(cap, shm_settings().retain);
+        } catch (const std::system_error& e) {
+            state().create_error = std::string("cannot create the arena: ") + e.what();
+        }
+    }
+    return state().arena ? std::string() : state().create_error;
+}
+
+std::shared_ptr<engine::ShmArena> shm_arena() {
+    std::lock_guard lock(state().mu);
+    return state().arena;
+}
+
+void shm_add_pending(unsigned long long client, const engine::ShmArena::Block& b) {
+    std::lock_guard lock(state().mu);
+    state().pending[client].push_back(b);
+}
+
+std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long client,
+                                                        std::size_t offset, std::uint64_t tag) {
+    std::lock_guard lock(state().mu);
+    auto it = state().pending.find(client);
+    if (it == state().pending.end()) return std::nullopt;
+    auto& v = it->second;
+    for (auto b = v.begin(); b != v.end(); ++b) {
+        if (b->offset != offset || b->tag != tag) continue;
+        auto out = *b;
+        v.erase(b);
+        if (v.empty()) state().pending.erase(it);
+        return out;
+    }
+    return std::nullopt;
+}
+
+std::size_t shm_pending_bytes(unsigned long long client) {
+    std::lock_guard lock(state().mu);
+    auto it = state().pending.find(client);
+    std::size_t n = 0;
+    if (it != state().pending.end())
+        for (const auto& b : it->second) n += b.size;
+    return n;
+}
+
+void shm_count_put() {
+    ++state().puts;
+}
+void shm_count_get() {
+    ++state().gets;
+}
+
+void init_shm(RedisModuleCtx* ctx) {
+    if (!RedisModule_SubscribeToServerEvent || !RedisModule_GetClientId) return;
+    RedisModuleEvent ev{REDISMODULE_EVENT_CLIENT_CHANGE, 1};
+    state().subscribed =
+        RedisModule_SubscribeToServerEvent(ctx, ev, on_client_change) == REDISMODULE_OK;
+}
+
+void add_shm_info(RedisModuleInfoCtx* ctx) {
+    RedisModule_InfoAddSection(ctx, "shm");
+    RedisModule_InfoAddFieldCString(ctx, "shm_path", shm_settings().enabled ? "on" : "off");
+    auto arena = shm_arena();
+    engine::ShmArena::Stats s;
+    if (arena) s = arena->stats();
+    std::size_t pending_blocks = 0;
+    {
+        std::lock_guard lock(state().mu);
+        for (const auto& [id, v] : state().pending) pending_blocks += v.size();
+    }
+    auto field = [&](const char* name, std::size_t v) {
+        RedisModule_InfoAddFieldLongLong(ctx, name, static_cast<long long>(v));
+    };
+    field("shm_arena_created", arena ? 1 : 0);
+    field("shm_capacity_bytes", s.capacity);
+    field("shm_used_bytes", s.used);
+    field("shm_blocks", s.blocks);
+    field("shm_pending_blocks", pending_blocks);
+    field("shm_retained_free_bytes", s.retained_free);
+    field("shm_resident_bytes", s.resident);
+    RedisModule_InfoAddFieldLongLong(ctx, "shm_puts", state().puts.load());
+    RedisModule_InfoAddFieldLongLong(ctx, "shm_gets", state().gets.load());
+}
+
+}  // namespace insitu::module

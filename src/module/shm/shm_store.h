@@ -1,0 +1,59 @@
+// The server side of the shared-memory tensor path (insitu extension, docs/shared-memory.md):
+// the arena (created at the first client's AI._SHM), the blocks handed to clients but not yet
+// committed by an AI.TENSORSET ... SHM (freed when their client disconnects), the blob type of
+// tensors stored in the arena, and the INFO fields.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/shm_arena.h"
+#include "engine/tensor.h"
+#include "module/redis_api/redis_module_api.h"
+
+namespace insitu::module {
+
+struct ShmSettings {
+    bool enabled = true;                            // SHM ON|OFF
+    std::size_t capacity = 0;                       // SHM_SIZE_MB; 0: the host's memory size
+    std::size_t retain = std::size_t{256} << 20;    // SHM_RETAIN_MB
+};
+ShmSettings& shm_settings();
+
+// A stored tensor's bytes in the arena; the block goes back to the arena with the last reference.
+class ShmBlob final : public engine::Blob {
+  public:
+    ShmBlob(std::shared_ptr<engine::ShmArena> arena, engine::ShmArena::Block block,
+            std::size_t nbytes);
+    ~ShmBlob() override;
+    ShmBlob(const ShmBlob&) = delete;
+    ShmBlob& operator=(const ShmBlob&) = delete;
+    const engine::ShmArena::Block& block() const { return block_; }
+
+  private:
+    std::shared_ptr<engine::ShmArena> arena_;
+    engine::ShmArena::Block block_;
+};
+
+// Why the path is off for this server now (empty: on). Creates the arena on first use.
+std::string shm_unavailable_reason(RedisModuleCtx* ctx);
+std::shared_ptr<engine::ShmArena> shm_arena();
+
+// Blocks handed out by AI._SHMALLOC and not yet committed, per client id.
+void shm_add_pending(unsigned long long client, const engine::ShmArena::Block& b);
+// Removes and returns the client's pending block at `offset` with `tag`, if there is one.
+std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long client,
+                                                        std::size_t offset, std::uint64_t tag);
+std::size_t shm_pending_bytes(unsigned long long client);
+
+// Counters for INFO.
+void shm_count_put();
+void shm_count_get();
+
+// Subscribes to client disconnections (pending blocks are freed then). Called at load.
+void init_shm(RedisModuleCtx* ctx);
+void add_shm_info(RedisModuleInfoCtx* ctx);
+
+}  // namespace insitu::module
