@@ -104,9 +104,9 @@ std::shared_ptr<ShmMapping> attach(const Hello& h, std::string& why) {
         why = "cannot open the server's arena (" + path + "): " + std::strerror(errno);
         return nullptr;
     }
-    struct stat st{};
-    bool same = fstat(fd, &st) == 0 && static_cast<long long>(st.st_ino) == h.inode &&
-                st.st_size == h.size;
+    struct stat st {};
+    bool same =
+        fstat(fd, &st) == 0 && static_cast<long long>(st.st_ino) == h.inode && st.st_size == h.size;
     void* p = same ? mmap(nullptr, static_cast<std::size_t>(h.size), PROT_READ | PROT_WRITE,
                           MAP_SHARED, fd, 0)
                    : MAP_FAILED;
@@ -198,7 +198,8 @@ bool shm_put(Connection& c, std::string_view key, TensorType type,
         throw DatabaseException("AI._SHMALLOC from " + c.address().to_string() +
                                 " gave a block outside its arena");
     std::memcpy(l.mapping->base + offset, blob.data(), blob.size());
-    std::vector<std::string> args = {"AI.TENSORSET", std::string(key), std::string(wire_name(type))};
+    std::vector<std::string> args = {"AI.TENSORSET", std::string(key),
+                                     std::string(wire_name(type))};
     for (auto d : dims) args.push_back(std::to_string(d));
     args.push_back("SHM");
     args.push_back(std::to_string(offset));

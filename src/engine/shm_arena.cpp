@@ -36,7 +36,7 @@ ShmArena::ShmArena(std::size_t capacity, std::size_t retain)
     mapping_size_ = data_start_ + capacity_;
     fd_ = memfd_create("insitu-tensors", MFD_CLOEXEC);
     if (fd_ < 0) fail("memfd_create");
-    struct stat st{};
+    struct stat st {};
     if (ftruncate(fd_, static_cast<off_t>(mapping_size_)) != 0 || fstat(fd_, &st) != 0) {
         int e = errno;
         close(fd_);
@@ -53,9 +53,9 @@ ShmArena::ShmArena(std::size_t capacity, std::size_t retain)
     }
     base_ = static_cast<char*>(p);
     free_.emplace(data_start_, Range{capacity_, false});
-    tag_seed_ = static_cast<std::uint64_t>(
-                    std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                (static_cast<std::uint64_t>(getpid()) << 32);
+    tag_seed_ =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        (static_cast<std::uint64_t>(getpid()) << 32);
 }
 
 ShmArena::~ShmArena() {
@@ -149,7 +149,7 @@ ShmArena::Stats ShmArena::stats() const {
         s.blocks = used_.size();
         s.retained_free = retained_free_;
     }
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd_, &st) == 0) s.resident = static_cast<std::size_t>(st.st_blocks) * 512;
     return s;
 }

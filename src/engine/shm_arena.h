@@ -79,7 +79,7 @@ class ShmArena {
     std::size_t retain_ = 0;
 
     mutable std::mutex mu_;
-    std::map<std::size_t, Range> free_;              // by offset
+    std::map<std::size_t, Range> free_;                  // by offset
     std::unordered_map<std::size_t, std::size_t> used_;  // offset -> size
     std::size_t used_bytes_ = 0;
     std::size_t retained_free_ = 0;

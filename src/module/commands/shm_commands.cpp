@@ -63,7 +63,8 @@ int shm_alloc_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     if (!n || *n == 0) return RedisModule_ReplyWithError(ctx, "ERR invalid SHM block size");
     std::string reason = shm_unavailable_reason(ctx);
     if (!reason.empty())
-        return RedisModule_ReplyWithError(ctx, ("ERR shared-memory path is off: " + reason).c_str());
+        return RedisModule_ReplyWithError(ctx,
+                                          ("ERR shared-memory path is off: " + reason).c_str());
     auto arena = shm_arena();
     unsigned long long client = RedisModule_GetClientId(ctx);
     // A client can hold blocks for a pipeline of puts, not the whole arena.
@@ -87,8 +88,8 @@ engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& 
     auto arena = shm_arena();
     if (!arena || !RedisModule_GetClientId)
         throw engine::CommandError("ERR no SHM block was handed out (send AI._SHMALLOC first)");
-    auto block = shm_take_pending(RedisModule_GetClientId(ctx), *offset,
-                                  static_cast<std::uint64_t>(*tag));
+    auto block =
+        shm_take_pending(RedisModule_GetClientId(ctx), *offset, static_cast<std::uint64_t>(*tag));
     if (!block)
         throw engine::CommandError(
             "ERR SHM block is not one this connection allocated and has not used yet");
@@ -102,8 +103,7 @@ engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& 
     return blob;
 }
 
-void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key,
-                             const engine::Tensor& t) {
+void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t) {
     if (!replication_stream_consumed(ctx)) return;
     std::vector<RedisModuleString*> dims;
     for (auto d : t.dims) dims.push_back(RedisModule_CreateStringFromLongLong(nullptr, d));

@@ -23,7 +23,6 @@ engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& 
 
 // Replicates a tensor stored from the arena as an ordinary BLOB write (a replica or the AOF
 // cannot read this host's arena), only when anything consumes the replication stream.
-void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key,
-                             const engine::Tensor& t);
+void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t);
 
 }  // namespace insitu::module

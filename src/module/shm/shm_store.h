@@ -16,9 +16,9 @@
 namespace insitu::module {
 
 struct ShmSettings {
-    bool enabled = true;                            // SHM ON|OFF
-    std::size_t capacity = 0;                       // SHM_SIZE_MB; 0: the host's memory size
-    std::size_t retain = std::size_t{256} << 20;    // SHM_RETAIN_MB
+    bool enabled = true;                          // SHM ON|OFF
+    std::size_t capacity = 0;                     // SHM_SIZE_MB; 0: the host's memory size
+    std::size_t retain = std::size_t{256} << 20;  // SHM_RETAIN_MB
 };
 ShmSettings& shm_settings();
 

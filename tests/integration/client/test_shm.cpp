@@ -74,7 +74,8 @@ TEST(Shm, RoundTripsEveryDtypeAndRankThroughTheArena) {
             std::size_t n = 1;
             for (auto d : dims) n *= d;
             auto bytes = test::make_bytes(t, n, static_cast<unsigned>(rank));
-            std::string name = "t" + std::to_string(static_cast<int>(t)) + "_" + std::to_string(rank);
+            std::string name =
+                "t" + std::to_string(static_cast<int>(t)) + "_" + std::to_string(rank);
             c.put_tensor(name, bytes.data(), dims, t, MemoryLayout::Contiguous);
             ++puts;
             std::vector<unsigned char> out(bytes.size(), 0xee);
@@ -130,8 +131,8 @@ TEST(Shm, ClientsWithAndWithoutItReadEachOthersTensors) {
 TEST(Shm, OnlyTensorsFromTheThresholdUpUseIt) {
     RedisServer server(unix_server());
     Client c = test::make_client("unix://" + server.unix_path(), false);  // defaults
-    auto small = pattern(1024, 0.0f);                                    // 4 KiB
-    auto big = pattern(256 * 1024, 0.0f);                                // 1 MiB
+    auto small = pattern(1024, 0.0f);                                     // 4 KiB
+    auto big = pattern(256 * 1024, 0.0f);                                 // 1 MiB
     c.put_tensor("small", small.data(), {small.size()}, TensorType::Float,
                  MemoryLayout::Contiguous);
     EXPECT_EQ(info_field(server, "shm_puts"), 0);
@@ -208,8 +209,7 @@ TEST(Shm, RdbAndAofRestartsKeepTheBytes) {
         server.restart(/*save=*/!aof);  // the AOF run restarts from the AOF alone
         Client c = shm_client("unix://" + server.unix_path());
         std::vector<float> out(v.size());
-        c.unpack_tensor("p", out.data(), {out.size()}, TensorType::Float,
-                        MemoryLayout::Contiguous);
+        c.unpack_tensor("p", out.data(), {out.size()}, TensorType::Float, MemoryLayout::Contiguous);
         EXPECT_EQ(out, v) << (aof ? "AOF" : "RDB");
     }
 }
