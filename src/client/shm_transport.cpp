@@ -234,9 +234,11 @@ bool shm_finish_read(Connection& c, void* dst) {
         std::atomic_thread_fence(std::memory_order_acquire);
         ok = __atomic_load_n(slot, __ATOMIC_RELAXED) == l.read_tag;
     }
-    if (!ok)
+    if (!ok) {
+        c.reply_done();  // the reply was read whole: the connection stays in step
         throw TransientError("the shared-memory tensor at " + c.address().to_string() +
                              " was replaced while it was read");
+    }
     return true;
 }
 

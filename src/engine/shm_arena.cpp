@@ -104,6 +104,14 @@ void ShmArena::release(std::size_t offset) {
     used_bytes_ -= size;
     // Readers check this before and after copying: once zero, their copy may be stale.
     std::atomic_ref<std::uint64_t>(*tag_slot(offset)).store(0, std::memory_order_release);
+    if (frozen_ > 0) {
+        set_aside_.emplace_back(offset, size);
+        return;
+    }
+    recycle(offset, size);
+}
+
+void ShmArena::recycle(std::size_t offset, std::size_t size) {
     bool warm = retained_free_ + size <= retain_;
     if (warm) {
         retained_free_ += size;
@@ -113,6 +121,18 @@ void ShmArena::release(std::size_t offset) {
                   static_cast<off_t>(size));
     }
     insert_free(offset, size, warm);
+}
+
+void ShmArena::freeze() {
+    std::lock_guard lock(mu_);
+    ++frozen_;
+}
+
+void ShmArena::thaw() {
+    std::lock_guard lock(mu_);
+    if (frozen_ == 0 || --frozen_ > 0) return;
+    for (auto [offset, size] : set_aside_) recycle(offset, size);
+    set_aside_.clear();
 }
 
 void ShmArena::insert_free(std::size_t offset, std::size_t size, bool warm) {

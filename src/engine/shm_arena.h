@@ -20,6 +20,8 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace insitu::engine {
 
@@ -47,6 +49,12 @@ class ShmArena {
     ShmArena(const ShmArena&) = delete;
     ShmArena& operator=(const ShmArena&) = delete;
 
+    // While a fork child (BGSAVE, AOF rewrite, a replica's full sync) is writing a snapshot, the
+    // blocks it saw must keep their bytes: blocks released meanwhile are set aside (neither
+    // reused nor punched) until thaw(). Calls nest.
+    void freeze();
+    void thaw();
+
     // A block of at least `n` bytes, or nothing when the arena has no room.
     std::optional<Block> allocate(std::size_t n);
     // Returns a block (by payload offset) to the arena. Thread-safe, like allocate: the last
@@ -69,6 +77,8 @@ class ShmArena {
     };
     std::uint64_t* tag_slot(std::size_t offset) const;
     void insert_free(std::size_t offset, std::size_t size, bool warm);
+    // A released block back into the free ranges (warm within the budget, else punched out).
+    void recycle(std::size_t offset, std::size_t size);
 
     int fd_ = -1;
     ino_t inode_ = 0;
@@ -83,6 +93,8 @@ class ShmArena {
     std::unordered_map<std::size_t, std::size_t> used_;  // offset -> size
     std::size_t used_bytes_ = 0;
     std::size_t retained_free_ = 0;
+    int frozen_ = 0;
+    std::vector<std::pair<std::size_t, std::size_t>> set_aside_;  // offset, size
     std::uint64_t next_tag_ = 0;
     std::uint64_t tag_seed_ = 0;
 };

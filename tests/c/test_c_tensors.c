@@ -290,6 +290,34 @@ static void batch_calls(void) {
     CHECK(out[7][0] == 0.0f);
 }
 
+/* ai_shm_puts of the standalone database (SSDB), -1 when unknown. */
+static long shm_puts(void) {
+    const char* ssdb = getenv("SSDB");
+    const char* type = getenv("SR_DB_TYPE");
+    if (!ssdb || !type || strcmp(type, "Standalone") != 0) return -1;
+    char* json = NULL;
+    size_t n = 0;
+    if (get_db_node_info(client, ssdb, strlen(ssdb), &json, &n) != SRNoError) return -1;
+    const char* at = strstr(json, "\"ai_shm_puts\":\"");
+    long v = at ? strtol(at + strlen("\"ai_shm_puts\":\""), NULL, 10) : -1;
+    SRFreeBuffer(json);
+    return v;
+}
+
+/* A 1 MiB tensor goes through the server's shared memory (same host); it reads back whole. */
+static void shared_memory(void) {
+    enum { N = 262144 };
+    static float in[N], out[N];
+    for (size_t i = 0; i < N; ++i) in[i] = (float)i * 0.5f;
+    const size_t dims[1] = {N};
+    long before = shm_puts();
+    CHECK_OK(put_tensor(client, S("c_shm"), in, dims, 1, SRTensorTypeFloat, SRMemLayoutContiguous));
+    CHECK_OK(
+        unpack_tensor(client, S("c_shm"), out, dims, 1, SRTensorTypeFloat, SRMemLayoutContiguous));
+    CHECK(memcmp(in, out, sizeof in) == 0);
+    if (before >= 0) CHECK(shm_puts() == before + 1);
+}
+
 int main(void) {
     CHECK_OK(SimpleCreateClient(S("c_tensors"), &client));
     if (client == NULL) return check_report("test_c_tensors");
@@ -298,6 +326,7 @@ int main(void) {
     errors();
     rename_copy_delete_poll();
     batch_calls();
+    shared_memory();
     CHECK_OK(DeleteCClient(&client));
     CHECK(client == NULL);
     return check_report("test_c_tensors");

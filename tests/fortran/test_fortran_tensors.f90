@@ -28,6 +28,8 @@ program test_fortran_tensors
   type(c_ptr) :: cclient = c_null_ptr
   character(len=255) :: padded_key
   real(c_double) :: vals(4), back(4)
+  real(c_float), allocatable :: big(:, :), big_back(:, :)
+  integer :: i, j
   logical :: found
 
   call expect_code(client%initialize("fortran_tensors"), SRNoError, "initialize")
@@ -52,6 +54,20 @@ program test_fortran_tensors
   call expect_code(client%delete_tensor(padded_key), SRNoError, "delete padded key")
   call expect_code(client%key_exists("fortran_padded_key", found), SRNoError, "key_exists after")
   call expect(.not. found, "deleted through the padded name")
+  ! 1 MiB: through the server's shared memory (it runs on this host), column-major like any
+  ! Fortran array; read back whole.
+  allocate(big(512, 512), big_back(512, 512))
+  do j = 1, 512
+    do i = 1, 512
+      big(i, j) = real(i * 3 - j, c_float)
+    end do
+  end do
+  call expect_code(client%put_tensor("fortran_shm", big, shape(big)), SRNoError, "put 1 MiB")
+  big_back = 0
+  call expect_code(client%unpack_tensor("fortran_shm", big_back, shape(big_back)), SRNoError, &
+    "unpack 1 MiB")
+  call expect(all(big_back == big), "1 MiB tensor round trip")
+  deallocate(big, big_back)  ! a main program's allocatables are never freed for it
   call expect_code(c_delete_client(cclient), SRNoError, "C client delete")
   call expect_code(client%destructor(), SRNoError, "destructor")
   call expect(.not. client%isinitialized(), "destroyed")

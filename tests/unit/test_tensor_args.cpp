@@ -83,3 +83,30 @@ TEST(TensorArgs, SplitStrings) {
     EXPECT_EQ(s[1], "");
     EXPECT_EQ(s[2], "c");
 }
+
+TEST(TensorSetArgs, SharedMemoryBlock) {
+    TensorLimits lim;
+    auto a = parse_tensorset(
+        std::vector<std::string_view>{"k", "FLOAT", "2", "3", "SHM", "8192", "77"}, lim);
+    EXPECT_EQ(a.source, TensorSetArgs::Source::shm);
+    EXPECT_EQ(a.nbytes, 24u);
+    EXPECT_EQ(a.data_index, 5u);
+    // Exactly an offset and a tag; never a STRING (its byte length is not in the shape).
+    EXPECT_THROW(
+        parse_tensorset(std::vector<std::string_view>{"k", "FLOAT", "2", "SHM", "8192"}, lim),
+        CommandError);
+    EXPECT_THROW(parse_tensorset(
+                     std::vector<std::string_view>{"k", "FLOAT", "2", "SHM", "1", "2", "3"}, lim),
+                 CommandError);
+    EXPECT_THROW(
+        parse_tensorset(std::vector<std::string_view>{"k", "STRING", "2", "SHM", "1", "2"}, lim),
+        CommandError);
+}
+
+TEST(TensorGetArgs, SharedMemoryNeedsMetaAndBlob) {
+    auto g = parse_tensorget(std::vector<std::string_view>{"k", "META", "BLOB", "SHM"});
+    EXPECT_TRUE(g.shm && g.meta && g.blob);
+    EXPECT_THROW(parse_tensorget(std::vector<std::string_view>{"k", "BLOB", "SHM"}), CommandError);
+    EXPECT_THROW(parse_tensorget(std::vector<std::string_view>{"k", "META", "VALUES", "SHM"}),
+                 CommandError);
+}

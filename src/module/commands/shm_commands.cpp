@@ -29,6 +29,26 @@ bool replication_stream_consumed(RedisModuleCtx* ctx) {
     return err != 0 || active != 0;
 }
 
+// A numeric setting by CONFIG GET (its reply's last bulk); -1 when unreadable.
+long long config_number(RedisModuleCtx* ctx, const char* name) {
+    RedisModuleCallReply* r = RedisModule_Call(ctx, "CONFIG", "cc", "GET", name);
+    if (!r) return -1;
+    std::size_t n = 0;
+    const char* proto = RedisModule_CallReplyProto(r, &n);
+    std::string_view text(proto ? proto : "", proto ? n : 0);
+    long long v = -1;
+    auto at = text.rfind("\r\n$");
+    if (at != std::string_view::npos) {
+        auto start = text.find("\r\n", at + 3);
+        if (start != std::string_view::npos) {
+            auto end = text.find("\r", start + 2);
+            if (auto parsed = core::parse_ll(text.substr(start + 2, end - start - 2))) v = *parsed;
+        }
+    }
+    RedisModule_FreeCallReply(r);
+    return v;
+}
+
 }  // namespace
 
 int shm_hello_command(RedisModuleCtx* ctx, RedisModuleString**, int argc) {
@@ -65,12 +85,15 @@ int shm_alloc_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     if (!reason.empty())
         return RedisModule_ReplyWithError(ctx,
                                           ("ERR shared-memory path is off: " + reason).c_str());
+    // Replicas and the AOF receive the tensor as a BLOB, which must fit the protocol's limit
+    // (a client then sends it over the socket and gets the server's own refusal).
+    long long bulk_max = config_number(ctx, "proto-max-bulk-len");
+    if (bulk_max > 0 && *n > static_cast<unsigned long long>(bulk_max))
+        return RedisModule_ReplyWithError(
+            ctx,
+            "ERR SHM block larger than proto-max-bulk-len (the bytes are replicated as a BLOB)");
     auto arena = shm_arena();
     unsigned long long client = RedisModule_GetClientId(ctx);
-    // A client can hold blocks for a pipeline of puts, not the whole arena.
-    if (shm_pending_bytes(client) + *n > arena->stats().capacity / 2)
-        return RedisModule_ReplyWithError(
-            ctx, "ERR too many uncommitted SHM blocks for this client (commit with AI.TENSORSET)");
     auto block = arena->allocate(*n);
     if (!block) return RedisModule_ReplyWithError(ctx, "ERR shared-memory arena is full");
     shm_add_pending(client, *block);

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "core/half.h"
+#include "core/text.h"
 #include "engine/errors.h"
 #include "engine/tensor_args.h"
 #include "module/commands/args.h"
@@ -174,7 +175,13 @@ int tensorset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 }
 
 int tensorget_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+    // RedisAI's arity (at most META and a format), plus insitu's SHM as a fourth option.
     if (argc < 2 || argc > 5) return RedisModule_WrongArity(ctx);
+    if (argc == 5) {
+        std::size_t n = 0;
+        const char* last = RedisModule_StringPtrLen(argv[4], &n);
+        if (!core::iequals(std::string_view(last, n), "SHM")) return RedisModule_WrongArity(ctx);
+    }
     engine::TensorGetArgs g;
     try {
         g = engine::parse_tensorget(arg_views(argv, argc));

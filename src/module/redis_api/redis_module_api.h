@@ -76,6 +76,9 @@ typedef struct RedisModuleEvent {
 } RedisModuleEvent;
 #define REDISMODULE_EVENT_CLIENT_CHANGE 4
 #define REDISMODULE_SUBEVENT_CLIENT_CHANGE_DISCONNECTED 1
+#define REDISMODULE_EVENT_FORK_CHILD 13
+#define REDISMODULE_SUBEVENT_FORK_CHILD_BORN 0
+#define REDISMODULE_SUBEVENT_FORK_CHILD_DIED 1
 typedef struct RedisModuleClientInfoV1 {
     uint64_t version;
     uint64_t flags;

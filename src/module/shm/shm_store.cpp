@@ -18,6 +18,7 @@ struct State {
     std::unordered_map<unsigned long long, std::vector<engine::ShmArena::Block>> pending;
     std::atomic<long long> puts{0}, gets{0};
     bool subscribed = false;
+    int children = 0;  // fork children alive (their snapshots may include arena tensors)
 };
 
 State& state() {
@@ -40,6 +41,17 @@ void on_client_change(RedisModuleCtx*, RedisModuleEvent, uint64_t subevent, void
     }
     // A client that died between AI._SHMALLOC and its AI.TENSORSET leaks nothing.
     for (const auto& b : blocks) arena->release(b.offset);
+}
+
+void on_fork_child(RedisModuleCtx*, RedisModuleEvent, uint64_t subevent, void*) {
+    std::lock_guard lock(state().mu);
+    if (subevent == REDISMODULE_SUBEVENT_FORK_CHILD_BORN) {
+        ++state().children;
+        if (state().arena) state().arena->freeze();
+    } else if (subevent == REDISMODULE_SUBEVENT_FORK_CHILD_DIED && state().children > 0) {
+        --state().children;
+        if (state().arena) state().arena->thaw();
+    }
 }
 
 std::size_t host_memory() {
@@ -69,7 +81,7 @@ ShmBlob::~ShmBlob() {
 std::string shm_unavailable_reason(RedisModuleCtx* ctx) {
     if (!shm_settings().enabled) return "turned off (module argument SHM OFF)";
     if (!RedisModule_GetClientId || !state().subscribed)
-        return "this server's module API lacks client ids or server events";
+        return "this server's module API lacks client ids or client/fork events";
     // Tensors in the arena are not in used_memory: eviction could not see them.
     if (RedisModule_GetContextFlags(ctx) & REDISMODULE_CTX_FLAGS_MAXMEMORY)
         return "maxmemory is set (tensors must count in used_memory)";
@@ -78,6 +90,7 @@ std::string shm_unavailable_reason(RedisModuleCtx* ctx) {
         try {
             std::size_t cap = shm_settings().capacity ? shm_settings().capacity : host_memory();
             state().arena = std::make_shared<engine::ShmArena>(cap, shm_settings().retain);
+            for (int i = 0; i < state().children; ++i) state().arena->freeze();
         } catch (const std::system_error& e) {
             state().create_error = std::string("cannot create the arena: ") + e.what();
         }
@@ -91,8 +104,18 @@ std::shared_ptr<engine::ShmArena> shm_arena() {
 }
 
 void shm_add_pending(unsigned long long client, const engine::ShmArena::Block& b) {
-    std::lock_guard lock(state().mu);
-    state().pending[client].push_back(b);
+    std::vector<engine::ShmArena::Block> stale;
+    std::shared_ptr<engine::ShmArena> arena;
+    {
+        std::lock_guard lock(state().mu);
+        auto& v = state().pending[client];
+        stale.swap(v);
+        v.push_back(b);
+        arena = state().arena;
+    }
+    // One uncommitted block per client: an earlier one was abandoned (its AI.TENSORSET failed,
+    // was redirected to another shard, or never came), so it goes back to the arena now.
+    for (const auto& s : stale) arena->release(s.offset);
 }
 
 std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long client,
@@ -111,15 +134,6 @@ std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long clien
     return std::nullopt;
 }
 
-std::size_t shm_pending_bytes(unsigned long long client) {
-    std::lock_guard lock(state().mu);
-    auto it = state().pending.find(client);
-    std::size_t n = 0;
-    if (it != state().pending.end())
-        for (const auto& b : it->second) n += b.size;
-    return n;
-}
-
 void shm_count_put() {
     ++state().puts;
 }
@@ -129,9 +143,12 @@ void shm_count_get() {
 
 void init_shm(RedisModuleCtx* ctx) {
     if (!RedisModule_SubscribeToServerEvent || !RedisModule_GetClientId) return;
-    RedisModuleEvent ev{REDISMODULE_EVENT_CLIENT_CHANGE, 1};
+    // Both or nothing: without fork events a BGSAVE could write a block reused after the fork.
+    RedisModuleEvent clients{REDISMODULE_EVENT_CLIENT_CHANGE, 1};
+    RedisModuleEvent forks{REDISMODULE_EVENT_FORK_CHILD, 1};
     state().subscribed =
-        RedisModule_SubscribeToServerEvent(ctx, ev, on_client_change) == REDISMODULE_OK;
+        RedisModule_SubscribeToServerEvent(ctx, clients, on_client_change) == REDISMODULE_OK &&
+        RedisModule_SubscribeToServerEvent(ctx, forks, on_fork_child) == REDISMODULE_OK;
 }
 
 void add_shm_info(RedisModuleInfoCtx* ctx) {

@@ -41,12 +41,12 @@ class ShmBlob final : public engine::Blob {
 std::string shm_unavailable_reason(RedisModuleCtx* ctx);
 std::shared_ptr<engine::ShmArena> shm_arena();
 
-// Blocks handed out by AI._SHMALLOC and not yet committed, per client id.
+// The block AI._SHMALLOC handed to a client, until its AI.TENSORSET ... SHM: one per client (a
+// new one releases the previous).
 void shm_add_pending(unsigned long long client, const engine::ShmArena::Block& b);
 // Removes and returns the client's pending block at `offset` with `tag`, if there is one.
 std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long client,
                                                         std::size_t offset, std::uint64_t tag);
-std::size_t shm_pending_bytes(unsigned long long client);
 
 // Counters for INFO.
 void shm_count_put();

@@ -214,6 +214,37 @@ TEST(Shm, RdbAndAofRestartsKeepTheBytes) {
     }
 }
 
+TEST(Shm, ABackgroundSaveWritesTheBytesItSawAtTheFork) {
+    RedisServer server(unix_server());
+    const std::string ssdb = "unix://" + server.unix_path();
+    Client c = shm_client(ssdb);
+    auto a = pattern(1 << 18, 1.0f), b = pattern(1 << 18, 9000.0f);
+    c.put_tensor("k", a.data(), {a.size()}, TensorType::Float, MemoryLayout::Contiguous);
+    c.put_tensor("filler", a.data(), {16}, TensorType::Float, MemoryLayout::Contiguous);
+    auto raw = server.connect();
+    // Slow the child down (per key) so that the writes below happen while it saves.
+    raw->command({"CONFIG", "SET", "rdb-key-save-delay", "300000"});
+    ASSERT_FALSE(raw->command({"BGSAVE"}).is_error());
+    // "k" is deleted and its block would be the first one reused by these puts.
+    c.delete_tensor("k");
+    for (int i = 0; i < 5; ++i)
+        c.put_tensor("n" + std::to_string(i), b.data(), {b.size()}, TensorType::Float,
+                     MemoryLayout::Contiguous);
+    for (int i = 0; i < 200; ++i) {
+        if (raw->command({"INFO", "persistence"}).str.find("rdb_bgsave_in_progress:0") !=
+            std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    raw->command({"CONFIG", "SET", "rdb-key-save-delay", "0"});
+    raw.reset();
+    server.restart(/*save=*/false);  // loads the background save's file
+    Client d = shm_client(ssdb);
+    std::vector<float> out(a.size());
+    d.unpack_tensor("k", out.data(), {out.size()}, TensorType::Float, MemoryLayout::Contiguous);
+    EXPECT_EQ(out, a);
+}
+
 TEST(Shm, AReplicaReceivesTheBytes) {
     RedisServer::Options po = unix_server();
     po.extra_args = {"--repl-diskless-sync-delay", "0"};
@@ -287,6 +318,16 @@ TEST(Shm, AClientGoneBetweenAllocationAndCommitLeaksNothing) {
         auto block = raw->command({"AI._SHMALLOC", "1048576"});
         ASSERT_EQ(block.elements.size(), 3u);
         EXPECT_EQ(info_field(server, "shm_pending_blocks"), 1);
+        // A second allocation abandons the first (one uncommitted block per client).
+        auto second = raw->command({"AI._SHMALLOC", "65536"});
+        ASSERT_EQ(second.elements.size(), 3u);
+        EXPECT_EQ(info_field(server, "shm_pending_blocks"), 1);
+        EXPECT_EQ(info_field(server, "shm_blocks"), 1);
+        auto r = raw->command({"AI.TENSORSET", "gone", "FLOAT", "4", "SHM",
+                               std::to_string(block.elements[0].integer),
+                               std::to_string(block.elements[2].integer)});
+        EXPECT_TRUE(r.is_error()) << "the abandoned block cannot be committed";
+        raw->command({"AI._SHMALLOC", "1048576"});
     }  // disconnected without committing
     for (int i = 0; i < 100 && info_field(server, "shm_pending_blocks") != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -165,6 +165,8 @@ std::vector<Case> all_commands() {
         {{"AI.INFO", m, "RESETSTAT"}, {1}, {}},
         {{"AI.CONFIG", "MODEL_CHUNK_SIZE", "1024"}, {}, {}},
         {{"AI._MODELSCAN"}, {}, {}},
+        {{"AI._SHM"}, {}, {}},
+        {{"AI._SHMALLOC", "4096"}, {}, {}},
         {{"AI._SCRIPTSCAN"}, {}, {}},
         {{"AI._WAIT", a, "EXISTS", "0"}, {1}, {2, 3}},
         {{"AI._WAIT", a, "LLEN_GTE", "1", "0"}, {1}, {2, 3, 4}},

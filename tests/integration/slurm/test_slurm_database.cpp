@@ -183,6 +183,9 @@ TEST(SlurmDatabase, MpiApplicationWithOneColocatedDatabasePerNode) {
         ASSERT_TRUE(
             std::regex_search(l, mm, std::regex("rank [0-3] of 4 on (n[12]) SSDB=(\\S+) ok=1")))
             << l;
+        // Each rank's 1 MiB tensor went through its node database's shared memory (two ranks
+        // per node: the count a rank saw is 1 or 2).
+        EXPECT_TRUE(std::regex_search(l, std::regex("shm_puts=[12]$"))) << l;
         ssdb_by_node[mm[1]].insert(mm[2]);
     }
     // Secure by default: each socket in the private folder next to the path asked for, and the
