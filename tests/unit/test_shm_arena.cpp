@@ -13,8 +13,8 @@ using insitu::engine::ShmArena;
 
 namespace {
 std::uint64_t tag_at(const ShmArena& a, std::size_t offset) {
-    return reinterpret_cast<const std::uint64_t*>(a.base())[(offset - a.data_start()) /
-                                                           ShmArena::k_page];
+    return reinterpret_cast<const std::uint64_t*>(
+        a.base())[(offset - a.data_start()) / ShmArena::k_page];
 }
 }  // namespace
 
