@@ -35,16 +35,19 @@ program test_fortran_batch
     tensor_view(r4)], errors(1:4)), SRNoError, "put_tensors")
   call expect(all(errors(1:4) == SRNoError), "put_tensors: every item stored")
   b8 = 0; e2 = 0; j3 = 0; s4 = 0
-  call expect_code(client%unpack_tensors(names, [tensor_view(b8), tensor_view(e2), tensor_view(j3), &
-    tensor_view(s4)]), SRNoError, "unpack_tensors")
+  call expect_code(client%unpack_tensors(names, [tensor_view(b8), tensor_view(e2), &
+    tensor_view(j3), tensor_view(s4)]), SRNoError, "unpack_tensors")
   call expect(all(b8 == a8), "int8 rank 1 back")
-  call expect(all(transfer(e2, 1_int64, 12) == transfer(d2, 1_int64, 12)), "real64 rank 2 bit for bit")
+  call expect(all(transfer(e2, 1_int64, 12) == transfer(d2, 1_int64, 12)), &
+    "real64 rank 2 bit for bit")
   call expect(all(j3 == i3), "int32 rank 3 back")
-  call expect(all(transfer(s4, 1_int32, 36) == transfer(r4, 1_int32, 36)), "real32 rank 4 bit for bit")
+  call expect(all(transfer(s4, 1_int32, 36) == transfer(r4, 1_int32, 36)), &
+    "real32 rank 4 bit for bit")
   ! The batch calls store and read what the single calls do (same layout, same keys).
   e2 = 0
   call expect_code(client%unpack_tensor("fb_d2", e2), SRNoError, "unpack_tensor of a batch put")
-  call expect(all(transfer(e2, 1_int64, 12) == transfer(d2, 1_int64, 12)), "single read of a batch put")
+  call expect(all(transfer(e2, 1_int64, 12) == transfer(d2, 1_int64, 12)), &
+    "single read of a batch put")
   h1 = [3_int16, -7_int16, 11_int16, 32767_int16, -huge(1_int16) - 1_int16]
   call expect_code(client%put_tensor("fb_single", h1), SRNoError, "put_tensor")
   g1 = 0
