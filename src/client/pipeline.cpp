@@ -46,8 +46,8 @@ std::exception_ptr exception_of(ErrorCode code, const std::string& message) {
 
 // Runs one batch call for `run` and settles every promise: a BatchException fails its listed
 // items (indexes into `run`), any other exception (the call refused its arguments) fails them all.
-template <class Item, class Call>
-void settle(const std::vector<Item*>& run, Call call) {
+template <class Queued, class Call>
+void settle(const std::vector<Queued*>& run, Call call) {
     if (run.empty()) return;
     std::vector<std::exception_ptr> errors(run.size());
     try {
@@ -73,8 +73,8 @@ Pipeline::~Pipeline() {
     try {
         flush();
     } catch (...) {
-        // flush() settles every item before anything can throw but an allocation failure;
-        // a destructor must not throw, and the unsettled futures then report broken_promise.
+        // Items' failures go to their futures; only an allocation failure can get here, and a
+        // destructor must not throw (the futures left unsettled report broken_promise).
     }
 }
 

@@ -71,8 +71,10 @@ def test_queue_flushes_on_window_and_on_result(client):
     assert len(q) == 1 and not r.done()
     assert _same(r.result(), x)  # asking for the result sends the queue
     assert len(q) == 0 and r.done()
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError):
         client.pipeline(window=-1)
+    with pytest.raises(TypeError):
+        client.pipeline(window=2.5)
 
 
 def test_queue_order_kept_for_one_key(client):

@@ -29,8 +29,10 @@ class Pipeline(_insitu.Pipeline):
     """Queued put_tensor / unpack_tensor / get_tensor calls of `client` (see the module's doc)."""
 
     def __init__(self, client, window=64, raise_on_error=True):
-        if not isinstance(window, int) or isinstance(window, bool) or window < 0:
-            raise TypeError("Pipeline: window must be a non-negative int")
+        if not isinstance(window, int) or isinstance(window, bool):
+            raise TypeError("Pipeline: window must be an int")
+        if window < 0:
+            raise ValueError("Pipeline: window must not be negative")
         super().__init__(client, window)
         self._raise_on_error = raise_on_error
         self._results = []
