@@ -1,6 +1,9 @@
 """client.pipeline(): queued puts and reads give what the single calls give (bit for bit), keep
 queue order per key, report errors per item, and share round trips (the servers' read counts)."""
 
+import gc
+import sys
+
 import numpy as np
 import pytest
 
@@ -156,3 +159,24 @@ def test_queued_calls_share_round_trips(client):
     # Per node: one read for the puts, up to two for the gets (reads of unknown size go in windows
     # of 16), one for INFO; one at a time it would be 2 * n + nodes.
     assert pipelined <= 4 * nodes + 2, (pipelined, single)
+
+
+def test_arrays_are_released_after_the_flush(client):
+    """The pipeline holds a queued item's array only until the flush that sends it, and a
+    pipeline dropped with items queued sends them."""
+    a, out = np.arange(4.0), np.zeros(4)
+    counts = sys.getrefcount(a), sys.getrefcount(out)
+    for _ in range(50):
+        with client.pipeline() as p:
+            p.put_tensor("pl_ref", a)
+            p.unpack_tensor("pl_ref", out)
+            p.get_tensor("pl_ref")
+    gc.collect()
+    assert (sys.getrefcount(a), sys.getrefcount(out)) == counts  # `p` is still alive here
+    del p
+    p = client.pipeline(window=0)
+    r = p.put_tensor("pl_dropped", a)
+    del p
+    gc.collect()
+    assert r.done() and r.result() is None
+    assert client.tensor_exists("pl_dropped")
