@@ -5,6 +5,7 @@
 !   if (client%initialize("my_logger") /= SRNoError) stop get_last_error()
 !   code = client%put_tensor("t", array)        ! int8/16/32/64, real32/64, rank 1 to 4
 !   code = client%unpack_tensor("t", array)
+!   code = client%put_tensors(names, [tensor_view(a), tensor_view(b)])  ! many per round trip
 !   code = client%destructor()
 !
 ! Datasets (dataset_type, module insitu_dataset), aggregation lists, models, scripts, polling,
@@ -52,8 +53,8 @@ module insitu
     procedure :: destructor => configoptions_destructor
   end type
 
-  !> One tensor of run_model_inline: a Fortran array's address, extents and type, made by
-  !> tensor_view(array).
+  !> One tensor of run_model_inline, put_tensors or unpack_tensors: a Fortran array's address,
+  !> extents and type, made by tensor_view(array).
   !> The extents are a fixed array, not an allocatable one: gfortran never frees allocatable
   !> components of the temporaries in [tensor_view(x), ...] (valgrind saw each view leak).
   type :: tensor_view_type
@@ -77,6 +78,8 @@ module insitu
     procedure :: isinitialized
     procedure :: destructor
     include "insitu_tensor_bindings.inc"
+    procedure :: put_tensors
+    procedure :: unpack_tensors
     procedure :: rename_tensor
     procedure :: copy_tensor
     procedure :: delete_tensor
@@ -406,6 +409,7 @@ contains
     code = c_use_list_ensemble_prefix(self%ptr, logical(use_prefix, c_bool))
   end function
 
+  include "client_batch.fi"
   include "client_datasets.fi"
   include "client_models.fi"
 

@@ -142,6 +142,31 @@ module insitu_c_api
       integer(c_int), value :: type, layout
       integer(c_int) :: c_unpack_tensor
     end function
+    ! The batch calls: parallel arrays of n items (names as pointers + lengths).
+    function c_put_tensors(client, names, name_lens, data, dims, n_dims, types, n, layout, &
+        item_errors) bind(c, name="put_tensors")
+      import :: c_int, c_size_t, c_ptr
+      type(c_ptr), value :: client
+      type(c_ptr), intent(in) :: names(*), data(*), dims(*)
+      integer(c_size_t), intent(in) :: name_lens(*), n_dims(*)
+      integer(c_int), intent(in) :: types(*)
+      integer(c_size_t), value :: n
+      integer(c_int), value :: layout
+      integer(c_int), intent(out) :: item_errors(*)
+      integer(c_int) :: c_put_tensors
+    end function
+    function c_unpack_tensors(client, names, name_lens, results, dims, n_dims, types, n, layout, &
+        item_errors) bind(c, name="unpack_tensors")
+      import :: c_int, c_size_t, c_ptr
+      type(c_ptr), value :: client
+      type(c_ptr), intent(in) :: names(*), results(*), dims(*)
+      integer(c_size_t), intent(in) :: name_lens(*), n_dims(*)
+      integer(c_int), intent(in) :: types(*)
+      integer(c_size_t), value :: n
+      integer(c_int), value :: layout
+      integer(c_int), intent(out) :: item_errors(*)
+      integer(c_int) :: c_unpack_tensors
+    end function
     function c_rename_tensor(client, src, src_len, dst, dst_len) bind(c, name="rename_tensor")
       import :: c_int, c_char, c_size_t, c_ptr
       type(c_ptr), value :: client

@@ -4,10 +4,12 @@ from .error import *  # noqa: F401,F403  (exception classes first: _insitu maps 
 from .error import __all__ as _error_names
 from . import _insitu
 from .client import Client, ConfigOptions, Dataset
+from .pipeline import Pipeline, PipelineResult
 from .status import SmartSimStatus
 
 __version__ = _insitu.__version__
-__all__ = ["Client", "ConfigOptions", "Dataset", "SmartSimStatus"] + list(_error_names)
+__all__ = ["Client", "ConfigOptions", "Dataset", "Pipeline", "PipelineResult",
+           "SmartSimStatus"] + list(_error_names)
 
 # The rest of SmartRedis 0.6.1's top-level names: logging and the xarray converter.
 from .srobject import SRObject  # noqa: E402

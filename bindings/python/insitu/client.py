@@ -8,6 +8,7 @@ import numpy as np
 from . import _insitu
 from .error import (ConnectionParameterError, ParameterTypeError, RedisConnectionError,
                     RedisDatabaseError, RedisParameterError, RedisTimeoutError)
+from .pipeline import Pipeline
 from .srobject import SRObject
 
 ConfigOptions = _insitu.ConfigOptions
@@ -166,6 +167,14 @@ class Client(SRObject, _insitu.Client):
     def __repr__(self):
         # SmartRedis's repr is the default object one; str() describes the connection.
         return f"<insitu.Client {self._name!r} at {id(self):#x}>"
+
+    # ---- queued tensor calls (insitu extension) ---------------------------------------------
+    def pipeline(self, window=64, raise_on_error=True):
+        """A Pipeline of this client: put_tensor / unpack_tensor / get_tensor calls queued and
+        sent together (``with client.pipeline() as p: ...``; see insitu.pipeline). It flushes
+        once `window` items are queued (0: only on flush() and on leaving the ``with`` block);
+        leaving the block raises the first failed item's error unless raise_on_error is False."""
+        return Pipeline(self, window, raise_on_error)
 
     # ---- models and scripts (SmartRedis's Python signatures) ---------------------------------
     def set_model(self, name, model, backend, device="CPU", batch_size=0, min_batch_size=0,

@@ -11,6 +11,8 @@ void bind_config_options(pybind11::module_& m);
 void bind_logging(pybind11::module_& m);
 void bind_dataset(pybind11::module_& m);
 void bind_client(pybind11::module_& m);
+// Pipeline and PipelineResult: queued tensor calls sent together (insitu::Pipeline).
+void bind_pipeline(pybind11::module_& m);
 // The driver API: Experiment, RunSettings, Model, Ensemble, Orchestrator.
 void bind_experiment(pybind11::module_& m);
 // Datasets, lists, models and scripts on the Client class made by bind_client.

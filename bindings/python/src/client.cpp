@@ -11,23 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "arrays.h"
 #include "dtypes.h"
 
 namespace py = pybind11;
 
 namespace insitu::python {
 namespace {
-
-std::vector<std::size_t> shape_of(const py::array& a) {
-    return std::vector<std::size_t>(a.shape(), a.shape() + a.ndim());
-}
-
-bool c_order(const py::array& a) {
-    return a.flags() & py::array::c_style;
-}
-bool f_order(const py::array& a) {
-    return a.flags() & py::array::f_style;
-}
 
 void put_tensor(Client& c, const std::string& name, const py::object& data,
                 const py::object& dtype) {
@@ -43,13 +33,6 @@ void put_tensor(Client& c, const std::string& name, const py::object& data,
     const void* ptr = a.data();
     py::gil_scoped_release nogil;  // `a` keeps the memory alive
     c.put_tensor(name, ptr, dims, type, layout);
-}
-
-// A numpy array for a tensor the database describes; bfloat16 lands as uint16 bits first
-// (numpy has no bfloat16), converted afterwards by from_bfloat16.
-py::array array_for(TensorType type, const std::vector<std::size_t>& dims) {
-    return py::array(type == TensorType::BFloat16 ? py::dtype::of<std::uint16_t>() : dtype_of(type),
-                     std::vector<py::ssize_t>(dims.begin(), dims.end()));
 }
 
 py::object get_tensor(Client& c, const std::string& name) {
@@ -85,18 +68,6 @@ void unpack_tensor(Client& c, const std::string& name, py::array out) {
     c.unpack_tensor(name, ptr, dims, type, layout);
 }
 
-// An array-like as an input tensor sent from its own memory (C or Fortran order; anything else
-// is copied to C order first); the array is kept alive in `keep` until the call returns.
-InputTensor input_of(const py::handle& h, const std::string& what, std::vector<py::array>& keep) {
-    py::array a = py::array::ensure(h);
-    if (!a) throw ParameterException(what + " is not array-like");
-    if (!c_order(a) && !f_order(a)) a = py::module_::import("numpy").attr("ascontiguousarray")(a);
-    InputTensor t{a.data(), shape_of(a), tensor_type_of(a.dtype()),
-                  c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous};
-    keep.push_back(std::move(a));
-    return t;
-}
-
 // Arrays allocated while the client reads (get_tensors, run_model with an output count): numpy
 // owns them, shaped by the reply; bfloat16 ones are converted once the read is done. allocate()
 // runs on the client's thread without the GIL.
@@ -119,14 +90,6 @@ struct NewArrays {
     std::vector<py::object> arrays;
     std::vector<char> bf16;
 };
-
-// A caller's array filled in place: writeable and C- or Fortran-contiguous (`what` names it).
-OutputTensor output_of(py::array a, const std::string& what) {
-    if (!a.writeable()) throw ParameterException(what + " is read-only");
-    if (!c_order(a) && !f_order(a)) throw ParameterException(what + " must be contiguous");
-    return {a.mutable_data(), shape_of(a), tensor_type_of(a.dtype()),
-            c_order(a) ? MemoryLayout::Contiguous : MemoryLayout::FortranContiguous};
-}
 
 // The batch calls: lists of names and arrays, pipelined by the client (put: each array sent from
 // its own memory when contiguous; unpack: writeable contiguous arrays filled in place).

@@ -13,6 +13,7 @@ PYBIND11_MODULE(_insitu, m) {
     insitu::python::bind_logging(m);  // before Dataset, whose log methods take SRLoggingLevel
     insitu::python::bind_dataset(m);  // before Client, whose calls take and return datasets
     insitu::python::bind_client(m);
+    insitu::python::bind_pipeline(m);
 #ifdef INSITU_PYTHON_HAVE_LAUNCH
     insitu::python::bind_experiment(m);
 #endif
