@@ -43,7 +43,8 @@ bool write_ctl(const std::string& name, T value) {
 // libjemalloc, whose unprefixed malloc is the process's. Both names must come from the same
 // object: asking one jemalloc about another allocator's pointer is undefined.
 mallctl_fn find_mallctl() {
-    for (auto [ctl, alloc] : {std::pair{"je_mallctl", "je_malloc"}, std::pair{"mallctl", "malloc"}}) {
+    for (auto [ctl, alloc] :
+         {std::pair{"je_mallctl", "je_malloc"}, std::pair{"mallctl", "malloc"}}) {
         void* c = dlsym(RTLD_DEFAULT, ctl);
         void* a = dlsym(RTLD_DEFAULT, alloc);
         Dl_info ci{}, ai{};
