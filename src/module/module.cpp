@@ -16,6 +16,7 @@
 #include "module/commands/key_access.h"
 #include "module/commands/wait_command.h"
 #include "module/host_services.h"
+#include "module/memory/large_allocations.h"
 #include "module/module_config.h"
 #include "module/redis_api/redis_module_api.h"
 #include "module/shm/shm_store.h"
@@ -44,11 +45,12 @@ constexpr std::string_view k_known_args[] = {
     "MODEL_CHUNK_SIZE",
     "MODEL_EXECUTION_TIMEOUT",
     "BACKEND_MEMORY_LIMIT",
-    "TENSOR_ALLOC_LIMIT",  // insitu: max bytes of a tensor the server allocates (zeros/VALUES)
-    "WAIT",                // insitu: ON (default) / OFF registers AI._WAIT or not
-    "SHM",                 // insitu: ON (default) / OFF: the shared-memory tensor path
-    "SHM_SIZE_MB",         // insitu: arena size (default: the host's memory; sparse)
-    "SHM_RETAIN_MB",       // insitu: freed arena memory kept resident for reuse (default 256)
+    "TENSOR_ALLOC_LIMIT",     // insitu: max bytes of a tensor the server allocates (zeros/VALUES)
+    "WAIT",                   // insitu: ON (default) / OFF registers AI._WAIT or not
+    "LARGE_ALLOC_RETAIN_MS",  // insitu: keep freed large blocks this long (0: allocator as is)
+    "SHM",                    // insitu: ON (default) / OFF: the shared-memory tensor path
+    "SHM_SIZE_MB",            // insitu: arena size (default: the host's memory; sparse)
+    "SHM_RETAIN_MB",          // insitu: freed arena memory kept resident (default 256)
 };
 
 // Validates and applies the numeric options (RedisAI's rules: counts > 0, chunk size > 0,
@@ -60,7 +62,8 @@ bool apply_numeric_arg(RedisModuleCtx* ctx, const std::string& key, const std::s
     };
     static const Rule rules[] = {{"THREADS_PER_QUEUE", 1},          {"INTER_OP_PARALLELISM", 1},
                                  {"INTRA_OP_PARALLELISM", 1},       {"MODEL_CHUNK_SIZE", 1},
-                                 {"MODEL_EXECUTION_TIMEOUT", 1000}, {"BACKEND_MEMORY_LIMIT", 0}};
+                                 {"MODEL_EXECUTION_TIMEOUT", 1000}, {"BACKEND_MEMORY_LIMIT", 0},
+                                 {"LARGE_ALLOC_RETAIN_MS", 0}};
     for (const auto& r : rules) {
         if (key != r.name) continue;
         auto n = core::parse_ll(val);
@@ -76,6 +79,7 @@ bool apply_numeric_arg(RedisModuleCtx* ctx, const std::string& key, const std::s
         if (key == "MODEL_CHUNK_SIZE") config().model_chunk_size = *n;
         if (key == "MODEL_EXECUTION_TIMEOUT") s.execution_timeout_ms = *n;
         if (key == "BACKEND_MEMORY_LIMIT") s.memory_limit_mb = *n;
+        if (key == "LARGE_ALLOC_RETAIN_MS") config().large_alloc_retain_ms = *n;
     }
     return true;
 }
@@ -238,6 +242,7 @@ void info_callback(RedisModuleInfoCtx* ctx, int /*for_crash_report*/) {
     RedisModule_InfoAddFieldCString(ctx, "wait_command", wait_enabled() ? "on" : "off");
     RedisModule_InfoAddFieldLongLong(ctx, "waiting_clients", waiting_clients());
     add_shm_info(ctx);
+    add_large_allocations_info(ctx);
 }
 
 }  // namespace
@@ -274,5 +279,7 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
     }
     declare_key_specs(ctx);
     RedisModule_RegisterInfoFunc(ctx, info_callback);
+    // Last, so that a load that fails leaves the allocator alone; before any tensor arrives.
+    tune_large_allocations(ctx, config().large_alloc_retain_ms);
     return REDISMODULE_OK;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/tensor_args.h"
+#include "module/memory/large_allocations.h"
 
 namespace insitu::module {
 
@@ -20,6 +21,8 @@ struct ModuleConfig {
     std::string backends_path;  // default: <directory of libinsitu_ai.so>/backends
     std::int64_t model_chunk_size = k_default_model_chunk_size;
     int threads_per_queue = 1;
+    // LARGE_ALLOC_RETAIN_MS: how long freed large blocks stay mapped for reuse (0: not tuned).
+    long long large_alloc_retain_ms = k_default_large_alloc_retain_ms;
 };
 
 ModuleConfig& config();

@@ -254,8 +254,13 @@ void RedisServer::start() {
         if (::getppid() != parent) ::_exit(1);
         ::setpgid(0, 0);
         if (!preload.empty()) ::setenv("LD_PRELOAD", preload.c_str(), 1);
-        // As the launcher does (launch/db/server_config.h): 2 MiB pages for large tensor buffers.
-        ::setenv("MALLOC_CONF", "thp:always", 0);
+        if (opts_.by_hand) {
+            ::unsetenv("MALLOC_CONF");
+            ::unsetenv("JE_MALLOC_CONF");
+        } else {
+            // As the launcher does (launch/db/server_config.h): 2 MiB pages for large buffers.
+            ::setenv("MALLOC_CONF", "thp:always", 0);
+        }
         int devnull = ::open("/dev/null", O_RDWR);
         ::dup2(devnull, 0);
         std::string out = dir_ + "/redis.stdout";

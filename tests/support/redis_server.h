@@ -71,6 +71,9 @@ class RedisServer {
         // certificates not required; the cluster bus and replication over TLS too). The fixture's
         // own connections then use a Unix socket, which Redis serves in plaintext.
         std::string tls_dir;
+        // The environment of a server started by hand: no MALLOC_CONF / JE_MALLOC_CONF (the
+        // fixture otherwise sets MALLOC_CONF=thp:always, as the launcher does).
+        bool by_hand = false;
     };
     RedisServer();
     explicit RedisServer(Options opts);

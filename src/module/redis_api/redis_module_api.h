@@ -110,6 +110,8 @@ typedef void (*RedisModuleBlockedFreeFunc)(RedisModuleCtx* ctx, void* privdata);
 typedef void (*RedisModuleDisconnectFunc)(RedisModuleCtx* ctx, RedisModuleBlockedClient* bc);
 typedef int (*RedisModuleNotificationFunc)(RedisModuleCtx* ctx, int type, const char* event,
                                            RedisModuleString* key);
+typedef uint64_t RedisModuleTimerID;
+typedef void (*RedisModuleTimerProc)(RedisModuleCtx* ctx, void* data);
 
 // Layout of version 3 of the type-methods struct (fields after `version` are read per version).
 typedef struct RedisModuleTypeMethods {
@@ -332,7 +334,12 @@ typedef struct RedisModuleCommandInfo {
       nullptr, "shared-memory puts are always replicated as BLOB")                                 \
     X(long long, ServerInfoGetFieldSigned,                                                         \
       (RedisModuleServerInfoData * data, const char* field, int* out_err), "6.0", nullptr,         \
-      "shared-memory puts are always replicated as BLOB")
+      "shared-memory puts are always replicated as BLOB")                                          \
+    X(RedisModuleTimerID, CreateTimer,                                                             \
+      (RedisModuleCtx * ctx, long long period_ms, RedisModuleTimerProc cb, void* data), "5.0",     \
+      nullptr,                                                                                     \
+      "without jemalloc's background thread, retained large blocks are purged only as "            \
+      "large allocations go on")
 
 #define INSITU_DECLARE_API(ret, name, args) extern ret(*RedisModule_##name) args;
 INSITU_REDIS_API(INSITU_DECLARE_API)
