@@ -3,6 +3,7 @@
 // memory accounting (MEMORY USAGE, blocks freed by DEL and overwrites, off under maxmemory), RDB
 // and AOF restarts and a replica (the bytes are written normally), bad commits, a client killed
 // between allocation and commit, a server killed mid-read, readers racing a writer, a cluster.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <insitu/client.h>
 #include <signal.h>
@@ -393,6 +394,51 @@ TEST(Shm, AServerKilledMidReadLeavesNoSegment) {
     EXPECT_GE(reads.load(), 3);
     EXPECT_EQ(::kill(pid, 0), -1);
     EXPECT_EQ(dev_shm_entries(), before);  // memfds live in no file system
+}
+
+TEST(Shm, AnotherUserCannotMapTheArenaAndUsesTheSocket) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to run a client as another user";
+    RedisServer server(unix_server());
+    auto hello = server.connect()->command({"AI._SHM"});
+    ASSERT_EQ(hello.elements.size(), 16u);
+    std::string arena = "/proc/" + std::to_string(server.pid()) + "/fd/" +
+                        std::to_string(hello.elements[9].integer);
+    ASSERT_EQ(hello.elements[8].str, "fd");
+    int pipe_fd[2];
+    ASSERT_EQ(pipe(pipe_fd), 0);
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {  // as nobody: the arena is out of reach, the client still works
+        char result = 'x';
+        if (setgid(65534) == 0 && setuid(65534) == 0) {
+            int fd = ::open(arena.c_str(), O_RDWR);
+            if (fd >= 0) {
+                result = 'M';  // mapped: the test fails
+            } else {
+                try {
+                    Client c = shm_client(server.address());
+                    auto v = pattern(1 << 18, 4.0f);
+                    c.put_tensor("nobody", v.data(), {v.size()}, TensorType::Float,
+                                 MemoryLayout::Contiguous);
+                    std::vector<float> out(v.size());
+                    c.unpack_tensor("nobody", out.data(), {out.size()}, TensorType::Float,
+                                    MemoryLayout::Contiguous);
+                    result = out == v ? 'k' : 'd';
+                } catch (...) {
+                    result = 'e';
+                }
+            }
+        }
+        (void)!write(pipe_fd[1], &result, 1);
+        _exit(0);
+    }
+    close(pipe_fd[1]);
+    char result = 0;
+    ASSERT_EQ(read(pipe_fd[0], &result, 1), 1);
+    close(pipe_fd[0]);
+    waitpid(child, nullptr, 0);
+    EXPECT_EQ(result, 'k') << "M: another user opened the arena; e/d: its client failed";
+    EXPECT_EQ(info_field(server, "shm_puts"), 0);  // over the socket
 }
 
 TEST(Shm, ReadersRacingAWriterSeeWholeTensors) {
