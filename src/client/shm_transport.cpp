@@ -169,43 +169,98 @@ bool shm_active(Connection& c) {
     return true;
 }
 
-bool shm_put(Connection& c, std::string_view key, TensorType type,
-             const std::vector<std::size_t>& dims, std::string_view blob, Reply& reply) {
-    if (blob.size() < c.shm_policy().min_bytes || type == TensorType::String || blob.empty())
-        return false;
-    if (!shm_active(c)) return false;
-    ShmLink& l = c.shm();
-    Reply a;
-    try {
-        a = c.command({"AI._SHMALLOC", std::to_string(blob.size())});
-    } catch (const AuthError&) {
-        c.reply_done();
-        turn_off(l, "AI._SHMALLOC is not permitted");
-        return false;
-    }
-    if (a.is_error()) {
-        // Off since the negotiation (maxmemory set meanwhile): the socket from now on. A full
-        // arena: this tensor only.
-        if (a.str.find("path is off") != std::string::npos) turn_off(l, a.str);
-        return false;
-    }
+namespace {
+
+// [offset, size, tag] from an AI._SHMALLOC reply, checked against the arena.
+struct Block {
+    std::size_t offset = 0, size = 0;
+    std::uint64_t tag = 0;
+};
+Block parse_block(const Connection& c, const ShmMapping& m, const Reply& a, std::size_t n) {
     if (a.type != Reply::Type::array || a.elements.size() != 3 ||
-        a.elements[0].type != Reply::Type::integer || a.elements[2].type != Reply::Type::integer)
+        a.elements[0].type != Reply::Type::integer || a.elements[1].type != Reply::Type::integer ||
+        a.elements[2].type != Reply::Type::integer)
         throw DatabaseException("unexpected AI._SHMALLOC reply from " + c.address().to_string());
-    auto offset = static_cast<std::size_t>(a.elements[0].integer);
-    auto tag = static_cast<std::uint64_t>(a.elements[2].integer);
-    if (!l.mapping->holds(offset, blob.size()))
+    Block b{static_cast<std::size_t>(a.elements[0].integer),
+            static_cast<std::size_t>(a.elements[1].integer),
+            static_cast<std::uint64_t>(a.elements[2].integer)};
+    if (b.size < n || !m.holds(b.offset, b.size))
         throw DatabaseException("AI._SHMALLOC from " + c.address().to_string() +
                                 " gave a block outside its arena");
-    std::memcpy(l.mapping->base + offset, blob.data(), blob.size());
-    std::vector<std::string> args = {"AI.TENSORSET", std::string(key),
-                                     std::string(wire_name(type))};
-    for (auto d : dims) args.push_back(std::to_string(d));
-    args.push_back("SHM");
-    args.push_back(std::to_string(offset));
-    args.push_back(std::to_string(static_cast<long long>(tag)));
-    std::vector<std::string_view> views(args.begin(), args.end());
-    reply = c.command(views);
+    return b;
+}
+
+// Up to this size the next put's block is asked for with this put's commit (one round trip per
+// put instead of two); a bigger spare would hold much memory for a round trip that its copy
+// dwarfs anyway.
+constexpr std::size_t k_spare_max = std::size_t{4} << 20;
+
+}  // namespace
+
+bool shm_put(Connection& c, std::string_view key, TensorType type,
+             const std::vector<std::size_t>& dims, std::string_view blob, Reply& reply) {
+    const std::size_t n = blob.size();
+    if (n < c.shm_policy().min_bytes || type == TensorType::String || n == 0) return false;
+    if (!shm_active(c)) return false;
+    ShmLink& l = c.shm();
+    Block b;
+    // The spare block asked for by the previous put fits when it is not much bigger either.
+    if (l.has_spare && l.spare_size >= n && l.spare_size <= 2 * n) {
+        b = {l.spare_offset, l.spare_size, l.spare_tag};
+        l.has_spare = false;
+    } else {
+        l.has_spare = false;  // the server frees it with this allocation (one per client)
+        Reply a;
+        try {
+            a = c.command({"AI._SHMALLOC", std::to_string(n)});
+        } catch (const AuthError&) {
+            c.reply_done();
+            turn_off(l, "AI._SHMALLOC is not permitted");
+            return false;
+        }
+        if (a.is_error()) {
+            // Off since the negotiation (maxmemory set meanwhile): the socket from now on. A full
+            // arena or a tensor over proto-max-bulk-len: this tensor only.
+            if (a.str.find("path is off") != std::string::npos) turn_off(l, a.str);
+            return false;
+        }
+        b = parse_block(c, *l.mapping, a, n);
+    }
+    std::memcpy(l.mapping->base + b.offset, blob.data(), n);
+    resp::CommandWriter set(6 + dims.size());
+    set.add("AI.TENSORSET");
+    set.add(key);
+    set.add(wire_name(type));
+    for (auto d : dims) set.add_number(static_cast<long long>(d));
+    set.add("SHM");
+    set.add_number(static_cast<long long>(b.offset));
+    set.add_number(static_cast<long long>(b.tag));
+    // Refused because the path went off (maxmemory set since): nothing was stored.
+    auto went_off = [&](const Reply& r) {
+        if (!r.is_error() || r.str.find("shared-memory path is off") == std::string::npos)
+            return false;
+        turn_off(l, r.str);
+        return true;
+    };
+    if (n > k_spare_max) {
+        c.send(set);
+        reply = c.read_reply();
+        return !went_off(reply);
+    }
+    resp::CommandWriter next(2);
+    next.add("AI._SHMALLOC");
+    next.add_number(static_cast<long long>(n));
+    c.send(std::vector<const resp::CommandWriter*>{&set, &next});
+    reply = c.read_reply();  // both replies are read before either is acted on
+    Reply a = c.read_reply();
+    if (went_off(reply)) return false;
+    if (!a.is_error()) {
+        Block spare = parse_block(c, *l.mapping, a, n);
+        l.has_spare = true;
+        l.spare_offset = spare.offset;
+        l.spare_size = spare.size;
+        l.spare_tag = spare.tag;
+    }
     return true;
 }
 

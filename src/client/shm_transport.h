@@ -27,7 +27,7 @@ class Connection;
 // shared memory; smaller ones are faster over the socket, see docs/performance.md).
 struct ShmPolicy {
     bool enabled = true;
-    std::size_t min_bytes = std::size_t{256} << 10;
+    std::size_t min_bytes = std::size_t{64} << 10;
 };
 
 class ShmMapping;
@@ -37,6 +37,11 @@ struct ShmLink {
     enum class State { unknown, on, off } state = State::unknown;
     std::shared_ptr<ShmMapping> mapping;
     std::string off_reason;
+    // The block asked for with the previous put's commit, for the next put (this connection's
+    // one uncommitted block on the server).
+    bool has_spare = false;
+    std::size_t spare_offset = 0, spare_size = 0;
+    std::uint64_t spare_tag = 0;
     // A TENSORGET answered with a block: copied out by read_blob (or dropped by discard_blob).
     bool read_pending = false;
     std::size_t read_offset = 0, read_size = 0;

@@ -15,18 +15,24 @@ namespace insitu::module {
 namespace {
 
 // Redis itself drops what a command propagates when there is no AOF and no replication backlog;
-// checking first avoids building a copy of the tensor for nothing.
+// checking first avoids building a copy of the tensor for nothing. The backlog is not visible to
+// modules except through INFO (~20 us), so the answer is cached between the events that can
+// create one (see shm_store.h).
 bool replication_stream_consumed(RedisModuleCtx* ctx) {
     if (RedisModule_GetContextFlags(ctx) & REDISMODULE_CTX_FLAGS_AOF) return true;
-    if (!RedisModule_GetServerInfo || !RedisModule_ServerInfoGetFieldSigned ||
-        !RedisModule_FreeServerInfo)
-        return true;
-    RedisModuleServerInfoData* info = RedisModule_GetServerInfo(ctx, "replication");
-    if (!info) return true;
-    int err = 0;
-    long long active = RedisModule_ServerInfoGetFieldSigned(info, "repl_backlog_active", &err);
-    RedisModule_FreeServerInfo(ctx, info);
-    return err != 0 || active != 0;
+    if (auto cached = shm_cached_backlog()) return *cached;
+    bool active = true;
+    if (RedisModule_GetServerInfo && RedisModule_ServerInfoGetFieldSigned &&
+        RedisModule_FreeServerInfo) {
+        if (RedisModuleServerInfoData* info = RedisModule_GetServerInfo(ctx, "replication")) {
+            int err = 0;
+            long long v = RedisModule_ServerInfoGetFieldSigned(info, "repl_backlog_active", &err);
+            RedisModule_FreeServerInfo(ctx, info);
+            active = err != 0 || v != 0;
+        }
+    }
+    shm_cache_backlog(active);
+    return active;
 }
 
 // A numeric setting by CONFIG GET (its reply's last bulk); -1 when unreadable.
@@ -87,7 +93,9 @@ int shm_alloc_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
                                           ("ERR shared-memory path is off: " + reason).c_str());
     // Replicas and the AOF receive the tensor as a BLOB, which must fit the protocol's limit
     // (a client then sends it over the socket and gets the server's own refusal).
-    long long bulk_max = config_number(ctx, "proto-max-bulk-len");
+    auto cached_max = shm_cached_bulk_limit();
+    long long bulk_max = cached_max ? *cached_max : config_number(ctx, "proto-max-bulk-len");
+    if (!cached_max) shm_cache_bulk_limit(bulk_max);
     if (bulk_max > 0 && *n > static_cast<unsigned long long>(bulk_max))
         return RedisModule_ReplyWithError(
             ctx,
@@ -113,6 +121,13 @@ engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& 
         throw engine::CommandError("ERR no SHM block was handed out (send AI._SHMALLOC first)");
     auto block =
         shm_take_pending(RedisModule_GetClientId(ctx), *offset, static_cast<std::uint64_t>(*tag));
+    // A block handed out before maxmemory was set (a client's spare) is not committed either;
+    // the client sends the bytes over the socket instead.
+    std::string reason = shm_unavailable_reason(ctx);
+    if (block && !reason.empty()) {
+        arena->release(block->offset);
+        throw engine::CommandError("ERR shared-memory path is off: " + reason);
+    }
     if (!block)
         throw engine::CommandError(
             "ERR SHM block is not one this connection allocated and has not used yet");

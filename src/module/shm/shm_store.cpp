@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <system_error>
 #include <unordered_map>
@@ -19,6 +20,10 @@ struct State {
     std::atomic<long long> puts{0}, gets{0};
     bool subscribed = false;
     int children = 0;  // fork children alive (their snapshots may include arena tensors)
+    bool backlog_events = false, config_events = false;
+    std::optional<bool> backlog;
+    std::chrono::steady_clock::time_point backlog_checked;
+    std::optional<long long> bulk_limit;
 };
 
 State& state() {
@@ -43,8 +48,19 @@ void on_client_change(RedisModuleCtx*, RedisModuleEvent, uint64_t subevent, void
     for (const auto& b : blocks) arena->release(b.offset);
 }
 
+void on_replication_change(RedisModuleCtx*, RedisModuleEvent, uint64_t, void*) {
+    std::lock_guard lock(state().mu);
+    state().backlog.reset();
+}
+
+void on_config_change(RedisModuleCtx*, RedisModuleEvent, uint64_t, void*) {
+    std::lock_guard lock(state().mu);
+    state().bulk_limit.reset();
+}
+
 void on_fork_child(RedisModuleCtx*, RedisModuleEvent, uint64_t subevent, void*) {
     std::lock_guard lock(state().mu);
+    state().backlog.reset();
     if (subevent == REDISMODULE_SUBEVENT_FORK_CHILD_BORN) {
         ++state().children;
         if (state().arena) state().arena->freeze();
@@ -134,6 +150,33 @@ std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long clien
     return std::nullopt;
 }
 
+std::optional<bool> shm_cached_backlog() {
+    std::lock_guard lock(state().mu);
+    auto& st = state();
+    if (!st.backlog_events || !st.backlog) return std::nullopt;
+    if (*st.backlog &&
+        std::chrono::steady_clock::now() - st.backlog_checked > std::chrono::seconds(10))
+        st.backlog.reset();  // maybe freed by repl-backlog-ttl: look again
+    return st.backlog;
+}
+
+void shm_cache_backlog(bool active) {
+    std::lock_guard lock(state().mu);
+    state().backlog = active;
+    state().backlog_checked = std::chrono::steady_clock::now();
+}
+
+std::optional<long long> shm_cached_bulk_limit() {
+    std::lock_guard lock(state().mu);
+    if (!state().config_events) return std::nullopt;
+    return state().bulk_limit;
+}
+
+void shm_cache_bulk_limit(long long v) {
+    std::lock_guard lock(state().mu);
+    if (v > 0) state().bulk_limit = v;
+}
+
 void shm_count_put() {
     ++state().puts;
 }
@@ -149,6 +192,15 @@ void init_shm(RedisModuleCtx* ctx) {
     state().subscribed =
         RedisModule_SubscribeToServerEvent(ctx, clients, on_client_change) == REDISMODULE_OK &&
         RedisModule_SubscribeToServerEvent(ctx, forks, on_fork_child) == REDISMODULE_OK;
+    RedisModuleEvent role{REDISMODULE_EVENT_REPLICATION_ROLE_CHANGED, 1};
+    RedisModuleEvent replicas{REDISMODULE_EVENT_REPLICA_CHANGE, 1};
+    RedisModuleEvent config{REDISMODULE_EVENT_CONFIG, 1};
+    state().backlog_events =
+        state().subscribed &&
+        RedisModule_SubscribeToServerEvent(ctx, role, on_replication_change) == REDISMODULE_OK &&
+        RedisModule_SubscribeToServerEvent(ctx, replicas, on_replication_change) == REDISMODULE_OK;
+    state().config_events =
+        RedisModule_SubscribeToServerEvent(ctx, config, on_config_change) == REDISMODULE_OK;
 }
 
 void add_shm_info(RedisModuleInfoCtx* ctx) {

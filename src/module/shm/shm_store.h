@@ -48,6 +48,17 @@ void shm_add_pending(unsigned long long client, const engine::ShmArena::Block& b
 std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long client,
                                                         std::size_t offset, std::uint64_t tag);
 
+// Caches of what a shared-memory put needs to know from the server, each dropped by the events
+// that can change it (nothing is cached when the server cannot send those events):
+//  - whether a replication backlog exists: dropped when a fork child is born (a replica's full
+//    sync forks right after creating the backlog), on replica and role changes, and 10 s after
+//    a "yes" (a backlog is freed after repl-backlog-ttl without any event);
+//  - proto-max-bulk-len: dropped on every CONFIG SET.
+std::optional<bool> shm_cached_backlog();
+void shm_cache_backlog(bool active);
+std::optional<long long> shm_cached_bulk_limit();
+void shm_cache_bulk_limit(long long v);
+
 // Counters for INFO.
 void shm_count_put();
 void shm_count_get();

@@ -144,15 +144,16 @@ TEST(Shm, OnlyTensorsFromTheThresholdUpUseIt) {
 TEST(Shm, MemoryIsAccountedAndReleasedByDeleteAndOverwrite) {
     RedisServer server(unix_server());
     Client c = shm_client("unix://" + server.unix_path());
-    auto v = pattern(1 << 20, 2.0f);  // 4 MiB
+    // 8 MiB: above the size whose next block a client asks for ahead (no spare block here).
+    auto v = pattern(1 << 21, 2.0f);
     c.put_tensor("m", v.data(), {v.size()}, TensorType::Float, MemoryLayout::Contiguous);
     auto raw = server.connect();
-    EXPECT_GE(raw->command({"MEMORY", "USAGE", "m"}).integer, static_cast<long long>(4 << 20));
-    EXPECT_EQ(info_field(server, "shm_used_bytes"), 4 << 20);
+    EXPECT_GE(raw->command({"MEMORY", "USAGE", "m"}).integer, static_cast<long long>(8 << 20));
+    EXPECT_EQ(info_field(server, "shm_used_bytes"), 8 << 20);
     for (int i = 0; i < 10; ++i)
         c.put_tensor("m", v.data(), {v.size()}, TensorType::Float, MemoryLayout::Contiguous);
     EXPECT_EQ(info_field(server, "shm_blocks"), 1);  // each overwrite freed the previous block
-    EXPECT_EQ(info_field(server, "shm_used_bytes"), 4 << 20);
+    EXPECT_EQ(info_field(server, "shm_used_bytes"), 8 << 20);
     c.delete_tensor("m");
     EXPECT_EQ(info_field(server, "shm_blocks"), 0);
     EXPECT_EQ(info_field(server, "shm_used_bytes"), 0);
@@ -250,6 +251,11 @@ TEST(Shm, AReplicaReceivesTheBytes) {
     RedisServer::Options po = unix_server();
     po.extra_args = {"--repl-diskless-sync-delay", "0"};
     RedisServer primary(po);
+    Client c = shm_client("unix://" + primary.unix_path());
+    // First without any replica (the module then skips building a replication copy) ...
+    auto v0 = pattern(1 << 18, 5.0f);
+    c.put_tensor("r0", v0.data(), {v0.size()}, TensorType::Float, MemoryLayout::Contiguous);
+    // ... then a replica attaches: its sync must see r0, and the stream the next put.
     RedisServer::Options ro;
     ro.extra_args = {"--replicaof", "127.0.0.1", std::to_string(primary.port())};
     RedisServer replica(ro);
@@ -257,14 +263,16 @@ TEST(Shm, AReplicaReceivesTheBytes) {
     for (int i = 0; i < 200; ++i) {  // the replica's first sync
         if (p->command({"WAIT", "1", "100"}).integer >= 1) break;
     }
-    Client c = shm_client("unix://" + primary.unix_path());
     auto v = pattern(1 << 18, 6.0f);
     c.put_tensor("r", v.data(), {v.size()}, TensorType::Float, MemoryLayout::Contiguous);
-    EXPECT_EQ(info_field(primary, "shm_puts"), 1);
+    EXPECT_EQ(info_field(primary, "shm_puts"), 2);
     EXPECT_EQ(p->command({"WAIT", "1", "5000"}).integer, 1);
-    auto got = replica.connect()->command({"AI.TENSORGET", "r", "BLOB"});
-    ASSERT_EQ(got.str.size(), v.size() * 4);
-    EXPECT_EQ(std::memcmp(got.str.data(), v.data(), got.str.size()), 0);
+    auto rc = replica.connect();
+    for (const auto& [key, want] : {std::pair{"r0", &v0}, std::pair{"r", &v}}) {
+        auto got = rc->command({"AI.TENSORGET", key, "BLOB"});
+        ASSERT_EQ(got.str.size(), want->size() * 4) << key;
+        EXPECT_EQ(std::memcmp(got.str.data(), want->data(), got.str.size()), 0) << key;
+    }
 }
 
 TEST(Shm, BadCommitsAreRefusedAndKeepStoredData) {
@@ -466,7 +474,33 @@ TEST(Shm, ReadersRacingAWriterSeeWholeTensors) {
     reader.join();
     EXPECT_GT(reads.load(), 10);
     EXPECT_EQ(torn.load(), 0);
-    EXPECT_LE(info_field(server, "shm_blocks"), 1);
+    // The stored tensor and at most the writer's spare block (asked for with its last put).
+    EXPECT_LE(info_field(server, "shm_blocks") - info_field(server, "shm_pending_blocks"), 1);
+    EXPECT_LE(info_field(server, "shm_pending_blocks"), 1);
+}
+
+TEST(Shm, PutsAskForTheirNextBlockAheadAndMaxmemoryStillTurnsItOff) {
+    RedisServer server(unix_server());
+    Client c = shm_client("unix://" + server.unix_path());
+    auto v = pattern(1 << 18, 3.0f);  // 1 MiB
+    auto raw = server.connect();
+    raw->command({"CONFIG", "RESETSTAT"});
+    for (int i = 0; i < 10; ++i)
+        c.put_tensor("a", v.data(), {v.size()}, TensorType::Float, MemoryLayout::Contiguous);
+    std::string stats = raw->command({"INFO", "commandstats"}).str;
+    // The first put allocates on its own; every commit also asks for the next put's block, so
+    // the other nine puts are one round trip each: 11 allocations in all.
+    EXPECT_NE(stats.find("cmdstat_AI._SHMALLOC:calls=11,"), std::string::npos) << stats;
+    EXPECT_EQ(info_field(server, "shm_pending_blocks"), 1);  // the spare for the next put
+    // A spare handed out before maxmemory was set is not committed: the put goes over the socket.
+    raw->command({"CONFIG", "SET", "maxmemory", "1gb"});
+    auto w = pattern(1 << 18, 4.0f);
+    c.put_tensor("a", w.data(), {w.size()}, TensorType::Float, MemoryLayout::Contiguous);
+    EXPECT_EQ(info_field(server, "shm_puts"), 10);
+    EXPECT_EQ(info_field(server, "shm_pending_blocks"), 0);
+    std::vector<float> out(w.size());
+    c.unpack_tensor("a", out.data(), {out.size()}, TensorType::Float, MemoryLayout::Contiguous);
+    EXPECT_EQ(out, w);
 }
 
 TEST(Shm, EveryShardOfACluster) {
