@@ -109,23 +109,15 @@ bool parse_load_args(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
             }
             config().tensor_limits.alloc_limit = *n;
         }
-        if (key == "WAIT") {
+        if (key == "WAIT" || key == "SHM") {
             const std::string v = core::to_upper(val);
             if (v != "ON" && v != "OFF") {
-                RedisModule_Log(ctx, "warning", "insitu: WAIT must be ON or OFF (got '%s')",
-                                val.c_str());
+                RedisModule_Log(ctx, "warning", "insitu: %s must be ON or OFF (got '%s')",
+                                key.c_str(), val.c_str());
                 return false;
             }
-            set_wait_enabled(v == "ON");
-        }
-        if (key == "SHM") {
-            const std::string v = core::to_upper(val);
-            if (v != "ON" && v != "OFF") {
-                RedisModule_Log(ctx, "warning", "insitu: SHM must be ON or OFF (got '%s')",
-                                val.c_str());
-                return false;
-            }
-            shm_settings().enabled = v == "ON";
+            if (key == "WAIT") set_wait_enabled(v == "ON");
+            if (key == "SHM") shm_settings().enabled = v == "ON";
         }
         if (key == "SHM_SIZE_MB" || key == "SHM_RETAIN_MB") {
             auto n = core::parse_ull(val);

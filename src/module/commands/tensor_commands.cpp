@@ -97,16 +97,19 @@ void reply_values(RedisModuleCtx* ctx, const engine::Tensor& t) {
 }  // namespace
 
 void reply_tensor(RedisModuleCtx* ctx, const engine::Tensor& t, const engine::TensorGetArgs& g) {
+    // SHM: a tensor held in the arena is answered with its block; the client copies it out.
     auto* shm = g.shm ? dynamic_cast<const ShmBlob*>(t.blob.get()) : nullptr;
-    if (shm) {  // the client copies the bytes out of the arena itself
-        shm_count_get();
-        RedisModule_ReplyWithArray(ctx, 6);
+    if (g.meta || shm) {
+        RedisModule_ReplyWithArray(ctx, (g.blob || g.values) ? 6 : 4);
         RedisModule_ReplyWithCString(ctx, "dtype");
         std::string_view name = wire_name(t.dtype);
         RedisModule_ReplyWithStringBuffer(ctx, name.data(), name.size());
         RedisModule_ReplyWithCString(ctx, "shape");
         RedisModule_ReplyWithArray(ctx, static_cast<long>(t.dims.size()));
         for (auto d : t.dims) RedisModule_ReplyWithLongLong(ctx, d);
+    }
+    if (shm) {
+        shm_count_get();
         RedisModule_ReplyWithCString(ctx, "shm");
         RedisModule_ReplyWithArray(ctx, 3);
         RedisModule_ReplyWithLongLong(ctx, static_cast<long long>(shm->block().offset));
@@ -115,13 +118,6 @@ void reply_tensor(RedisModuleCtx* ctx, const engine::Tensor& t, const engine::Te
         return;
     }
     if (g.meta) {
-        RedisModule_ReplyWithArray(ctx, (g.blob || g.values) ? 6 : 4);
-        RedisModule_ReplyWithCString(ctx, "dtype");
-        std::string_view name = wire_name(t.dtype);
-        RedisModule_ReplyWithStringBuffer(ctx, name.data(), name.size());
-        RedisModule_ReplyWithCString(ctx, "shape");
-        RedisModule_ReplyWithArray(ctx, static_cast<long>(t.dims.size()));
-        for (auto d : t.dims) RedisModule_ReplyWithLongLong(ctx, d);
         if (g.blob) RedisModule_ReplyWithCString(ctx, "blob");
         if (g.values) RedisModule_ReplyWithCString(ctx, "values");
     }

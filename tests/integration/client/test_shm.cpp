@@ -266,6 +266,9 @@ TEST(Shm, AReplicaReceivesTheBytes) {
     auto v = pattern(1 << 18, 6.0f);
     c.put_tensor("r", v.data(), {v.size()}, TensorType::Float, MemoryLayout::Contiguous);
     EXPECT_EQ(info_field(primary, "shm_puts"), 2);
+    // WAIT covers this connection's own writes only: a write here, after the put, makes it wait
+    // for the replica to have applied the put too.
+    p->command({"SET", "marker", "1"});
     EXPECT_EQ(p->command({"WAIT", "1", "5000"}).integer, 1);
     auto rc = replica.connect();
     for (const auto& [key, want] : {std::pair{"r0", &v0}, std::pair{"r", &v}}) {

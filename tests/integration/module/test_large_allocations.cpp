@@ -114,8 +114,10 @@ TEST(LargeAllocations, HandStartedServerReusesLargeBuffers) {
     const long tuned_faults = faults_of_three_pairs(tuned, *c);
     const long untuned_faults = faults_of_three_pairs(untuned, *u);
     // Untuned, every query and reply buffer is faulted in afresh: 2 x 16384 pages per pair.
-    // Tuned, they reuse pages already mapped; less than one buffer's worth over three pairs.
-    EXPECT_LT(tuned_faults, k_pages_per_blob) << "untuned: " << untuned_faults;
+    // Tuned, they reuse pages already mapped: over three pairs, less than one untuned pair's
+    // worth. (Usually under one buffer's; on a loaded machine the pairs take longer, jemalloc's
+    // gradual release returns more meanwhile, and one buffer's worth was seen: 16388.)
+    EXPECT_LT(tuned_faults, 2 * k_pages_per_blob) << "untuned: " << untuned_faults;
     EXPECT_GT(untuned_faults, tuned_faults);
 }
 
@@ -149,17 +151,20 @@ TEST_P(LargeAllocationsRelease, DeletedTensorIsReleased) {
     ASSERT_EQ(c->command({"DEL", "t"}).integer, 1);
     EXPECT_LT(info_ll(*c, "memory", "used_memory"), used0 + static_cast<long long>(k_size / 8));
 
+    // used_memory_rss is sampled by the server's cron (every 100 ms or so, later on a loaded
+    // machine): wait for both the held bytes and the sampled RSS to come down.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    long long dirty = -1;
+    const long long rss_goal = rss_with - static_cast<long long>(k_size / 2);
+    long long dirty = -1, rss = -1;
     while (std::chrono::steady_clock::now() < deadline) {
         dirty = info_ll(*c, "MODULES", "ai_large_alloc_dirty_bytes");
-        if (dirty >= 0 && dirty < (1 << 20)) break;
+        rss = info_ll(*c, "memory", "used_memory_rss");
+        if (dirty >= 0 && dirty < (1 << 20) && rss < rss_goal) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_GE(dirty, 0);
     EXPECT_LT(dirty, 1 << 20) << "freed large blocks still held 10 s after DEL";
-    EXPECT_LT(info_ll(*c, "memory", "used_memory_rss"),
-              rss_with - static_cast<long long>(k_size / 2));
+    EXPECT_LT(rss, rss_goal) << "RSS did not come down within 10 s of DEL";
 }
 
 INSTANTIATE_TEST_SUITE_P(BackgroundThread, LargeAllocationsRelease, ::testing::Values("yes", "no"));
