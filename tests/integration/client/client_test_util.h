@@ -60,6 +60,30 @@ inline std::vector<unsigned char> make_bytes(TensorType t, std::size_t n, unsign
     return out;
 }
 
+// `n` named 2-d tensors cycling through every dtype, of (rows + i % 3) x (cols + i % col_cycle)
+// elements, with make_bytes data (seed i + seed): items for the batch and pipeline tests.
+struct TestTensor {
+    std::string name;
+    TensorType type;
+    std::vector<std::size_t> dims;
+    std::vector<unsigned char> bytes;
+};
+inline std::vector<TestTensor> make_test_tensors(std::size_t n, const std::string& prefix,
+                                                 std::size_t rows, std::size_t cols,
+                                                 std::size_t col_cycle, unsigned seed) {
+    std::vector<TestTensor> out;
+    const auto& types = supported_types();
+    for (std::size_t i = 0; i < n; ++i) {
+        TestTensor it;
+        it.name = prefix + std::to_string(i);
+        it.type = types[i % types.size()];
+        it.dims = {rows + i % 3, cols + i % col_cycle};
+        it.bytes = make_bytes(it.type, it.dims[0] * it.dims[1], static_cast<unsigned>(i) + seed);
+        out.push_back(std::move(it));
+    }
+    return out;
+}
+
 // Column-major copy of row-major 3-d data, by explicit index arithmetic.
 inline std::vector<unsigned char> to_column_major(const std::vector<unsigned char>& rm,
                                                   const std::vector<std::size_t>& d,

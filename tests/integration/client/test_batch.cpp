@@ -17,25 +17,10 @@ using insitu::testing::RedisServer;
 
 namespace {
 
-struct Item {
-    std::string name;
-    TensorType type;
-    std::vector<std::size_t> dims;
-    std::vector<unsigned char> bytes;
-};
+using Item = test::TestTensor;
 
 std::vector<Item> make_items(std::size_t n, const std::string& prefix) {
-    std::vector<Item> out;
-    const auto& types = test::supported_types();
-    for (std::size_t i = 0; i < n; ++i) {
-        Item it;
-        it.name = prefix + std::to_string(i);
-        it.type = types[i % types.size()];
-        it.dims = {1 + i % 3, 4 + i % 5};
-        it.bytes = test::make_bytes(it.type, it.dims[0] * it.dims[1], static_cast<unsigned>(i));
-        out.push_back(std::move(it));
-    }
-    return out;
+    return test::make_test_tensors(n, prefix, 1, 4, 5, 0);
 }
 
 void put_all(Client& c, const std::vector<Item>& items) {
