@@ -27,12 +27,7 @@ bool write_tensor(RedisModuleCtx* ctx, const std::string& name, const engine::Te
     RedisModule_ModuleTypeSetValue(k, tensor_type(), new engine::Tensor(t));
     RedisModule_CloseKey(k);
     notify_written(ctx, "ai.tensorset", key);
-    std::vector<RedisModuleString*> dims;
-    for (auto d : t.dims) dims.push_back(RedisModule_CreateStringFromLongLong(ctx, d));
-    std::string dtype(wire_name(t.dtype));
-    RedisModule_Replicate(ctx, "AI.TENSORSET", "scvcb", key, dtype.c_str(), dims.data(),
-                          dims.size(), "BLOB", t.data().data(), t.data().size());
-    for (auto* s : dims) RedisModule_FreeString(ctx, s);
+    replicate_tensorset(ctx, key, t);
     RedisModule_FreeString(ctx, key);
     return true;
 }

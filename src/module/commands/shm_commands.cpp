@@ -10,6 +10,7 @@
 #include "engine/errors.h"
 #include "module/commands/args.h"
 #include "module/shm/shm_store.h"
+#include "module/types/tensor_type.h"
 
 namespace insitu::module {
 namespace {
@@ -142,13 +143,7 @@ engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& 
 }
 
 void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t) {
-    if (!replication_stream_consumed(ctx)) return;
-    std::vector<RedisModuleString*> dims;
-    for (auto d : t.dims) dims.push_back(RedisModule_CreateStringFromLongLong(nullptr, d));
-    std::string dtype(wire_name(t.dtype));
-    RedisModule_Replicate(ctx, "AI.TENSORSET", "scvcb", key, dtype.c_str(), dims.data(),
-                          dims.size(), "BLOB", t.data().data(), t.data().size());
-    for (auto* s : dims) RedisModule_FreeString(nullptr, s);
+    if (replication_stream_consumed(ctx)) replicate_tensorset(ctx, key, t);
 }
 
 }  // namespace insitu::module

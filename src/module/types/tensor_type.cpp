@@ -82,6 +82,15 @@ void* tensor_copy(RedisModuleString*, RedisModuleString*, const void* value) {
 
 }  // namespace
 
+void replicate_tensorset(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t) {
+    std::vector<RedisModuleString*> dims;
+    for (auto d : t.dims) dims.push_back(RedisModule_CreateStringFromLongLong(nullptr, d));
+    std::string dtype(wire_name(t.dtype));
+    RedisModule_Replicate(ctx, "AI.TENSORSET", "scvcb", key, dtype.c_str(), dims.data(),
+                          dims.size(), "BLOB", t.data().data(), t.data().size());
+    for (auto* s : dims) RedisModule_FreeString(nullptr, s);
+}
+
 RedisModuleType* tensor_type() {
     return g_tensor_type;
 }

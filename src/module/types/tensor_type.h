@@ -15,4 +15,8 @@ RedisModuleType* tensor_type();
 RedisModuleKey* open_tensor_key(RedisModuleCtx* ctx, RedisModuleString* key, int mode,
                                 bool must_exist, engine::Tensor** out);
 
+// Propagates `t` under `key` to replicas and the AOF as "AI.TENSORSET key DTYPE dims... BLOB"
+// (for tensors whose own command cannot be replicated verbatim: run outputs, arena puts).
+void replicate_tensorset(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t);
+
 }  // namespace insitu::module
