@@ -7,7 +7,6 @@
 #include <mutex>
 #include <system_error>
 #include <unordered_map>
-#include <vector>
 
 namespace insitu::module {
 namespace {
@@ -16,7 +15,7 @@ struct State {
     std::mutex mu;  // KeyDB runs commands on several threads
     std::shared_ptr<engine::ShmArena> arena;
     std::string create_error;
-    std::unordered_map<unsigned long long, std::vector<engine::ShmArena::Block>> pending;
+    std::unordered_map<unsigned long long, engine::ShmArena::Block> pending;  // one per client
     std::atomic<long long> puts{0}, gets{0};
     bool subscribed = false;
     int children = 0;  // fork children alive (their snapshots may include arena tensors)
@@ -34,18 +33,18 @@ State& state() {
 void on_client_change(RedisModuleCtx*, RedisModuleEvent, uint64_t subevent, void* data) {
     if (subevent != REDISMODULE_SUBEVENT_CLIENT_CHANGE_DISCONNECTED || !data) return;
     auto id = static_cast<const RedisModuleClientInfoV1*>(data)->id;
-    std::vector<engine::ShmArena::Block> blocks;
+    std::size_t offset = 0;
     std::shared_ptr<engine::ShmArena> arena;
     {
         std::lock_guard lock(state().mu);
         auto it = state().pending.find(id);
         if (it == state().pending.end()) return;
-        blocks = std::move(it->second);
+        offset = it->second.offset;
         state().pending.erase(it);
         arena = state().arena;
     }
     // A client that died between AI._SHMALLOC and its AI.TENSORSET leaks nothing.
-    for (const auto& b : blocks) arena->release(b.offset);
+    arena->release(offset);
 }
 
 void on_replication_change(RedisModuleCtx*, RedisModuleEvent, uint64_t, void*) {
@@ -120,34 +119,31 @@ std::shared_ptr<engine::ShmArena> shm_arena() {
 }
 
 void shm_add_pending(unsigned long long client, const engine::ShmArena::Block& b) {
-    std::vector<engine::ShmArena::Block> stale;
+    std::optional<engine::ShmArena::Block> stale;
     std::shared_ptr<engine::ShmArena> arena;
     {
         std::lock_guard lock(state().mu);
-        auto& v = state().pending[client];
-        stale.swap(v);
-        v.push_back(b);
+        auto [it, inserted] = state().pending.try_emplace(client, b);
+        if (!inserted) {
+            stale = it->second;
+            it->second = b;
+        }
         arena = state().arena;
     }
     // One uncommitted block per client: an earlier one was abandoned (its AI.TENSORSET failed,
     // was redirected to another shard, or never came), so it goes back to the arena now.
-    for (const auto& s : stale) arena->release(s.offset);
+    if (stale) arena->release(stale->offset);
 }
 
 std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long client,
                                                         std::size_t offset, std::uint64_t tag) {
     std::lock_guard lock(state().mu);
     auto it = state().pending.find(client);
-    if (it == state().pending.end()) return std::nullopt;
-    auto& v = it->second;
-    for (auto b = v.begin(); b != v.end(); ++b) {
-        if (b->offset != offset || b->tag != tag) continue;
-        auto out = *b;
-        v.erase(b);
-        if (v.empty()) state().pending.erase(it);
-        return out;
-    }
-    return std::nullopt;
+    if (it == state().pending.end() || it->second.offset != offset || it->second.tag != tag)
+        return std::nullopt;
+    auto out = it->second;
+    state().pending.erase(it);
+    return out;
 }
 
 std::optional<bool> shm_cached_backlog() {
@@ -212,7 +208,7 @@ void add_shm_info(RedisModuleInfoCtx* ctx) {
     std::size_t pending_blocks = 0;
     {
         std::lock_guard lock(state().mu);
-        for (const auto& [id, v] : state().pending) pending_blocks += v.size();
+        pending_blocks = state().pending.size();
     }
     auto field = [&](const char* name, std::size_t v) {
         RedisModule_InfoAddFieldLongLong(ctx, name, static_cast<long long>(v));
