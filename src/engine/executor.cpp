@@ -49,6 +49,12 @@ void record_error(Job& job, JobOp& op, const std::string& what) {
     if (auto* s = stats_of(op)) s->add_error();
 }
 
+std::int64_t bytes_of(const std::vector<const Tensor*>& ins) {
+    std::int64_t n = 0;
+    for (const Tensor* t : ins) n += static_cast<std::int64_t>(t->data().size());
+    return n;
+}
+
 void finish_ok(Job& job, JobOp& op, std::vector<Tensor> outs, std::int64_t us) {
     std::int64_t samples = -1;  // scripts report -1, like RedisAI
     if (op.is_model()) samples = (!outs.empty() && !outs[0].dims.empty()) ? outs[0].dims[0] : 0;
@@ -85,7 +91,9 @@ void execute_one(Job& job) {
             call.n_outputs = static_cast<int>(op.outputs.size());
             outs = op.script->run(call);
         }
-        finish_ok(job, op, std::move(outs), now_us() - t0);
+        std::int64_t us = now_us() - t0;
+        if (auto* s = stats_of(op)) s->note_cost(us, bytes_of(ins));  // before outputs replace ins
+        finish_ok(job, op, std::move(outs), us);
     } catch (const CommandError& e) {
         record_error(job, op, e.what());
     } catch (const std::exception& e) {

@@ -46,6 +46,11 @@ std::size_t RunQueue::size() const {
     return items_.size();
 }
 
+bool RunQueue::idle() const {
+    std::lock_guard lock(mu_);
+    return items_.empty() && busy_ == 0;
+}
+
 std::vector<double> RunQueue::thread_cpu_seconds() const {
     std::vector<double> out;
     for (const auto& t : threads_) {
@@ -160,6 +165,7 @@ void RunQueue::worker() {
                 cv_.wait(lock);
             continue;
         }
+        if (!batch.empty()) ++busy_;
         lock.unlock();
         for (Job* j : expired) {
             j->timed_out = true;
@@ -171,6 +177,7 @@ void RunQueue::worker() {
             for (Job* j : batch) owner_.route(j, this);
         }
         lock.lock();
+        if (!batch.empty()) --busy_;
     }
 }
 
@@ -191,6 +198,11 @@ RunQueue* RunQueues::find(const std::string& device) const {
     std::lock_guard lock(mu_);
     auto it = queues_.find(core::to_upper(device));
     return it == queues_.end() ? nullptr : it->second.get();
+}
+
+bool RunQueues::idle(const std::string& device) const {
+    RunQueue* q = find(device);
+    return !q || q->idle();
 }
 
 std::vector<std::string> RunQueues::names() const {

@@ -35,6 +35,8 @@ class RunQueue {
     const std::string& name() const { return name_; }
     void push(Job* job, bool front = false);
     std::size_t size() const;
+    // Nothing queued and no worker running a job.
+    bool idle() const;
     // CPU seconds used by each worker thread so far (INFO MODULES ai_cpu).
     std::vector<double> thread_cpu_seconds() const;
 
@@ -57,6 +59,7 @@ class RunQueue {
     std::condition_variable cv_;        // workers
     std::condition_variable timer_cv_;  // the timer thread
     std::deque<Job*> items_;
+    int busy_ = 0;  // workers running a job
     bool stop_ = false;
     std::vector<std::thread> threads_;
     std::thread timer_;
@@ -76,6 +79,8 @@ class RunQueues {
     void submit(Job* job);
     std::vector<std::string> names() const;
     RunQueue* find(const std::string& device) const;
+    // True when `device` has no queue yet or its queue is idle.
+    bool idle(const std::string& device) const;
 
   private:
     friend class RunQueue;

@@ -21,11 +21,24 @@ struct RunStats {
     std::atomic<std::int64_t> samples{0};
     std::atomic<std::int64_t> calls{0};
     std::atomic<std::int64_t> errors{0};
+    // What recent successful runs cost (moving averages; -1 before the first): the module runs
+    // a job on its own thread instead of a queue's when this says the job is cheap
+    // (INLINE_RUN_US). Updated by racing workers without a lock: an estimate, not a count.
+    std::atomic<std::int64_t> recent_us{-1};
+    std::atomic<std::int64_t> recent_input_bytes{0};
 
     void add_run(std::int64_t us, std::int64_t n_samples) {
         duration_us += us;
         samples += n_samples;
         ++calls;
+    }
+    void note_cost(std::int64_t us, std::int64_t input_bytes) {
+        std::int64_t old = recent_us.load(std::memory_order_relaxed);
+        // A quarter of the newest run: one slow run moves it, a few fast ones bring it back.
+        recent_us.store(old < 0 ? us : old + (us - old) / 4, std::memory_order_relaxed);
+        std::int64_t ob = recent_input_bytes.load(std::memory_order_relaxed);
+        recent_input_bytes.store(old < 0 ? input_bytes : ob + (input_bytes - ob) / 4,
+                                 std::memory_order_relaxed);
     }
     void add_error() {
         ++calls;
@@ -36,6 +49,8 @@ struct RunStats {
         samples = 0;
         calls = 0;
         errors = 0;
+        recent_us = -1;
+        recent_input_bytes = 0;
     }
 };
 using RunStatsPtr = std::shared_ptr<RunStats>;

@@ -13,6 +13,7 @@
 #include "engine/tensor.h"
 #include "insitu/version.h"
 #include "module/commands/command_table.h"
+#include "module/commands/execution.h"
 #include "module/commands/key_access.h"
 #include "module/commands/wait_command.h"
 #include "module/host_services.h"
@@ -51,6 +52,7 @@ constexpr std::string_view k_known_args[] = {
     "SHM",                    // insitu: ON (default) / OFF: the shared-memory tensor path
     "SHM_SIZE_MB",            // insitu: arena size (default: the host's memory; sparse)
     "SHM_RETAIN_MB",          // insitu: freed arena memory kept resident (default 256)
+    "INLINE_RUN_US",          // insitu: cheap CPU runs on the main thread (default 100; 0: off)
 };
 
 // Validates and applies the numeric options (RedisAI's rules: counts > 0, chunk size > 0,
@@ -63,7 +65,7 @@ bool apply_numeric_arg(RedisModuleCtx* ctx, const std::string& key, const std::s
     static const Rule rules[] = {{"THREADS_PER_QUEUE", 1},          {"INTER_OP_PARALLELISM", 1},
                                  {"INTRA_OP_PARALLELISM", 1},       {"MODEL_CHUNK_SIZE", 1},
                                  {"MODEL_EXECUTION_TIMEOUT", 1000}, {"BACKEND_MEMORY_LIMIT", 0},
-                                 {"LARGE_ALLOC_RETAIN_MS", 0}};
+                                 {"LARGE_ALLOC_RETAIN_MS", 0},      {"INLINE_RUN_US", 0}};
     for (const auto& r : rules) {
         if (key != r.name) continue;
         auto n = core::parse_ll(val);
@@ -80,6 +82,7 @@ bool apply_numeric_arg(RedisModuleCtx* ctx, const std::string& key, const std::s
         if (key == "MODEL_EXECUTION_TIMEOUT") s.execution_timeout_ms = *n;
         if (key == "BACKEND_MEMORY_LIMIT") s.memory_limit_mb = *n;
         if (key == "LARGE_ALLOC_RETAIN_MS") config().large_alloc_retain_ms = *n;
+        if (key == "INLINE_RUN_US") config().inline_run_us = *n;
     }
     return true;
 }
@@ -211,6 +214,7 @@ void info_callback(RedisModuleInfoCtx* ctx, int /*for_crash_report*/) {
     RedisModule_InfoAddFieldLongLong(ctx, "backend_memory_limit",
                                      engine::backends().settings.memory_limit_mb);
     RedisModule_InfoAddFieldLongLong(ctx, "model_chunk_size", config().model_chunk_size);
+    RedisModule_InfoAddFieldLongLong(ctx, "inline_run_us", config().inline_run_us);
     RedisModule_InfoAddFieldLongLong(ctx, "tensor_alloc_limit",
                                      static_cast<long long>(config().tensor_limits.alloc_limit));
     for (const auto& [k, v] : config().load_args) {
@@ -230,6 +234,9 @@ void info_callback(RedisModuleInfoCtx* ctx, int /*for_crash_report*/) {
             api && api->framework_version ? api->framework_version() : "not loaded");
     }
     add_cpu_section(ctx);
+    RedisModule_InfoAddSection(ctx, "runs");
+    RedisModule_InfoAddFieldLongLong(ctx, "inline_runs", inline_runs());
+    RedisModule_InfoAddFieldLongLong(ctx, "queued_runs", queued_runs());
     RedisModule_InfoAddSection(ctx, "wait");
     RedisModule_InfoAddFieldCString(ctx, "wait_command", wait_enabled() ? "on" : "off");
     RedisModule_InfoAddFieldLongLong(ctx, "waiting_clients", waiting_clients());

@@ -21,6 +21,9 @@ struct ModuleConfig {
     std::string backends_path;  // default: <directory of libinsitu_ai.so>/backends
     std::int64_t model_chunk_size = k_default_model_chunk_size;
     int threads_per_queue = 1;
+    // INLINE_RUN_US: a CPU job expected to run within this many microseconds runs on the main
+    // thread when its queue is idle and THREADS_PER_QUEUE is 1 (0: always queued, as RedisAI).
+    std::int64_t inline_run_us = 100;
     // LARGE_ALLOC_RETAIN_MS: how long freed large blocks stay mapped for reuse (0: not tuned).
     long long large_alloc_retain_ms = k_default_large_alloc_retain_ms;
 };

@@ -1,12 +1,18 @@
 #include "module/commands/execution.h"
 
+#include <atomic>
+
+#include "engine/inline_run.h"
 #include "engine/run_queue.h"
 #include "module/commands/tensor_commands.h"
 #include "module/commands/wait_command.h"
+#include "module/module_config.h"
 #include "module/types/tensor_type.h"
 
 namespace insitu::module {
 namespace {
+
+std::atomic<long long> g_inline_runs{0}, g_queued_runs{0};
 
 RedisModuleString* make_string(RedisModuleCtx* ctx, const std::string& s) {
     return RedisModule_CreateString(ctx, s.data(), s.size());
@@ -83,10 +89,13 @@ int reply_dag(RedisModuleCtx* ctx, PendingRun& run) {
     return REDISMODULE_OK;
 }
 
+int reply_run(RedisModuleCtx* ctx, PendingRun& run) {
+    if (run.job.timed_out) return RedisModule_ReplyWithSimpleString(ctx, "TIMEDOUT");
+    return run.dag ? reply_dag(ctx, run) : reply_single(ctx, run);
+}
+
 int run_reply(RedisModuleCtx* ctx, RedisModuleString**, int) {
-    auto* run = static_cast<PendingRun*>(RedisModule_GetBlockedClientPrivateData(ctx));
-    if (run->job.timed_out) return RedisModule_ReplyWithSimpleString(ctx, "TIMEDOUT");
-    return run->dag ? reply_dag(ctx, *run) : reply_single(ctx, *run);
+    return reply_run(ctx, *static_cast<PendingRun*>(RedisModule_GetBlockedClientPrivateData(ctx)));
 }
 
 // Runs on the main thread once the client is unblocked (or disconnected): the job may hold
@@ -109,6 +118,14 @@ bool refuse_if_cannot_block(RedisModuleCtx* ctx) {
 }
 
 int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run) {
+    // With one worker per queue runs are serial anyway; running a cheap one here saves the
+    // hand-off to the worker and the wake-up back (two thread switches, more than the model).
+    if (config().threads_per_queue == 1 &&
+        engine::run_inline_if_cheap(run->job, config().inline_run_us)) {
+        ++g_inline_runs;
+        return reply_run(ctx, *run);
+    }
+    ++g_queued_runs;
     RedisModuleBlockedClient* bc = RedisModule_BlockClient(ctx, run_reply, nullptr, run_free, 0);
     PendingRun* p = run.release();
     // The worker's last touch of the job: after UnblockClient the main thread owns it.
@@ -128,6 +145,13 @@ int run_single_op(RedisModuleCtx* ctx, engine::JobOp op, std::int64_t timeout_ms
     pending->job.ops.push_back(std::move(op));
     pending->job.timeout_ms = timeout_ms;
     return block_and_run(ctx, std::move(pending));
+}
+
+long long inline_runs() {
+    return g_inline_runs.load();
+}
+long long queued_runs() {
+    return g_queued_runs.load();
 }
 
 bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,

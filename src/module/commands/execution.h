@@ -25,12 +25,17 @@ struct PendingRun {
 // any context that cannot block. True when refused (the reply is sent).
 bool refuse_if_cannot_block(RedisModuleCtx* ctx);
 
-// Blocks the client and submits the job. Takes ownership of `run`.
+// Blocks the client and submits the job, or runs it right here when it is cheap (INLINE_RUN_US,
+// see engine/inline_run.h) and replies. Takes ownership of `run`.
 int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run);
 
 // A one-op job (MODELEXECUTE, MODELRUN, SCRIPTEXECUTE, SCRIPTRUN): looks the op's inputs up now,
 // on the main thread, then blocks the client and runs it.
 int run_single_op(RedisModuleCtx* ctx, engine::JobOp op, std::int64_t timeout_ms);
+
+// Jobs run on the main thread and jobs handed to the queues since load (INFO MODULES).
+long long inline_runs();
+long long queued_runs();
 
 // Copies a keyspace tensor into the job context under `name`. False after replying an error.
 bool load_input(RedisModuleCtx* ctx, RedisModuleString* key, engine::Job& job,
