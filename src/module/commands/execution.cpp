@@ -4,6 +4,7 @@
 
 #include "engine/inline_run.h"
 #include "engine/run_queue.h"
+#include "module/commands/propagation.h"
 #include "module/commands/tensor_commands.h"
 #include "module/commands/wait_command.h"
 #include "module/module_config.h"
@@ -18,8 +19,8 @@ RedisModuleString* make_string(RedisModuleCtx* ctx, const std::string& s) {
     return RedisModule_CreateString(ctx, s.data(), s.size());
 }
 
-// Stores `t` under `name` and replicates it as AI.TENSORSET. False (nothing written) when the
-// key holds another type.
+// Stores `t` under `name` and replicates it as AI.TENSORSET (when anything consumes the stream).
+// False (nothing written) when the key holds another type.
 bool write_tensor(RedisModuleCtx* ctx, const std::string& name, const engine::Tensor& t) {
     RedisModuleString* key = make_string(ctx, name);
     auto* k = static_cast<RedisModuleKey*>(
@@ -33,7 +34,7 @@ bool write_tensor(RedisModuleCtx* ctx, const std::string& name, const engine::Te
     RedisModule_ModuleTypeSetValue(k, tensor_type(), new engine::Tensor(t));
     RedisModule_CloseKey(k);
     notify_written(ctx, "ai.tensorset", key);
-    replicate_tensorset(ctx, key, t);
+    propagate_tensor_write(ctx, key, t);
     RedisModule_FreeString(ctx, key);
     return true;
 }

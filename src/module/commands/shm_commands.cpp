@@ -15,27 +15,6 @@
 namespace insitu::module {
 namespace {
 
-// Redis itself drops what a command propagates when there is no AOF and no replication backlog;
-// checking first avoids building a copy of the tensor for nothing. The backlog is not visible to
-// modules except through INFO (~20 us), so the answer is cached between the events that can
-// create one (see shm_store.h).
-bool replication_stream_consumed(RedisModuleCtx* ctx) {
-    if (RedisModule_GetContextFlags(ctx) & REDISMODULE_CTX_FLAGS_AOF) return true;
-    if (auto cached = shm_cached_backlog()) return *cached;
-    bool active = true;
-    if (RedisModule_GetServerInfo && RedisModule_ServerInfoGetFieldSigned &&
-        RedisModule_FreeServerInfo) {
-        if (RedisModuleServerInfoData* info = RedisModule_GetServerInfo(ctx, "replication")) {
-            int err = 0;
-            long long v = RedisModule_ServerInfoGetFieldSigned(info, "repl_backlog_active", &err);
-            RedisModule_FreeServerInfo(ctx, info);
-            active = err != 0 || v != 0;
-        }
-    }
-    shm_cache_backlog(active);
-    return active;
-}
-
 // A numeric setting by CONFIG GET (its reply's last bulk); -1 when unreadable.
 long long config_number(RedisModuleCtx* ctx, const char* name) {
     RedisModuleCallReply* r = RedisModule_Call(ctx, "CONFIG", "cc", "GET", name);
@@ -140,10 +119,6 @@ engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& 
     // Same checks as a BLOB; a refused block goes back to the arena with `blob`.
     engine::validate_blob(a, blob->bytes());
     return blob;
-}
-
-void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t) {
-    if (replication_stream_consumed(ctx)) replicate_tensorset(ctx, key, t);
 }
 
 }  // namespace insitu::module

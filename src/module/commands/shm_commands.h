@@ -21,8 +21,4 @@ int shm_alloc_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
 engine::BlobPtr take_shm_blob(RedisModuleCtx* ctx, const engine::TensorSetArgs& a,
                               std::string_view offset_arg, std::string_view tag_arg);
 
-// Replicates a tensor stored from the arena as an ordinary BLOB write (a replica or the AOF
-// cannot read this host's arena), only when anything consumes the replication stream.
-void replicate_shm_tensorset(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t);
-
 }  // namespace insitu::module

@@ -11,6 +11,7 @@
 #include "engine/errors.h"
 #include "engine/tensor_args.h"
 #include "module/commands/args.h"
+#include "module/commands/propagation.h"
 #include "module/commands/shm_commands.h"
 #include "module/commands/wait_command.h"
 #include "module/module_config.h"
@@ -162,7 +163,7 @@ int tensorset_command(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     notify_written(ctx, "ai.tensorset", argv[1]);
     if (from_shm) {
         shm_count_put();
-        replicate_shm_tensorset(ctx, argv[1], *stored);
+        propagate_tensor_write(ctx, argv[1], *stored);
     } else {
         RedisModule_ReplicateVerbatim(ctx);
     }

@@ -156,6 +156,11 @@ std::optional<bool> shm_cached_backlog() {
     return st.backlog;
 }
 
+bool shm_backlog_cacheable() {
+    std::lock_guard lock(state().mu);
+    return state().backlog_events;
+}
+
 void shm_cache_backlog(bool active) {
     std::lock_guard lock(state().mu);
     state().backlog = active;

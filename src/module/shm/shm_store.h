@@ -55,6 +55,8 @@ std::optional<engine::ShmArena::Block> shm_take_pending(unsigned long long clien
 //    a "yes" (a backlog is freed after repl-backlog-ttl without any event);
 //  - proto-max-bulk-len: dropped on every CONFIG SET.
 std::optional<bool> shm_cached_backlog();
+// False when the server sends no events that would keep that cache true (never cached).
+bool shm_backlog_cacheable();
 void shm_cache_backlog(bool active);
 std::optional<long long> shm_cached_bulk_limit();
 void shm_cache_bulk_limit(long long v);

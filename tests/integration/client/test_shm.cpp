@@ -141,6 +141,24 @@ TEST(Shm, OnlyTensorsFromTheThresholdUpUseIt) {
     EXPECT_EQ(info_field(server, "shm_puts"), 1);
 }
 
+TEST(Shm, PutsCountAsChangesForTheSaveRules) {
+    // No replica and no AOF: nothing is replicated, but RDB `save` rules go by the change count.
+    RedisServer server(unix_server());
+    auto changes = [&] {
+        std::string info = server.connect()->command({"INFO", "persistence"}).str;
+        auto at = info.find("rdb_changes_since_last_save:");
+        return std::stoll(info.substr(at + std::strlen("rdb_changes_since_last_save:")));
+    };
+    Client c = shm_client("unix://" + server.unix_path());
+    auto v = pattern(1000, 1.0f);
+    long long before = changes();
+    for (int i = 0; i < 3; ++i)
+        c.put_tensor("k" + std::to_string(i), v.data(), {v.size()}, TensorType::Float,
+                     MemoryLayout::Contiguous);
+    EXPECT_EQ(info_field(server, "shm_puts"), 3);
+    EXPECT_EQ(changes(), before + 3);
+}
+
 TEST(Shm, MemoryIsAccountedAndReleasedByDeleteAndOverwrite) {
     RedisServer server(unix_server());
     Client c = shm_client("unix://" + server.unix_path());

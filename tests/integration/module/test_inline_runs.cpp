@@ -50,9 +50,8 @@ void ok(RawConnection& c, const std::vector<std::string>& a) {
     ASSERT_TRUE(r.is_status("OK")) << a[0] << ": " << r.str;
 }
 
-const std::vector<std::string> k_run_double = {"AI.MODELEXECUTE", "m", "INPUTS", "1",
-                                               "a",               "OUTPUTS", "2", "x",
-                                               "r"};
+const std::vector<std::string> k_run_double = {"AI.MODELEXECUTE", "m", "INPUTS", "1", "a",
+                                               "OUTPUTS",         "2", "x",      "r"};
 
 // The reply of a DAG (inline set |> run |> get) flattened to text, to compare both paths.
 std::string dag_text(RawConnection& c, const std::vector<std::string>& dag) {
@@ -90,7 +89,8 @@ TEST(InlineRuns, FirstRunIsQueuedThenCheapRunsGoInlineWithTheSameResults) {
     // AI.INFO counts every run, wherever it ran.
     EXPECT_EQ(c->command({"AI.INFO", "m"}).elements[15].integer, 6);
     // A run error inline is the queued path's error, and the stored outputs stay.
-    Reply bad = c->command({"AI.MODELEXECUTE", "m", "INPUTS", "1", "nope", "OUTPUTS", "2", "x", "r"});
+    Reply bad =
+        c->command({"AI.MODELEXECUTE", "m", "INPUTS", "1", "nope", "OUTPUTS", "2", "x", "r"});
     EXPECT_EQ(bad.str, "ERR tensor key is empty or in a different shard");
     ok(*c, {"SET", "str", "v"});
     Reply wrongtype =
@@ -203,21 +203,114 @@ TEST(InlineRuns, DagRepliesAndErrorsEqualTheQueuedPath) {
     std::vector<float> in = {0.5f, -1, 7};
     const std::vector<std::vector<std::string>> dags = {
         // One request inference: input, run, output read; nothing persisted.
-        {"AI.DAGEXECUTE", "ROUTING", "m", "|>", "AI.TENSORSET", "t", "FLOAT", "3", "BLOB",
-         floats(in), "|>", "AI.MODELEXECUTE", "m", "INPUTS", "1", "t", "OUTPUTS", "2", "y", "z",
-         "|>", "AI.TENSORGET", "y", "META", "BLOB"},
+        {"AI.DAGEXECUTE",
+         "ROUTING",
+         "m",
+         "|>",
+         "AI.TENSORSET",
+         "t",
+         "FLOAT",
+         "3",
+         "BLOB",
+         floats(in),
+         "|>",
+         "AI.MODELEXECUTE",
+         "m",
+         "INPUTS",
+         "1",
+         "t",
+         "OUTPUTS",
+         "2",
+         "y",
+         "z",
+         "|>",
+         "AI.TENSORGET",
+         "y",
+         "META",
+         "BLOB"},
         // PERSIST, LOAD and a script after the model.
-        {"AI.DAGEXECUTE", "LOAD", "1", "a", "PERSIST", "1", "p", "|>", "AI.MODELEXECUTE", "m",
-         "INPUTS", "1", "a", "OUTPUTS", "2", "y", "z", "|>", "AI.SCRIPTEXECUTE", "s", "sum",
-         "INPUTS", "2", "y", "a", "OUTPUTS", "1", "p", "|>", "AI.TENSORGET", "p", "VALUES"},
+        {"AI.DAGEXECUTE",
+         "LOAD",
+         "1",
+         "a",
+         "PERSIST",
+         "1",
+         "p",
+         "|>",
+         "AI.MODELEXECUTE",
+         "m",
+         "INPUTS",
+         "1",
+         "a",
+         "OUTPUTS",
+         "2",
+         "y",
+         "z",
+         "|>",
+         "AI.SCRIPTEXECUTE",
+         "s",
+         "sum",
+         "INPUTS",
+         "2",
+         "y",
+         "a",
+         "OUTPUTS",
+         "1",
+         "p",
+         "|>",
+         "AI.TENSORGET",
+         "p",
+         "VALUES"},
         // Wrong input count for the model: the op's error, later ops not run.
-        {"AI.DAGEXECUTE", "ROUTING", "m", "|>", "AI.TENSORSET", "t", "FLOAT", "3", "BLOB",
-         floats(in), "|>", "AI.MODELEXECUTE", "m", "INPUTS", "2", "t", "t", "OUTPUTS", "2", "y",
-         "z", "|>", "AI.TENSORGET", "y", "BLOB"},
+        {"AI.DAGEXECUTE",
+         "ROUTING",
+         "m",
+         "|>",
+         "AI.TENSORSET",
+         "t",
+         "FLOAT",
+         "3",
+         "BLOB",
+         floats(in),
+         "|>",
+         "AI.MODELEXECUTE",
+         "m",
+         "INPUTS",
+         "2",
+         "t",
+         "t",
+         "OUTPUTS",
+         "2",
+         "y",
+         "z",
+         "|>",
+         "AI.TENSORGET",
+         "y",
+         "BLOB"},
         // A model that fails.
-        {"AI.DAGEXECUTE", "ROUTING", "f", "|>", "AI.TENSORSET", "t", "FLOAT", "3", "BLOB",
-         floats(in), "|>", "AI.MODELEXECUTE", "f", "INPUTS", "1", "t", "OUTPUTS", "1", "y", "|>",
-         "AI.TENSORGET", "y", "BLOB"},
+        {"AI.DAGEXECUTE",
+         "ROUTING",
+         "f",
+         "|>",
+         "AI.TENSORSET",
+         "t",
+         "FLOAT",
+         "3",
+         "BLOB",
+         floats(in),
+         "|>",
+         "AI.MODELEXECUTE",
+         "f",
+         "INPUTS",
+         "1",
+         "t",
+         "OUTPUTS",
+         "1",
+         "y",
+         "|>",
+         "AI.TENSORGET",
+         "y",
+         "BLOB"},
         // A missing model.
         {"AI.DAGEXECUTE", "ROUTING", "gone", "|>", "AI.TENSORSET", "t", "FLOAT", "3", "BLOB",
          floats(in), "|>", "AI.MODELEXECUTE", "gone", "INPUTS", "1", "t", "OUTPUTS", "1", "y"},
@@ -251,26 +344,41 @@ TEST(InlineRuns, DagRepliesAndErrorsEqualTheQueuedPath) {
     EXPECT_NE(replies[0][1].find("(3)(6)(9)"), std::string::npos) << replies[0][1];
 }
 
-TEST(InlineRuns, InlineOutputsReachReplicas) {
+TEST(InlineRuns, OutputsCountAsChangesAndReachAReplicaAttachedLater) {
     RedisServer::Options po = options();
     po.extra_args = {"--repl-diskless-sync-delay", "0"};
     RedisServer primary(po);
+    auto pc = primary.connect();
+    auto changes = [&] {
+        std::string info = pc->command({"INFO", "persistence"}).str;
+        auto at = info.find("rdb_changes_since_last_save:");
+        return std::stoll(info.substr(at + std::strlen("rdb_changes_since_last_save:")));
+    };
+    ok(*pc, {"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:double"});
+    ok(*pc, {"AI.TENSORSET", "a", "FLOAT", "3", "VALUES", "1", "2", "3"});
+    // No replica, no AOF: the outputs are not replicated, but each is a change the `save` rules
+    // see (queued run, then inline run: 2 outputs each).
+    long long before = changes();
+    ok(*pc, k_run_double);
+    ok(*pc, k_run_double);
+    EXPECT_EQ(changes(), before + 4);
+    ASSERT_EQ(info_field(*pc, "ai_inline_runs"), 1);
+    // A replica attaching now gets the outputs written from then on.
     RedisServer replica(options());
     auto rc = replica.connect();
     ASSERT_TRUE(
         rc->command({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}).is_status("OK"));
-    auto pc = primary.connect();
-    ok(*pc, {"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:double"});
-    ok(*pc, {"AI.TENSORSET", "a", "FLOAT", "3", "VALUES", "1", "2", "3"});
-    ok(*pc, k_run_double);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (rc->command({"EXISTS", "m"}).integer == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
     for (int i = 0; i < 3; ++i) {
         ok(*pc, {"AI.TENSORSET", "a", "FLOAT", "3", "VALUES", "5", "6", std::to_string(i)});
         ok(*pc, k_run_double);
     }
-    ASSERT_EQ(info_field(*pc, "ai_inline_runs"), 3);
+    ASSERT_EQ(info_field(*pc, "ai_inline_runs"), 4);
     ASSERT_EQ(pc->command({"WAIT", "1", "5000"}).integer, 1);
-    auto deadline = std::chrono::steady_clock::now() + 5s;
     std::vector<float> want = {10, 12, 4};
+    deadline = std::chrono::steady_clock::now() + 5s;
     while (as_floats(rc->command({"AI.TENSORGET", "x", "BLOB"}).str) != want &&
            std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(10ms);
