@@ -6,12 +6,6 @@
 namespace insitu::engine {
 namespace {
 
-const RunStats* stats_of(const JobOp& op) {
-    if (op.model) return op.model->stats.get();
-    if (op.script) return op.script->stats.get();
-    return nullptr;
-}
-
 bool on_cpu(const std::string& queue) {
     return queue.rfind("CPU", 0) == 0;
 }
@@ -23,9 +17,12 @@ std::optional<std::int64_t> inline_cost_us(const Job& job) {
     for (std::size_t i = job.next; i < job.ops.size(); ++i) {
         const JobOp& op = job.ops[i];
         if (!op.is_compute()) continue;
+        // Scripts stay queued: their host calls (redis.execute, model_execute) take the server
+        // lock, which the main thread already holds, and their cost depends on their function.
+        if (!op.is_model()) return std::nullopt;
         if (!on_cpu(op.queue())) return std::nullopt;
         if (op.is_model() && op.model->def().batch.batchsize > 0) return std::nullopt;
-        const RunStats* s = stats_of(op);
+        const RunStats* s = op.model->stats.get();
         if (!s) return std::nullopt;
         std::int64_t us = s->recent_us.load(std::memory_order_relaxed);
         if (us < 0) return std::nullopt;

@@ -11,9 +11,9 @@
 namespace insitu::engine {
 
 // What the job's compute ops are expected to cost, in microseconds, or nothing when the job
-// must go through the queues: an op off the CPU devices, a model that auto-batches (BATCHSIZE
-// gathers requests on the queue), or an op that has not run successfully before. Each op's
-// recent cost is scaled up by its inputs' size against the size it was measured with, so a
+// must go through the queues: a script op, an op off the CPU devices, a model that auto-batches
+// (BATCHSIZE gathers requests on the queue), or an op that has not run successfully before. Each
+// op's recent cost is scaled up by its inputs' size against the size it was measured with, so a
 // model fed a much larger batch than usual is not run inline on a stale small estimate.
 std::optional<std::int64_t> inline_cost_us(const Job& job);
 

@@ -174,10 +174,15 @@ void RunQueue::worker() {
         }
         if (!batch.empty()) {
             execute_current_op(batch);
+            {
+                // Idle again before the replies go out: the client's next request must not
+                // find this worker busy just because it has not come back to the lock yet.
+                std::lock_guard done(mu_);
+                --busy_;
+            }
             for (Job* j : batch) owner_.route(j, this);
         }
         lock.lock();
-        if (!batch.empty()) --busy_;
     }
 }
 
