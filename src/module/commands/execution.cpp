@@ -1,6 +1,7 @@
 #include "module/commands/execution.h"
 
 #include <atomic>
+#include <chrono>
 
 #include "engine/inline_run.h"
 #include "engine/run_queue.h"
@@ -14,6 +15,27 @@ namespace insitu::module {
 namespace {
 
 std::atomic<long long> g_inline_runs{0}, g_queued_runs{0};
+
+// Several clients running models back to back: the event loop would run every model itself, one
+// after another, where the queue lets a worker run one while the main thread reads and answers
+// the next (two CPUs instead of one). A run arriving within this long after another client's
+// inline run goes to the queue; later ones follow while the worker is busy (its queue is not
+// idle), and inline runs resume once it drains.
+constexpr std::chrono::microseconds k_contention_window{50};
+std::atomic<unsigned long long> g_last_inline_client{0};
+std::atomic<std::int64_t> g_last_inline_end_ns{0};
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+bool another_client_just_ran_inline(unsigned long long client) {
+    return client != g_last_inline_client.load(std::memory_order_relaxed) &&
+           now_ns() - g_last_inline_end_ns.load(std::memory_order_relaxed) <
+               std::chrono::nanoseconds(k_contention_window).count();
+}
 
 RedisModuleString* make_string(RedisModuleCtx* ctx, const std::string& s) {
     return RedisModule_CreateString(ctx, s.data(), s.size());
@@ -121,9 +143,12 @@ bool refuse_if_cannot_block(RedisModuleCtx* ctx) {
 int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run) {
     // With one worker per queue runs are serial anyway; running a cheap one here saves the
     // hand-off to the worker and the wake-up back (two thread switches, more than the model).
-    if (config().threads_per_queue == 1 &&
+    const unsigned long long client = RedisModule_GetClientId ? RedisModule_GetClientId(ctx) : 0;
+    if (config().threads_per_queue == 1 && !another_client_just_ran_inline(client) &&
         engine::run_inline_if_cheap(run->job, config().inline_run_us)) {
         ++g_inline_runs;
+        g_last_inline_client.store(client, std::memory_order_relaxed);
+        g_last_inline_end_ns.store(now_ns(), std::memory_order_relaxed);
         return reply_run(ctx, *run);
     }
     ++g_queued_runs;
