@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include "redis_server.h"
@@ -52,6 +53,21 @@ void ok(RawConnection& c, const std::vector<std::string>& a) {
 
 const std::vector<std::string> k_run_double = {"AI.MODELEXECUTE", "m", "INPUTS", "1", "a",
                                                "OUTPUTS",         "2", "x",      "r"};
+
+// AI.MODELEXECUTE of the model "slow" on input "a", from another connection.
+std::future<Reply> run_slow_model(RedisServer& s) {
+    return std::async(std::launch::async, [&s] {
+        return s.connect()->command(
+            {"AI.MODELEXECUTE", "slow", "INPUTS", "1", "a", "OUTPUTS", "1", "o"});
+    });
+}
+
+std::vector<std::string> words(const std::string& line) {
+    std::vector<std::string> out;
+    std::istringstream in(line);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
 
 // A reply as text (errors marked, integers and nested arrays included), to compare both paths.
 std::string text(const Reply& r) {
@@ -136,10 +152,7 @@ TEST(InlineRuns, SlowModelsStayQueuedAndTheMainThreadServesOthers) {
     ok(*c, {"AI.MODELEXECUTE", "slow", "INPUTS", "1", "a", "OUTPUTS", "1", "o"});
     // Its estimate (400 ms) is far over the budget: the second run is queued as well, and the
     // server answers another client while it runs.
-    auto run = std::async(std::launch::async, [&s] {
-        auto c2 = s.connect();
-        return c2->command({"AI.MODELEXECUTE", "slow", "INPUTS", "1", "a", "OUTPUTS", "1", "o"});
-    });
+    auto run = run_slow_model(s);
     std::this_thread::sleep_for(100ms);
     auto other = s.connect();
     auto t0 = std::chrono::steady_clock::now();
@@ -161,10 +174,7 @@ TEST(InlineRuns, ACheapRunNeverOvertakesQueuedWork) {
     ASSERT_EQ(info_field(*c, "ai_inline_runs"), 1);
     // While the CPU queue's worker runs the slow model (400 ms), the cheap run waits its turn
     // there instead of answering at once.
-    auto slow = std::async(std::launch::async, [&s] {
-        auto c2 = s.connect();
-        return c2->command({"AI.MODELEXECUTE", "slow", "INPUTS", "1", "a", "OUTPUTS", "1", "o"});
-    });
+    auto slow = run_slow_model(s);
     std::this_thread::sleep_for(100ms);
     auto t0 = std::chrono::steady_clock::now();
     ok(*c, k_run_double);
@@ -200,119 +210,27 @@ TEST(InlineRuns, DagRepliesAndErrorsEqualTheQueuedPath) {
     RedisServer inline_server(options());
     RedisServer queued_server(options({"INLINE_RUN_US", "0"}));
     std::vector<float> in = {0.5f, -1, 7};
+    // A DAG that sets "t" from `in` on the shard of `model`, then runs `ops`.
+    auto with_input = [&](const std::string& model, const std::string& ops) {
+        std::vector<std::string> d = {"AI.DAGEXECUTE", "ROUTING", model,   "|>",
+                                      "AI.TENSORSET",  "t",       "FLOAT", "3",
+                                      "BLOB",          floats(in)};
+        for (auto& w : words(ops)) d.push_back(w);
+        return d;
+    };
     const std::vector<std::vector<std::string>> dags = {
         // One request inference: input, run, output read; nothing persisted.
-        {"AI.DAGEXECUTE",
-         "ROUTING",
-         "m",
-         "|>",
-         "AI.TENSORSET",
-         "t",
-         "FLOAT",
-         "3",
-         "BLOB",
-         floats(in),
-         "|>",
-         "AI.MODELEXECUTE",
-         "m",
-         "INPUTS",
-         "1",
-         "t",
-         "OUTPUTS",
-         "2",
-         "y",
-         "z",
-         "|>",
-         "AI.TENSORGET",
-         "y",
-         "META",
-         "BLOB"},
+        with_input("m",
+                   "|> AI.MODELEXECUTE m INPUTS 1 t OUTPUTS 2 y z |> AI.TENSORGET y META BLOB"),
         // PERSIST, LOAD and a script after the model.
-        {"AI.DAGEXECUTE",
-         "LOAD",
-         "1",
-         "a",
-         "PERSIST",
-         "1",
-         "p",
-         "|>",
-         "AI.MODELEXECUTE",
-         "m",
-         "INPUTS",
-         "1",
-         "a",
-         "OUTPUTS",
-         "2",
-         "y",
-         "z",
-         "|>",
-         "AI.SCRIPTEXECUTE",
-         "s",
-         "sum",
-         "INPUTS",
-         "2",
-         "y",
-         "a",
-         "OUTPUTS",
-         "1",
-         "p",
-         "|>",
-         "AI.TENSORGET",
-         "p",
-         "VALUES"},
-        // Wrong input count for the model: the op's error, later ops not run.
-        {"AI.DAGEXECUTE",
-         "ROUTING",
-         "m",
-         "|>",
-         "AI.TENSORSET",
-         "t",
-         "FLOAT",
-         "3",
-         "BLOB",
-         floats(in),
-         "|>",
-         "AI.MODELEXECUTE",
-         "m",
-         "INPUTS",
-         "2",
-         "t",
-         "t",
-         "OUTPUTS",
-         "2",
-         "y",
-         "z",
-         "|>",
-         "AI.TENSORGET",
-         "y",
-         "BLOB"},
+        words("AI.DAGEXECUTE LOAD 1 a PERSIST 1 p |> AI.MODELEXECUTE m INPUTS 1 a OUTPUTS 2 y z "
+              "|> AI.SCRIPTEXECUTE s sum INPUTS 2 y a OUTPUTS 1 p |> AI.TENSORGET p VALUES"),
+        // Wrong input count for the model: refused before any run.
+        with_input("m", "|> AI.MODELEXECUTE m INPUTS 2 t t OUTPUTS 2 y z |> AI.TENSORGET y BLOB"),
         // A model that fails.
-        {"AI.DAGEXECUTE",
-         "ROUTING",
-         "f",
-         "|>",
-         "AI.TENSORSET",
-         "t",
-         "FLOAT",
-         "3",
-         "BLOB",
-         floats(in),
-         "|>",
-         "AI.MODELEXECUTE",
-         "f",
-         "INPUTS",
-         "1",
-         "t",
-         "OUTPUTS",
-         "1",
-         "y",
-         "|>",
-         "AI.TENSORGET",
-         "y",
-         "BLOB"},
+        with_input("f", "|> AI.MODELEXECUTE f INPUTS 1 t OUTPUTS 1 y |> AI.TENSORGET y BLOB"),
         // A missing model.
-        {"AI.DAGEXECUTE", "ROUTING", "gone", "|>", "AI.TENSORSET", "t", "FLOAT", "3", "BLOB",
-         floats(in), "|>", "AI.MODELEXECUTE", "gone", "INPUTS", "1", "t", "OUTPUTS", "1", "y"},
+        with_input("gone", "|> AI.MODELEXECUTE gone INPUTS 1 t OUTPUTS 1 y"),
     };
     std::vector<std::string> replies[2];
     RedisServer* servers[2] = {&inline_server, &queued_server};
