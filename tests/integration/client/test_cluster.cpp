@@ -5,7 +5,9 @@
 #include <insitu/client.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "client_test_util.h"
 #include "redis_server.h"
@@ -61,6 +63,20 @@ class Cluster : public ::testing::Test {
     }
     static bool exists_on(const RedisServer& s, const std::string& key) {
         return s.connect()->command({"EXISTS", key}).integer == 1;
+    }
+    // After a slot changed owner: the new owner answers once it has applied the change (a
+    // loaded machine delays cluster bus messages); the last reply is in the failure message.
+    static ::testing::AssertionResult eventually_exists_on(const RedisServer& s,
+                                                           const std::string& key) {
+        Reply r;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        do {
+            r = s.connect()->command({"EXISTS", key});
+            if (r.integer == 1) return ::testing::AssertionSuccess();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        } while (std::chrono::steady_clock::now() < deadline);
+        return ::testing::AssertionFailure() << "EXISTS " << key << " on port " << s.port()
+                                             << " answered " << to_display(r) << " for 5 s";
     }
     // On a node importing the key's slot (which redirects plain commands back to the owner).
     static bool exists_importing(const RedisServer& s, const std::string& key) {
@@ -273,7 +289,7 @@ TEST_F(Cluster, FollowsMovedAfterSlotMigration) {
     ASSERT_TRUE(exists_on(from, key));
 
     migrate(slot, from, to, /*finish=*/true);
-    ASSERT_TRUE(exists_on(to, key));
+    ASSERT_TRUE(eventually_exists_on(to, key));
     ASSERT_FALSE(exists_on(from, key));
     // The client still believes `from` owns the slot: MOVED sends it to `to`.
     client_->unpack_tensor(key, out.data(), {4}, TensorType::Float, MemoryLayout::Contiguous);
