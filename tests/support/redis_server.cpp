@@ -384,6 +384,12 @@ RedisCluster::RedisCluster(int n, RedisServer::Options base) {
             r = c->command(add);
         }
         if (r.is_error()) throw std::runtime_error("CLUSTER ADDSLOTS: " + r.str);
+        // Distinct epochs from the start, as the launcher (and redis-cli) set them: nodes that
+        // all start at epoch 0 resolve the collisions by gossip over the first seconds, and a
+        // bump during a test's slot migration can hand the slot back to its old owner, which
+        // then makes the new owner drop the migrated keys.
+        r = c->command({"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(i + 1)});
+        if (r.is_error()) throw std::runtime_error("CLUSTER SET-CONFIG-EPOCH: " + r.str);
         if (i > 0) {
             r = c->command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(shards_[0]->port())});
             if (r.is_error()) throw std::runtime_error("CLUSTER MEET: " + r.str);
