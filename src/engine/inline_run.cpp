@@ -21,7 +21,7 @@ std::optional<std::int64_t> inline_cost_us(const Job& job) {
         // lock, which the main thread already holds, and their cost depends on their function.
         if (!op.is_model()) return std::nullopt;
         if (!on_cpu(op.queue())) return std::nullopt;
-        if (op.is_model() && op.model->def().batch.batchsize > 0) return std::nullopt;
+        if (op.model->def().batch.batchsize > 0) return std::nullopt;
         const RunStats* s = op.model->stats.get();
         if (!s) return std::nullopt;
         std::int64_t us = s->recent_us.load(std::memory_order_relaxed);

@@ -30,7 +30,7 @@ bool refuse_if_cannot_block(RedisModuleCtx* ctx);
 int block_and_run(RedisModuleCtx* ctx, std::unique_ptr<PendingRun> run);
 
 // A one-op job (MODELEXECUTE, MODELRUN, SCRIPTEXECUTE, SCRIPTRUN): looks the op's inputs up now,
-// on the main thread, then blocks the client and runs it.
+// on the main thread, then runs it through block_and_run.
 int run_single_op(RedisModuleCtx* ctx, engine::JobOp op, std::int64_t timeout_ms);
 
 // Jobs run on the main thread and jobs handed to the queues since load (INFO MODULES).
