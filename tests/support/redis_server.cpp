@@ -95,6 +95,13 @@ int free_port() {
     return core::pick_free_port();
 }
 
+long long info_field(RawConnection& c, const std::string& section, const std::string& field) {
+    std::string info = c.command({"INFO", section}).str;
+    auto at = info.find("\n" + field + ":");
+    if (at == std::string::npos) return -1;
+    return std::stoll(info.substr(at + field.size() + 2));
+}
+
 std::string make_temp_dir(const std::string& tag) {
     fs::path base = fs::temp_directory_path() / "insitu-tests";
     fs::create_directories(base);

@@ -50,6 +50,9 @@ class RawConnection {
     std::unique_ptr<State> st_;
 };
 
+// A numeric field of `INFO <section>` (e.g. "clients", "connected_clients"); -1 when absent.
+long long info_field(RawConnection& c, const std::string& section, const std::string& field);
+
 class RedisServer {
   public:
     struct Options {

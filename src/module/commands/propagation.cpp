@@ -4,7 +4,9 @@
 #include "module/types/tensor_type.h"
 
 namespace insitu::module {
+namespace {
 
+// `may_ask`: ask the server when the cache has no answer; otherwise say true (replicate).
 bool replication_stream_consumed(RedisModuleCtx* ctx, bool may_ask) {
     if (RedisModule_GetContextFlags(ctx) & REDISMODULE_CTX_FLAGS_AOF) return true;
     if (auto cached = shm_cached_backlog()) return *cached;
@@ -24,6 +26,8 @@ bool replication_stream_consumed(RedisModuleCtx* ctx, bool may_ask) {
     shm_cache_backlog(active);
     return active;
 }
+
+}  // namespace
 
 void propagate_tensor_write(RedisModuleCtx* ctx, RedisModuleString* key, const engine::Tensor& t) {
     // Without the events that keep the cache, asking each time costs more than copying a small

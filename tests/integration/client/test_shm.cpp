@@ -145,9 +145,8 @@ TEST(Shm, PutsCountAsChangesForTheSaveRules) {
     // No replica and no AOF: nothing is replicated, but RDB `save` rules go by the change count.
     RedisServer server(unix_server());
     auto changes = [&] {
-        std::string info = server.connect()->command({"INFO", "persistence"}).str;
-        auto at = info.find("rdb_changes_since_last_save:");
-        return std::stoll(info.substr(at + std::strlen("rdb_changes_since_last_save:")));
+        return insitu::testing::info_field(*server.connect(), "persistence",
+                                           "rdb_changes_since_last_save");
     };
     Client c = shm_client("unix://" + server.unix_path());
     auto v = pattern(1000, 1.0f);

@@ -14,18 +14,12 @@
 #include "redis_server.h"
 
 using insitu::Reply;
+using insitu::testing::info_field;
 using insitu::testing::RawConnection;
 using insitu::testing::RedisServer;
 using namespace std::chrono_literals;
 
 namespace {
-
-long long info_field(RawConnection& c, const std::string& section, const std::string& field) {
-    std::string info = c.command({"INFO", section}).str;
-    auto at = info.find("\n" + field + ":");
-    if (at == std::string::npos) return -1;
-    return std::stoll(info.substr(at + field.size() + 2));
-}
 
 std::string float_blob(std::size_t n, float base) {
     std::vector<float> v(n);

@@ -30,10 +30,7 @@ RedisServer::Options options(std::vector<std::string> extra = {"INLINE_RUN_US", 
 }
 
 long long info_field(RawConnection& c, const std::string& field) {
-    std::string info = c.command({"INFO", "modules"}).str;
-    auto at = info.find("\n" + field + ":");
-    if (at == std::string::npos) return -1;
-    return std::stoll(info.substr(at + field.size() + 2));
+    return insitu::testing::info_field(c, "modules", field);
 }
 
 std::vector<float> as_floats(const std::string& s) {
@@ -270,9 +267,7 @@ TEST(InlineRuns, OutputsCountAsChangesAndReachAReplicaAttachedLater) {
     RedisServer primary(po);
     auto pc = primary.connect();
     auto changes = [&] {
-        std::string info = pc->command({"INFO", "persistence"}).str;
-        auto at = info.find("rdb_changes_since_last_save:");
-        return std::stoll(info.substr(at + std::strlen("rdb_changes_since_last_save:")));
+        return insitu::testing::info_field(*pc, "persistence", "rdb_changes_since_last_save");
     };
     ok(*pc, {"AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", "fake:double"});
     ok(*pc, {"AI.TENSORSET", "a", "FLOAT", "3", "VALUES", "1", "2", "3"});

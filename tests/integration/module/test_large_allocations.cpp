@@ -20,7 +20,7 @@ namespace {
 constexpr std::size_t k_size = std::size_t{64} << 20;
 constexpr long k_pages_per_blob = static_cast<long>(k_size / 4096);
 
-std::string info_field(RawConnection& c, const std::string& section, const std::string& field) {
+std::string info_text(RawConnection& c, const std::string& section, const std::string& field) {
     Reply r = c.command({"INFO", section});
     std::istringstream in(r.str);
     for (std::string line; std::getline(in, line);) {
@@ -31,7 +31,7 @@ std::string info_field(RawConnection& c, const std::string& section, const std::
 }
 
 long long info_ll(RawConnection& c, const std::string& section, const std::string& field) {
-    std::string v = info_field(c, section, field);
+    std::string v = info_text(c, section, field);
     EXPECT_FALSE(v.empty()) << "no " << field << " in INFO " << section;
     return v.empty() ? -1 : std::stoll(v);
 }
@@ -72,9 +72,9 @@ RedisServer::Options by_hand(std::vector<std::string> module_args,
 // libjemalloc, Valkey 8 bundles it prefixed); a server with another allocator (an ASan preload,
 // KeyDB 6.3's jemalloc 5.2.1) keeps its behaviour and says so.
 void require_tuning(RawConnection& c) {
-    std::string state = info_field(c, "MODULES", "ai_large_alloc_tuning");
+    std::string state = info_text(c, "MODULES", "ai_large_alloc_tuning");
     ASSERT_FALSE(state.empty()) << "INFO MODULES has no ai_large_alloc_tuning";
-    const std::string allocator = info_field(c, "memory", "mem_allocator");
+    const std::string allocator = info_text(c, "memory", "mem_allocator");
     if (state == "unavailable" &&
         (std::getenv("INSITU_SERVER_PRELOAD") || allocator.rfind("jemalloc-5.3", 0) != 0))
         GTEST_SKIP() << "no reachable jemalloc 5.3 in this server (" << allocator << ")";
@@ -109,7 +109,7 @@ TEST(LargeAllocations, HandStartedServerReusesLargeBuffers) {
     EXPECT_EQ(info_ll(*c, "MODULES", "ai_large_alloc_retain_ms"), 10000);
     EXPECT_GE(info_ll(*c, "MODULES", "ai_large_alloc_arena"), 0);
     auto u = untuned.connect();
-    EXPECT_EQ(info_field(*u, "MODULES", "ai_large_alloc_tuning"), "off");
+    EXPECT_EQ(info_text(*u, "MODULES", "ai_large_alloc_tuning"), "off");
 
     const long tuned_faults = faults_of_three_pairs(tuned, *c);
     const long untuned_faults = faults_of_three_pairs(untuned, *u);

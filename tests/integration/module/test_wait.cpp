@@ -11,19 +11,13 @@
 #include "redis_server.h"
 
 using insitu::Reply;
+using insitu::testing::info_field;
 using insitu::testing::RawConnection;
 using insitu::testing::RedisServer;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-long long info_field(RawConnection& c, const std::string& section, const std::string& field) {
-    std::string info = c.command({"INFO", section}).str;
-    auto at = info.find("\n" + field + ":");
-    if (at == std::string::npos) return -1;
-    return std::stoll(info.substr(at + field.size() + 2));
-}
 
 double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
