@@ -4,6 +4,8 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -114,6 +116,12 @@ int init(const insitu_host_api*, int inter_op, int intra_op, insitu_error* err) 
     return guarded(err, [&] {
         g_inter_op = inter_op;
         g_intra_op = intra_op;
+        // ONNX Runtime 1.29's Linux build reports usage to Microsoft unless this is set before its
+        // environment exists: it writes a device id and an event cache under $HOME/.cache, a
+        // /tmp/mat-debug-<pid>.log per process, and starts an uploader thread. A database on a
+        // compute node must do none of that (a shared home file system, no egress); a user who
+        // wants it sets the variable to 0 (overwrite = 0 keeps their value).
+        ::setenv("ORT_DISABLE_TELEMETRY", "1", 0);
         env();
     });
 }
