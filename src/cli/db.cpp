@@ -24,6 +24,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/scratch_dir.h"
 #include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 #include "launch/db/tls_files.h"
@@ -34,7 +35,7 @@ namespace insitu::cli {
 namespace {
 
 std::string default_dir() {
-    return (fs::temp_directory_path() / ("insitu-db-" + std::to_string(::getuid()))).string();
+    return temp_dir() + "/insitu-db-" + std::to_string(::getuid());
 }
 
 struct DbOptions {

@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/scratch_dir.h"
 #include "launch/db/local_server.h"
 
 namespace fs = std::filesystem;
@@ -69,7 +70,8 @@ struct DemoOptions {
 int demo(const DemoOptions& o) {
     launch::ServerOptions opts;
     opts.port = o.port;
-    fs::path dir = fs::temp_directory_path() / ("insitu-demo-" + std::to_string(::getpid()));
+    fs::path dir = fs::path(temp_dir()) / ("insitu-demo-" + std::to_string(::getpid()));
+    ScratchDir scratch(dir.string(), o.keep_dir, "demo");
     opts.dir = dir.string();
     opts.unix_socket = (dir / "db.sock").string();
     std::printf("insitu demo: module %s\n", launch::module_path().c_str());
@@ -102,7 +104,6 @@ int demo(const DemoOptions& o) {
     }
     bool gone = ::kill(server_pid, 0) != 0;
     std::printf("  stopped      database process %s\n", gone ? "gone" : "STILL RUNNING");
-    if (!o.keep_dir) fs::remove_all(dir);
     if (!gone) rc = 1;
     std::printf("insitu demo: %s\n", rc == 0 ? "OK" : "FAILED");
     return rc;

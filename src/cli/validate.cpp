@@ -23,6 +23,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/scratch_dir.h"
 #include "cli/validate_models.h"
 #include "launch/db/acl_users.h"
 #include "launch/db/db_objects.h"
@@ -119,8 +120,9 @@ int validate(const ValidateOptions& o) {
     for (const auto& b : o.require)
         if (!b.empty()) required.insert(b);
     int port = o.port;
-    std::string tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-    std::string dir = tmp + "/insitu-validate-" + std::to_string(::getpid());
+    ScratchDir scratch(temp_dir() + "/insitu-validate-" + std::to_string(::getpid()), o.keep_dir,
+                       "validate");
+    const std::string& dir = scratch.path();
     std::printf("insitu validate: a standalone database and one model per backend (device %s)\n",
                 device.c_str());
     std::fflush(stdout);
@@ -164,7 +166,6 @@ int validate(const ValidateOptions& o) {
         }
         exp.stop();
     }
-    if (!o.keep_dir) fs::remove_all(dir);
     std::printf("\n  %-8s %-10s %8s  %s\n", "backend", "result", "time", "detail");
     int failed = 0, ok = 0;
     for (const auto& r : results) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `insitu` option errors and help, with the real binary: a bad option exits non-zero with a message
 # naming it (1 for a command's option, 2 for a missing or unknown command), --help lists the
-# commands and each command's options. Starts no database.
+# commands and each command's options. Starts no database (one that cannot start, once).
 # usage: errors.sh <insitu executable>
 set -uo pipefail
 insitu=$1
@@ -46,6 +46,18 @@ if [ -e "$db_dir/insitu-db.state" ]; then
     echo "FAIL: a rejected 'db start' wrote $db_dir/insitu-db.state"
     failures=$((failures + 1))
 fi
+# A database that cannot start: exit 1 naming the server binary, and nothing left in TMPDIR (the
+# command's folder holds the database's secrets; it was left behind on every failure before).
+for c in validate demo; do
+    mkdir -p "$work/tmp-$c"
+    TMPDIR=$work/tmp-$c REDIS_PATH=/nonexistent/redis-server expect 1 "/nonexistent/redis-server" err -- $c
+    # (insitu-ports-<uid>, the launcher's port reservations shared by every process, stays.)
+    left=$(find "$work/tmp-$c" -mindepth 1 -maxdepth 1 -name "insitu-$c-*")
+    if [ -n "$left" ]; then
+        echo "FAIL: a failed 'insitu $c' left $left"
+        failures=$((failures + 1))
+    fi
+done
 # No command, or an unknown one: exit 2.
 expect 2 "nosuch" err -- nosuch
 expect 2 "demo" out --
@@ -57,6 +69,9 @@ for o in command --port --shards --interface --dir --foreground; do expect 0 "$o
 for o in -p,--port --device --require --keep-dir; do expect 0 "$o" out -- validate --help; done
 for o in --port --keep-dir; do expect 0 "$o" out -- demo --help; done
 expect 0 "insitu " out -- version
+# A TMPDIR that names no directory: commands still run (it aborted every command, --help too).
+TMPDIR=$work/no/such/dir expect 0 "insitu " out -- version
+TMPDIR=$work/no/such/dir expect 0 "--dir" out -- db --help
 
 # --opt=value is an option with its value: status reads the folder it names (no database there).
 expect 1 "no database runs from $work/other" out -- db status --dir="$work/other"
