@@ -13,14 +13,18 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "core/free_port.h"
 #include "core/hash_slot.h"
@@ -102,10 +106,58 @@ long long info_field(RawConnection& c, const std::string& section, const std::st
     return std::stoll(info.substr(at + field.size() + 2));
 }
 
+namespace {
+
+// Every folder a test binary makes lives under one folder of its own (insitu-tests/<binary>-<pid>-
+// XXXXXX), removed when the binary exits with every test passed: server folders, experiment
+// folders and their logs otherwise piled up by the hundred per run. A failure keeps it for its
+// logs, as does INSITU_KEEP_TEST_DIRS=1. Only the process that made it removes it (a forked child
+// that returns from main runs static destructors too).
+class TestDirRoot {
+  public:
+    const std::string& path() {
+        std::call_once(once_, [this] {
+            fs::path base = fs::temp_directory_path() / "insitu-tests";
+            fs::create_directories(base);
+            std::string exe = fs::read_symlink("/proc/self/exe").filename().string();
+            std::string templ =
+                (base / (exe + "-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+            if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+            // Searchable by all, as the folders under it were before: munged refuses a socket
+            // whose parent folders are not (the slurm fixture).
+            ::chmod(templ.c_str(), 0755);
+            owner_ = ::getpid();
+            path_ = templ;
+        });
+        return path_;
+    }
+    ~TestDirRoot() {
+        if (path_.empty() || ::getpid() != owner_) return;
+        const char* keep = std::getenv("INSITU_KEEP_TEST_DIRS");
+        if ((keep && *keep && std::string(keep) != "0") ||
+            ::testing::UnitTest::GetInstance()->Failed()) {
+            std::fprintf(stderr, "test folders kept in %s\n", path_.c_str());
+            return;
+        }
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+
+  private:
+    std::once_flag once_;
+    std::string path_;
+    pid_t owner_ = -1;
+};
+
+TestDirRoot& test_dir_root() {
+    static TestDirRoot root;
+    return root;
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& tag) {
-    fs::path base = fs::temp_directory_path() / "insitu-tests";
-    fs::create_directories(base);
-    std::string templ = (base / (tag + "-XXXXXX")).string();
+    std::string templ = test_dir_root().path() + "/" + tag + "-XXXXXX";
     if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
     return templ;
 }

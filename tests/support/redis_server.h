@@ -26,7 +26,8 @@ std::string redis_server_name();
 std::vector<std::string> extra_server_args();
 // A free loopback TCP port whose cluster bus port (+10000) is free too.
 int free_port();
-// A fresh empty directory under the build's temporary area.
+// A fresh empty directory under this test binary's own temporary folder, which is removed at exit
+// when every test passed (kept on a failure, or with INSITU_KEEP_TEST_DIRS=1).
 std::string make_temp_dir(const std::string& tag);
 
 // A blocking RESP connection for tests (independent of the client library under test).
