@@ -231,6 +231,13 @@ def telemetry_records(exp_dir):
 
 
 def telemetry_bytes(exp_dir):
+    """The telemetry files' total size. The monitor rotates samples.jsonl while this reads (a file
+    listed can be renamed before its size is taken): such a reading is taken again."""
     d = os.path.join(str(exp_dir), ".insitu", "telemetry")
-    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
-               if f.endswith(".jsonl"))
+    while True:
+        try:
+            return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
+                       if f.endswith(".jsonl"))
+        except FileNotFoundError:
+            if not os.path.isdir(d):
+                raise
