@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/scratch_dir.h"
+#include "core/temp_dir.h"
 #include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"
 #include "launch/db/tls_files.h"
@@ -35,7 +36,7 @@ namespace insitu::cli {
 namespace {
 
 std::string default_dir() {
-    return temp_dir() + "/insitu-db-" + std::to_string(::getuid());
+    return core::temp_dir() + "/insitu-db-" + std::to_string(::getuid());
 }
 
 struct DbOptions {

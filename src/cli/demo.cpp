@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/scratch_dir.h"
+#include "core/temp_dir.h"
 #include "launch/db/local_server.h"
 
 namespace fs = std::filesystem;
@@ -70,7 +71,7 @@ struct DemoOptions {
 int demo(const DemoOptions& o) {
     launch::ServerOptions opts;
     opts.port = o.port;
-    fs::path dir = fs::path(temp_dir()) / ("insitu-demo-" + std::to_string(::getpid()));
+    fs::path dir = fs::path(core::temp_dir()) / ("insitu-demo-" + std::to_string(::getpid()));
     ScratchDir scratch(dir.string(), o.keep_dir, "demo");
     opts.dir = dir.string();
     opts.unix_socket = (dir / "db.sock").string();

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <string>
@@ -12,14 +11,6 @@
 #include <utility>
 
 namespace insitu::cli {
-
-// $TMPDIR, else /tmp. Not std::filesystem::temp_directory_path(): that throws when $TMPDIR names
-// no directory, which made every command (help and version included) abort while its options
-// were being set up; the folder's creation reports a missing path instead.
-inline std::string temp_dir() {
-    const char* t = std::getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
-}
 
 class ScratchDir {
   public:

@@ -25,6 +25,7 @@
 #include "cli/options.h"
 #include "cli/scratch_dir.h"
 #include "cli/validate_models.h"
+#include "core/temp_dir.h"
 #include "launch/db/acl_users.h"
 #include "launch/db/db_objects.h"
 
@@ -120,8 +121,8 @@ int validate(const ValidateOptions& o) {
     for (const auto& b : o.require)
         if (!b.empty()) required.insert(b);
     int port = o.port;
-    ScratchDir scratch(temp_dir() + "/insitu-validate-" + std::to_string(::getpid()), o.keep_dir,
-                       "validate");
+    ScratchDir scratch(core::temp_dir() + "/insitu-validate-" + std::to_string(::getpid()),
+                       o.keep_dir, "validate");
     const std::string& dir = scratch.path();
     std::printf("insitu validate: a standalone database and one model per backend (device %s)\n",
                 device.c_str());

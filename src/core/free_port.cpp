@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/socket.h"
+#include "core/temp_dir.h"
 
 namespace insitu::core {
 namespace {
@@ -22,9 +23,7 @@ namespace {
 constexpr int bus_offset = 10000;
 
 std::string reservation_dir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string base = (tmp && *tmp) ? tmp : "/tmp";
-    return base + "/insitu-ports-" + std::to_string(::getuid());
+    return temp_dir() + "/insitu-ports-" + std::to_string(::getuid());
 }
 
 // Reserves `port` for this process: an exclusive flock on its file, never closed (the kernel

@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/temp_dir.h"
 #include "launch/db/acl_users.h"
 #include "launch/db/colocated.h"
 #include "launch/db/db_command.h"
@@ -211,8 +212,7 @@ void place_on_node(ShardSpec& spec, const std::string& node, const std::string& 
 class NodeLock {
   public:
     NodeLock(const std::string& lock_key, const std::string& node) {
-        std::string tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-        base_ = tmp + "/insitu-colocated-" + lock_key + "-" + node;
+        base_ = core::temp_dir() + "/insitu-colocated-" + lock_key + "-" + node;
         owner_fd_ = ::open((base_ + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         users_fd_ = ::open((base_ + ".users").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (owner_fd_ < 0 || users_fd_ < 0) {
