@@ -376,6 +376,8 @@ struct ScriptResolver : torch::jit::Resolver {
 
 struct TorchModel {
     torch::jit::Module module;
+    // Looked up once: Module::forward searches the class's methods by name on every call.
+    c10::optional<torch::jit::Method> forward;
     c10::Device device{c10::kCPU};
     int min_inputs = 0;
     int max_inputs = 0;
@@ -425,9 +427,9 @@ int model_create(const void* blob, size_t len, const insitu_model_options* opts,
         std::istream in(&buf);
         m->module = torch::jit::load(in, m->device);
         m->module.eval();
-        auto method = m->module.find_method("forward");
-        if (!method) throw BackendError("Torch model has no forward method");
-        const auto& schema = method->function().getSchema();
+        m->forward = m->module.find_method("forward");
+        if (!m->forward) throw BackendError("Torch model has no forward method");
+        const auto& schema = m->forward->function().getSchema();
         const auto& args = schema.arguments();
         m->max_inputs = static_cast<int>(args.size()) - 1;  // minus self
         m->min_inputs = 0;
@@ -456,7 +458,7 @@ int model_run(void* model, const insitu_tensor_view* inputs, int n_inputs, insit
         std::vector<c10::IValue> stack;
         for (int i = 0; i < n_inputs; ++i)
             stack.emplace_back(view_to_tensor(inputs[i], i, m->device));
-        c10::IValue result = m->module.forward(std::move(stack));
+        c10::IValue result = (*m->forward)(std::move(stack));
         std::vector<at::Tensor> ts;
         flatten_outputs(result, ts);
         if (static_cast<int>(ts.size()) != n_outputs)
