@@ -30,8 +30,21 @@ c.use_tensor_ensemble_prefix(False)
 x = np.load(sys.argv[1] + "/mlp_traced.in0.npy")
 c.put_tensor("{app}.x", x)
 c.run_model("mlp", inputs=["{app}.x"], outputs=["{app}.y"])
-np.testing.assert_allclose(c.get_tensor("{app}.y"), np.load(sys.argv[1] + "/mlp_traced.out0.npy"),
-                           atol=1e-4)
+y = c.get_tensor("{app}.y")
+np.testing.assert_allclose(y, np.load(sys.argv[1] + "/mlp_traced.out0.npy"), atol=1e-4)
+# The one-round-trip inference: the same numbers, bit for bit, and no key written.
+(y1,) = c.run_model("mlp", x)
+assert y1.tobytes() == y.tobytes() and y1.shape == y.shape, (y1, y)
+# A poll that blocks on the server: one try of 20 s returns when another client writes the key.
+import threading, time
+writer = threading.Timer(0.3, lambda: insitu.Client(logger_name="writer").put_tensor(
+    "{app}.late", np.ones(3, dtype=np.float32)))
+t0 = time.monotonic()
+writer.start()
+assert c.poll_tensor("{app}.late", 20000, 1)
+waited = time.monotonic() - t0
+writer.join()
+assert 0.25 < waited < 10, waited
 a = np.arange(6, dtype=np.float32).reshape(2, 3)
 c.put_tensor("{app}.a", a)
 c.run_script("times_two", "times_two", ["{app}.a"], ["{app}.b"])
