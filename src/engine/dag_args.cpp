@@ -1,5 +1,6 @@
 #include "engine/dag_args.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -45,6 +46,7 @@ DagArgs parse_dag(std::span<const std::string_view> args, DagFlavor flavor) {
                                        : "ERR missing arguments for '") +
              name + "' command");
     DagArgs d;
+    d.ops.reserve(static_cast<std::size_t>(std::count(args.begin(), args.end(), "|>")));
     bool load = false, persist = false, routing = false, timeout = false;
     std::size_t i = 0;
     while (i < args.size()) {

@@ -70,6 +70,8 @@ int dag(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, engine::DagFlav
     std::vector<engine::DagOpNames> names;
     try {
         engine::DagArgs d = engine::parse_dag(args, flavor);
+        job.ops.reserve(d.ops.size());
+        names.reserve(d.ops.size());
         for (auto k : d.load) {
             RedisModuleString* s = make(ctx, k);
             bool ok = load_input(ctx, s, job, std::string(k));
