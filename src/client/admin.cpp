@@ -42,7 +42,7 @@ void parse_info_text(std::string_view text, OnSection&& on_section, OnField&& on
 
 std::unordered_map<std::string, std::unordered_map<std::string, std::string>>
 Client::get_db_node_info(const std::string& address) {
-    impl_->log->log(LogLevel::Debug, "get_db_node_info " + address);
+    impl_->log->debug([&] { return "get_db_node_info " + address; });
     Reply r = checked(impl_->router->command_on_node(address, {"INFO", "EVERYTHING"}),
                       "INFO EVERYTHING", address);
     std::unordered_map<std::string, std::unordered_map<std::string, std::string>> out;
@@ -60,7 +60,7 @@ std::unordered_map<std::string, std::string> Client::get_db_cluster_info(
         throw RuntimeException(
             "get_db_cluster_info needs a clustered database; this client is "
             "connected to a standalone one");
-    impl_->log->log(LogLevel::Debug, "get_db_cluster_info " + address);
+    impl_->log->debug([&] { return "get_db_cluster_info " + address; });
     Reply r = checked(impl_->router->command_on_node(address, {"CLUSTER", "INFO"}), "CLUSTER INFO",
                       address);
     std::unordered_map<std::string, std::string> out;
@@ -73,13 +73,13 @@ std::unordered_map<std::string, std::string> Client::get_db_cluster_info(
 }
 
 void Client::flush_db(const std::string& address) {
-    impl_->log->log(LogLevel::Debug, "flush_db " + address);
+    impl_->log->debug([&] { return "flush_db " + address; });
     checked(impl_->router->command_on_node(address, {"FLUSHDB"}), "FLUSHDB", address);
 }
 
 std::unordered_map<std::string, std::string> Client::config_get(const std::string& expression,
                                                                 const std::string& address) {
-    impl_->log->log(LogLevel::Debug, "config_get " + expression + " " + address);
+    impl_->log->debug([&] { return "config_get " + expression + " " + address; });
     Reply r = checked(impl_->router->command_on_node(address, {"CONFIG", "GET", expression}),
                       "CONFIG GET", address);
     std::unordered_map<std::string, std::string> out;
@@ -90,13 +90,13 @@ std::unordered_map<std::string, std::string> Client::config_get(const std::strin
 
 void Client::config_set(const std::string& config_param, const std::string& value,
                         const std::string& address) {
-    impl_->log->log(LogLevel::Debug, "config_set " + config_param + " " + address);
+    impl_->log->debug([&] { return "config_set " + config_param + " " + address; });
     checked(impl_->router->command_on_node(address, {"CONFIG", "SET", config_param, value}),
             "CONFIG SET " + config_param, address);
 }
 
 void Client::save(const std::string& address) {
-    impl_->log->log(LogLevel::Debug, "save " + address);
+    impl_->log->debug([&] { return "save " + address; });
     checked(impl_->router->command_on_node(address, {"SAVE"}), "SAVE", address);
 }
 
@@ -113,7 +113,7 @@ std::unordered_map<std::string, std::string> Client::get_ai_info(const std::stri
             if (s.address == node)
                 k = core::shard_prefixed_key(impl_->prefix_for_slot(s.first_slot), k);
     }
-    impl_->log->log(LogLevel::Debug, "get_ai_info " + core::printable_key(k) + " on " + node);
+    impl_->log->debug([&] { return "get_ai_info " + core::printable_key(k) + " on " + node; });
     std::vector<std::string_view> args{"AI.INFO", k};
     if (reset_stat) args.push_back("RESETSTAT");
     Reply r = router.command_on_node(node, args);

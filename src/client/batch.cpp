@@ -209,8 +209,10 @@ void Client::put_tensors(const std::vector<std::string>& names,
             failures.push_back({i, names[i], e.code(), e.what()});
         }
     }
-    impl_->log->log(client::LogLevel::Debug, "put_tensors: " + std::to_string(ready.size()) +
-                                                 " of " + std::to_string(n) + " tensors");
+    impl_->log->debug([&] {
+        return "put_tensors: " + std::to_string(ready.size()) + " of " + std::to_string(n) +
+               " tensors";
+    });
     auto& router = *impl_->router;
     const auto wins = windows(
         router, ready, [&](std::size_t i) -> const std::string& { return keys[i]; },

@@ -84,8 +84,8 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
         s.password.reset();
     }
     if (credentials.enabled)
-        log->log(LogLevel::Debug,
-                 "authenticating as database user '" + credentials.user_label() + "'");
+        log->debug(
+            [&] { return "authenticating as database user '" + credentials.user_label() + "'"; });
     // insitu's own: durable writes (docs/reliability.md).
     client::Durability durable;
     durable.replicas = static_cast<int>(int_option(cfg, "SR_DURABLE_REPLICAS", 0, 0));
@@ -100,7 +100,7 @@ Client::Impl::Impl(const ConfigOptions& cfg, const std::string& name,
     shm.min_bytes = static_cast<std::size_t>(
         int_option(cfg, "SR_SHM_MIN_BYTES", static_cast<long long>(shm.min_bytes), 1));
     router->set_shm_policy(shm);
-    log->log(LogLevel::Debug, "new client connected to " + router->describe());
+    log->debug([&] { return "new client connected to " + router->describe(); });
 }
 
 Client::Client(const std::string& logger_name) {
@@ -210,8 +210,9 @@ void Client::put_tensor(const std::string& name, const void* data,
     client::prepare_put(put, impl_->prefix->put_tensor_key(name), data, dims, type, layout,
                         "put_tensor");
     const std::string& key = put.key;
-    impl_->log->log(LogLevel::Debug, "put_tensor " + key + " " + std::string(wire_name(type)) +
-                                         client::dims_text(dims));
+    impl_->log->debug([&] {
+        return "put_tensor " + key + " " + std::string(wire_name(type)) + client::dims_text(dims);
+    });
     impl_->router->on_key_write(
         key,
         [&](Connection& c) {
@@ -234,7 +235,7 @@ Client::Impl::OwnedTensor& Client::Impl::fetch_tensor(const std::string& name, M
                                                       TensorType& type) {
     check_layout(layout, "get_tensor");
     const std::string key = prefix->get_tensor_key(name);
-    log->log(LogLevel::Debug, "get_tensor " + key);
+    log->debug([&] { return "get_tensor " + key; });
     std::unique_ptr<OwnedTensor> out;
     router->on_key_read(key, [&](Connection& c) {
         client::TensorMeta m = client::begin_tensorget(c, key, name, "get_tensor");
@@ -300,7 +301,7 @@ void Client::unpack_tensor(const std::string& name, void* data,
     check_data(data, "unpack_tensor");
     check_dims(dims, type, "unpack_tensor");
     const std::string key = impl_->prefix->get_tensor_key(name);
-    impl_->log->log(LogLevel::Debug, "unpack_tensor " + key);
+    impl_->log->debug([&] { return "unpack_tensor " + key; });
     impl_->router->on_key_read(key, [&](Connection& c) {
         client::TensorMeta m = client::begin_tensorget(c, key, name, "unpack_tensor");
         client::finish_unpack(c, m, name, key, data, dims, type, layout, "unpack_tensor");
@@ -323,7 +324,7 @@ void Client::rename_tensor(const std::string& old_name, const std::string& new_n
     const std::string src = impl_->prefix->get_tensor_key(old_name);
     const std::string dst = impl_->prefix->put_tensor_key(new_name);
     const std::string label = client::key_label(old_name, src);
-    impl_->log->log(LogLevel::Debug, "rename_tensor " + src + " -> " + dst);
+    impl_->log->debug([&] { return "rename_tensor " + src + " -> " + dst; });
     auto& router = *impl_->router;
     if (router.same_slot(src, dst)) {
         Reply r = router.command_on_key_write(src, {"RENAME", src, dst}, "rename_tensor");
@@ -338,7 +339,7 @@ void Client::copy_tensor(const std::string& src_name, const std::string& dest_na
     const std::string src = impl_->prefix->get_tensor_key(src_name);
     const std::string dst = impl_->prefix->put_tensor_key(dest_name);
     const std::string label = client::key_label(src_name, src);
-    impl_->log->log(LogLevel::Debug, "copy_tensor " + src + " -> " + dst);
+    impl_->log->debug([&] { return "copy_tensor " + src + " -> " + dst; });
     auto& router = *impl_->router;
     if (src == dst) {  // COPY refuses this; copying a key onto itself only needs it to exist
         if (integer_reply(router.command_on_key(src, {"EXISTS", src}), "copy_tensor", label) == 0)
@@ -364,7 +365,7 @@ void Client::copy_tensor(const std::string& src_name, const std::string& dest_na
 
 void Client::delete_tensor(const std::string& name) {
     const std::string key = impl_->prefix->get_tensor_key(name);
-    impl_->log->log(LogLevel::Debug, "delete_tensor " + key);
+    impl_->log->debug([&] { return "delete_tensor " + key; });
     integer_reply(impl_->router->command_on_key_write(key, {"UNLINK", key}, "delete_tensor"),
                   "delete_tensor", client::key_label(name, key));
 }

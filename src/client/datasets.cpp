@@ -306,7 +306,7 @@ void Client::put_dataset(const DataSet& dataset) {
                                  "' has neither tensors nor metadata");
     const std::string key = impl_->prefix->put_dataset_key(name);
     const std::string meta = key + ".meta";
-    impl_->log->log(LogLevel::Debug, "put_dataset " + key);
+    impl_->log->debug([&] { return "put_dataset " + key; });
 
     std::vector<resp::CommandWriter> cmds(2 + dataset.tensors().size());
     cmds[0].begin(2);

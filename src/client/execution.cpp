@@ -79,7 +79,7 @@ Reply send(Client::Impl& impl, const RunCall& r, const std::string& route, const
     std::vector<std::string> args =
         run_args(r.kind, key, r.function, ins, outs, r.queue_timeout_ms);
     std::vector<std::string_view> views(args.begin(), args.end());
-    impl.log->log(LogLevel::Debug, r.call + " " + core::printable_key(key));
+    impl.log->debug([&] { return r.call + " " + core::printable_key(key); });
     Reply out;
     // A write: the run stores its outputs.
     impl.router->on_key_write(

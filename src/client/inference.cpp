@@ -306,9 +306,7 @@ void Client::Impl::run_inline(const std::string& name, const std::vector<InputTe
     const auto wait_ms = static_cast<int>(std::min<long long>(
         1'000'000'000LL,
         static_cast<long long>(impl.model_timeout_ms) + impl.router->timing().cmd_timeout.count()));
-    if (impl.log->enabled(client::LogLevel::Debug))  // not built when nobody reads it
-        impl.log->log(client::LogLevel::Debug,
-                      what + " in one round trip on " + core::printable_key(key));
+    impl.log->debug([&] { return what + " in one round trip on " + core::printable_key(key); });
     impl.router->on_key(key, [&](Connection& c) {
         c.set_reply_timeout(wait_ms);
         c.send(w);

@@ -43,7 +43,7 @@ void Client::append_to_list(const std::string& list_name, const DataSet& dataset
     client::check_name(dataset.get_name(), "append_to_list");
     const std::string list = impl_->prefix->put_list_key(list_name);
     const std::string entry = impl_->prefix->put_dataset_key(dataset.get_name());
-    impl_->log->log(LogLevel::Debug, "append_to_list " + list + " " + entry);
+    impl_->log->debug([&] { return "append_to_list " + list + " " + entry; });
     integer_of(impl_->router->command_on_key_write(list, {"RPUSH", list, entry}, "append_to_list"),
                "append_to_list '" + list_name + "'");
 }

@@ -23,6 +23,12 @@ class Logger {
 
     bool enabled(LogLevel level) const { return level_ != LogLevel::Quiet && level <= level_; }
     void log(LogLevel level, std::string_view msg) const { log_as(name_, level, msg); }
+    // A debug line built only when debug lines are written: the data calls describe every key
+    // and shape, which cost allocations on each call otherwise.
+    template <class MakeMessage>
+    void debug(MakeMessage&& make) const {
+        if (enabled(LogLevel::Debug)) log(LogLevel::Debug, make());
+    }
     // A line tagged with `context` instead of the logger's own name.
     void log_as(std::string_view context, LogLevel level, std::string_view msg) const;
     void warning(std::string_view msg) const {

@@ -138,9 +138,10 @@ std::size_t chunk_size_of(Client::Impl& impl) {
 void store_model(Client::Impl& impl, const std::string& call, const std::string& name,
                  const std::string& key, const ModelSpec& spec, std::string_view blob) {
     const std::size_t chunk = chunk_size_of(impl);
-    impl.log->log(LogLevel::Debug, call + " " + core::printable_key(key) + " " + spec.backend +
-                                       " " + spec.device + " (" + std::to_string(blob.size()) +
-                                       " bytes)");
+    impl.log->debug([&] {
+        return call + " " + core::printable_key(key) + " " + spec.backend + " " + spec.device +
+               " (" + std::to_string(blob.size()) + " bytes)";
+    });
     for (const std::string& k : impl.every_shard_key(key)) {
         resp::CommandWriter w;
         build_modelstore(w, k, spec, blob, chunk);

@@ -54,8 +54,8 @@ bool Client::Impl::wait_until(const std::string& key, const std::vector<std::str
         }
         if (r.is_error()) {
             if (wait_missing(r.str)) {
-                log->log(client::LogLevel::Debug,
-                         "AI._WAIT is not available (" + r.str + "): polling instead");
+                log->debug(
+                    [&] { return "AI._WAIT is not available (" + r.str + "): polling instead"; });
                 wait_supported = false;
                 return client::poll(frequency_ms, tries, check);
             }

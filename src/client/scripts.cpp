@@ -28,8 +28,8 @@ void store_script(Client::Impl& impl, const char* call, const std::string& name,
                   const std::string& key, const std::string& device, std::string_view source) {
     client::check_device(device, call);
     if (source.empty()) throw ParameterException(std::string(call) + ": the script is empty");
-    impl.log->log(LogLevel::Debug,
-                  std::string(call) + " " + core::printable_key(key) + " " + device);
+    impl.log->debug(
+        [&] { return std::string(call) + " " + core::printable_key(key) + " " + device; });
     for (const std::string& k : impl.every_shard_key(key)) {
         Reply r = impl.router->command_on_key_write(
             k, {"AI.SCRIPTSET", k, device, "SOURCE", source}, call);

@@ -40,7 +40,7 @@ void receive_allocated(Connection& c, const TensorMeta& m, const std::string& na
 
 void Client::get_tensor_into(const std::string& name, const TensorAllocator& allocate) {
     const std::string key = impl_->prefix->get_tensor_key(name);
-    impl_->log->log(client::LogLevel::Debug, "get_tensor " + key);
+    impl_->log->debug([&] { return "get_tensor " + key; });
     impl_->router->on_key_read(key, [&](client::Connection& c) {
         client::TensorMeta m = client::begin_tensorget(c, key, name, "get_tensor");
         client::receive_allocated(c, m, name, key, allocate, "get_tensor");

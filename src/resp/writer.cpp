@@ -7,9 +7,19 @@ namespace insitu::resp {
 void CommandWriter::begin(std::size_t nargs) {
     buf_.clear();
     segs_.clear();
+    // Room for a typical command's header and a tensor segment, so building one does not grow
+    // the buffers argument by argument (a put_tensor is built per call).
+    buf_.reserve(128);
+    segs_.reserve(4);
     total_ = 0;
     added_ = 0;
-    append_inline("*" + std::to_string(nargs) + "\r\n");
+    char num[24];
+    num[0] = '*';
+    auto [end, ec] = std::to_chars(num + 1, num + sizeof num - 2, nargs);
+    (void)ec;
+    *end++ = '\r';
+    *end++ = '\n';
+    append_inline(std::string_view(num, static_cast<std::size_t>(end - num)));
 }
 
 void CommandWriter::append_inline(std::string_view s) {
@@ -28,19 +38,25 @@ void CommandWriter::append_external(std::string_view s) {
 }
 
 void CommandWriter::add(std::string_view arg) {
-    add_pieces({arg});
+    add_argument(&arg, 1);
 }
 
 void CommandWriter::add_pieces(const std::vector<std::string_view>& pieces) {
+    add_argument(pieces.data(), pieces.size());
+}
+
+void CommandWriter::add_argument(const std::string_view* pieces, std::size_t count) {
     std::size_t len = 0;
-    for (auto p : pieces) len += p.size();
+    for (std::size_t i = 0; i < count; ++i) len += pieces[i].size();
     char num[32];
-    auto [end, ec] = std::to_chars(num, num + sizeof num, len);
+    num[0] = '$';
+    auto [end, ec] = std::to_chars(num + 1, num + sizeof num - 2, len);
     (void)ec;
-    append_inline("$");
+    *end++ = '\r';
+    *end++ = '\n';
     append_inline(std::string_view(num, static_cast<std::size_t>(end - num)));
-    append_inline("\r\n");
-    for (auto p : pieces) {
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::string_view p = pieces[i];
         if (p.empty()) continue;
         if (p.size() < k_inline_limit)
             append_inline(p);

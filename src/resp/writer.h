@@ -43,6 +43,7 @@ class CommandWriter {
     };
     void append_inline(std::string_view s);
     void append_external(std::string_view s);
+    void add_argument(const std::string_view* pieces, std::size_t count);
 
     std::string buf_;
     std::vector<Segment> segs_;

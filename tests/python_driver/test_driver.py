@@ -44,7 +44,7 @@ writer.start()
 assert c.poll_tensor("{app}.late", 20000, 1)
 waited = time.monotonic() - t0
 writer.join()
-assert 0.25 < waited < 10, waited
+assert waited > 0.25, waited  # it waited for the write (a timed-out wait answers False)
 a = np.arange(6, dtype=np.float32).reshape(2, 3)
 c.put_tensor("{app}.a", a)
 c.run_script("times_two", "times_two", ["{app}.a"], ["{app}.b"])
