@@ -13,13 +13,17 @@ void CommandWriter::begin(std::size_t nargs) {
     segs_.reserve(4);
     total_ = 0;
     added_ = 0;
-    char num[24];
-    num[0] = '*';
-    auto [end, ec] = std::to_chars(num + 1, num + sizeof num - 2, nargs);
-    (void)ec;
+    append_length('*', nargs);
+}
+
+void CommandWriter::append_length(char type, std::size_t n) {
+    char line[24];
+    line[0] = type;
+    auto [end, ec] = std::to_chars(line + 1, line + sizeof line - 2, n);
+    (void)ec;  // 20 digits at most fit
     *end++ = '\r';
     *end++ = '\n';
-    append_inline(std::string_view(num, static_cast<std::size_t>(end - num)));
+    append_inline(std::string_view(line, static_cast<std::size_t>(end - line)));
 }
 
 void CommandWriter::append_inline(std::string_view s) {
@@ -38,25 +42,18 @@ void CommandWriter::append_external(std::string_view s) {
 }
 
 void CommandWriter::add(std::string_view arg) {
-    add_argument(&arg, 1);
+    add_argument({&arg, 1});
 }
 
 void CommandWriter::add_pieces(const std::vector<std::string_view>& pieces) {
-    add_argument(pieces.data(), pieces.size());
+    add_argument(pieces);
 }
 
-void CommandWriter::add_argument(const std::string_view* pieces, std::size_t count) {
+void CommandWriter::add_argument(std::span<const std::string_view> pieces) {
     std::size_t len = 0;
-    for (std::size_t i = 0; i < count; ++i) len += pieces[i].size();
-    char num[32];
-    num[0] = '$';
-    auto [end, ec] = std::to_chars(num + 1, num + sizeof num - 2, len);
-    (void)ec;
-    *end++ = '\r';
-    *end++ = '\n';
-    append_inline(std::string_view(num, static_cast<std::size_t>(end - num)));
-    for (std::size_t i = 0; i < count; ++i) {
-        const std::string_view p = pieces[i];
+    for (auto p : pieces) len += p.size();
+    append_length('$', len);
+    for (auto p : pieces) {
         if (p.empty()) continue;
         if (p.size() < k_inline_limit)
             append_inline(p);

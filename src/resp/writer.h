@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +44,8 @@ class CommandWriter {
     };
     void append_inline(std::string_view s);
     void append_external(std::string_view s);
-    void add_argument(const std::string_view* pieces, std::size_t count);
+    void append_length(char type, std::size_t n);  // "*<n>\r\n" or "$<n>\r\n"
+    void add_argument(std::span<const std::string_view> pieces);
 
     std::string buf_;
     std::vector<Segment> segs_;
