@@ -452,8 +452,9 @@ TEST_P(DataSets, ParallelListReadsMatchOneThread) {
         ASSERT_EQ(shards.size(), 3u) << "the list should span every shard";
     }
     Client one = client({{"SR_THREAD_COUNT", "1"}});
-    const std::string log_path = ::testing::TempDir() + "insitu_parallel_lists.log";
-    std::remove(log_path.c_str());
+    // A folder of this test's own: the standalone and cluster variants run side by side under
+    // ctest -j, and one fixed name in /tmp had each read the other's log.
+    const std::string log_path = insitu::testing::make_temp_dir("parallel-lists") + "/client.log";
     Client many = client(
         {{"SR_THREAD_COUNT", "8"}, {"SR_LOG_LEVEL", "DEVELOPER"}, {"SR_LOG_FILE", log_path}});
     auto check = [&](const std::vector<DataSet>& got, int first, const char* what) {
