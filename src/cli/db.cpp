@@ -24,7 +24,6 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "cli/scratch_dir.h"
 #include "core/temp_dir.h"
 #include "launch/db/acl_users.h"
 #include "launch/db/db_command.h"

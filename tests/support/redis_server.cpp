@@ -28,6 +28,7 @@
 
 #include "core/free_port.h"
 #include "core/hash_slot.h"
+#include "core/temp_dir.h"
 #include "resp/parser.h"
 #include "resp/writer.h"
 
@@ -117,7 +118,7 @@ class TestDirRoot {
   public:
     const std::string& path() {
         std::call_once(once_, [this] {
-            fs::path base = fs::temp_directory_path() / "insitu-tests";
+            fs::path base = fs::path(core::temp_dir()) / "insitu-tests";
             fs::create_directories(base);
             std::string exe = fs::read_symlink("/proc/self/exe").filename().string();
             std::string templ =
